@@ -1,0 +1,311 @@
+//! Building a client (credentials, base URL, timeouts, retries) and the per-request hooks every
+//! generated client runs: auth headers before sending, the retry loop around sending.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderName, HeaderValue};
+use tracing::Instrument;
+
+use crate::api::{ApiDescriptor, SecurityScheme};
+use crate::auth::{Credential, Secret, resolve_headers};
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::send::record_response;
+
+/// Implemented by each generated `Client`: how to assemble it from what the builder made.
+pub trait FromParts {
+    fn from_parts(base_url: &str, http: reqwest::Client, runtime: Runtime) -> Self;
+}
+
+type EnvSource = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Configures a generated client; obtained from its `Client::builder()`.
+///
+/// Credentials given here win over the environment variables the spec names; a credential found
+/// in neither is an [`Error::MissingCredential`] from [`build`](Self::build).
+pub struct ClientBuilder<C> {
+    api: &'static ApiDescriptor,
+    base_url: Option<String>,
+    credentials: Vec<(String, Credential)>,
+    headers: Vec<(String, String)>,
+    retry: RetryPolicy,
+    timeout: Duration,
+    connect_timeout: Duration,
+    env: EnvSource,
+    client: PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api", &self.api.name)
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .field("headers", &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+impl<C: FromParts> ClientBuilder<C> {
+    pub fn new(api: &'static ApiDescriptor) -> Self {
+        ClientBuilder {
+            api,
+            base_url: None,
+            credentials: Vec::new(),
+            headers: Vec::new(),
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            env: Arc::new(|name| std::env::var(name).ok()),
+            client: PhantomData,
+        }
+    }
+
+    /// Overrides the spec's production base URL (e.g. a sandbox or a local mock).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The token for the API's bearer scheme.
+    pub fn bearer_token(self, token: impl Into<Secret>) -> Self {
+        let scheme = self.scheme_name(|s| matches!(s, SecurityScheme::Bearer { .. }));
+        self.credential(scheme, Credential::Token(token.into()))
+    }
+
+    /// Username and password for the API's HTTP Basic scheme.
+    pub fn basic_auth(self, username: impl Into<Secret>, password: impl Into<Secret>) -> Self {
+        let scheme = self.scheme_name(|s| matches!(s, SecurityScheme::Basic { .. }));
+        self.credential(scheme, Credential::Basic { username: username.into(), password: password.into() })
+    }
+
+    /// The value of an API-key header scheme, named by its header (`X-Api-Key`) or scheme name.
+    pub fn api_key(self, header_or_scheme: &str, key: impl Into<Secret>) -> Self {
+        let scheme = self.scheme_name(|s| match s {
+            SecurityScheme::ApiKey { name, header, .. } => {
+                header.eq_ignore_ascii_case(header_or_scheme) || *name == header_or_scheme
+            }
+            _ => false,
+        });
+        let scheme = if scheme.is_empty() { header_or_scheme.to_string() } else { scheme };
+        self.credential(scheme, Credential::Token(key.into()))
+    }
+
+    /// A credential for the security scheme named `scheme` in the spec.
+    pub fn credential(mut self, scheme: impl Into<String>, credential: Credential) -> Self {
+        let scheme = scheme.into();
+        self.credentials.retain(|(name, _)| *name != scheme);
+        self.credentials.push((scheme, credential));
+        self
+    }
+
+    /// A header sent on every request unless the call sets it itself (e.g. an impersonation header).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Limit for one attempt, from sending to the end of the response body.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Where credentials not given in code are looked up (default: the process environment).
+    pub fn env_source(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        self.env = Arc::new(lookup);
+        self
+    }
+
+    pub fn build(self) -> Result<C> {
+        let base_url = self.base_url.clone().unwrap_or_else(|| self.api.default_base_url.to_string());
+        let parsed = reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(Error::Config(format!("base URL `{base_url}` must be an absolute http(s) URL")));
+        }
+        let env = self.env.clone();
+        let auth = resolve_headers(self.api.security, &self.credentials, &move |name| env(name))?;
+        let mut headers = Vec::new();
+        for (name, value) in &self.headers {
+            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
+            let mut value = HeaderValue::from_str(value).map_err(|_| Error::Config(format!("the value of header `{name}` is not valid")))?;
+            value.set_sensitive(true);
+            headers.push((header, value));
+        }
+        let origin = parsed.origin();
+        let user_agent = format!(
+            "{}/{} affiliate-runtime/{}",
+            self.api.crate_name,
+            self.api.crate_version,
+            env!("CARGO_PKG_VERSION")
+        );
+        let redirect_origin = origin.clone();
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            // Credentials live in headers reqwest does not know are secret (X-Api-Key...): follow
+            // redirects only within the API's own origin, a few times at most.
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.url().origin() != redirect_origin || attempt.previous().len() >= 5 {
+                    attempt.stop()
+                } else {
+                    attempt.follow()
+                }
+            }))
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let runtime = Runtime { api: self.api, auth, headers, retry: self.retry, origin };
+        Ok(C::from_parts(base_url.trim_end_matches('/'), http, runtime))
+    }
+
+    fn scheme_name(&self, pick: impl Fn(&SecurityScheme) -> bool) -> String {
+        self.api.security.iter().find(|s| pick(s)).map(|s| s.name().to_string()).unwrap_or_default()
+    }
+}
+
+/// The state a generated client carries: resolved auth headers, retry policy, API description.
+#[derive(Clone)]
+pub struct Runtime {
+    api: &'static ApiDescriptor,
+    auth: Vec<(HeaderName, HeaderValue)>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    retry: RetryPolicy,
+    origin: url::Origin,
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header names only: values are credentials or may be.
+        f.debug_struct("Runtime")
+            .field("api", &self.api.name)
+            .field("auth_headers", &self.auth.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("headers", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl Runtime {
+    pub fn api(&self) -> &'static ApiDescriptor {
+        self.api
+    }
+
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The `pre` hook: default headers, and credentials for requests to the API's own origin.
+    pub fn prepare(&self, request: &mut reqwest::Request, operation: &str) -> std::result::Result<(), String> {
+        // progenitor sends `api-version: <info.version>`; these APIs do not use it.
+        request.headers_mut().remove("api-version");
+        for (name, value) in &self.headers {
+            if !request.headers().contains_key(name) {
+                request.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        let same_origin = request.url().origin() == self.origin;
+        if same_origin && !self.api.anonymous_operations.contains(&operation) {
+            for (name, value) in &self.auth {
+                request.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// The `exec` hook: sends the request, retrying per the policy, inside a tracing span.
+    pub async fn execute(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let span = tracing::info_span!(
+            "affiliate.request",
+            api = self.api.name,
+            operation,
+            method = %request.method(),
+            path = request.url().path(),
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        self.execute_with_retries(client, request, operation).instrument(span).await
+    }
+
+    async fn execute_with_retries(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        operation: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let idempotent = self.api.is_idempotent(request.method(), operation);
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            // A streaming body cannot be cloned: such a request gets one attempt.
+            let spare = (attempt < self.retry.max_attempts).then(|| request.try_clone()).flatten();
+            let result = client.execute(request).await;
+            let wait = match &result {
+                Ok(response) => {
+                    let status = response.status();
+                    let retry = RetryPolicy::retryable_status(status) && (idempotent || status.as_u16() == 429);
+                    retry.then(|| crate::ratelimit::retry_after(response.headers()).unwrap_or_else(|| self.retry.backoff(attempt)))
+                }
+                Err(error) => {
+                    let retry = error.is_connect() || (idempotent && (error.is_timeout() || error.is_request()));
+                    retry.then(|| self.retry.backoff(attempt))
+                }
+            };
+            let within_budget = |wait: Duration| started.elapsed() + wait <= self.retry.max_elapsed;
+            match (wait, spare) {
+                (Some(wait), Some(next)) if within_budget(wait) => {
+                    tracing::debug!(
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        outcome = %describe(&result),
+                        "retrying"
+                    );
+                    drop(result);
+                    tokio::time::sleep(wait).await;
+                    request = next;
+                    attempt += 1;
+                }
+                _ => {
+                    let span = tracing::Span::current();
+                    span.record("attempts", attempt);
+                    if let Ok(response) = &result {
+                        span.record("status", response.status().as_u16());
+                        record_response(response.status());
+                    }
+                    tracing::debug!(outcome = %describe(&result), "done");
+                    return result;
+                }
+            }
+        }
+    }
+}
+
+fn describe(result: &reqwest::Result<reqwest::Response>) -> String {
+    match result {
+        Ok(response) => response.status().to_string(),
+        Err(error) if error.is_timeout() => "timeout".to_string(),
+        Err(error) if error.is_connect() => "connection failed".to_string(),
+        Err(_) => "transport error".to_string(),
+    }
+}

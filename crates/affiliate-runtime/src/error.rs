@@ -1,0 +1,360 @@
+//! The one error type of every generated client, and the decoder that recognises error bodies by
+//! their shape (no vendor names anywhere).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use crate::ratelimit::{RateLimit, request_id, retry_after};
+
+/// `Result` with the runtime's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Error bodies are read up to this many bytes; the rest is left unread.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+/// How much of a raw body an error keeps for diagnostics.
+pub const SNIPPET_LEN: usize = 1024;
+
+/// Everything that can go wrong calling an API, by what a service would do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 401: the credentials are missing, malformed or revoked.
+    #[error("unauthorized: {0}")]
+    Unauthorized(Box<ApiError>),
+    /// 403: authenticated, but not allowed (plan, scope, ownership).
+    #[error("forbidden: {0}")]
+    Forbidden(Box<ApiError>),
+    /// 404 or 410: the resource does not exist (any more).
+    #[error("not found: {0}")]
+    NotFound(Box<ApiError>),
+    /// 409: the request conflicts with the resource's current state.
+    #[error("conflict: {0}")]
+    Conflict(Box<ApiError>),
+    /// 400 or 422, or a success status whose body reports field errors: fix the request.
+    #[error("invalid request: {0}")]
+    Validation(Box<ApiError>),
+    /// 429 after the retry budget was spent; [`ApiError::retry_after`] says when to come back.
+    #[error("rate limited: {0}")]
+    RateLimited(Box<ApiError>),
+    /// 5xx after the retry budget was spent.
+    #[error("server error: {0}")]
+    Server(Box<ApiError>),
+    /// Any other non-success answer (including an error reported in a 2xx body).
+    #[error("API error: {0}")]
+    Api(Box<ApiError>),
+    /// No complete response within the configured timeout.
+    #[error("timed out: {0}")]
+    Timeout(#[source] reqwest::Error),
+    /// The connection failed, was reset, or the body could not be read.
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// A response arrived but its body is not what the spec describes.
+    #[error("cannot decode the {} response: {message}; body starts: {snippet:?}", status.map_or("success".to_string(), |s| s.to_string()))]
+    Decode { status: Option<StatusCode>, message: String, snippet: String },
+    /// A credential the API requires was given neither in code nor in its environment variable.
+    #[error("missing credential for `{scheme}`: set the environment variable {env} or pass it to the client builder")]
+    MissingCredential { scheme: String, env: String },
+    /// The client builder was given something unusable (a bad base URL or header value).
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+    /// The request could not be built (a parameter failed conversion).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// Pagination stopped because the server's paging metadata could not be trusted.
+    #[error("pagination stopped: {0}")]
+    Pagination(String),
+}
+
+impl Error {
+    /// The HTTP status, where a response arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Decode { status, .. } => *status,
+            Error::Timeout(e) | Error::Transport(e) => e.status(),
+            _ => self.api_error().map(|e| e.status),
+        }
+    }
+
+    /// The decoded error response, for the variants that carry one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Unauthorized(e)
+            | Error::Forbidden(e)
+            | Error::NotFound(e)
+            | Error::Conflict(e)
+            | Error::Validation(e)
+            | Error::RateLimited(e)
+            | Error::Server(e)
+            | Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The vendor's machine-readable error code, if the body had one.
+    pub fn code(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.code.as_deref())
+    }
+
+    /// When the server asked to be called again, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(|e| e.retry_after)
+    }
+
+    /// Builds the error for a non-success response (or a success whose body reports an error).
+    pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let api = ApiError::new(status, headers, body);
+        let boxed = Box::new(api);
+        match status.as_u16() {
+            401 => Error::Unauthorized(boxed),
+            403 => Error::Forbidden(boxed),
+            404 | 410 => Error::NotFound(boxed),
+            409 => Error::Conflict(boxed),
+            400 | 422 => Error::Validation(boxed),
+            429 => Error::RateLimited(boxed),
+            500..=599 => Error::Server(boxed),
+            _ if !boxed.field_errors.is_empty() => Error::Validation(boxed),
+            _ => Error::Api(boxed),
+        }
+    }
+
+    pub(crate) fn from_transport(error: reqwest::Error) -> Self {
+        if error.is_timeout() { Error::Timeout(error) } else { Error::Transport(error) }
+    }
+}
+
+/// A decoded error response: status, the vendor's code and message, and what else it said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// The most specific machine-readable code in the body (`not_found`, `ValidationException`).
+    pub code: Option<String>,
+    pub message: Option<String>,
+    /// Per-field problems (`fieldName`, `property`, `invalid-params`...), in body order.
+    pub field_errors: Vec<FieldError>,
+    /// Extra key/value details the body carried (e.g. a `meta` map, a documentation URL).
+    pub details: BTreeMap<String, String>,
+    /// From `X-Request-Id` and similar headers.
+    pub request_id: Option<String>,
+    /// From `Retry-After` (seconds or HTTP date) or `X-RateLimit-Retry-After`.
+    pub retry_after: Option<Duration>,
+    pub rate_limit: RateLimit,
+    /// The start of the raw body (at most [`SNIPPET_LEN`] bytes, lossy UTF-8).
+    pub body: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let mut error = ApiError {
+            status,
+            code: None,
+            message: None,
+            field_errors: Vec::new(),
+            details: BTreeMap::new(),
+            request_id: request_id(headers),
+            retry_after: retry_after(headers),
+            rate_limit: RateLimit::from_headers(headers),
+            body: snippet(body),
+        };
+        if let Ok(value) = serde_json::from_slice::<Value>(body) {
+            recognise(&value, &mut error);
+        }
+        error
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " [{code}]")?;
+        }
+        match &self.message {
+            Some(message) => write!(f, ": {message}")?,
+            None if !self.body.is_empty() => write!(f, ": {:?}", self.body)?,
+            None => {}
+        }
+        for field in &self.field_errors {
+            write!(f, "; {field}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// One field's problem in a validation error.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct FieldError {
+    /// The field as the API names it (`Username`, `email`, `/body/url`).
+    pub field: String,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub details: BTreeMap<String, String>,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", if self.field.is_empty() { "(request)" } else { &self.field })?;
+        if let Some(code) = &self.code {
+            write!(f, " [{code}]")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(SNIPPET_LEN)];
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    if body.len() > SNIPPET_LEN {
+        text.push('…');
+    }
+    text
+}
+
+/// Reads a body up to `limit` bytes; the rest is not read.
+pub(crate) async fn read_bounded<S>(mut stream: S, limit: usize) -> std::result::Result<Bytes, reqwest::Error>
+where
+    S: futures::Stream<Item = reqwest::Result<Bytes>> + Unpin,
+{
+    use futures::TryStreamExt;
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = stream.try_next().await? {
+        let room = limit.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if buf.len() >= limit {
+            break;
+        }
+    }
+    Ok(buf.freeze())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+// ---------------------------------------------------------------------------------------------
+
+/// Fills code, message, field errors and details from any error shape this runtime knows:
+///
+/// - an `error` object: `{error: {code|type, message, errors: [{property, code, message}]}}`;
+/// - a ServiceStack-style status object: `{responseStatus: {errorCode, message, errors: [{fieldName, ...}], meta}}`;
+/// - RFC 7807 problem details: `{type, title, status, detail, errors | invalid-params}`;
+/// - flat `{code, message}`, `{message}`, or OAuth-style `{error: "...", error_description}`.
+pub(crate) fn recognise(value: &Value, out: &mut ApiError) {
+    let Some(object) = value.as_object() else { return };
+    if let Some(inner) = find_key(object, &["error"]).and_then(Value::as_object) {
+        fill_from_object(inner, out);
+    } else if let Some(status) = find_key(object, &["responseStatus", "ResponseStatus", "response_status"]).and_then(Value::as_object) {
+        fill_from_object(status, out);
+    } else {
+        fill_from_object(object, out);
+        // RFC 7807: `type` is a URI naming the problem, `title` its summary, `detail` the instance.
+        if out.code.is_none() {
+            out.code = text(object.get("type")).filter(|t| t != "about:blank");
+        }
+        if out.message.is_none() {
+            out.message = text(object.get("detail")).or_else(|| text(object.get("title")));
+        }
+        if let Some(description) = text(object.get("error_description")) {
+            out.code = text(object.get("error"));
+            out.message = Some(description);
+        }
+    }
+}
+
+fn fill_from_object(object: &serde_json::Map<String, Value>, out: &mut ApiError) {
+    out.code = text(find_key(object, &["code", "errorCode", "error_code", "type"]));
+    out.message = text(find_key(object, &["message", "detail", "title", "description"]));
+    for key in ["doc_url", "docUrl", "documentation_url", "instance"] {
+        if let Some(value) = text(object.get(key)) {
+            out.details.insert(key.to_string(), value);
+        }
+    }
+    if let Some(meta) = find_key(object, &["meta", "Meta"]) {
+        flatten_into(meta, &mut out.details);
+    }
+    if let Some(items) = find_key(object, &["errors", "Errors", "invalid-params", "invalid_params"]) {
+        out.field_errors = field_errors(items);
+    }
+    // A code that merely repeats the HTTP status says nothing: prefer the first entry's code.
+    let numeric = out.code.as_deref().is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit()));
+    if numeric || out.code.is_none() {
+        if let Some(code) = out.field_errors.iter().find_map(|f| f.code.clone()) {
+            out.code = Some(code);
+        }
+    }
+    if out.message.is_none() {
+        out.message = out.field_errors.iter().find_map(|f| f.message.clone());
+    }
+}
+
+fn field_errors(items: &Value) -> Vec<FieldError> {
+    let entry = |item: &Value, key: Option<&str>| -> Option<FieldError> {
+        match item {
+            Value::Object(o) => {
+                let mut field = FieldError {
+                    field: text(find_key(o, &["fieldName", "field", "property", "name", "pointer", "path", "FieldName"]))
+                        .or_else(|| key.map(str::to_string))
+                        .unwrap_or_default(),
+                    code: text(find_key(o, &["errorCode", "code", "ErrorCode", "type"])),
+                    message: text(find_key(o, &["message", "reason", "detail", "Message"])),
+                    details: BTreeMap::new(),
+                };
+                if let Some(meta) = find_key(o, &["meta", "Meta"]) {
+                    flatten_into(meta, &mut field.details);
+                }
+                Some(field)
+            }
+            // `{"email": ["is invalid"]}` or `["a message"]`.
+            Value::String(message) => Some(FieldError {
+                field: key.unwrap_or_default().to_string(),
+                message: Some(message.clone()),
+                ..FieldError::default()
+            }),
+            _ => None,
+        }
+    };
+    match items {
+        Value::Array(list) => list.iter().filter_map(|i| entry(i, None)).collect(),
+        Value::Object(map) => map
+            .iter()
+            .flat_map(|(key, v)| match v {
+                Value::Array(list) => list.iter().filter_map(|i| entry(i, Some(key))).collect::<Vec<_>>(),
+                other => entry(other, Some(key)).into_iter().collect(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn find_key<'a>(object: &'a serde_json::Map<String, Value>, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter().find_map(|k| object.get(*k)).filter(|v| !v.is_null())
+}
+
+/// A scalar as text (codes are sometimes numbers); `None` for null, empty, or structures.
+fn text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn flatten_into(value: &Value, out: &mut BTreeMap<String, String>) {
+    if let Some(map) = value.as_object() {
+        for (k, v) in map {
+            out.insert(k.clone(), text(Some(v)).unwrap_or_else(|| v.to_string()));
+        }
+    }
+}

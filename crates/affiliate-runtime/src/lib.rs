@@ -1,0 +1,33 @@
+//! What every generated affiliate API client shares: auth from the spec's security schemes, one
+//! [`Error`] type, retries with backoff, pagination streams, and rate-limit headers.
+//!
+//! Generated crates call into this crate; nothing here names a vendor. A service normally uses it
+//! only through a generated client:
+//!
+//! ```no_run
+//! # async fn run() -> affiliate_runtime::Result<()> {
+//! # struct Client; impl Client { fn from_env() -> affiliate_runtime::Result<Self> { Ok(Client) } }
+//! let client = Client::from_env()?; // e.g. affiliate_dub::Client
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod auth;
+mod client;
+mod error;
+pub mod open_enum;
+pub mod pagination;
+mod ratelimit;
+mod retry;
+mod send;
+
+pub use api::{ApiDescriptor, SecurityScheme};
+pub use auth::{Credential, Secret};
+pub use client::{ClientBuilder, FromParts, Runtime};
+pub use error::{ApiError, Error, FieldError, MAX_ERROR_BODY, Result, SNIPPET_LEN};
+pub use ratelimit::{RateLimit, ResponseExt};
+pub use retry::RetryPolicy;
+pub use send::send;
+
+/// Re-exported so callers can name response types without depending on progenitor directly.
+pub use progenitor_client::{ByteStream, ResponseValue};

@@ -1,0 +1,118 @@
+//! Rate-limit, retry-after and request-id headers, readable on every response and error.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::HeaderMap;
+
+/// The `X-RateLimit-*` headers of a response (each `None` when absent or unparsable).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// Requests allowed in the current window.
+    pub limit: Option<u64>,
+    /// Requests left in the current window.
+    pub remaining: Option<u64>,
+    /// When the window resets, as the server sent it (usually UTC epoch seconds).
+    pub reset: Option<u64>,
+}
+
+impl RateLimit {
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let number = |names: &[&str]| names.iter().find_map(|n| header_str(headers, n)?.trim().parse().ok());
+        RateLimit {
+            limit: number(&["x-ratelimit-limit", "ratelimit-limit"]),
+            remaining: number(&["x-ratelimit-remaining", "ratelimit-remaining"]),
+            reset: number(&["x-ratelimit-reset", "ratelimit-reset"]),
+        }
+    }
+}
+
+/// Rate-limit and request-id accessors on any response.
+pub trait ResponseExt {
+    fn rate_limit(&self) -> RateLimit;
+    fn request_id(&self) -> Option<String>;
+}
+
+impl<T> ResponseExt for progenitor_client::ResponseValue<T> {
+    fn rate_limit(&self) -> RateLimit {
+        RateLimit::from_headers(self.headers())
+    }
+
+    fn request_id(&self) -> Option<String> {
+        request_id(self.headers())
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name)?.to_str().ok()
+}
+
+/// The server's request id, from the first of the usual headers that is present.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    ["x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id", "x-trace-id", "cf-ray"]
+        .iter()
+        .find_map(|n| header_str(headers, n))
+        .map(str::to_string)
+}
+
+/// How long the server asked us to wait: `Retry-After` (delta-seconds or HTTP date) or
+/// `X-RateLimit-Retry-After` (seconds).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    retry_after_at(headers, SystemTime::now())
+}
+
+pub(crate) fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let parse = |value: &str| -> Option<Duration> {
+        let value = value.trim();
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        if let Ok(seconds) = value.parse::<f64>() {
+            return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        }
+        let at = httpdate::parse_http_date(value).ok()?;
+        Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    };
+    ["retry-after", "x-ratelimit-retry-after"].iter().find_map(|n| header_str(headers, n).and_then(parse))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let now = httpdate::parse_http_date("Sun, 22 Nov 2026 10:00:00 GMT").unwrap();
+        let check = |pairs: &[(&'static str, &str)], expected: Option<u64>| {
+            assert_eq!(retry_after_at(&headers(pairs), now).map(|d| d.as_secs()), expected, "{pairs:?}");
+        };
+        check(&[("retry-after", "7")], Some(7));
+        check(&[("retry-after", " 3 ")], Some(3));
+        check(&[("retry-after", "Sun, 22 Nov 2026 10:00:05 GMT")], Some(5));
+        check(&[("retry-after", "Sun, 22 Nov 2026 09:00:00 GMT")], Some(0));
+        check(&[("x-ratelimit-retry-after", "12")], Some(12));
+        check(&[("retry-after", "soon")], None);
+        check(&[("retry-after", "-1")], None);
+        check(&[], None);
+    }
+
+    #[test]
+    fn rate_limit_headers() {
+        let rl = RateLimit::from_headers(&headers(&[
+            ("x-ratelimit-limit", "600"),
+            ("x-ratelimit-remaining", "599"),
+            ("x-ratelimit-reset", "1795000000"),
+        ]));
+        assert_eq!((rl.limit, rl.remaining, rl.reset), (Some(600), Some(599), Some(1_795_000_000)));
+        assert_eq!(RateLimit::from_headers(&headers(&[("x-ratelimit-limit", "x")])), RateLimit::default());
+    }
+}

@@ -1,0 +1,69 @@
+//! Turning progenitor's result into the runtime's: every failure becomes an [`Error`].
+
+use std::cell::Cell;
+use std::future::Future;
+
+use progenitor_client::{ByteStream, ResponseValue};
+use reqwest::StatusCode;
+
+use crate::error::{Error, MAX_ERROR_BODY, Result, read_bounded, snippet};
+
+tokio::task_local! {
+    /// The status of the last response received inside one `send`: progenitor drops it when a
+    /// success body fails to decode, and a decode error should still say which status it was.
+    static LAST_STATUS: Cell<Option<StatusCode>>;
+}
+
+pub(crate) fn record_response(status: StatusCode) {
+    let _ = LAST_STATUS.try_with(|s| s.set(Some(status)));
+}
+
+/// Awaits a generated `send_raw()` and maps its error into [`Error`], reading error bodies (up to
+/// [`MAX_ERROR_BODY`] bytes) to recognise their shape.
+pub async fn send<T, F>(request: F) -> Result<ResponseValue<T>>
+where
+    F: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>>,
+{
+    LAST_STATUS
+        .scope(Cell::new(None), async move {
+            match request.await {
+                Ok(value) => Ok(value),
+                Err(error) => Err(convert(error).await),
+            }
+        })
+        .await
+}
+
+async fn convert(error: progenitor_client::Error<ByteStream>) -> Error {
+    use progenitor_client::Error as P;
+    match error {
+        P::InvalidRequest(message) | P::Custom(message) => Error::InvalidRequest(message),
+        P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => Error::from_transport(e),
+        P::ErrorResponse(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            match read_bounded(response.into_inner().into_inner(), MAX_ERROR_BODY).await {
+                Ok(body) => Error::from_response(status, &headers, &body),
+                Err(e) => Error::from_transport(e),
+            }
+        }
+        P::InvalidResponsePayload(body, e) => Error::Decode {
+            status: LAST_STATUS.try_with(Cell::get).ok().flatten(),
+            message: e.to_string(),
+            snippet: snippet(&body),
+        },
+        P::UnexpectedResponse(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            match read_bounded(Box::pin(response.bytes_stream()), MAX_ERROR_BODY).await {
+                Ok(body) if status.is_success() => Error::Decode {
+                    status: Some(status),
+                    message: "the spec documents no body for this status".to_string(),
+                    snippet: snippet(&body),
+                },
+                Ok(body) => Error::from_response(status, &headers, &body),
+                Err(e) => Error::from_transport(e),
+            }
+        }
+    }
+}

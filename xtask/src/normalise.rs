@@ -1,0 +1,569 @@
+//! Rewrites a spec into the subset progenitor handles, and reads the `x-affiliate-*` extensions.
+//!
+//! progenitor panics on several valid constructs and ignores others; every such case is either
+//! rewritten here (with the reason next to the rewrite) or reported as a [`SpecError`] that names the
+//! file and JSON pointer. The result is a JSON document plus the [`Api`] model the glue is built from.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use heck::{ToShoutySnakeCase, ToSnakeCase};
+use serde_json::{Map, Value, json};
+
+use crate::spec::{SpecError, pointer};
+
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// What the glue needs to know about one API, beyond what progenitor generates.
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// The spec's file stem: `dub` for `specs/dub.yaml`.
+    pub name: String,
+    pub title: String,
+    pub base_url: String,
+    pub security: Vec<Scheme>,
+    pub operations: Vec<Operation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scheme {
+    Bearer { name: String, env: String },
+    Basic { name: String, env_username: String, env_password: String },
+    ApiKeyHeader { name: String, header: String, env: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// The spec's `operationId`.
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    /// Safe to send again after a failure: GET/HEAD/PUT/DELETE/OPTIONS, or marked in the spec.
+    pub idempotent: bool,
+    /// `security: []` on the operation: no credentials are sent.
+    pub anonymous: bool,
+    pub pagination: Option<Pagination>,
+}
+
+/// The `x-affiliate-pagination` extension, validated. Parameter names are wire names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pagination {
+    Page { page: String, size: String, first: u64, default_size: u64, items: String },
+    Offset {
+        offset: String,
+        limit: String,
+        default_size: u64,
+        items: String,
+        count: Option<String>,
+        next: Option<String>,
+    },
+    Cursor { cursor: String, limit: Option<String>, items: String, next_cursor: String },
+}
+
+/// Normalises `doc` in place and returns the glue model, or every problem found.
+pub fn normalise(file: &Path, doc: &mut Value) -> Result<Api, Vec<SpecError>> {
+    let mut n = Normaliser { file, errors: Vec::new() };
+    let api = n.run(doc);
+    if n.errors.is_empty() { Ok(api) } else { Err(n.errors) }
+}
+
+struct Normaliser<'a> {
+    file: &'a Path,
+    errors: Vec<SpecError>,
+}
+
+impl Normaliser<'_> {
+    fn error(&mut self, location: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(SpecError::new(self.file, location, message));
+    }
+
+    fn run(&mut self, doc: &mut Value) -> Api {
+        let name = self
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match doc.get("openapi").and_then(Value::as_str) {
+            Some(v) if v.starts_with("3.0.") => {}
+            Some(v) => self.error(
+                "/openapi",
+                format!("OpenAPI {v} is not supported: write the spec as OpenAPI 3.0.3"),
+            ),
+            None => self.error("/openapi", "missing `openapi: 3.0.3`"),
+        }
+        let title = str_at(doc, "/info/title").unwrap_or_default().to_string();
+        match str_at(doc, "/info/version") {
+            // progenitor sends info.version in a header built with `HeaderValue::from_static`, which
+            // panics on the first request if it is not visible ASCII.
+            Some(v) if !v.is_empty() && v.bytes().all(|b| (0x20..0x7f).contains(&b)) => {}
+            Some(v) => self.error(
+                "/info/version",
+                format!("`{v}` must be non-empty printable ASCII (it is sent as a header value)"),
+            ),
+            None => self.error("/info/version", "missing"),
+        }
+        let base_url = match str_at(doc, "/servers/0/url") {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                url.trim_end_matches('/').to_string()
+            }
+            Some(url) => {
+                self.error("/servers/0/url", format!("`{url}` must be an absolute http(s) URL"));
+                String::new()
+            }
+            None => {
+                self.error("/servers", "missing: the first server is the client's default base URL");
+                String::new()
+            }
+        };
+        self.check_refs(doc, doc, &mut String::new());
+        strip_closed_objects(doc);
+        let security = self.security(doc, &name);
+        let operations = self.operations(doc);
+        Api { name, title, base_url, security, operations }
+    }
+
+    /// Every `$ref` must be local and resolve: progenitor would otherwise panic or fail late.
+    fn check_refs(&mut self, root: &Value, value: &Value, at: &mut String) {
+        match value {
+            Value::Object(map) => {
+                if let Some(target) = map.get("$ref") {
+                    match target.as_str() {
+                        Some(t) if t.starts_with("#/") => {
+                            let resolved = root.pointer(&t[1..]);
+                            if resolved.is_none() {
+                                self.error(
+                                    format!("{at}/$ref"),
+                                    format!("`{t}` does not resolve to anything in this file"),
+                                );
+                            }
+                        }
+                        Some(t) => self.error(
+                            format!("{at}/$ref"),
+                            format!("`{t}`: only local references (`#/components/...`) are supported"),
+                        ),
+                        None => self.error(format!("{at}/$ref"), "`$ref` must be a string"),
+                    }
+                }
+                for (key, child) in map {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&crate::spec::escape(key));
+                    self.check_refs(root, child, at);
+                    at.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{i}"));
+                    self.check_refs(root, child, at);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn security(&mut self, doc: &Value, api: &str) -> Vec<Scheme> {
+        let Some(requirements) = doc.get("security").and_then(Value::as_array) else {
+            return Vec::new();
+        };
+        if requirements.len() > 1 {
+            self.error(
+                "/security",
+                "alternative security requirements are not supported: list every scheme the API \
+                 needs in one requirement object",
+            );
+        }
+        let Some(requirement) = requirements.first().and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let mut schemes = Vec::new();
+        for name in requirement.keys() {
+            let at = pointer(&["components", "securitySchemes", name]);
+            let Some(scheme) = doc.pointer(&at) else {
+                self.error("/security/0", format!("scheme `{name}` is not defined at {at}"));
+                continue;
+            };
+            let env_default = |suffix: &str| format!("{api}_{name}{suffix}").to_shouty_snake_case();
+            let env = |key: &str, suffix: &str| {
+                scheme.get(key).and_then(Value::as_str).map(str::to_string).unwrap_or(env_default(suffix))
+            };
+            let kind = (
+                scheme.get("type").and_then(Value::as_str),
+                scheme.get("scheme").and_then(Value::as_str).map(str::to_ascii_lowercase),
+                scheme.get("in").and_then(Value::as_str),
+            );
+            match kind {
+                (Some("http"), Some(s), _) if s == "bearer" => schemes.push(Scheme::Bearer {
+                    name: name.clone(),
+                    env: env("x-affiliate-env", ""),
+                }),
+                (Some("http"), Some(s), _) if s == "basic" => schemes.push(Scheme::Basic {
+                    name: name.clone(),
+                    env_username: env("x-affiliate-env-username", "_username"),
+                    env_password: env("x-affiliate-env-password", "_password"),
+                }),
+                (Some("apiKey"), _, Some("header")) => {
+                    match scheme.get("name").and_then(Value::as_str) {
+                        Some(header) if http_token(header) => schemes.push(Scheme::ApiKeyHeader {
+                            name: name.clone(),
+                            header: header.to_string(),
+                            env: env("x-affiliate-env", ""),
+                        }),
+                        _ => self.error(format!("{at}/name"), "an apiKey scheme needs a valid header name"),
+                    }
+                }
+                _ => self.error(
+                    at,
+                    "unsupported security scheme: use http bearer, http basic, or apiKey in header",
+                ),
+            }
+        }
+        schemes
+    }
+
+    fn operations(&mut self, doc: &mut Value) -> Vec<Operation> {
+        let components = doc.get("components").cloned().unwrap_or(Value::Null);
+        let mut operations = Vec::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+            self.error("/paths", "missing");
+            return operations;
+        };
+        for (path, item) in paths.iter_mut() {
+            let item_at = pointer(&["paths", path]);
+            let Some(item) = item.as_object_mut() else {
+                self.error(item_at, "a path item must be a mapping");
+                continue;
+            };
+            if item.contains_key("$ref") {
+                self.error(format!("{item_at}/$ref"), "path item references are not supported");
+                continue;
+            }
+            let shared_params = item.get("parameters").cloned().unwrap_or(Value::Array(Vec::new()));
+            for method in METHODS {
+                let Some(op) = item.get_mut(method) else { continue };
+                let at = pointer(&["paths", path, method]);
+                let Some(op) = op.as_object_mut() else {
+                    self.error(at, "an operation must be a mapping");
+                    continue;
+                };
+                let id = match op.get("operationId").and_then(Value::as_str) {
+                    Some(id) if valid_operation_id(id) => id.to_string(),
+                    Some(id) => {
+                        self.error(
+                            format!("{at}/operationId"),
+                            format!("`{id}` must start with a letter and use only letters, digits and `_`"),
+                        );
+                        continue;
+                    }
+                    None => {
+                        self.error(format!("{at}/operationId"), "missing: every operation needs one");
+                        continue;
+                    }
+                };
+                // Rust method names come from the snake case form, so `listPartners` and
+                // `list_partners` collide even though the spec strings differ.
+                if let Some(first) = seen.insert(id.to_snake_case(), at.clone()) {
+                    self.error(
+                        format!("{at}/operationId"),
+                        format!("`{id}` duplicates the operationId at {first}"),
+                    );
+                    continue;
+                }
+                let params = self.parameters(&at, op, &shared_params, &components);
+                self.responses(&at, op, &components);
+                self.request_body(&at, op, &components);
+                let idempotent = matches!(method, "get" | "head" | "put" | "delete" | "options")
+                    || op.get("x-affiliate-idempotent").and_then(Value::as_bool) == Some(true);
+                let anonymous = op.get("security").and_then(Value::as_array).is_some_and(Vec::is_empty);
+                let pagination = op
+                    .get("x-affiliate-pagination")
+                    .map(|p| self.pagination(&format!("{at}/x-affiliate-pagination"), p, &params));
+                operations.push(Operation {
+                    id,
+                    method: method.to_string(),
+                    path: path.clone(),
+                    idempotent,
+                    anonymous,
+                    pagination: pagination.flatten(),
+                });
+            }
+        }
+        operations
+    }
+
+    /// Checks parameter styles progenitor cannot send and returns the query parameter names.
+    fn parameters(
+        &mut self,
+        at: &str,
+        op: &Map<String, Value>,
+        shared: &Value,
+        components: &Value,
+    ) -> BTreeSet<String> {
+        let mut query = BTreeSet::new();
+        let own = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+        let shared = shared.as_array().cloned().unwrap_or_default();
+        for (i, param) in own.iter().chain(shared.iter()).enumerate() {
+            let param_at = format!("{at}/parameters/{i}");
+            let param = resolve(param, components);
+            let location = param.get("in").and_then(Value::as_str).unwrap_or_default();
+            let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
+            match location {
+                "cookie" => self.error(param_at.clone(), format!("cookie parameter `{name}` is not supported")),
+                "query" => {
+                    query.insert(name.to_string());
+                }
+                _ => {}
+            }
+            if let Some(style) = param.get("style").and_then(Value::as_str) {
+                if !matches!(style, "form" | "simple") {
+                    self.error(
+                        format!("{param_at}/style"),
+                        format!("style `{style}` is not supported: declare one parameter per key with a literal name"),
+                    );
+                }
+            }
+        }
+        query
+    }
+
+    /// One `2XX` response and raw `4XX`/`5XX` responses per operation.
+    ///
+    /// progenitor panics when an operation has two success or two error types, and decodes error
+    /// bodies against one schema only. Error bodies therefore reach the runtime as raw bytes, where
+    /// one shape-recognising decoder serves every vendor.
+    fn responses(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) {
+        let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+            self.error(format!("{at}/responses"), "missing");
+            return;
+        };
+        let mut success: Option<(String, Value)> = None;
+        for (status, response) in responses {
+            let is_success = status.starts_with('2');
+            if !is_success {
+                continue;
+            }
+            let response = resolve(response, components);
+            let body = success_body(&response);
+            match &success {
+                None => success = Some((status.clone(), body)),
+                Some((first, first_body)) if *first_body != body => {
+                    self.error(
+                        pointer(&[&at[1..], "responses", status]).replacen("/", "", 0),
+                        format!(
+                            "two success responses with different bodies ({first} and {status}); \
+                             progenitor supports one: declare one schema (oneOf if it varies)"
+                        ),
+                    );
+                    return;
+                }
+                Some(_) => {}
+            }
+        }
+        let Some((first, _)) = success else {
+            self.error(format!("{at}/responses"), "no 2xx response: every operation needs one");
+            return;
+        };
+        let success_response = resolve(&responses[&first], components);
+        let mut normalised = Map::new();
+        normalised.insert("2XX".to_string(), only_one_media_type(success_response));
+        for range in ["4XX", "5XX"] {
+            normalised.insert(
+                range.to_string(),
+                json!({
+                    "description": "an error: the runtime decodes the body by its shape",
+                    "content": {"application/octet-stream": {}}
+                }),
+            );
+        }
+        op.insert("responses".to_string(), Value::Object(normalised));
+    }
+
+    fn request_body(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) {
+        let Some(body) = op.get("requestBody") else { return };
+        let mut body = resolve(body, components);
+        let Some(content) = body.get("content").and_then(Value::as_object) else {
+            self.error(format!("{at}/requestBody/content"), "missing");
+            return;
+        };
+        if content.is_empty() {
+            self.error(format!("{at}/requestBody/content"), "empty");
+            return;
+        }
+        if let Some(media) = content.keys().find(|m| !supported_body_media_type(m)) {
+            if content.len() == 1 {
+                self.error(
+                    pointer(&[&at[1..], "requestBody", "content", media]),
+                    format!("request media type `{media}` is not supported (use application/json)"),
+                );
+                return;
+            }
+        }
+        body = only_one_media_type(body);
+        op.insert("requestBody".to_string(), body);
+    }
+
+    fn pagination(&mut self, at: &str, ext: &Value, query: &BTreeSet<String>) -> Option<Pagination> {
+        let field = |key: &str| ext.get(key).and_then(Value::as_str).map(str::to_string);
+        let number = |key: &str, default: u64| ext.get(key).and_then(Value::as_u64).unwrap_or(default);
+        let param = |me: &mut Self, key: &str, required: bool| -> Option<String> {
+            match field(key) {
+                Some(name) if query.contains(&name) => Some(name),
+                Some(name) => {
+                    me.error(
+                        format!("{at}/{key}"),
+                        format!("`{name}` is not a query parameter of this operation"),
+                    );
+                    None
+                }
+                None if required => {
+                    me.error(format!("{at}/{key}"), "missing");
+                    None
+                }
+                None => None,
+            }
+        };
+        let items = match field("items") {
+            Some(p) if p.is_empty() || p.starts_with('/') => p,
+            Some(p) => {
+                self.error(format!("{at}/items"), format!("`{p}` is not a JSON pointer"));
+                return None;
+            }
+            None => {
+                self.error(format!("{at}/items"), "missing: a JSON pointer to the item array (\"\" for the body)");
+                return None;
+            }
+        };
+        let errors_before = self.errors.len();
+        let result = match ext.get("style").and_then(Value::as_str) {
+            Some("page") => Some(Pagination::Page {
+                page: param(self, "page", true).unwrap_or_default(),
+                size: param(self, "size", true).unwrap_or_default(),
+                first: number("first", 1),
+                default_size: number("defaultSize", 0),
+                items,
+            }),
+            Some("offset") => Some(Pagination::Offset {
+                offset: param(self, "offset", true).unwrap_or_default(),
+                limit: param(self, "limit", true).unwrap_or_default(),
+                default_size: number("defaultSize", 0),
+                items,
+                count: field("count"),
+                next: field("next"),
+            }),
+            Some("cursor") => {
+                let next_cursor = field("nextCursor");
+                if next_cursor.is_none() {
+                    self.error(format!("{at}/nextCursor"), "missing");
+                }
+                Some(Pagination::Cursor {
+                    cursor: param(self, "cursor", true).unwrap_or_default(),
+                    limit: param(self, "limit", false),
+                    items,
+                    next_cursor: next_cursor.unwrap_or_default(),
+                })
+            }
+            Some(other) => {
+                self.error(
+                    format!("{at}/style"),
+                    format!("unknown pagination style `{other}` (expected page, offset or cursor)"),
+                );
+                None
+            }
+            None => {
+                self.error(format!("{at}/style"), "missing (page, offset or cursor)");
+                None
+            }
+        };
+        (self.errors.len() == errors_before).then_some(result).flatten()
+    }
+}
+
+fn str_at<'a>(doc: &'a Value, at: &str) -> Option<&'a str> {
+    doc.pointer(at).and_then(Value::as_str)
+}
+
+/// Follows a `$ref` to a component (one level: components refer to schemas, not to other refs).
+fn resolve(value: &Value, components: &Value) -> Value {
+    let mut value = value.clone();
+    for _ in 0..8 {
+        let Some(target) = value.get("$ref").and_then(Value::as_str) else { break };
+        let Some(rest) = target.strip_prefix("#/components") else { break };
+        match components.pointer(rest) {
+            Some(found) => value = found.clone(),
+            None => break,
+        }
+    }
+    value
+}
+
+/// The part of a success response that decides its Rust type: the JSON schema, or the kind of body.
+fn success_body(response: &Value) -> Value {
+    let content = response.get("content").and_then(Value::as_object);
+    match content {
+        None => json!("empty"),
+        Some(content) if content.is_empty() => json!("empty"),
+        Some(content) => content
+            .iter()
+            .find(|(media, _)| is_json(media))
+            .map(|(_, m)| m.get("schema").cloned().unwrap_or(Value::Null))
+            .unwrap_or_else(|| json!("raw")),
+    }
+}
+
+fn is_json(media: &str) -> bool {
+    media == "application/json" || media.starts_with("application/json;")
+}
+
+fn supported_body_media_type(media: &str) -> bool {
+    is_json(media) || media == "application/x-www-form-urlencoded" || media == "application/octet-stream"
+}
+
+/// progenitor panics on a body with several media types or an `encoding`: keep JSON if offered.
+fn only_one_media_type(mut object: Value) -> Value {
+    if let Some(content) = object.get_mut("content").and_then(Value::as_object_mut) {
+        let keep = content
+            .keys()
+            .find(|m| is_json(m))
+            .or_else(|| content.keys().next())
+            .cloned();
+        if let Some(keep) = keep {
+            content.retain(|media, _| *media == keep);
+        }
+        for media in content.values_mut() {
+            if let Some(media) = media.as_object_mut() {
+                media.remove("encoding");
+                // Examples are documentation; progenitor does not read them.
+                media.remove("example");
+                media.remove("examples");
+            }
+        }
+    }
+    object
+}
+
+/// `additionalProperties: false` becomes `deny_unknown_fields`, so any field an API adds later would
+/// break decoding. APIs add fields without notice; drop it everywhere.
+fn strip_closed_objects(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("additionalProperties") == Some(&Value::Bool(false)) {
+                map.remove("additionalProperties");
+            }
+            map.values_mut().for_each(strip_closed_objects);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_closed_objects),
+        _ => {}
+    }
+}
+
+fn valid_operation_id(id: &str) -> bool {
+    id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn http_token(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.!#$%&'*+^`|~".contains(&b))
+}

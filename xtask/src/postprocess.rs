@@ -1,0 +1,365 @@
+//! Edits progenitor's output (as a `syn::File`) where its choices would break on real APIs.
+//!
+//! - String enums become open: known values are variants, anything else is kept in `Other(String)`
+//!   instead of failing the whole response.
+//! - Each builder's `send` becomes `send_raw` (crate-private); the glue adds a `send` that returns
+//!   the runtime's unified error.
+//! - [`Types`] answers the glue's questions about generated structs (field names, types).
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Attribute, Fields, GenericArgument, Ident, Item, ItemEnum, PathArguments, Type};
+
+/// A builder found in `mod builder`: its struct name and the success type `send` returns.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    pub name: Ident,
+    /// `T` in `ResponseValue<T>`, as written inside `mod builder` (e.g. `types::Partner`).
+    pub success: Type,
+}
+
+/// Rewrites the file in place and returns the builders by their snake-case operation id.
+pub fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, Builder>, String> {
+    for item in &mut file.items {
+        let Item::Mod(module) = item else { continue };
+        let Some((_, items)) = module.content.as_mut() else { continue };
+        if module.ident == "types" {
+            open_enums(items)?;
+        }
+    }
+    let mut builders = BTreeMap::new();
+    for item in &mut file.items {
+        let Item::Mod(module) = item else { continue };
+        if module.ident != "builder" {
+            continue;
+        }
+        let Some((_, items)) = module.content.as_mut() else { continue };
+        for item in items.iter_mut() {
+            let Item::Impl(imp) = item else { continue };
+            let Type::Path(self_ty) = &*imp.self_ty else { continue };
+            let Some(name) = self_ty.path.segments.last().map(|s| s.ident.clone()) else { continue };
+            for member in &mut imp.items {
+                let syn::ImplItem::Fn(f) = member else { continue };
+                if f.sig.ident != "send" {
+                    continue;
+                }
+                f.sig.ident = format_ident!("send_raw");
+                f.vis = syn::parse_quote!(pub(crate));
+                let success = response_value_arg(&f.sig.output)
+                    .ok_or_else(|| format!("builder {name}: unexpected `send` return type"))?;
+                builders.insert(to_snake(&name.to_string()), Builder { name: name.clone(), success });
+            }
+        }
+    }
+    Ok(builders)
+}
+
+/// Appends items to `mod <name>`.
+pub fn extend_module(file: &mut syn::File, name: &str, extra: TokenStream) -> Result<(), String> {
+    let extra: syn::File = syn::parse2(extra).map_err(|e| format!("glue for mod {name}: {e}"))?;
+    for item in &mut file.items {
+        if let Item::Mod(module) = item {
+            if module.ident == name {
+                if let Some((_, items)) = module.content.as_mut() {
+                    items.extend(extra.items);
+                    return Ok(());
+                }
+            }
+        }
+    }
+    Err(format!("generated code has no `mod {name}`"))
+}
+
+/// `T` out of `Result<ResponseValue<T>, Error<E>>`.
+fn response_value_arg(output: &syn::ReturnType) -> Option<Type> {
+    let syn::ReturnType::Type(_, ty) = output else { return None };
+    let result = generic_args(ty, "Result")?;
+    let response_value = generic_args(result.first()?, "ResponseValue")?;
+    response_value.first().cloned()
+}
+
+/// The type arguments of `ty` if its last path segment is `name`.
+fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    Some(
+        args.args
+            .iter()
+            .filter_map(|a| match a {
+                GenericArgument::Type(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+fn to_snake(name: &str) -> String {
+    heck::ToSnakeCase::to_snake_case(name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open enums
+// ---------------------------------------------------------------------------------------------
+
+/// Replaces every serde string enum that typify wrote (all unit variants) with an open enum.
+fn open_enums(items: &mut Vec<Item>) -> Result<(), String> {
+    let mut replaced: BTreeMap<String, TokenStream> = BTreeMap::new();
+    for item in items.iter() {
+        let Item::Enum(e) = item else { continue };
+        if is_string_enum(e) {
+            replaced.insert(e.ident.to_string(), open_enum(e)?);
+        }
+    }
+    // typify's Display, FromStr and TryFrom impls match exhaustively on the closed enum; the
+    // open enum brings its own.
+    let replaced_trait = |imp: &syn::ItemImpl| -> bool {
+        let Type::Path(self_ty) = &*imp.self_ty else { return false };
+        let Some(ty) = self_ty.path.get_ident().map(Ident::to_string) else { return false };
+        let Some((_, trait_path, _)) = &imp.trait_ else { return false };
+        let trait_name = trait_path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        replaced.contains_key(&ty) && matches!(trait_name.as_str(), "Display" | "FromStr" | "TryFrom")
+    };
+    items.retain(|item| !matches!(item, Item::Impl(imp) if replaced_trait(imp)));
+    let mut out = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        match &item {
+            Item::Enum(e) if replaced.contains_key(&e.ident.to_string()) => {
+                let file: syn::File = syn::parse2(replaced[&e.ident.to_string()].clone())
+                    .map_err(|err| format!("open enum {}: {err}", e.ident))?;
+                out.extend(file.items);
+            }
+            _ => out.push(item),
+        }
+    }
+    *items = out;
+    Ok(())
+}
+
+fn is_string_enum(e: &ItemEnum) -> bool {
+    let derives_serde = e.attrs.iter().any(|a| {
+        a.path().is_ident("derive") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string().contains("Deserialize"))
+    });
+    derives_serde && !e.variants.is_empty() && e.variants.iter().all(|v| matches!(v.fields, Fields::Unit))
+}
+
+/// The wire value of a unit variant: its `#[serde(rename = "...")]`, or its name.
+fn wire_name(attrs: &[Attribute], ident: &Ident) -> Result<String, String> {
+    let mut name = ident.to_string();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                name = lit.value();
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        })
+        .map_err(|e| format!("enum variant {ident}: {e}"))?;
+    }
+    Ok(name)
+}
+
+fn open_enum(e: &ItemEnum) -> Result<TokenStream, String> {
+    let name = &e.ident;
+    let docs: Vec<&Attribute> = e.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let mut idents = Vec::new();
+    let mut wires = Vec::new();
+    let mut variant_docs = Vec::new();
+    for v in &e.variants {
+        wires.push(wire_name(&v.attrs, &v.ident)?);
+        idents.push(v.ident.clone());
+        variant_docs.push(v.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned().collect::<Vec<_>>());
+    }
+    let other = ["Other", "OtherValue", "UnknownValue"]
+        .into_iter()
+        .find(|c| !idents.iter().any(|i| i == c))
+        .map(|c| Ident::new(c, Span::call_site()))
+        .ok_or_else(|| format!("enum {name}: no free name for the catch-all variant"))?;
+    Ok(quote! {
+        #(#docs)*
+        ///
+        /// Values this client does not know yet arrive as `Other` rather than failing the response.
+        #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+        pub enum #name {
+            #( #(#variant_docs)* #[doc = concat!("`", #wires, "`")] #idents, )*
+            /// A value not in the spec, kept as sent.
+            #other(::std::string::String),
+        }
+
+        impl #name {
+            /// The value as it goes on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#idents => #wires, )*
+                    Self::#other(value) => value.as_str(),
+                }
+            }
+
+            fn from_wire(value: &str) -> Self {
+                match value {
+                    #( #wires => Self::#idents, )*
+                    other => Self::#other(other.to_string()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(Self::from_wire(value))
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                Self::from_wire(value)
+            }
+        }
+
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self {
+                Self::from_wire(&value)
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            }
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Type lookup for the glue
+// ---------------------------------------------------------------------------------------------
+
+/// Structs of `mod types`, for resolving JSON pointers to Rust field accesses.
+pub struct Types {
+    structs: BTreeMap<String, Vec<(String, Ident, Type)>>,
+}
+
+/// How to reach a value from a page, by reference and by value.
+pub struct Access {
+    /// Evaluates to `Option<&Leaf>` given `page: &T`.
+    pub by_ref: TokenStream,
+    /// Evaluates to `Option<Leaf>` given `page: T`.
+    pub by_value: TokenStream,
+    pub leaf: Type,
+}
+
+impl Types {
+    pub fn new(file: &syn::File) -> Self {
+        let mut structs = BTreeMap::new();
+        for item in &file.items {
+            let Item::Mod(module) = item else { continue };
+            if module.ident != "types" {
+                continue;
+            }
+            let Some((_, items)) = &module.content else { continue };
+            for item in items {
+                let Item::Struct(s) = item else { continue };
+                let Fields::Named(named) = &s.fields else { continue };
+                let fields = named
+                    .named
+                    .iter()
+                    .filter_map(|f| {
+                        let ident = f.ident.clone()?;
+                        let wire = wire_name(&f.attrs, &ident).ok()?;
+                        Some((wire, ident, f.ty.clone()))
+                    })
+                    .collect();
+                structs.insert(s.ident.to_string(), fields);
+            }
+        }
+        Self { structs }
+    }
+
+    /// Resolves a JSON pointer (`/a/b`) against type `root` into optional-value expressions.
+    pub fn access(&self, root: &Type, at: &str) -> Result<Access, String> {
+        let mut by_ref = quote! { ::std::option::Option::Some(page) };
+        let mut by_value = by_ref.clone();
+        let mut ty = root.clone();
+        if !at.is_empty() {
+            for segment in at.trim_start_matches('/').split('/') {
+                let name = last_ident(&ty).ok_or_else(|| format!("`{at}`: cannot look inside a non-struct type"))?;
+                let fields = self
+                    .structs
+                    .get(&name)
+                    .ok_or_else(|| format!("`{at}`: `{name}` is not a generated struct"))?;
+                let (_, ident, field_ty) = fields
+                    .iter()
+                    .find(|(wire, _, _)| wire == segment)
+                    .ok_or_else(|| format!("`{at}`: `{name}` has no field `{segment}`"))?;
+                by_ref = quote! { #by_ref.map(|v| &v.#ident) };
+                by_value = quote! { #by_value.map(|v| v.#ident) };
+                ty = qualify(field_ty);
+                if let Some(inner) = unwrap_option(&ty) {
+                    by_ref = quote! { #by_ref.and_then(|v| v.as_ref()) };
+                    by_value = quote! { #by_value.flatten() };
+                    ty = inner;
+                }
+            }
+        }
+        Ok(Access { by_ref, by_value, leaf: ty })
+    }
+}
+
+/// `T` if `ty` is `Option<T>`.
+pub fn unwrap_option(ty: &Type) -> Option<Type> {
+    generic_args(ty, "Option").and_then(|a| a.into_iter().next())
+}
+
+/// `T` if `ty` is `Vec<T>`.
+pub fn vec_item(ty: &Type) -> Option<Type> {
+    generic_args(ty, "Vec").and_then(|a| a.into_iter().next())
+}
+
+fn last_ident(ty: &Type) -> Option<String> {
+    let Type::Path(p) = ty else { return None };
+    p.path.segments.last().map(|s| s.ident.to_string())
+}
+
+/// Types inside `mod types` name each other bare (`Partner`); outside they need `types::Partner`.
+pub fn qualify(ty: &Type) -> Type {
+    let Type::Path(p) = ty else { return ty.clone() };
+    if p.qself.is_none() && p.path.leading_colon.is_none() && p.path.segments.len() == 1 {
+        let seg = &p.path.segments[0];
+        if matches!(seg.arguments, PathArguments::None)
+            && seg.ident.to_string().chars().next().is_some_and(char::is_uppercase)
+            && seg.ident != "String"
+        {
+            return syn::parse_quote!(types::#ty);
+        }
+    }
+    let mut p = p.clone();
+    for seg in &mut p.path.segments {
+        if let PathArguments::AngleBracketed(args) = &mut seg.arguments {
+            for arg in &mut args.args {
+                if let GenericArgument::Type(t) = arg {
+                    *t = qualify(t);
+                }
+            }
+        }
+    }
+    Type::Path(p)
+}

@@ -1,0 +1,1 @@
+//! Snapshot and drift tests for the generator.
