@@ -1,1 +1,1 @@
-//! Integration tests live in `tests/it`.
+//! Integration tests for the generated clients live in `tests/it/` (one test binary).

@@ -1,0 +1,431 @@
+//! Dub: every operation on the wire, every documented error, retries, pagination, forward
+//! compatibility and construction errors.
+
+use std::time::{Duration, Instant};
+
+use affiliate_dub::{Client, types};
+use affiliate_runtime::{Error, RetryPolicy};
+use futures::future::BoxFuture;
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{Spec, header, numbers_as_f64, query, received};
+
+const TOKEN: &str = "dub_live_2vXk9QeT7pLm3RzA8bYc";
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.uri())
+        .bearer_token(TOKEN)
+        .retry_policy(RetryPolicy::default().with_backoff(Duration::from_millis(5), Duration::from_millis(20)))
+        .build()
+        .unwrap()
+}
+
+/// One operation called through the client: what it sends, given the spec's request example.
+type Call = for<'c> fn(&'c Client, Value) -> BoxFuture<'c, affiliate_runtime::Result<()>>;
+
+struct Case {
+    operation: &'static str,
+    /// Expected query pairs, in order.
+    query: &'static [(&'static str, &'static str)],
+    /// Whether the request carries the spec's request example as its JSON body.
+    body: bool,
+    call: Call,
+}
+
+/// Serves the operation's documented success example; asserts method, path, query, body and auth.
+async fn check(spec: &Spec, case: Case) {
+    let server = MockServer::start().await;
+    let (verb, route, _) = spec.operation(case.operation);
+    let (status, example) = spec.success_example(case.operation);
+    Mock::given(method(verb.as_str()))
+        .and(path(route.as_str()))
+        .respond_with(ResponseTemplate::new(status).set_body_json(&example))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let body = if case.body { spec.request_example(case.operation) } else { Value::Null };
+    (case.call)(&client(&server), body.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", case.operation));
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 1, "{}", case.operation);
+    let request = &requests[0];
+    // progenitor orders query parameters by name; the server must not care, neither does this test.
+    let mut expected_query: Vec<(String, String)> =
+        case.query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut sent_query = query(request);
+    expected_query.sort();
+    sent_query.sort();
+    assert_eq!(sent_query, expected_query, "{}: query", case.operation);
+    assert_eq!(header(request, "authorization"), Some(format!("Bearer {TOKEN}").as_str()), "{}", case.operation);
+    assert!(header(request, "api-version").is_none(), "{}: progenitor's api-version header is removed", case.operation);
+    assert!(header(request, "user-agent").is_some_and(|ua| ua.starts_with("affiliate-dub/")));
+    if case.body {
+        let sent: Value = serde_json::from_slice(&request.body).expect("JSON body");
+        assert_eq!(numbers_as_f64(sent), numbers_as_f64(body), "{}: body", case.operation);
+        assert_eq!(header(request, "content-type"), Some("application/json"));
+    } else {
+        assert!(request.body.is_empty(), "{}: no body", case.operation);
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).expect("the spec's request example fits the generated type")
+}
+
+#[tokio::test]
+async fn every_operation_on_the_wire() {
+    let spec = Spec::load("dub");
+    let cases = [
+        Case {
+            operation: "listPartners",
+            query: &[("page", "2"), ("pageSize", "50"), ("status", "approved"), ("country", "US"), ("sortBy", "totalClicks"), ("sortOrder", "asc"), ("search", "john")],
+            body: false,
+            call: |c, _| {
+                Box::pin(async move {
+                    c.list_partners()
+                        .page(2u64)
+                        .page_size(50u64)
+                        .status(types::PartnerStatus::Approved)
+                        .country("US")
+                        .sort_by(types::ListPartnersSortBy::TotalClicks)
+                        .sort_order(types::ListPartnersSortOrder::Asc)
+                        .search("john")
+                        .send()
+                        .await
+                        .map(drop)
+                })
+            },
+        },
+        Case {
+            operation: "createPartner",
+            query: &[],
+            body: true,
+            call: |c, body| Box::pin(async move { c.create_partner().body(typed::<types::CreatePartnerRequest>(body)).send().await.map(drop) }),
+        },
+        Case {
+            operation: "retrievePartnerLinks",
+            query: &[("partnerId", "pn_123")],
+            body: false,
+            call: |c, _| Box::pin(async move { c.retrieve_partner_links().partner_id("pn_123").send().await.map(drop) }),
+        },
+        Case {
+            operation: "createPartnerLink",
+            query: &[],
+            body: true,
+            call: |c, body| Box::pin(async move { c.create_partner_link().body(typed::<types::CreatePartnerLinkRequest>(body)).send().await.map(drop) }),
+        },
+        Case {
+            operation: "upsertPartnerLink",
+            query: &[],
+            body: true,
+            call: |c, body| Box::pin(async move { c.upsert_partner_link().body(typed::<types::UpsertPartnerLinkRequest>(body)).send().await.map(drop) }),
+        },
+        Case {
+            operation: "retrievePartnerAnalytics",
+            query: &[("tenantId", "t_1"), ("interval", "30d"), ("timezone", "America/New_York"), ("groupBy", "count")],
+            body: false,
+            call: |c, _| {
+                Box::pin(async move {
+                    c.retrieve_partner_analytics()
+                        .tenant_id("t_1")
+                        .interval(types::RetrievePartnerAnalyticsInterval::X30d)
+                        .timezone("America/New_York")
+                        .group_by(types::RetrievePartnerAnalyticsGroupBy::Count)
+                        .send()
+                        .await
+                        .map(drop)
+                })
+            },
+        },
+        Case {
+            operation: "banPartner",
+            query: &[],
+            body: true,
+            call: |c, body| Box::pin(async move { c.ban_partner().body(typed::<types::BanPartnerRequest>(body)).send().await.map(drop) }),
+        },
+        Case {
+            operation: "deactivatePartner",
+            query: &[],
+            body: true,
+            call: |c, body| Box::pin(async move { c.deactivate_partner().body(typed::<types::PartnerSelector>(body)).send().await.map(drop) }),
+        },
+    ];
+    let mut covered: Vec<&str> = cases.iter().map(|c| c.operation).collect();
+    for case in cases {
+        check(&spec, case).await;
+    }
+    let mut all = spec.operation_ids();
+    covered.sort();
+    all.sort();
+    assert_eq!(covered, all, "every operation of specs/dub.yaml has a case");
+}
+
+#[tokio::test]
+async fn typed_bodies_serialise_in_camel_case() {
+    let server = MockServer::start().await;
+    let (_, example) = Spec::load("dub").success_example("createPartner");
+    Mock::given(method("POST")).and(path("/partners")).respond_with(ResponseTemplate::new(201).set_body_json(example)).expect(1).mount(&server).await;
+    let partner = client(&server)
+        .create_partner()
+        .body_map(|b| b.email("ana@example.com").tenant_id(Some("t_9".to_string())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(partner.status().as_u16(), 201);
+    let sent: Value = serde_json::from_slice(&received(&server).await[0].body).unwrap();
+    assert_eq!(sent, json!({"email": "ana@example.com", "tenantId": "t_9"}));
+}
+
+#[tokio::test]
+async fn analytics_shapes_by_group_by() {
+    let spec = Spec::load("dub");
+    let examples = spec.success_examples("retrievePartnerAnalytics");
+    assert_eq!(examples.len(), 3);
+    for (name, example) in examples {
+        let server = MockServer::start().await;
+        Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(&example)).expect(1).mount(&server).await;
+        let value = client(&server).retrieve_partner_analytics().partner_id("pn_1").send().await.unwrap().into_inner();
+        let matches = match (name.as_str(), &value) {
+            ("count", types::RetrievePartnerAnalyticsResponse::Variant0(count)) => count.clicks == Some(1250.0) || count.clicks.is_some(),
+            ("timeseries", types::RetrievePartnerAnalyticsResponse::Variant1(series)) => series.len() == 2,
+            ("topLinks", types::RetrievePartnerAnalyticsResponse::Variant2(links)) => links[0].short_link == "https://dub.sh/john",
+            _ => false,
+        };
+        assert!(matches, "{name} decoded as {value:?}");
+    }
+}
+
+#[tokio::test]
+async fn documented_errors_decode_to_their_variant() {
+    let spec = Spec::load("dub");
+    let errors = spec.error_examples("listPartners");
+    assert_eq!(errors.iter().map(|(s, _)| *s).collect::<Vec<_>>(), [400, 401, 403, 404, 409, 410, 422, 429, 500]);
+    for (status, body) in errors {
+        let server = MockServer::start().await;
+        let calls = if matches!(status, 429 | 500) { 2 } else { 1 };
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(&body).insert_header("x-request-id", "req_42"))
+            .expect(calls)
+            .mount(&server)
+            .await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .bearer_token(TOKEN)
+            .retry_policy(RetryPolicy::default().with_max_attempts(2).with_backoff(Duration::from_millis(1), Duration::from_millis(2)))
+            .build()
+            .unwrap();
+        let error = client.list_partners().send().await.unwrap_err();
+        let variant_ok = match status {
+            400 | 422 => matches!(error, Error::Validation(_)),
+            401 => matches!(error, Error::Unauthorized(_)),
+            403 => matches!(error, Error::Forbidden(_)),
+            404 | 410 => matches!(error, Error::NotFound(_)),
+            409 => matches!(error, Error::Conflict(_)),
+            429 => matches!(error, Error::RateLimited(_)),
+            500 => matches!(error, Error::Server(_)),
+            _ => false,
+        };
+        assert!(variant_ok, "{status}: {error:?}");
+        let api = error.api_error().unwrap();
+        assert_eq!(api.status.as_u16(), status);
+        assert_eq!(api.code.as_deref(), body["error"]["code"].as_str(), "{status}");
+        assert_eq!(api.message.as_deref(), body["error"]["message"].as_str(), "{status}");
+        assert_eq!(api.request_id.as_deref(), Some("req_42"));
+        assert_eq!(api.details.get("doc_url").map(String::as_str), body["error"]["doc_url"].as_str());
+        assert!(error.to_string().contains(body["error"]["message"].as_str().unwrap()), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn rate_limited_get_is_retried_after_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .set_body_json(json!({"error": {"code": "rate_limit_exceeded", "message": "Too many requests"}}))
+                .insert_header("retry-after", "1")
+                .insert_header("x-ratelimit-remaining", "0"),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])).insert_header("x-ratelimit-remaining", "59").insert_header("x-ratelimit-limit", "60"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let response = client(&server).list_partners().send().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(900), "waited {:?}, Retry-After said 1 s", started.elapsed());
+    use affiliate_runtime::ResponseExt;
+    assert_eq!((response.rate_limit().limit, response.rate_limit().remaining), (Some(60), Some(59)));
+    assert_eq!(received(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn post_is_not_retried_after_a_server_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {"code": "internal_server_error", "message": "boom"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .ban_partner()
+        .body_map(|b| b.partner_id(Some("pn_1".to_string())).reason(types::BanReason::Fraud))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Server(_)), "{error:?}");
+    assert_eq!(error.code(), Some("internal_server_error"));
+    assert_eq!(received(&server).await.len(), 1, "a POST that reached the server is sent once");
+}
+
+#[tokio::test]
+async fn post_is_retried_after_429() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"partnerId": "pn_1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let done = client(&server).deactivate_partner().body_map(|b| b.partner_id(Some("pn_1".to_string()))).send().await.unwrap();
+    assert_eq!(done.partner_id, "pn_1");
+    assert_eq!(received(&server).await.len(), 2, "a 429 means the server did not act: safe to resend");
+}
+
+fn partner(id: usize) -> Value {
+    let (_, example) = Spec::load("dub").success_example("listPartners");
+    let mut partner = example[0].clone();
+    partner["id"] = json!(format!("pn_{id}"));
+    partner
+}
+
+#[tokio::test]
+async fn stream_yields_every_partner_of_every_page_once() {
+    let server = MockServer::start().await;
+    let pages = [vec![1, 2], vec![3, 4], vec![5]];
+    for (number, ids) in pages.iter().enumerate() {
+        Mock::given(method("GET"))
+            .and(path("/partners"))
+            .and(wiremock::matchers::query_param("page", (number + 1).to_string()))
+            .and(wiremock::matchers::query_param("pageSize", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(ids.iter().map(|i| partner(*i)).collect::<Vec<_>>()))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let ids: Vec<String> = client(&server)
+        .list_partners()
+        .page_size(2u64)
+        .stream()
+        .map_ok(|p| p.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, ["pn_1", "pn_2", "pn_3", "pn_4", "pn_5"]);
+    assert_eq!(received(&server).await.len(), 3);
+}
+
+#[tokio::test]
+async fn stream_is_lazy_and_stops_on_an_empty_page() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::query_param("page", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json((0..3).map(partner).collect::<Vec<_>>()))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    // pageSize unset: the spec's default (100) applies, so a page of 3 is the last one.
+    let first_two: Vec<_> = client.list_partners().stream().take(2).try_collect().await.unwrap();
+    assert_eq!(first_two.len(), 2);
+    let all: Vec<_> = client.list_partners().page_size(3u64).stream().try_collect().await.unwrap();
+    assert_eq!(all.len(), 3);
+    // With pageSize 3 the first page is full, so page 2 is asked for, and is empty.
+    assert_eq!(received(&server).await.len(), 3, "1 for the lazy take, 2 for the full walk");
+}
+
+#[tokio::test]
+async fn a_server_repeating_a_page_stops_the_stream() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json((0..2).map(partner).collect::<Vec<_>>()))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let results: Vec<_> = client(&server).list_partners().page_size(2u64).stream().collect().await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 2, "the first page's items, once");
+    assert!(matches!(results.last(), Some(Err(Error::Pagination(_)))), "{:?}", results.last());
+}
+
+#[tokio::test]
+async fn unknown_enum_values_and_fields_decode() {
+    let server = MockServer::start().await;
+    let mut p = partner(1);
+    p["status"] = json!("superstar");
+    p["brandNewField"] = json!({"nested": [1, 2, 3]});
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(json!([p]))).expect(1).mount(&server).await;
+    let partners = client(&server).list_partners().send().await.unwrap().into_inner();
+    assert_eq!(partners[0].status, types::PartnerStatus::Other("superstar".to_string()));
+    assert_eq!(partners[0].status.to_string(), "superstar");
+    // Unknown values round-trip unchanged.
+    assert_eq!(serde_json::to_value(&partners[0].status).unwrap(), json!("superstar"));
+}
+
+#[tokio::test]
+async fn a_malformed_success_body_is_a_decode_error_with_status() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_string("[{\"id\": ")).expect(1).mount(&server).await;
+    let error = client(&server).list_partners().send().await.unwrap_err();
+    match &error {
+        Error::Decode { status, snippet, .. } => {
+            assert_eq!(status.map(|s| s.as_u16()), Some(200));
+            assert_eq!(snippet, "[{\"id\": ");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_missing_api_key_fails_at_construction() {
+    let error = Client::builder().env_source(|_| None).build().unwrap_err();
+    match &error {
+        Error::MissingCredential { env, .. } => assert_eq!(env, "DUB_API_KEY"),
+        other => panic!("{other:?}"),
+    }
+    assert!(error.to_string().contains("DUB_API_KEY"));
+    let from_env = Client::builder().env_source(|name| (name == "DUB_API_KEY").then(|| TOKEN.to_string())).build();
+    assert!(from_env.is_ok());
+}
+
+#[tokio::test]
+async fn the_token_never_shows_in_debug_output() {
+    let client = Client::builder().bearer_token(TOKEN).build().unwrap();
+    let debug = format!("{client:?} {:?}", Client::builder().bearer_token(TOKEN));
+    assert!(!debug.contains(TOKEN), "{debug}");
+    assert!(!debug.contains(&TOKEN[9..]), "{debug}");
+}
+
+/// Keeps `BoxFuture` in use for the case table's type even if cases change.
+#[allow(dead_code)]
+fn _call_type_check(c: &Client) -> BoxFuture<'_, affiliate_runtime::Result<()>> {
+    Box::pin(async move { c.list_partners().send().await.map(drop) })
+}

@@ -1,0 +1,4 @@
+//! One test binary for every generated client, each against loopback mock servers.
+
+mod dub;
+mod support;

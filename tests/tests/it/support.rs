@@ -1,0 +1,128 @@
+//! Shared helpers: reading operations and examples out of `specs/`, and inspecting what a mock
+//! server received.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use wiremock::{MockServer, Request};
+
+/// A spec from `specs/`, for its operations' paths and documented examples.
+pub struct Spec {
+    doc: Value,
+}
+
+impl Spec {
+    pub fn load(name: &str) -> Spec {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs").join(format!("{name}.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        Spec { doc: serde_yaml::from_str(&text).unwrap() }
+    }
+
+    /// Method (upper case), path template and operation object of `operation_id`.
+    pub fn operation(&self, operation_id: &str) -> (String, String, &Value) {
+        for (path, item) in self.doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if op.get("operationId").and_then(Value::as_str) == Some(operation_id) {
+                    return (method.to_uppercase(), path.clone(), op);
+                }
+            }
+        }
+        panic!("no operation {operation_id}")
+    }
+
+    pub fn operation_ids(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        for item in self.doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        ids
+    }
+
+    fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
+        match value.get("$ref").and_then(Value::as_str) {
+            Some(target) => self.resolve(self.doc.pointer(&target[1..]).expect("dangling $ref")),
+            None => value,
+        }
+    }
+
+    /// The documented example of a response or request body: `example`, or the first `examples`.
+    fn media_example(&self, holder: &Value) -> Option<Value> {
+        let holder = self.resolve(holder);
+        let media = holder.get("content")?.as_object()?.values().next()?;
+        media
+            .get("example")
+            .cloned()
+            .or_else(|| media.get("examples")?.as_object()?.values().next().map(|e| self.resolve(e)["value"].clone()))
+    }
+
+    /// The first 2xx response's status and documented example.
+    pub fn success_example(&self, operation_id: &str) -> (u16, Value) {
+        let (_, _, op) = self.operation(operation_id);
+        let (status, response) = op["responses"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(status, _)| status.starts_with('2'))
+            .unwrap_or_else(|| panic!("{operation_id}: no 2xx response"));
+        let example = self.media_example(response).unwrap_or(Value::Null);
+        (status.parse().unwrap_or(200), example)
+    }
+
+    /// Every named example of the first 2xx response (for responses whose shape varies).
+    pub fn success_examples(&self, operation_id: &str) -> Vec<(String, Value)> {
+        let (_, _, op) = self.operation(operation_id);
+        let response = op["responses"].as_object().unwrap().iter().find(|(s, _)| s.starts_with('2')).unwrap().1;
+        let media = self.resolve(response)["content"].as_object().unwrap().values().next().unwrap().clone();
+        match media.get("examples").and_then(Value::as_object) {
+            Some(examples) => examples.iter().map(|(k, v)| (k.clone(), self.resolve(v)["value"].clone())).collect(),
+            None => vec![("example".to_string(), media["example"].clone())],
+        }
+    }
+
+    pub fn request_example(&self, operation_id: &str) -> Value {
+        let (_, _, op) = self.operation(operation_id);
+        self.media_example(&op["requestBody"]).unwrap_or_else(|| panic!("{operation_id}: no request example"))
+    }
+
+    /// Every documented error status of an operation with its example body.
+    pub fn error_examples(&self, operation_id: &str) -> Vec<(u16, Value)> {
+        let (_, _, op) = self.operation(operation_id);
+        op["responses"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter_map(|(status, response)| {
+                let status: u16 = status.parse().ok().filter(|s| *s >= 400)?;
+                Some((status, self.media_example(response)?))
+            })
+            .collect()
+    }
+}
+
+/// The requests a mock server received, in order.
+pub async fn received(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+/// A request's query as decoded name/value pairs, in wire order.
+pub fn query(request: &Request) -> Vec<(String, String)> {
+    request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// JSON with every number as a float: `50` and `50.0` are the same value on the wire.
+pub fn numbers_as_f64(value: Value) -> Value {
+    match value {
+        Value::Number(n) => serde_json::json!(n.as_f64()),
+        Value::Array(items) => Value::Array(items.into_iter().map(numbers_as_f64).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, numbers_as_f64(v))).collect()),
+        other => other,
+    }
+}
