@@ -43,7 +43,7 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
     let mut doc = spec::parse(file, text).map_err(|e| vec![e])?;
     let api = normalise::normalise(file, &mut doc)?;
     let openapi = spec::to_openapi(file, &doc).map_err(|e| vec![e])?;
-    let crate_name = format!("affiliate-{}", api.name);
+    let crate_name = format!("affiliate-{}", api.name.replace('_', "-"));
     let fail = |message: String| vec![SpecError::new(file, "", message)];
 
     let mut settings = GenerationSettings::default();

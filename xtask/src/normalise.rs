@@ -303,6 +303,10 @@ impl Normaliser<'_> {
         components: &Value,
     ) -> BTreeSet<String> {
         let mut query = BTreeSet::new();
+        if op.get("parameters").is_some_and(|p| !p.is_array()) {
+            self.error(format!("{at}/parameters"), "must be a list of parameters");
+            return query;
+        }
         let own = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
         let shared = shared.as_array().cloned().unwrap_or_default();
         for (i, param) in own.iter().chain(shared.iter()).enumerate() {
@@ -336,7 +340,7 @@ impl Normaliser<'_> {
     /// one shape-recognising decoder serves every vendor.
     fn responses(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) {
         let Some(responses) = op.get("responses").and_then(Value::as_object) else {
-            self.error(format!("{at}/responses"), "missing");
+            self.error(format!("{at}/responses"), "missing, or not a mapping of status to response");
             return;
         };
         let mut success: Option<(String, Value)> = None;
@@ -351,7 +355,7 @@ impl Normaliser<'_> {
                 None => success = Some((status.clone(), body)),
                 Some((first, first_body)) if *first_body != body => {
                     self.error(
-                        pointer(&[&at[1..], "responses", status]).replacen("/", "", 0),
+                        format!("{at}/responses/{}", crate::spec::escape(status)),
                         format!(
                             "two success responses with different bodies ({first} and {status}); \
                              progenitor supports one: declare one schema (oneOf if it varies)"
@@ -395,7 +399,7 @@ impl Normaliser<'_> {
         if let Some(media) = content.keys().find(|m| !supported_body_media_type(m)) {
             if content.len() == 1 {
                 self.error(
-                    pointer(&[&at[1..], "requestBody", "content", media]),
+                    format!("{at}/requestBody/content/{}", crate::spec::escape(media)),
                     format!("request media type `{media}` is not supported (use application/json)"),
                 );
                 return;

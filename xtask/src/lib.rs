@@ -1,0 +1,39 @@
+//! `cargo xtask`: the workspace's one build tool. `regenerate [--check]` turns `specs/*.yaml` into the
+//! committed client crates under `crates/`. The library half exists so tests can call the
+//! generator directly; `main.rs` is the command line.
+
+pub mod generate;
+mod glue;
+pub mod normalise;
+mod postprocess;
+pub mod spec;
+
+use std::path::Path;
+
+pub use spec::{Result, SpecError};
+
+/// `cargo xtask regenerate [--check]` over the workspace at `root`; the error is the report to print.
+pub fn regenerate(root: &Path, check: bool) -> std::result::Result<String, String> {
+    let outputs = generate::generate_workspace(root).map_err(|errors| {
+        let mut text = String::new();
+        for e in &errors {
+            text.push_str(&format!("error: {e}\n"));
+        }
+        text.push_str(&format!("{} spec error(s); nothing was written", errors.len()));
+        text
+    })?;
+    if check {
+        let stale = generate::stale_files(root, &outputs);
+        if stale.is_empty() {
+            return Ok(format!("regenerate --check: {} files up to date", outputs.len()));
+        }
+        let mut text = String::from("generated files are out of date with specs/:\n");
+        for path in &stale {
+            text.push_str(&format!("  {}\n", path.display()));
+        }
+        text.push_str("run `cargo xtask regenerate` and commit the result");
+        return Err(text);
+    }
+    let written = generate::write_outputs(root, &outputs).map_err(|e| e.to_string())?;
+    Ok(format!("regenerate: {} files checked, {} written", outputs.len(), written))
+}

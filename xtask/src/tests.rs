@@ -1,1 +1,0 @@
-//! Snapshot and drift tests for the generator.

@@ -1,0 +1,174 @@
+//! The generator's tests: snapshots of small fixture specs (one feature each), hostile specs that
+//! must fail cleanly, determinism, and the drift check over the committed crates.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use xtask::generate::{self, generate_crate};
+
+fn xtask_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn generated(fixture: &str) -> String {
+    let file = PathBuf::from("xtask/tests/fixtures").join(format!("{fixture}.yaml"));
+    let text = std::fs::read_to_string(xtask_dir().join("tests/fixtures").join(format!("{fixture}.yaml"))).unwrap();
+    let outputs = generate_crate(&file, &text).unwrap_or_else(|errors| panic!("{fixture}: {errors:?}"));
+    let name = fixture.replace('_', "-");
+    let source = |f: &str| outputs[&PathBuf::from(format!("crates/affiliate-{name}/{f}"))].clone();
+    format!("{}\n{}", source("Cargo.toml"), source("src/generated.rs"))
+}
+
+#[test]
+fn snapshots_one_feature_each() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for fixture in [
+            "bearer",
+            "basic",
+            "api_key_headers",
+            "page_pagination",
+            "offset_pagination",
+            "cursor_pagination",
+            "unified_errors",
+            "open_enum",
+        ] {
+            insta::assert_snapshot!(fixture, generated(fixture));
+        }
+    });
+}
+
+#[test]
+fn fixture_features_are_present() {
+    // Snapshots show everything; these are the lines each fixture exists for.
+    let check = |fixture: &str, needles: &[&str]| {
+        let code = generated(fixture);
+        for needle in needles {
+            assert!(code.contains(needle), "{fixture}: missing `{needle}`");
+        }
+    };
+    check("bearer", &["SecurityScheme::Bearer", "env: \"FIXTURE_TOKEN\""]);
+    check("bearer", &["pub note: ::std::option::Option<::std::string::String>"]);
+    check("basic", &["env_username: \"FIXTURE_APP_KEY\"", "anonymous_operations: &[\"health\"]"]);
+    check("basic", &["DEFAULT_BASE_URL: &str = \"https://api.example.com/v1\""]);
+    check("api_key_headers", &["header: \"X-Api-Key\"", "env: \"API_KEY_HEADERS_KEY\"", "env: \"FIXTURE_SECRET\""]);
+    check("page_pagination", &["Plan::Page", "unwrap_or(50u64)", "pub fn stream("]);
+    check("offset_pagination", &["Plan::Offset", "links: true", "next_page", "PageValue::as_count"]);
+    check("cursor_pagination", &["Plan::Cursor", "cursor_param: \"cursor_id\"", "next_cursor:"]);
+    check("unified_errors", &["idempotent_operations: &[\"create_order\"]", "200..=299", "400u16..=499u16 =>", "500u16..=599u16 =>"]);
+    check("open_enum", &["OtherValue(::std::string::String)", "Other =>", "Other(::std::string::String)"]);
+    let code = generated("bearer");
+    assert!(!code.contains("deny_unknown_fields"), "additionalProperties: false is dropped");
+}
+
+#[test]
+fn output_is_deterministic() {
+    for fixture in ["bearer", "offset_pagination", "open_enum"] {
+        assert_eq!(generated(fixture), generated(fixture), "{fixture}");
+    }
+}
+
+/// Each hostile spec: the JSON pointer (or YAML position) and a fragment of the message.
+const HOSTILE: &[(&str, &str, &str)] = &[
+    ("yaml_syntax", "line 4 column 10", "invalid YAML"),
+    ("dangling_ref", "/paths/~1a/get/responses/200/content/application~1json/schema/$ref", "does not resolve"),
+    ("duplicate_operation_id", "/paths/~1b/get/operationId", "duplicates the operationId at /paths/~1a/get"),
+    ("missing_operation_id", "/paths/~1a/get/operationId", "missing"),
+    ("openapi_31", "/openapi", "OpenAPI 3.1.0 is not supported"),
+    ("two_success_types", "/paths/~1a/get/responses/202", "two success responses"),
+    ("unknown_pagination_style", "/paths/~1a/get/x-affiliate-pagination/style", "unknown pagination style `keyset`"),
+    ("pagination_param_missing", "/paths/~1a/get/x-affiliate-pagination/size", "`per_page` is not a query parameter"),
+    ("non_ascii_version", "/info/version", "printable ASCII"),
+    ("cookie_parameter", "/paths/~1a/get/parameters/0", "cookie parameter `session`"),
+    ("deep_object_parameter", "/paths/~1a/get/parameters/0/style", "style `deepObject` is not supported"),
+    ("multipart_body", "/paths/~1a/post/requestBody/content/multipart~1form-data", "not supported"),
+    ("not_a_mapping", "", "must be a YAML mapping"),
+    ("wrong_types", "/paths/~1a/get/parameters", "must be a list"),
+    ("unsupported_security", "/components/securitySchemes/oauth", "unsupported security scheme"),
+];
+
+#[test]
+fn hostile_specs_fail_with_file_and_location() {
+    for (name, location, message) in HOSTILE {
+        let file = PathBuf::from(format!("specs/{name}.yaml"));
+        let text = std::fs::read_to_string(xtask_dir().join("tests/hostile").join(format!("{name}.yaml"))).unwrap();
+        let errors = generate_crate(&file, &text).err().unwrap_or_else(|| panic!("{name}: generated without error"));
+        let found = errors.iter().any(|e| e.file == file && e.location.starts_with(location) && e.message.contains(message));
+        assert!(found, "{name}: expected {location} / {message}, got {errors:#?}");
+        for e in &errors {
+            let shown = e.to_string();
+            assert!(shown.starts_with(&format!("specs/{name}.yaml: ")), "{shown}");
+        }
+    }
+}
+
+#[test]
+fn recursive_schemas_are_supported() {
+    let text = std::fs::read_to_string(xtask_dir().join("tests/hostile/recursive_schema.yaml")).unwrap();
+    let outputs = generate_crate(Path::new("specs/tree.yaml"), &text).unwrap();
+    let code = &outputs[&PathBuf::from("crates/affiliate-tree/src/generated.rs")];
+    assert!(code.contains("::std::boxed::Box<Node>"), "recursion goes through a Box");
+}
+
+/// The real command on a scratch workspace: exit code 1, every problem reported, nothing written.
+#[test]
+fn the_command_reports_spec_errors_with_exit_code_1() {
+    let root = std::env::temp_dir().join(format!("xtask-hostile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("specs")).unwrap();
+    std::fs::create_dir_all(root.join("crates")).unwrap();
+    for (name, _, _) in HOSTILE {
+        std::fs::copy(xtask_dir().join("tests/hostile").join(format!("{name}.yaml")), root.join("specs").join(format!("{name}.yaml"))).unwrap();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask")).args(["regenerate", "--root"]).arg(&root).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for (name, location, _) in HOSTILE {
+        assert!(stderr.contains(&format!("specs/{name}.yaml: {location}")), "{name} not reported:\n{stderr}");
+    }
+    assert!(stderr.contains("nothing was written"));
+    assert_eq!(std::fs::read_dir(root.join("crates")).unwrap().count(), 0);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Plain `cargo test` catches a forgotten `cargo xtask regenerate`.
+#[test]
+fn committed_crates_match_specs() {
+    let root = xtask_dir().parent().unwrap().to_path_buf();
+    let outputs = generate::generate_workspace(&root).unwrap_or_else(|e| panic!("{e:#?}"));
+    let stale = generate::stale_files(&root, &outputs);
+    assert!(stale.is_empty(), "stale generated files (run `cargo xtask regenerate`): {stale:#?}");
+}
+
+#[test]
+fn check_mode_names_stale_files_and_writes_nothing() {
+    let root = std::env::temp_dir().join(format!("xtask-drift-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("specs")).unwrap();
+    std::fs::copy(xtask_dir().join("tests/fixtures/bearer.yaml"), root.join("specs/bearer.yaml")).unwrap();
+    let run = |check: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.arg("regenerate").arg("--root").arg(&root);
+        if check {
+            cmd.arg("--check");
+        }
+        cmd.output().unwrap()
+    };
+    let stale = run(true);
+    assert_eq!(stale.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&stale.stderr);
+    assert!(stderr.contains("crates/affiliate-bearer/src/generated.rs"), "{stderr}");
+    assert!(!root.join("crates").exists(), "--check wrote nothing");
+    assert!(run(false).status.success());
+    assert!(run(true).status.success(), "clean after regenerate");
+    // An edited generated file is drift too; so is a crate whose spec was removed.
+    std::fs::write(root.join("crates/affiliate-bearer/src/lib.rs"), "// edited by hand\n").unwrap();
+    assert!(String::from_utf8_lossy(&run(true).stderr).contains("crates/affiliate-bearer/src/lib.rs"));
+    std::fs::remove_file(root.join("specs/bearer.yaml")).unwrap();
+    assert!(String::from_utf8_lossy(&run(true).stderr).contains("crates/affiliate-bearer"));
+    assert!(run(false).status.success());
+    assert!(!root.join("crates/affiliate-bearer").exists(), "orphaned crate removed");
+    let _ = std::fs::remove_dir_all(&root);
+}
