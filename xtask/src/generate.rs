@@ -1,7 +1,7 @@
 //! From `specs/<name>.yaml` to the files of `crates/affiliate-<name>/`, and writing or checking them.
 
 use std::collections::BTreeMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
@@ -35,7 +35,11 @@ pub fn generate_workspace(root: &Path) -> Result<Outputs, Vec<SpecError>> {
             Err(mut e) => errors.append(&mut e),
         }
     }
-    if errors.is_empty() { Ok(outputs) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(outputs)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Generates one crate from one spec's text. `file` is the spec's path as reported in errors.
@@ -64,8 +68,7 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
     let types = postprocess::Types::new(&file_ast);
     let builder_glue = glue::builders(&api, &builders, &types).map_err(fail)?;
     postprocess::extend_module(&mut file_ast, "builder", builder_glue).map_err(fail)?;
-    let root_glue: syn::File =
-        syn::parse2(glue::root(&api, &crate_name)).map_err(|e| fail(format!("glue: {e}")))?;
+    let root_glue: syn::File = syn::parse2(glue::root(&api, &crate_name)).map_err(|e| fail(format!("glue: {e}")))?;
     file_ast.items.extend(root_glue.items);
 
     let source = file.display().to_string();
@@ -86,6 +89,8 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
          //! Start with [`Client::from_env`] or [`Client::builder`]; every operation is a method on\n\
          //! [`Client`] returning a builder whose `send()` yields the response or an\n\
          //! [`affiliate_runtime::Error`].\n\n\
+         // prettyplease output: not rustfmt's style, and never edited by hand.\n\
+         #[rustfmt::skip]\n\
          #[allow(clippy::all, unused_imports, unused_mut, dead_code)]\n\
          mod generated;\n\n\
          pub use affiliate_runtime::{{Error, Result}};\n\
@@ -156,7 +161,8 @@ fn orphans(root: &Path, outputs: &Outputs) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|dir| {
-            std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|m| m.lines().next().is_some_and(|l| l.contains(HEADER)))
+            std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|m| m.lines().next().is_some_and(|l| l.contains(HEADER)))
         })
         .filter_map(|dir| dir.strip_prefix(root).ok().map(Path::to_path_buf))
         .filter(|dir| !outputs.keys().any(|p| p.starts_with(dir)))

@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::normalise::{Api, Pagination, Scheme};
-use crate::postprocess::{Builder, Types, vec_item};
+use crate::postprocess::{vec_item, Builder, Types};
 
 /// Items for the crate root (next to `Client`).
 pub fn root(api: &Api, crate_name: &str) -> TokenStream {
@@ -114,9 +114,8 @@ pub fn builders(api: &Api, builders: &BTreeMap<String, Builder>, types: &Types) 
     let mut out = TokenStream::new();
     for op in &api.operations {
         let key = op.id.to_snake_case();
-        let builder = builders
-            .get(&key)
-            .ok_or_else(|| format!("operation {}: progenitor generated no builder", op.id))?;
+        let builder =
+            builders.get(&key).ok_or_else(|| format!("operation {}: progenitor generated no builder", op.id))?;
         let name = &builder.name;
         let success = &builder.success;
         let doc = format!(
@@ -134,15 +133,18 @@ pub fn builders(api: &Api, builders: &BTreeMap<String, Builder>, types: &Types) 
             }
         });
         if let Some(pagination) = &op.pagination {
-            out.extend(
-                paginate(name, success, pagination, types).map_err(|e| format!("operation {}: {e}", op.id))?,
-            );
+            out.extend(paginate(name, success, pagination, types).map_err(|e| format!("operation {}: {e}", op.id))?);
         }
     }
     Ok(out)
 }
 
-fn paginate(name: &syn::Ident, page: &syn::Type, pagination: &Pagination, types: &Types) -> Result<TokenStream, String> {
+fn paginate(
+    name: &syn::Ident,
+    page: &syn::Type,
+    pagination: &Pagination,
+    types: &Types,
+) -> Result<TokenStream, String> {
     let items_at = match pagination {
         Pagination::Page { items, .. } | Pagination::Offset { items, .. } | Pagination::Cursor { items, .. } => items,
     };

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use heck::{ToShoutySnakeCase, ToSnakeCase};
-use serde_json::{Map, Value, json};
+use serde_json::{json, Map, Value};
 
-use crate::spec::{SpecError, pointer};
+use crate::spec::{pointer, SpecError};
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -48,7 +48,13 @@ pub struct Operation {
 /// The `x-affiliate-pagination` extension, validated. Parameter names are wire names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pagination {
-    Page { page: String, size: String, first: u64, default_size: u64, items: String },
+    Page {
+        page: String,
+        size: String,
+        first: u64,
+        default_size: u64,
+        items: String,
+    },
     Offset {
         offset: String,
         limit: String,
@@ -57,14 +63,23 @@ pub enum Pagination {
         count: Option<String>,
         next: Option<String>,
     },
-    Cursor { cursor: String, limit: Option<String>, items: String, next_cursor: String },
+    Cursor {
+        cursor: String,
+        limit: Option<String>,
+        items: String,
+        next_cursor: String,
+    },
 }
 
 /// Normalises `doc` in place and returns the glue model, or every problem found.
 pub fn normalise(file: &Path, doc: &mut Value) -> Result<Api, Vec<SpecError>> {
     let mut n = Normaliser { file, errors: Vec::new() };
     let api = n.run(doc);
-    if n.errors.is_empty() { Ok(api) } else { Err(n.errors) }
+    if n.errors.is_empty() {
+        Ok(api)
+    } else {
+        Err(n.errors)
+    }
 }
 
 struct Normaliser<'a> {
@@ -78,17 +93,10 @@ impl Normaliser<'_> {
     }
 
     fn run(&mut self, doc: &mut Value) -> Api {
-        let name = self
-            .file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = self.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         match doc.get("openapi").and_then(Value::as_str) {
             Some(v) if v.starts_with("3.0.") => {}
-            Some(v) => self.error(
-                "/openapi",
-                format!("OpenAPI {v} is not supported: write the spec as OpenAPI 3.0.3"),
-            ),
+            Some(v) => self.error("/openapi", format!("OpenAPI {v} is not supported: write the spec as OpenAPI 3.0.3")),
             None => self.error("/openapi", "missing `openapi: 3.0.3`"),
         }
         let title = str_at(doc, "/info/title").unwrap_or_default().to_string();
@@ -195,29 +203,23 @@ impl Normaliser<'_> {
                 scheme.get("in").and_then(Value::as_str),
             );
             match kind {
-                (Some("http"), Some(s), _) if s == "bearer" => schemes.push(Scheme::Bearer {
-                    name: name.clone(),
-                    env: env("x-affiliate-env", ""),
-                }),
+                (Some("http"), Some(s), _) if s == "bearer" => {
+                    schemes.push(Scheme::Bearer { name: name.clone(), env: env("x-affiliate-env", "") })
+                }
                 (Some("http"), Some(s), _) if s == "basic" => schemes.push(Scheme::Basic {
                     name: name.clone(),
                     env_username: env("x-affiliate-env-username", "_username"),
                     env_password: env("x-affiliate-env-password", "_password"),
                 }),
-                (Some("apiKey"), _, Some("header")) => {
-                    match scheme.get("name").and_then(Value::as_str) {
-                        Some(header) if http_token(header) => schemes.push(Scheme::ApiKeyHeader {
-                            name: name.clone(),
-                            header: header.to_string(),
-                            env: env("x-affiliate-env", ""),
-                        }),
-                        _ => self.error(format!("{at}/name"), "an apiKey scheme needs a valid header name"),
-                    }
-                }
-                _ => self.error(
-                    at,
-                    "unsupported security scheme: use http bearer, http basic, or apiKey in header",
-                ),
+                (Some("apiKey"), _, Some("header")) => match scheme.get("name").and_then(Value::as_str) {
+                    Some(header) if http_token(header) => schemes.push(Scheme::ApiKeyHeader {
+                        name: name.clone(),
+                        header: header.to_string(),
+                        env: env("x-affiliate-env", ""),
+                    }),
+                    _ => self.error(format!("{at}/name"), "an apiKey scheme needs a valid header name"),
+                },
+                _ => self.error(at, "unsupported security scheme: use http bearer, http basic, or apiKey in header"),
             }
         }
         schemes
@@ -266,10 +268,7 @@ impl Normaliser<'_> {
                 // Rust method names come from the snake case form, so `listPartners` and
                 // `list_partners` collide even though the spec strings differ.
                 if let Some(first) = seen.insert(id.to_snake_case(), at.clone()) {
-                    self.error(
-                        format!("{at}/operationId"),
-                        format!("`{id}` duplicates the operationId at {first}"),
-                    );
+                    self.error(format!("{at}/operationId"), format!("`{id}` duplicates the operationId at {first}"));
                     continue;
                 }
                 let params = self.parameters(&at, op, &shared_params, &components);
@@ -416,10 +415,7 @@ impl Normaliser<'_> {
             match field(key) {
                 Some(name) if query.contains(&name) => Some(name),
                 Some(name) => {
-                    me.error(
-                        format!("{at}/{key}"),
-                        format!("`{name}` is not a query parameter of this operation"),
-                    );
+                    me.error(format!("{at}/{key}"), format!("`{name}` is not a query parameter of this operation"));
                     None
                 }
                 None if required => {
@@ -528,11 +524,7 @@ fn supported_body_media_type(media: &str) -> bool {
 /// progenitor panics on a body with several media types or an `encoding`: keep JSON if offered.
 fn only_one_media_type(mut object: Value) -> Value {
     if let Some(content) = object.get_mut("content").and_then(Value::as_object_mut) {
-        let keep = content
-            .keys()
-            .find(|m| is_json(m))
-            .or_else(|| content.keys().next())
-            .cloned();
+        let keep = content.keys().find(|m| is_json(m)).or_else(|| content.keys().next()).cloned();
         if let Some(keep) = keep {
             content.retain(|media, _| *media == keep);
         }

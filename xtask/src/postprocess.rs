@@ -302,10 +302,8 @@ impl Types {
         if !at.is_empty() {
             for segment in at.trim_start_matches('/').split('/') {
                 let name = last_ident(&ty).ok_or_else(|| format!("`{at}`: cannot look inside a non-struct type"))?;
-                let fields = self
-                    .structs
-                    .get(&name)
-                    .ok_or_else(|| format!("`{at}`: `{name}` is not a generated struct"))?;
+                let fields =
+                    self.structs.get(&name).ok_or_else(|| format!("`{at}`: `{name}` is not a generated struct"))?;
                 let (_, ident, field_ty) = fields
                     .iter()
                     .find(|(wire, _, _)| wire == segment)

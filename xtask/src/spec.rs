@@ -43,10 +43,7 @@ pub fn pointer(segments: &[&str]) -> String {
 /// Parses YAML text into a JSON value, keeping key order.
 pub fn parse(file: &Path, text: &str) -> Result<Value> {
     let value: Value = serde_yaml::from_str(text).map_err(|e| {
-        let location = e
-            .location()
-            .map(|l| format!("line {} column {}", l.line(), l.column()))
-            .unwrap_or_default();
+        let location = e.location().map(|l| format!("line {} column {}", l.line(), l.column())).unwrap_or_default();
         SpecError::new(file, location, format!("invalid YAML: {e}"))
     })?;
     if !value.is_object() {

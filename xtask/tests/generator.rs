@@ -56,7 +56,10 @@ fn fixture_features_are_present() {
     check("page_pagination", &["Plan::Page", "unwrap_or(50u64)", "pub fn stream("]);
     check("offset_pagination", &["Plan::Offset", "links: true", "next_page", "PageValue::as_count"]);
     check("cursor_pagination", &["Plan::Cursor", "cursor_param: \"cursor_id\"", "next_cursor:"]);
-    check("unified_errors", &["idempotent_operations: &[\"create_order\"]", "200..=299", "400u16..=499u16 =>", "500u16..=599u16 =>"]);
+    check(
+        "unified_errors",
+        &["idempotent_operations: &[\"create_order\"]", "200..=299", "400u16..=499u16 =>", "500u16..=599u16 =>"],
+    );
     check("open_enum", &["OtherValue(::std::string::String)", "Other =>", "Other(::std::string::String)"]);
     let code = generated("bearer");
     assert!(!code.contains("deny_unknown_fields"), "additionalProperties: false is dropped");
@@ -94,7 +97,8 @@ fn hostile_specs_fail_with_file_and_location() {
         let file = PathBuf::from(format!("specs/{name}.yaml"));
         let text = std::fs::read_to_string(xtask_dir().join("tests/hostile").join(format!("{name}.yaml"))).unwrap();
         let errors = generate_crate(&file, &text).err().unwrap_or_else(|| panic!("{name}: generated without error"));
-        let found = errors.iter().any(|e| e.file == file && e.location.starts_with(location) && e.message.contains(message));
+        let found =
+            errors.iter().any(|e| e.file == file && e.location.starts_with(location) && e.message.contains(message));
         assert!(found, "{name}: expected {location} / {message}, got {errors:#?}");
         for e in &errors {
             let shown = e.to_string();
@@ -119,7 +123,11 @@ fn the_command_reports_spec_errors_with_exit_code_1() {
     std::fs::create_dir_all(root.join("specs")).unwrap();
     std::fs::create_dir_all(root.join("crates")).unwrap();
     for (name, _, _) in HOSTILE {
-        std::fs::copy(xtask_dir().join("tests/hostile").join(format!("{name}.yaml")), root.join("specs").join(format!("{name}.yaml"))).unwrap();
+        std::fs::copy(
+            xtask_dir().join("tests/hostile").join(format!("{name}.yaml")),
+            root.join("specs").join(format!("{name}.yaml")),
+        )
+        .unwrap();
     }
     let output = Command::new(env!("CARGO_BIN_EXE_xtask")).args(["regenerate", "--root"]).arg(&root).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);

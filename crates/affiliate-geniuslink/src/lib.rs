@@ -6,6 +6,8 @@
 //! [`Client`] returning a builder whose `send()` yields the response or an
 //! [`affiliate_runtime::Error`].
 
+// prettyplease output: not rustfmt's style, and never edited by hand.
+#[rustfmt::skip]
 #[allow(clippy::all, unused_imports, unused_mut, dead_code)]
 mod generated;
 

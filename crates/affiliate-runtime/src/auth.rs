@@ -72,8 +72,12 @@ pub(crate) fn resolve_headers(
             (SecurityScheme::Basic { env_username, env_password, .. }, None) => {
                 basic(&from_env(scheme, env_username)?, &from_env(scheme, env_password)?)
             }
-            (SecurityScheme::ApiKey { header, .. }, Some(Credential::Token(key))) => (header.to_string(), key.expose().to_string()),
-            (SecurityScheme::ApiKey { header, env, .. }, None) => (header.to_string(), from_env(scheme, env)?.expose().to_string()),
+            (SecurityScheme::ApiKey { header, .. }, Some(Credential::Token(key))) => {
+                (header.to_string(), key.expose().to_string())
+            }
+            (SecurityScheme::ApiKey { header, env, .. }, None) => {
+                (header.to_string(), from_env(scheme, env)?.expose().to_string())
+            }
             (_, Some(_)) => {
                 return Err(Error::Config(format!("the credential for `{}` is of the wrong kind", scheme.name())));
             }
@@ -81,8 +85,9 @@ pub(crate) fn resolve_headers(
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
         // The error must not echo the value: it is a secret.
-        let mut value = HeaderValue::from_str(&value)
-            .map_err(|_| Error::Config(format!("the credential for `{}` contains characters not allowed in a header", scheme.name())))?;
+        let mut value = HeaderValue::from_str(&value).map_err(|_| {
+            Error::Config(format!("the credential for `{}` contains characters not allowed in a header", scheme.name()))
+        })?;
         value.set_sensitive(true);
         headers.push((name, value));
     }
@@ -94,6 +99,7 @@ fn bearer(token: &Secret) -> (String, String) {
 }
 
 fn basic(username: &Secret, password: &Secret) -> (String, String) {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", username.expose(), password.expose()));
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", username.expose(), password.expose()));
     ("authorization".to_string(), format!("Basic {encoded}"))
 }

@@ -10,7 +10,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use tracing::Instrument;
 
 use crate::api::{ApiDescriptor, SecurityScheme};
-use crate::auth::{Credential, Secret, resolve_headers};
+use crate::auth::{resolve_headers, Credential, Secret};
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::send::record_response;
@@ -135,7 +135,8 @@ impl<C: FromParts> ClientBuilder<C> {
 
     pub fn build(self) -> Result<C> {
         let base_url = self.base_url.clone().unwrap_or_else(|| self.api.default_base_url.to_string());
-        let parsed = reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
+        let parsed =
+            reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(Error::Config(format!("base URL `{base_url}` must be an absolute http(s) URL")));
         }
@@ -143,8 +144,10 @@ impl<C: FromParts> ClientBuilder<C> {
         let auth = resolve_headers(self.api.security, &self.credentials, &move |name| env(name))?;
         let mut headers = Vec::new();
         for (name, value) in &self.headers {
-            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
-            let mut value = HeaderValue::from_str(value).map_err(|_| Error::Config(format!("the value of header `{name}` is not valid")))?;
+            let header = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| Error::Config(format!("the value of header `{name}` is not valid")))?;
             value.set_sensitive(true);
             headers.push((header, value));
         }
@@ -265,7 +268,9 @@ impl Runtime {
                 Ok(response) => {
                     let status = response.status();
                     let retry = RetryPolicy::retryable_status(status) && (idempotent || status.as_u16() == 429);
-                    retry.then(|| crate::ratelimit::retry_after(response.headers()).unwrap_or_else(|| self.retry.backoff(attempt)))
+                    retry.then(|| {
+                        crate::ratelimit::retry_after(response.headers()).unwrap_or_else(|| self.retry.backoff(attempt))
+                    })
                 }
                 Err(error) => {
                     let retry = error.is_connect() || (idempotent && (error.is_timeout() || error.is_request()));

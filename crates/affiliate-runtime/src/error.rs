@@ -6,11 +6,11 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::ratelimit::{RateLimit, request_id, retry_after};
+use crate::ratelimit::{request_id, retry_after, RateLimit};
 
 /// `Result` with the runtime's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -124,7 +124,11 @@ impl Error {
     }
 
     pub(crate) fn from_transport(error: reqwest::Error) -> Self {
-        if error.is_timeout() { Error::Timeout(error) } else { Error::Transport(error) }
+        if error.is_timeout() {
+            Error::Timeout(error)
+        } else {
+            Error::Transport(error)
+        }
     }
 }
 
@@ -254,7 +258,9 @@ pub(crate) fn recognise(value: &Value, out: &mut ApiError) {
     let Some(object) = value.as_object() else { return };
     if let Some(inner) = find_key(object, &["error"]).and_then(Value::as_object) {
         fill_from_object(inner, out);
-    } else if let Some(status) = find_key(object, &["responseStatus", "ResponseStatus", "response_status"]).and_then(Value::as_object) {
+    } else if let Some(status) =
+        find_key(object, &["responseStatus", "ResponseStatus", "response_status"]).and_then(Value::as_object)
+    {
         fill_from_object(status, out);
     } else {
         fill_from_object(object, out);
@@ -303,9 +309,12 @@ fn field_errors(items: &Value) -> Vec<FieldError> {
         match item {
             Value::Object(o) => {
                 let mut field = FieldError {
-                    field: text(find_key(o, &["fieldName", "field", "property", "name", "pointer", "path", "FieldName"]))
-                        .or_else(|| key.map(str::to_string))
-                        .unwrap_or_default(),
+                    field: text(find_key(
+                        o,
+                        &["fieldName", "field", "property", "name", "pointer", "path", "FieldName"],
+                    ))
+                    .or_else(|| key.map(str::to_string))
+                    .unwrap_or_default(),
                     code: text(find_key(o, &["errorCode", "code", "ErrorCode", "type"])),
                     message: text(find_key(o, &["message", "reason", "detail", "Message"])),
                     details: BTreeMap::new(),

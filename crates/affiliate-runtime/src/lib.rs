@@ -24,7 +24,7 @@ mod send;
 pub use api::{ApiDescriptor, SecurityScheme};
 pub use auth::{Credential, Secret};
 pub use client::{ClientBuilder, FromParts, Runtime};
-pub use error::{ApiError, Error, FieldError, MAX_ERROR_BODY, Result, SNIPPET_LEN};
+pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, SNIPPET_LEN};
 pub use ratelimit::{RateLimit, ResponseExt};
 pub use retry::RetryPolicy;
 pub use send::send;

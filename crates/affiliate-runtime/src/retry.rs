@@ -86,7 +86,9 @@ mod tests {
 
     #[test]
     fn retryable_statuses() {
-        for (code, expected) in [(408, true), (429, true), (500, true), (503, true), (400, false), (404, false), (200, false)] {
+        for (code, expected) in
+            [(408, true), (429, true), (500, true), (503, true), (400, false), (404, false), (200, false)]
+        {
             assert_eq!(RetryPolicy::retryable_status(StatusCode::from_u16(code).unwrap()), expected, "{code}");
         }
     }

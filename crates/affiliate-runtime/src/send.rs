@@ -6,7 +6,7 @@ use std::future::Future;
 use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
 
-use crate::error::{Error, MAX_ERROR_BODY, Result, read_bounded, snippet};
+use crate::error::{read_bounded, snippet, Error, Result, MAX_ERROR_BODY};
 
 tokio::task_local! {
     /// The status of the last response received inside one `send`: progenitor drops it when a

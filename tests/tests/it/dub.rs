@@ -3,15 +3,15 @@
 
 use std::time::{Duration, Instant};
 
-use affiliate_dub::{Client, types};
+use affiliate_dub::{types, Client};
 use affiliate_runtime::{Error, RetryPolicy};
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
-use serde_json::{Value, json};
+use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{Spec, header, numbers_as_f64, query, received};
+use crate::support::{header, numbers_as_f64, query, received, Spec};
 
 const TOKEN: &str = "dub_live_2vXk9QeT7pLm3RzA8bYc";
 
@@ -48,9 +48,7 @@ async fn check(spec: &Spec, case: Case) {
         .mount(&server)
         .await;
     let body = if case.body { spec.request_example(case.operation) } else { Value::Null };
-    (case.call)(&client(&server), body.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", case.operation));
+    (case.call)(&client(&server), body.clone()).await.unwrap_or_else(|e| panic!("{}: {e}", case.operation));
     let requests = received(&server).await;
     assert_eq!(requests.len(), 1, "{}", case.operation);
     let request = &requests[0];
@@ -83,7 +81,15 @@ async fn every_operation_on_the_wire() {
     let cases = [
         Case {
             operation: "listPartners",
-            query: &[("page", "2"), ("pageSize", "50"), ("status", "approved"), ("country", "US"), ("sortBy", "totalClicks"), ("sortOrder", "asc"), ("search", "john")],
+            query: &[
+                ("page", "2"),
+                ("pageSize", "50"),
+                ("status", "approved"),
+                ("country", "US"),
+                ("sortBy", "totalClicks"),
+                ("sortOrder", "asc"),
+                ("search", "john"),
+            ],
             body: false,
             call: |c, _| {
                 Box::pin(async move {
@@ -105,25 +111,39 @@ async fn every_operation_on_the_wire() {
             operation: "createPartner",
             query: &[],
             body: true,
-            call: |c, body| Box::pin(async move { c.create_partner().body(typed::<types::CreatePartnerRequest>(body)).send().await.map(drop) }),
+            call: |c, body| {
+                Box::pin(async move {
+                    c.create_partner().body(typed::<types::CreatePartnerRequest>(body)).send().await.map(drop)
+                })
+            },
         },
         Case {
             operation: "retrievePartnerLinks",
             query: &[("partnerId", "pn_123")],
             body: false,
-            call: |c, _| Box::pin(async move { c.retrieve_partner_links().partner_id("pn_123").send().await.map(drop) }),
+            call: |c, _| {
+                Box::pin(async move { c.retrieve_partner_links().partner_id("pn_123").send().await.map(drop) })
+            },
         },
         Case {
             operation: "createPartnerLink",
             query: &[],
             body: true,
-            call: |c, body| Box::pin(async move { c.create_partner_link().body(typed::<types::CreatePartnerLinkRequest>(body)).send().await.map(drop) }),
+            call: |c, body| {
+                Box::pin(async move {
+                    c.create_partner_link().body(typed::<types::CreatePartnerLinkRequest>(body)).send().await.map(drop)
+                })
+            },
         },
         Case {
             operation: "upsertPartnerLink",
             query: &[],
             body: true,
-            call: |c, body| Box::pin(async move { c.upsert_partner_link().body(typed::<types::UpsertPartnerLinkRequest>(body)).send().await.map(drop) }),
+            call: |c, body| {
+                Box::pin(async move {
+                    c.upsert_partner_link().body(typed::<types::UpsertPartnerLinkRequest>(body)).send().await.map(drop)
+                })
+            },
         },
         Case {
             operation: "retrievePartnerAnalytics",
@@ -146,13 +166,21 @@ async fn every_operation_on_the_wire() {
             operation: "banPartner",
             query: &[],
             body: true,
-            call: |c, body| Box::pin(async move { c.ban_partner().body(typed::<types::BanPartnerRequest>(body)).send().await.map(drop) }),
+            call: |c, body| {
+                Box::pin(
+                    async move { c.ban_partner().body(typed::<types::BanPartnerRequest>(body)).send().await.map(drop) },
+                )
+            },
         },
         Case {
             operation: "deactivatePartner",
             query: &[],
             body: true,
-            call: |c, body| Box::pin(async move { c.deactivate_partner().body(typed::<types::PartnerSelector>(body)).send().await.map(drop) }),
+            call: |c, body| {
+                Box::pin(async move {
+                    c.deactivate_partner().body(typed::<types::PartnerSelector>(body)).send().await.map(drop)
+                })
+            },
         },
     ];
     let mut covered: Vec<&str> = cases.iter().map(|c| c.operation).collect();
@@ -169,7 +197,12 @@ async fn every_operation_on_the_wire() {
 async fn typed_bodies_serialise_in_camel_case() {
     let server = MockServer::start().await;
     let (_, example) = Spec::load("dub").success_example("createPartner");
-    Mock::given(method("POST")).and(path("/partners")).respond_with(ResponseTemplate::new(201).set_body_json(example)).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/partners"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(example))
+        .expect(1)
+        .mount(&server)
+        .await;
     let partner = client(&server)
         .create_partner()
         .body_map(|b| b.email("ana@example.com").tenant_id(Some("t_9".to_string())))
@@ -188,12 +221,20 @@ async fn analytics_shapes_by_group_by() {
     assert_eq!(examples.len(), 3);
     for (name, example) in examples {
         let server = MockServer::start().await;
-        Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(&example)).expect(1).mount(&server).await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(&example))
+            .expect(1)
+            .mount(&server)
+            .await;
         let value = client(&server).retrieve_partner_analytics().partner_id("pn_1").send().await.unwrap().into_inner();
         let matches = match (name.as_str(), &value) {
-            ("count", types::RetrievePartnerAnalyticsResponse::Variant0(count)) => count.clicks == Some(1250.0) || count.clicks.is_some(),
+            ("count", types::RetrievePartnerAnalyticsResponse::Variant0(count)) => {
+                count.clicks == Some(1250.0) || count.clicks.is_some()
+            }
             ("timeseries", types::RetrievePartnerAnalyticsResponse::Variant1(series)) => series.len() == 2,
-            ("topLinks", types::RetrievePartnerAnalyticsResponse::Variant2(links)) => links[0].short_link == "https://dub.sh/john",
+            ("topLinks", types::RetrievePartnerAnalyticsResponse::Variant2(links)) => {
+                links[0].short_link == "https://dub.sh/john"
+            }
             _ => false,
         };
         assert!(matches, "{name} decoded as {value:?}");
@@ -216,7 +257,11 @@ async fn documented_errors_decode_to_their_variant() {
         let client = Client::builder()
             .base_url(server.uri())
             .bearer_token(TOKEN)
-            .retry_policy(RetryPolicy::default().with_max_attempts(2).with_backoff(Duration::from_millis(1), Duration::from_millis(2)))
+            .retry_policy(
+                RetryPolicy::default()
+                    .with_max_attempts(2)
+                    .with_backoff(Duration::from_millis(1), Duration::from_millis(2)),
+            )
             .build()
             .unwrap();
         let error = client.list_partners().send().await.unwrap_err();
@@ -256,7 +301,12 @@ async fn rate_limited_get_is_retried_after_retry_after() {
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])).insert_header("x-ratelimit-remaining", "59").insert_header("x-ratelimit-limit", "60"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([]))
+                .insert_header("x-ratelimit-remaining", "59")
+                .insert_header("x-ratelimit-limit", "60"),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -272,7 +322,10 @@ async fn rate_limited_get_is_retried_after_retry_after() {
 async fn post_is_not_retried_after_a_server_error() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {"code": "internal_server_error", "message": "boom"}})))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"error": {"code": "internal_server_error", "message": "boom"}})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -300,7 +353,8 @@ async fn post_is_retried_after_429() {
         .expect(1)
         .mount(&server)
         .await;
-    let done = client(&server).deactivate_partner().body_map(|b| b.partner_id(Some("pn_1".to_string()))).send().await.unwrap();
+    let done =
+        client(&server).deactivate_partner().body_map(|b| b.partner_id(Some("pn_1".to_string()))).send().await.unwrap();
     assert_eq!(done.partner_id, "pn_1");
     assert_eq!(received(&server).await.len(), 2, "a 429 means the server did not act: safe to resend");
 }
@@ -326,14 +380,8 @@ async fn stream_yields_every_partner_of_every_page_once() {
             .mount(&server)
             .await;
     }
-    let ids: Vec<String> = client(&server)
-        .list_partners()
-        .page_size(2u64)
-        .stream()
-        .map_ok(|p| p.id)
-        .try_collect()
-        .await
-        .unwrap();
+    let ids: Vec<String> =
+        client(&server).list_partners().page_size(2u64).stream().map_ok(|p| p.id).try_collect().await.unwrap();
     assert_eq!(ids, ["pn_1", "pn_2", "pn_3", "pn_4", "pn_5"]);
     assert_eq!(received(&server).await.len(), 3);
 }
@@ -382,7 +430,11 @@ async fn unknown_enum_values_and_fields_decode() {
     let mut p = partner(1);
     p["status"] = json!("superstar");
     p["brandNewField"] = json!({"nested": [1, 2, 3]});
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(json!([p]))).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([p])))
+        .expect(1)
+        .mount(&server)
+        .await;
     let partners = client(&server).list_partners().send().await.unwrap().into_inner();
     assert_eq!(partners[0].status, types::PartnerStatus::Other("superstar".to_string()));
     assert_eq!(partners[0].status.to_string(), "superstar");
@@ -393,7 +445,11 @@ async fn unknown_enum_values_and_fields_decode() {
 #[tokio::test]
 async fn a_malformed_success_body_is_a_decode_error_with_status() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_string("[{\"id\": ")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("[{\"id\": "))
+        .expect(1)
+        .mount(&server)
+        .await;
     let error = client(&server).list_partners().send().await.unwrap_err();
     match &error {
         Error::Decode { status, snippet, .. } => {
