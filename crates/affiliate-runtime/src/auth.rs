@@ -103,3 +103,70 @@ fn basic(username: &Secret, password: &Secret) -> (String, String) {
         base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", username.expose(), password.expose()));
     ("authorization".to_string(), format!("Basic {encoded}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BEARER: SecurityScheme = SecurityScheme::Bearer { name: "token", env: "T_TOKEN" };
+    const BASIC: SecurityScheme =
+        SecurityScheme::Basic { name: "basicAuth", env_username: "T_APP_KEY", env_password: "T_USER_KEY" };
+    const KEY: SecurityScheme = SecurityScheme::ApiKey { name: "apiKey", header: "X-Api-Key", env: "T_KEY" };
+    const SECRET: SecurityScheme = SecurityScheme::ApiKey { name: "apiSecret", header: "X-Api-Secret", env: "T_SECRET" };
+
+    fn check(
+        schemes: &[SecurityScheme],
+        given: &[(&str, Credential)],
+        env: &[(&str, &str)],
+        expected: std::result::Result<&[(&str, &str)], &str>,
+    ) {
+        let given: Vec<(String, Credential)> = given.iter().map(|(n, c)| (n.to_string(), c.clone())).collect();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        match (resolve_headers(schemes, &given, &lookup), expected) {
+            (Ok(headers), Ok(expected)) => {
+                let got: Vec<(String, String)> =
+                    headers.iter().map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string())).collect();
+                let want: Vec<(String, String)> = expected.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+                assert_eq!(got, want);
+                assert!(headers.iter().all(|(_, v)| v.is_sensitive()), "auth headers are marked sensitive");
+            }
+            (Err(error), Err(fragment)) => assert!(error.to_string().contains(fragment), "{error}"),
+            (got, want) => panic!("got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn credentials_become_headers() {
+        let token = |t: &str| Credential::Token(Secret::new(t));
+        check(&[BEARER], &[("token", token("abc"))], &[("T_TOKEN", "env")], Ok(&[("authorization", "Bearer abc")]));
+        check(&[BEARER], &[], &[("T_TOKEN", "from-env")], Ok(&[("authorization", "Bearer from-env")]));
+        check(&[BEARER], &[], &[], Err("set the environment variable T_TOKEN"));
+        check(&[BEARER], &[], &[("T_TOKEN", "  ")], Err("T_TOKEN"));
+        check(
+            &[BASIC],
+            &[("basicAuth", Credential::Basic { username: Secret::new("app"), password: Secret::new("user") })],
+            &[],
+            Ok(&[("authorization", "Basic YXBwOnVzZXI=")]),
+        );
+        check(&[BASIC], &[], &[("T_APP_KEY", "app")], Err("T_USER_KEY"));
+        check(
+            &[KEY, SECRET],
+            &[("apiKey", token("k"))],
+            &[("T_SECRET", "s")],
+            Ok(&[("x-api-key", "k"), ("x-api-secret", "s")]),
+        );
+        check(&[KEY, SECRET], &[("apiKey", token("k"))], &[], Err("T_SECRET"));
+        check(&[BASIC], &[("basicAuth", token("x"))], &[], Err("wrong kind"));
+        check(&[BEARER], &[("token", token("bad\nvalue"))], &[], Err("not allowed in a header"));
+        check(&[], &[], &[], Ok(&[]));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let credential = Credential::Basic { username: Secret::new("app-key-123"), password: Secret::new("pw-456") };
+        let debug = format!("{credential:?}");
+        assert!(!debug.contains("app-key-123") && !debug.contains("pw-456"), "{debug}");
+        assert!(debug.contains("REDACTED"));
+    }
+}

@@ -264,9 +264,10 @@ pub(crate) fn recognise(value: &Value, out: &mut ApiError) {
         fill_from_object(status, out);
     } else {
         fill_from_object(object, out);
-        // RFC 7807: `type` is a URI naming the problem, `title` its summary, `detail` the instance.
-        if out.code.is_none() {
-            out.code = text(object.get("type")).filter(|t| t != "about:blank");
+        // RFC 7807: `type` is a URI naming the problem (`about:blank`: none), `title` its summary,
+        // `detail` this occurrence.
+        if out.code.as_deref() == Some("about:blank") {
+            out.code = None;
         }
         if out.message.is_none() {
             out.message = text(object.get("detail")).or_else(|| text(object.get("title")));
@@ -365,5 +366,157 @@ fn flatten_into(value: &Value, out: &mut BTreeMap<String, String>) {
         for (k, v) in map {
             out.insert(k.clone(), text(Some(v)).unwrap_or_else(|| v.to_string()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct Expect {
+        variant: &'static str,
+        code: Option<&'static str>,
+        message: Option<&'static str>,
+        fields: &'static [(&'static str, Option<&'static str>)],
+    }
+
+    fn variant(error: &Error) -> &'static str {
+        match error {
+            Error::Unauthorized(_) => "Unauthorized",
+            Error::Forbidden(_) => "Forbidden",
+            Error::NotFound(_) => "NotFound",
+            Error::Conflict(_) => "Conflict",
+            Error::Validation(_) => "Validation",
+            Error::RateLimited(_) => "RateLimited",
+            Error::Server(_) => "Server",
+            Error::Api(_) => "Api",
+            _ => "other",
+        }
+    }
+
+    fn check(name: &str, status: u16, body: &[u8], expect: Expect) {
+        let error = Error::from_response(StatusCode::from_u16(status).unwrap(), &HeaderMap::new(), body);
+        assert_eq!(variant(&error), expect.variant, "{name}");
+        let api = error.api_error().unwrap();
+        assert_eq!(api.code.as_deref(), expect.code, "{name}: code");
+        assert_eq!(api.message.as_deref(), expect.message, "{name}: message");
+        let fields: Vec<(&str, Option<&str>)> =
+            api.field_errors.iter().map(|f| (f.field.as_str(), f.code.as_deref())).collect();
+        assert_eq!(fields, expect.fields, "{name}: fields");
+    }
+
+    fn json(value: serde_json::Value) -> Vec<u8> {
+        serde_json::to_vec(&value).unwrap()
+    }
+
+    #[test]
+    fn error_bodies_are_recognised_by_shape() {
+        check(
+            "nested error with code and doc url",
+            404,
+            &json(json!({"error": {"code": "not_found", "message": "The requested resource was not found.", "doc_url": "https://x/errors#not-found"}})),
+            Expect { variant: "NotFound", code: Some("not_found"), message: Some("The requested resource was not found."), fields: &[] },
+        );
+        check(
+            "nested error with message and type",
+            429,
+            &json(json!({"error": {"message": "Too Many Requests", "type": "429"}})),
+            Expect { variant: "RateLimited", code: Some("429"), message: Some("Too Many Requests"), fields: &[] },
+        );
+        check(
+            "nested error with a word type",
+            404,
+            &json(json!({"error": {"message": "Publisher not found", "type": "entity_not_found"}})),
+            Expect { variant: "NotFound", code: Some("entity_not_found"), message: Some("Publisher not found"), fields: &[] },
+        );
+        check(
+            "envelope whose code repeats the status, with per-property errors",
+            400,
+            &json(json!({"error": {"errors": [
+                {"property": "campaign_id", "type": "validation_error", "code": "required_property", "message": "campaign_id is required"},
+                {"property": "status", "type": "validation_error", "code": "invalid_enum_value", "message": "bad status"}
+            ], "code": "400", "message": "Bad Request"}})),
+            Expect {
+                variant: "Validation",
+                code: Some("required_property"),
+                message: Some("Bad Request"),
+                fields: &[("campaign_id", Some("required_property")), ("status", Some("invalid_enum_value"))],
+            },
+        );
+        check(
+            "envelope with uuid codes and no property",
+            401,
+            &json(json!({"error": {"errors": [{"type": "unauthorised", "code": "39b4b7c2-e5b9-41b1-83d4-db3b23b5ebfa", "message": "Unauthorised"}], "code": "401", "message": "Unauthorized"}})),
+            Expect { variant: "Unauthorized", code: Some("39b4b7c2-e5b9-41b1-83d4-db3b23b5ebfa"), message: Some("Unauthorized"), fields: &[("", Some("39b4b7c2-e5b9-41b1-83d4-db3b23b5ebfa"))] },
+        );
+        check(
+            "response status object with field errors and meta",
+            400,
+            &json(json!({"success": false, "responseStatus": {"errorCode": "ValidationException", "message": "Validation failed", "stackTrace": null,
+                "errors": [{"errorCode": "NotEmpty", "fieldName": "Username", "message": "'Username' must not be empty.", "meta": {"PropertyName": "Username"}}],
+                "meta": {"traceId": "abc"}}})),
+            Expect { variant: "Validation", code: Some("ValidationException"), message: Some("Validation failed"), fields: &[("Username", Some("NotEmpty"))] },
+        );
+        check(
+            "response status object on a success status",
+            200,
+            &json(json!({"success": false, "responseStatus": {"errorCode": "ArgumentException", "message": "unknown program"}})),
+            Expect { variant: "Api", code: Some("ArgumentException"), message: Some("unknown program"), fields: &[] },
+        );
+        check(
+            "problem details with invalid-params",
+            422,
+            &json(json!({"type": "https://example.com/probs/invalid", "title": "Invalid input", "status": 422, "detail": "url is not a URL",
+                "invalid-params": [{"name": "url", "reason": "must be a URL"}]})),
+            Expect { variant: "Validation", code: Some("https://example.com/probs/invalid"), message: Some("url is not a URL"), fields: &[("url", None)] },
+        );
+        check(
+            "problem details about:blank",
+            503,
+            &json(json!({"type": "about:blank", "title": "Service Unavailable", "status": 503})),
+            Expect { variant: "Server", code: None, message: Some("Service Unavailable"), fields: &[] },
+        );
+        check(
+            "flat code and message",
+            409,
+            &json(json!({"code": "invite_pending", "message": "An invite is pending"})),
+            Expect { variant: "Conflict", code: Some("invite_pending"), message: Some("An invite is pending"), fields: &[] },
+        );
+        check(
+            "oauth style",
+            401,
+            &json(json!({"error": "invalid_token", "error_description": "The token expired"})),
+            Expect { variant: "Unauthorized", code: Some("invalid_token"), message: Some("The token expired"), fields: &[] },
+        );
+        check(
+            "field errors as a map of lists",
+            400,
+            &json(json!({"message": "Invalid", "errors": {"email": ["is invalid", "is taken"]}})),
+            Expect { variant: "Validation", code: None, message: Some("Invalid"), fields: &[("email", None), ("email", None)] },
+        );
+        check("html from a proxy", 502, b"<html><body>Bad Gateway</body></html>", Expect { variant: "Server", code: None, message: None, fields: &[] });
+        check("empty body", 403, b"", Expect { variant: "Forbidden", code: None, message: None, fields: &[] });
+        check("teapot", 418, b"{}", Expect { variant: "Api", code: None, message: None, fields: &[] });
+    }
+
+    #[test]
+    fn display_says_status_code_message_and_fields() {
+        let body = json(json!({"responseStatus": {"errorCode": "ValidationException", "message": "Validation failed",
+            "errors": [{"errorCode": "NotEmpty", "fieldName": "Username", "message": "must not be empty"}]}}));
+        let error = Error::from_response(StatusCode::BAD_REQUEST, &HeaderMap::new(), &body);
+        assert_eq!(
+            error.to_string(),
+            "invalid request: HTTP 400 Bad Request [ValidationException]: Validation failed; Username [NotEmpty]: must not be empty"
+        );
+    }
+
+    #[test]
+    fn snippets_are_bounded() {
+        let body = vec![b'x'; SNIPPET_LEN * 3];
+        let error = Error::from_response(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new(), &body);
+        let snippet = &error.api_error().unwrap().body;
+        assert_eq!(snippet.chars().filter(|c| *c == 'x').count(), SNIPPET_LEN);
+        assert!(snippet.ends_with('…'));
     }
 }

@@ -4,11 +4,9 @@
 //! Generated crates call into this crate; nothing here names a vendor. A service normally uses it
 //! only through a generated client:
 //!
-//! ```no_run
-//! # async fn run() -> affiliate_runtime::Result<()> {
-//! # struct Client; impl Client { fn from_env() -> affiliate_runtime::Result<Self> { Ok(Client) } }
-//! let client = Client::from_env()?; // e.g. affiliate_dub::Client
-//! # Ok(()) }
+//! ```ignore
+//! let dub = affiliate_dub::Client::from_env()?; // credentials from DUB_API_KEY
+//! let partners = dub.list_partners().page_size(100).send().await?; // affiliate_runtime::Error on failure
 //! ```
 
 mod api;

@@ -291,3 +291,161 @@ where
         })
         .boxed()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use futures::TryStreamExt;
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+
+    use super::*;
+
+    #[derive(Debug, Clone, Serialize)]
+    struct TestPage {
+        items: Vec<u32>,
+        next_link: Option<String>,
+        total: Option<u64>,
+        next_cursor: Option<String>,
+    }
+
+    fn page(items: &[u32]) -> TestPage {
+        TestPage { items: items.to_vec(), next_link: None, total: None, next_cursor: None }
+    }
+
+    fn meta(page: &TestPage) -> PageMeta {
+        PageMeta {
+            len: page.items.len(),
+            next_link: page.next_link.clone(),
+            total: page.total,
+            next_cursor: page.next_cursor.clone(),
+        }
+    }
+
+    /// Runs a plan against canned answers (one per request, in order); returns what was requested
+    /// and every item or the error that ended the stream.
+    async fn run(plan: Plan, answers: Vec<Result<TestPage>>) -> (Vec<Request>, Vec<std::result::Result<u32, String>>) {
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let answers = Arc::new(Mutex::new(answers.into_iter()));
+        let seen = requests.clone();
+        let stream = pages(
+            plan,
+            "https://api.example.com/v1",
+            move |request| {
+                seen.lock().unwrap().push(request);
+                let answer = answers.lock().unwrap().next().expect("more requests than answers");
+                async move { answer.map(|p| ResponseValue::new(p, StatusCode::OK, HeaderMap::new())) }
+            },
+            meta,
+        );
+        let items: Vec<_> = items(stream, |p: TestPage| p.items)
+            .map(|r| r.map_err(|e| e.to_string()))
+            .collect()
+            .await;
+        let requests = requests.lock().unwrap().clone();
+        (requests, items)
+    }
+
+    fn oks(items: &[u32]) -> Vec<std::result::Result<u32, String>> {
+        items.iter().copied().map(Ok).collect()
+    }
+
+    #[tokio::test]
+    async fn page_numbers_until_a_short_page() {
+        let (requests, items) =
+            run(Plan::Page { first: 1, size: 2 }, vec![Ok(page(&[1, 2])), Ok(page(&[3, 4])), Ok(page(&[5]))]).await;
+        assert_eq!(items, oks(&[1, 2, 3, 4, 5]));
+        assert_eq!(
+            requests,
+            [1, 2, 3].map(|number| Request::Page { number, size: 2 }),
+            "three requests, numbered from the first page"
+        );
+    }
+
+    #[tokio::test]
+    async fn offsets_until_the_count_is_reached() {
+        let with_total = |items: &[u32]| TestPage { total: Some(5), ..page(items) };
+        let plan = Plan::Offset { start: 0, limit: 2, offset_param: "offset", links: false };
+        let (requests, items) =
+            run(plan, vec![Ok(with_total(&[1, 2])), Ok(with_total(&[3, 4])), Ok(with_total(&[5]))]).await;
+        assert_eq!(items, oks(&[1, 2, 3, 4, 5]));
+        assert_eq!(requests, [0, 2, 4].map(|offset| Request::Offset { offset, limit: 2 }));
+    }
+
+    #[tokio::test]
+    async fn offsets_follow_next_links_until_null() {
+        let linked = |items: &[u32], next: Option<&str>| TestPage { next_link: next.map(str::to_string), ..page(items) };
+        let plan = Plan::Offset { start: 0, limit: 2, offset_param: "offset", links: true };
+        let answers = vec![
+            Ok(linked(&[1, 2], Some("/v1/websites?offset=2&limit=2"))),
+            // A full page without a link is the last page when the API pages by links.
+            Ok(linked(&[3, 4], None)),
+        ];
+        let (requests, items) = run(plan, answers).await;
+        assert_eq!(items, oks(&[1, 2, 3, 4]));
+        assert_eq!(requests.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_next_link_to_another_host_is_not_followed() {
+        let plan = Plan::Offset { start: 0, limit: 2, offset_param: "offset", links: true };
+        let evil = TestPage { next_link: Some("https://evil.example.net/v1/websites?offset=2".into()), ..page(&[1, 2]) };
+        let (requests, items) = run(plan, vec![Ok(evil)]).await;
+        assert_eq!(requests.len(), 1);
+        assert_eq!(&items[..2], &oks(&[1, 2])[..]);
+        assert!(items[2].as_ref().unwrap_err().contains("another host (evil.example.net)"), "{items:?}");
+    }
+
+    #[tokio::test]
+    async fn cursors_until_none_and_repeated_cursors_stop() {
+        let cursor = |items: &[u32], next: Option<&str>| TestPage { next_cursor: next.map(str::to_string), ..page(items) };
+        let plan = Plan::Cursor { cursor_param: "cursor_id", limit: Some(300) };
+        let (requests, items) =
+            run(plan.clone(), vec![Ok(cursor(&[1], Some("a"))), Ok(cursor(&[2], Some("b"))), Ok(cursor(&[3], None))])
+                .await;
+        assert_eq!(items, oks(&[1, 2, 3]));
+        let cursors: Vec<Option<String>> = requests
+            .into_iter()
+            .map(|r| match r {
+                Request::Cursor { cursor, limit: Some(300) } => cursor,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(cursors, [None, Some("a".to_string()), Some("b".to_string())]);
+
+        let (requests, items) = run(plan, vec![Ok(cursor(&[1], Some("a"))), Ok(cursor(&[2], Some("a")))]).await;
+        assert_eq!(requests.len(), 2);
+        assert_eq!(&items[..2], &oks(&[1, 2])[..]);
+        assert!(items[2].as_ref().unwrap_err().contains("repeated cursor `a`"));
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_stream_after_the_items_before_it() {
+        let plan = Plan::Page { first: 1, size: 2 };
+        let (requests, items) =
+            run(plan, vec![Ok(page(&[1, 2])), Err(Error::InvalidRequest("boom".into())), Ok(page(&[9]))]).await;
+        assert_eq!(requests.len(), 2, "nothing is requested after the failure");
+        assert_eq!(&items[..2], &oks(&[1, 2])[..]);
+        assert_eq!(items.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn nothing_is_requested_until_polled() {
+        let calls = Arc::new(Mutex::new(0));
+        let counter = calls.clone();
+        let mut stream = pages(
+            Plan::Page { first: 1, size: 1 },
+            "https://api.example.com",
+            move |_| {
+                *counter.lock().unwrap() += 1;
+                async { Ok(ResponseValue::new(page(&[1]), StatusCode::OK, HeaderMap::new())) }
+            },
+            meta,
+        );
+        assert_eq!(*calls.lock().unwrap(), 0);
+        let first = stream.try_next().await.unwrap();
+        assert!(first.is_some());
+        assert_eq!(*calls.lock().unwrap(), 1);
+    }
+}
