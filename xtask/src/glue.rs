@@ -9,7 +9,7 @@ use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::normalise::{Api, Pagination, Scheme};
+use crate::normalise::{Api, BodyErrorRule, Pagination, Scheme};
 use crate::postprocess::{vec_item, Builder, Types};
 
 /// Items for the crate root (next to `Client`).
@@ -29,6 +29,12 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
         Scheme::ApiKeyHeader { name, header, env } => quote! {
             ::affiliate_runtime::SecurityScheme::ApiKey { name: #name, header: #header, env: #env }
         },
+    });
+    let body_errors = api.body_errors.iter().map(|rule| match rule {
+        BodyErrorRule::Present(pointer) => quote! { ::affiliate_runtime::BodyErrorRule::Present(#pointer) },
+        BodyErrorRule::Equals(pointer, literal) => {
+            quote! { ::affiliate_runtime::BodyErrorRule::Equals(#pointer, #literal) }
+        }
     });
     let snake = |ids: Vec<&String>| ids.into_iter().map(|id| id.to_snake_case()).collect::<Vec<_>>();
     let idempotent = snake(api.operations.iter().filter(|o| o.idempotent).map(|o| &o.id).collect());
@@ -64,6 +70,7 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
             security: &[#(#schemes),*],
             idempotent_operations: &[#(#idempotent),*],
             anonymous_operations: &[#(#anonymous),*],
+            body_errors: &[#(#body_errors),*],
         };
 
         impl ::affiliate_runtime::FromParts for Client {

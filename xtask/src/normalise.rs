@@ -23,6 +23,17 @@ pub struct Api {
     pub base_url: String,
     pub security: Vec<Scheme>,
     pub operations: Vec<Operation>,
+    /// `x-affiliate-body-errors`: when a 2xx JSON body is an error after all.
+    pub body_errors: Vec<BodyErrorRule>,
+}
+
+/// One rule of `x-affiliate-body-errors` (pointers are JSON pointers into the response body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyErrorRule {
+    /// `{pointer: /a/b, present: true}`: a non-null, non-empty value there.
+    Present(String),
+    /// `{pointer: /a/b, equals: <JSON value>}`: that value there (kept as canonical JSON text).
+    Equals(String, String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,8 +137,9 @@ impl Normaliser<'_> {
         self.check_refs(doc, doc, &mut String::new());
         strip_closed_objects(doc);
         let security = self.security(doc, &name);
+        let body_errors = self.body_errors(doc);
         let operations = self.operations(doc);
-        Api { name, title, base_url, security, operations }
+        Api { name, title, base_url, security, operations, body_errors }
     }
 
     /// Every `$ref` must be local and resolve: progenitor would otherwise panic or fail late.
@@ -170,6 +182,31 @@ impl Normaliser<'_> {
             }
             _ => {}
         }
+    }
+
+    fn body_errors(&mut self, doc: &Value) -> Vec<BodyErrorRule> {
+        let Some(rules) = doc.get("x-affiliate-body-errors") else { return Vec::new() };
+        let Some(rules) = rules.as_array() else {
+            self.error("/x-affiliate-body-errors", "must be a list of {pointer, present | equals} rules");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let at = format!("/x-affiliate-body-errors/{i}");
+            let pointer = match rule.get("pointer").and_then(Value::as_str) {
+                Some(p) if p.starts_with('/') => p.to_string(),
+                _ => {
+                    self.error(format!("{at}/pointer"), "missing or not a JSON pointer (`/responseStatus/errorCode`)");
+                    continue;
+                }
+            };
+            match (rule.get("present"), rule.get("equals")) {
+                (Some(Value::Bool(true)), None) => out.push(BodyErrorRule::Present(pointer)),
+                (None, Some(value)) => out.push(BodyErrorRule::Equals(pointer, value.to_string())),
+                _ => self.error(at, "a rule needs exactly one of `present: true` or `equals: <value>`"),
+            }
+        }
+        out
     }
 
     fn security(&mut self, doc: &Value, api: &str) -> Vec<Scheme> {

@@ -6916,6 +6916,7 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
         "retrieve_partner_analytics",
     ],
     anonymous_operations: &[],
+    body_errors: &[],
 };
 impl ::affiliate_runtime::FromParts for Client {
     fn from_parts(

@@ -2910,6 +2910,10 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
         "get_affiliate_tokens_set",
     ],
     anonymous_operations: &[],
+    body_errors: &[
+        ::affiliate_runtime::BodyErrorRule::Present("/responseStatus/errorCode"),
+        ::affiliate_runtime::BodyErrorRule::Equals("/success", "false"),
+    ],
 };
 impl ::affiliate_runtime::FromParts for Client {
     fn from_parts(

@@ -23,6 +23,32 @@ impl SecurityScheme {
     }
 }
 
+/// A rule that makes a success-status JSON body an error (APIs that report failures in 200 bodies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyErrorRule {
+    /// The value at this JSON pointer is present, not null, and not an empty string.
+    Present(&'static str),
+    /// The value at this JSON pointer equals this JSON literal (`false`, `"failed"`).
+    Equals(&'static str, &'static str),
+}
+
+impl BodyErrorRule {
+    pub(crate) fn matches(&self, body: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match self {
+            BodyErrorRule::Present(pointer) => match body.pointer(pointer) {
+                None | Some(Value::Null) => false,
+                Some(Value::String(s)) => !s.is_empty(),
+                Some(_) => true,
+            },
+            BodyErrorRule::Equals(pointer, literal) => body
+                .pointer(pointer)
+                .is_some_and(|found| serde_json::from_str::<Value>(literal).is_ok_and(|want| *found == want)),
+        }
+    }
+}
+
 /// Everything the runtime needs to know about one API, written by the generator (so it is not
 /// `#[non_exhaustive]`: generated crates build it with a struct expression).
 #[derive(Debug)]
@@ -39,6 +65,8 @@ pub struct ApiDescriptor {
     pub idempotent_operations: &'static [&'static str],
     /// Operations that must be sent without credentials.
     pub anonymous_operations: &'static [&'static str],
+    /// Rules under which a 2xx JSON body is an error after all (`x-affiliate-body-errors`).
+    pub body_errors: &'static [BodyErrorRule],
 }
 
 impl ApiDescriptor {

@@ -112,7 +112,8 @@ mod tests {
     const BASIC: SecurityScheme =
         SecurityScheme::Basic { name: "basicAuth", env_username: "T_APP_KEY", env_password: "T_USER_KEY" };
     const KEY: SecurityScheme = SecurityScheme::ApiKey { name: "apiKey", header: "X-Api-Key", env: "T_KEY" };
-    const SECRET: SecurityScheme = SecurityScheme::ApiKey { name: "apiSecret", header: "X-Api-Secret", env: "T_SECRET" };
+    const SECRET: SecurityScheme =
+        SecurityScheme::ApiKey { name: "apiSecret", header: "X-Api-Secret", env: "T_SECRET" };
 
     fn check(
         schemes: &[SecurityScheme],
@@ -127,7 +128,8 @@ mod tests {
             (Ok(headers), Ok(expected)) => {
                 let got: Vec<(String, String)> =
                     headers.iter().map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string())).collect();
-                let want: Vec<(String, String)> = expected.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+                let want: Vec<(String, String)> =
+                    expected.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
                 assert_eq!(got, want);
                 assert!(headers.iter().all(|(_, v)| v.is_sensitive()), "auth headers are marked sensitive");
             }

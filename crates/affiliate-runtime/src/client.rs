@@ -13,7 +13,7 @@ use crate::api::{ApiDescriptor, SecurityScheme};
 use crate::auth::{resolve_headers, Credential, Secret};
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
-use crate::send::record_response;
+use crate::send::{record_body_error, record_response};
 
 /// Implemented by each generated `Client`: how to assemble it from what the builder made.
 pub trait FromParts {
@@ -248,7 +248,40 @@ impl Runtime {
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
         );
-        self.execute_with_retries(client, request, operation).instrument(span).await
+        async move {
+            let response = self.execute_with_retries(client, request, operation).await?;
+            self.check_body(response).await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Applies the spec's body-error rules to a 2xx JSON response. The body is buffered (these
+    /// APIs answer small documents) and handed on unchanged, so progenitor still decodes it once.
+    async fn check_body(&self, response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+        let is_json = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"));
+        if self.api.body_errors.is_empty() || !response.status().is_success() || !is_json {
+            return Ok(response);
+        }
+        let status = response.status();
+        let version = response.version();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
+            if self.api.body_errors.iter().any(|rule| rule.matches(&value)) {
+                tracing::debug!(status = status.as_u16(), "success status, error body");
+                record_body_error(Error::from_response(status, &headers, &body));
+            }
+        }
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        Ok(reqwest::Response::from(rebuilt))
     }
 
     async fn execute_with_retries(

@@ -415,8 +415,15 @@ mod tests {
         check(
             "nested error with code and doc url",
             404,
-            &json(json!({"error": {"code": "not_found", "message": "The requested resource was not found.", "doc_url": "https://x/errors#not-found"}})),
-            Expect { variant: "NotFound", code: Some("not_found"), message: Some("The requested resource was not found."), fields: &[] },
+            &json(
+                json!({"error": {"code": "not_found", "message": "The requested resource was not found.", "doc_url": "https://x/errors#not-found"}}),
+            ),
+            Expect {
+                variant: "NotFound",
+                code: Some("not_found"),
+                message: Some("The requested resource was not found."),
+                fields: &[],
+            },
         );
         check(
             "nested error with message and type",
@@ -428,7 +435,12 @@ mod tests {
             "nested error with a word type",
             404,
             &json(json!({"error": {"message": "Publisher not found", "type": "entity_not_found"}})),
-            Expect { variant: "NotFound", code: Some("entity_not_found"), message: Some("Publisher not found"), fields: &[] },
+            Expect {
+                variant: "NotFound",
+                code: Some("entity_not_found"),
+                message: Some("Publisher not found"),
+                fields: &[],
+            },
         );
         check(
             "envelope whose code repeats the status, with per-property errors",
@@ -447,29 +459,52 @@ mod tests {
         check(
             "envelope with uuid codes and no property",
             401,
-            &json(json!({"error": {"errors": [{"type": "unauthorised", "code": "39b4b7c2-e5b9-41b1-83d4-db3b23b5ebfa", "message": "Unauthorised"}], "code": "401", "message": "Unauthorized"}})),
-            Expect { variant: "Unauthorized", code: Some("39b4b7c2-e5b9-41b1-83d4-db3b23b5ebfa"), message: Some("Unauthorized"), fields: &[("", Some("39b4b7c2-e5b9-41b1-83d4-db3b23b5ebfa"))] },
+            &json(
+                json!({"error": {"errors": [{"type": "unauthorised", "code": "39b4b7c2-e5b9-41b1-83d4-db3b23b5ebfa", "message": "Unauthorised"}], "code": "401", "message": "Unauthorized"}}),
+            ),
+            Expect {
+                variant: "Unauthorized",
+                code: Some("39b4b7c2-e5b9-41b1-83d4-db3b23b5ebfa"),
+                message: Some("Unauthorized"),
+                fields: &[("", Some("39b4b7c2-e5b9-41b1-83d4-db3b23b5ebfa"))],
+            },
         );
         check(
             "response status object with field errors and meta",
             400,
-            &json(json!({"success": false, "responseStatus": {"errorCode": "ValidationException", "message": "Validation failed", "stackTrace": null,
+            &json(
+                json!({"success": false, "responseStatus": {"errorCode": "ValidationException", "message": "Validation failed", "stackTrace": null,
                 "errors": [{"errorCode": "NotEmpty", "fieldName": "Username", "message": "'Username' must not be empty.", "meta": {"PropertyName": "Username"}}],
-                "meta": {"traceId": "abc"}}})),
-            Expect { variant: "Validation", code: Some("ValidationException"), message: Some("Validation failed"), fields: &[("Username", Some("NotEmpty"))] },
+                "meta": {"traceId": "abc"}}}),
+            ),
+            Expect {
+                variant: "Validation",
+                code: Some("ValidationException"),
+                message: Some("Validation failed"),
+                fields: &[("Username", Some("NotEmpty"))],
+            },
         );
         check(
             "response status object on a success status",
             200,
-            &json(json!({"success": false, "responseStatus": {"errorCode": "ArgumentException", "message": "unknown program"}})),
+            &json(
+                json!({"success": false, "responseStatus": {"errorCode": "ArgumentException", "message": "unknown program"}}),
+            ),
             Expect { variant: "Api", code: Some("ArgumentException"), message: Some("unknown program"), fields: &[] },
         );
         check(
             "problem details with invalid-params",
             422,
-            &json(json!({"type": "https://example.com/probs/invalid", "title": "Invalid input", "status": 422, "detail": "url is not a URL",
-                "invalid-params": [{"name": "url", "reason": "must be a URL"}]})),
-            Expect { variant: "Validation", code: Some("https://example.com/probs/invalid"), message: Some("url is not a URL"), fields: &[("url", None)] },
+            &json(
+                json!({"type": "https://example.com/probs/invalid", "title": "Invalid input", "status": 422, "detail": "url is not a URL",
+                "invalid-params": [{"name": "url", "reason": "must be a URL"}]}),
+            ),
+            Expect {
+                variant: "Validation",
+                code: Some("https://example.com/probs/invalid"),
+                message: Some("url is not a URL"),
+                fields: &[("url", None)],
+            },
         );
         check(
             "problem details about:blank",
@@ -481,21 +516,41 @@ mod tests {
             "flat code and message",
             409,
             &json(json!({"code": "invite_pending", "message": "An invite is pending"})),
-            Expect { variant: "Conflict", code: Some("invite_pending"), message: Some("An invite is pending"), fields: &[] },
+            Expect {
+                variant: "Conflict",
+                code: Some("invite_pending"),
+                message: Some("An invite is pending"),
+                fields: &[],
+            },
         );
         check(
             "oauth style",
             401,
             &json(json!({"error": "invalid_token", "error_description": "The token expired"})),
-            Expect { variant: "Unauthorized", code: Some("invalid_token"), message: Some("The token expired"), fields: &[] },
+            Expect {
+                variant: "Unauthorized",
+                code: Some("invalid_token"),
+                message: Some("The token expired"),
+                fields: &[],
+            },
         );
         check(
             "field errors as a map of lists",
             400,
             &json(json!({"message": "Invalid", "errors": {"email": ["is invalid", "is taken"]}})),
-            Expect { variant: "Validation", code: None, message: Some("Invalid"), fields: &[("email", None), ("email", None)] },
+            Expect {
+                variant: "Validation",
+                code: None,
+                message: Some("Invalid"),
+                fields: &[("email", None), ("email", None)],
+            },
         );
-        check("html from a proxy", 502, b"<html><body>Bad Gateway</body></html>", Expect { variant: "Server", code: None, message: None, fields: &[] });
+        check(
+            "html from a proxy",
+            502,
+            b"<html><body>Bad Gateway</body></html>",
+            Expect { variant: "Server", code: None, message: None, fields: &[] },
+        );
         check("empty body", 403, b"", Expect { variant: "Forbidden", code: None, message: None, fields: &[] });
         check("teapot", 418, b"{}", Expect { variant: "Api", code: None, message: None, fields: &[] });
     }

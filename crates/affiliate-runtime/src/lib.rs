@@ -19,7 +19,7 @@ mod ratelimit;
 mod retry;
 mod send;
 
-pub use api::{ApiDescriptor, SecurityScheme};
+pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
 pub use auth::{Credential, Secret};
 pub use client::{ClientBuilder, FromParts, Runtime};
 pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, SNIPPET_LEN};

@@ -297,8 +297,8 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use futures::TryStreamExt;
-    use reqwest::StatusCode;
     use reqwest::header::HeaderMap;
+    use reqwest::StatusCode;
 
     use super::*;
 
@@ -339,10 +339,7 @@ mod tests {
             },
             meta,
         );
-        let items: Vec<_> = items(stream, |p: TestPage| p.items)
-            .map(|r| r.map_err(|e| e.to_string()))
-            .collect()
-            .await;
+        let items: Vec<_> = items(stream, |p: TestPage| p.items).map(|r| r.map_err(|e| e.to_string())).collect().await;
         let requests = requests.lock().unwrap().clone();
         (requests, items)
     }
@@ -375,7 +372,8 @@ mod tests {
 
     #[tokio::test]
     async fn offsets_follow_next_links_until_null() {
-        let linked = |items: &[u32], next: Option<&str>| TestPage { next_link: next.map(str::to_string), ..page(items) };
+        let linked =
+            |items: &[u32], next: Option<&str>| TestPage { next_link: next.map(str::to_string), ..page(items) };
         let plan = Plan::Offset { start: 0, limit: 2, offset_param: "offset", links: true };
         let answers = vec![
             Ok(linked(&[1, 2], Some("/v1/websites?offset=2&limit=2"))),
@@ -390,7 +388,8 @@ mod tests {
     #[tokio::test]
     async fn a_next_link_to_another_host_is_not_followed() {
         let plan = Plan::Offset { start: 0, limit: 2, offset_param: "offset", links: true };
-        let evil = TestPage { next_link: Some("https://evil.example.net/v1/websites?offset=2".into()), ..page(&[1, 2]) };
+        let evil =
+            TestPage { next_link: Some("https://evil.example.net/v1/websites?offset=2".into()), ..page(&[1, 2]) };
         let (requests, items) = run(plan, vec![Ok(evil)]).await;
         assert_eq!(requests.len(), 1);
         assert_eq!(&items[..2], &oks(&[1, 2])[..]);
@@ -399,7 +398,8 @@ mod tests {
 
     #[tokio::test]
     async fn cursors_until_none_and_repeated_cursors_stop() {
-        let cursor = |items: &[u32], next: Option<&str>| TestPage { next_cursor: next.map(str::to_string), ..page(items) };
+        let cursor =
+            |items: &[u32], next: Option<&str>| TestPage { next_cursor: next.map(str::to_string), ..page(items) };
         let plan = Plan::Cursor { cursor_param: "cursor_id", limit: Some(300) };
         let (requests, items) =
             run(plan.clone(), vec![Ok(cursor(&[1], Some("a"))), Ok(cursor(&[2], Some("b"))), Ok(cursor(&[3], None))])

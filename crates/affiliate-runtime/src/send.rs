@@ -1,6 +1,6 @@
 //! Turning progenitor's result into the runtime's: every failure becomes an [`Error`].
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::future::Future;
 
 use progenitor_client::{ByteStream, ResponseValue};
@@ -8,14 +8,25 @@ use reqwest::StatusCode;
 
 use crate::error::{read_bounded, snippet, Error, Result, MAX_ERROR_BODY};
 
+/// What the hooks learn about the final response of one `send` that progenitor's result drops.
+#[derive(Default)]
+struct Outcome {
+    /// progenitor drops the status when a success body fails to decode; the error should keep it.
+    status: Option<StatusCode>,
+    /// A success-status body that a spec rule says is an error (`x-affiliate-body-errors`).
+    body_error: Option<Error>,
+}
+
 tokio::task_local! {
-    /// The status of the last response received inside one `send`: progenitor drops it when a
-    /// success body fails to decode, and a decode error should still say which status it was.
-    static LAST_STATUS: Cell<Option<StatusCode>>;
+    static OUTCOME: RefCell<Outcome>;
 }
 
 pub(crate) fn record_response(status: StatusCode) {
-    let _ = LAST_STATUS.try_with(|s| s.set(Some(status)));
+    let _ = OUTCOME.try_with(|o| o.borrow_mut().status = Some(status));
+}
+
+pub(crate) fn record_body_error(error: Error) {
+    let _ = OUTCOME.try_with(|o| o.borrow_mut().body_error = Some(error));
 }
 
 /// Awaits a generated `send_raw()` and maps its error into [`Error`], reading error bodies (up to
@@ -24,10 +35,13 @@ pub async fn send<T, F>(request: F) -> Result<ResponseValue<T>>
 where
     F: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>>,
 {
-    LAST_STATUS
-        .scope(Cell::new(None), async move {
+    OUTCOME
+        .scope(RefCell::new(Outcome::default()), async move {
             match request.await {
-                Ok(value) => Ok(value),
+                Ok(value) => match OUTCOME.with(|o| o.borrow_mut().body_error.take()) {
+                    Some(error) => Err(error),
+                    None => Ok(value),
+                },
                 Err(error) => Err(convert(error).await),
             }
         })
@@ -48,7 +62,7 @@ async fn convert(error: progenitor_client::Error<ByteStream>) -> Error {
             }
         }
         P::InvalidResponsePayload(body, e) => Error::Decode {
-            status: LAST_STATUS.try_with(Cell::get).ok().flatten(),
+            status: OUTCOME.try_with(|o| o.borrow().status).ok().flatten(),
             message: e.to_string(),
             snippet: snippet(&body),
         },

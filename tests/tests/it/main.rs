@@ -1,4 +1,5 @@
 //! One test binary for every generated client, each against loopback mock servers.
 
 mod dub;
+mod geniuslink;
 mod support;

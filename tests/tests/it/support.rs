@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
+use futures::future::BoxFuture;
 use serde_json::Value;
-use wiremock::{MockServer, Request};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// A spec from `specs/`, for its operations' paths and documented examples.
 pub struct Spec {
@@ -125,4 +127,70 @@ pub fn numbers_as_f64(value: Value) -> Value {
         Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, numbers_as_f64(v))).collect()),
         other => other,
     }
+}
+
+/// One operation called through a client `C`, given the spec's request example as the body.
+pub type Call<C> = for<'c> fn(&'c C, Value) -> BoxFuture<'c, affiliate_runtime::Result<()>>;
+
+/// What one operation must put on the wire.
+pub struct Case<C> {
+    pub operation: &'static str,
+    /// The concrete path the call targets (the spec's template with values filled in).
+    pub path: &'static str,
+    /// Expected query pairs (order-insensitive: progenitor sorts them by name).
+    pub query: &'static [(&'static str, &'static str)],
+    /// Whether the request carries the spec's request example as its JSON body.
+    pub body: bool,
+    pub call: Call<C>,
+}
+
+/// Serves the operation's documented success example on a fresh server and asserts the request:
+/// method, path, query, JSON body, and the given headers (auth among them); one request exactly.
+pub async fn check<C>(spec: &Spec, case: Case<C>, client: impl Fn(&MockServer) -> C, headers: &[(&str, &str)]) {
+    let op = case.operation;
+    let server = MockServer::start().await;
+    let (verb, _, _) = spec.operation(op);
+    let (status, example) = spec.success_example(op);
+    Mock::given(method(verb.as_str()))
+        .and(path(case.path))
+        .respond_with(ResponseTemplate::new(status).set_body_json(&example))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let body = if case.body { spec.request_example(op) } else { Value::Null };
+    (case.call)(&client(&server), body.clone()).await.unwrap_or_else(|e| panic!("{op}: {e}"));
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 1, "{op}");
+    let request = &requests[0];
+    let mut expected: Vec<(String, String)> = case.query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut sent = query(request);
+    expected.sort();
+    sent.sort();
+    assert_eq!(sent, expected, "{op}: query");
+    for (name, value) in headers {
+        assert_eq!(header(request, name), Some(*value), "{op}: header {name}");
+    }
+    assert!(header(request, "api-version").is_none(), "{op}: progenitor's api-version header is removed");
+    assert!(header(request, "user-agent").is_some_and(|ua| ua.starts_with("affiliate-")), "{op}: user agent");
+    if case.body {
+        let sent: Value = serde_json::from_slice(&request.body).expect("JSON body");
+        assert_eq!(numbers_as_f64(sent), numbers_as_f64(body), "{op}: body");
+        assert_eq!(header(request, "content-type"), Some("application/json"), "{op}");
+    } else {
+        assert!(request.body.is_empty(), "{op}: no body");
+    }
+}
+
+/// Asserts the cases cover every operation of the spec.
+pub fn assert_covers_spec<C>(spec: &Spec, cases: &[Case<C>]) {
+    let mut covered: Vec<&str> = cases.iter().map(|c| c.operation).collect();
+    let mut all = spec.operation_ids();
+    covered.sort();
+    all.sort();
+    assert_eq!(covered, all, "every operation of the spec has a case");
+}
+
+/// Deserialises a spec example into a generated type (a failure means spec and types disagree).
+pub fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).expect("the spec's example fits the generated type")
 }
