@@ -57,6 +57,9 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
         .with_inner_type(quote! { ::affiliate_runtime::Runtime })
         .with_hooks(HooksMode::Expected)
         .with_map_type("::std::collections::BTreeMap");
+    for (component, rust) in &api.replacements {
+        settings.with_replacement(component, rust, std::iter::empty());
+    }
     let mut generator = Generator::new(&settings);
     let tokens = quiet_catch_unwind(|| generator.generate_tokens(&openapi))
         .map_err(|panic| fail(format!("progenitor panicked: {panic} (normalisation missed a case)")))?
@@ -68,6 +71,7 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
     let types = postprocess::Types::new(&file_ast);
     let builder_glue = glue::builders(&api, &builders, &types).map_err(fail)?;
     postprocess::extend_module(&mut file_ast, "builder", builder_glue).map_err(fail)?;
+    postprocess::extend_module(&mut file_ast, "types", glue::types(&api)).map_err(fail)?;
     let root_glue: syn::File = syn::parse2(glue::root(&api, &crate_name)).map_err(|e| fail(format!("glue: {e}")))?;
     file_ast.items.extend(root_glue.items);
 

@@ -9,7 +9,7 @@ use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::normalise::{Api, BodyErrorRule, Pagination, Scheme};
+use crate::normalise::{Api, BodyErrorRule, Job, Operation, Pagination, Scheme, VariantBody};
 use crate::postprocess::{vec_item, Builder, Types};
 
 /// Items for the crate root (next to `Client`).
@@ -90,9 +90,15 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
                 Self::builder().build()
             }
 
-            /// Settings shared by every request of this client (retry policy, rate-limit state).
+            /// Settings shared by every request of this client (retry policy, API description).
             pub fn runtime(&self) -> &::affiliate_runtime::Runtime {
                 &self.inner
+            }
+
+            /// GETs a link the API returned (relative, or absolute on the API's own host) with this
+            /// client's credentials and retries, streaming the body.
+            pub async fn fetch_link(&self, link: &str) -> ::affiliate_runtime::Result<ResponseValue<ByteStream>> {
+                self.inner.fetch_link(&self.client, &self.baseurl, link).await
             }
         }
 
@@ -131,19 +137,162 @@ pub fn builders(api: &Api, builders: &BTreeMap<String, Builder>, types: &Types) 
             op.method.to_uppercase(),
             op.path
         );
-        out.extend(quote! {
-            impl<'a> #name<'a> {
-                #[doc = #doc]
-                pub async fn send(self) -> ::affiliate_runtime::Result<ResponseValue<#success>> {
-                    ::affiliate_runtime::send(self.send_raw()).await
+        if op.success_variants.is_empty() {
+            out.extend(quote! {
+                impl<'a> #name<'a> {
+                    #[doc = #doc]
+                    pub async fn send(self) -> ::affiliate_runtime::Result<ResponseValue<#success>> {
+                        ::affiliate_runtime::send(self.send_raw()).await
+                    }
                 }
-            }
-        });
+            });
+        } else {
+            out.extend(variant_send(op, name, &doc));
+        }
+        if let Some(job) = &op.job {
+            out.extend(job_wait(name, success, job, types).map_err(|e| format!("operation {}: {e}", op.id))?);
+        }
         if let Some(pagination) = &op.pagination {
             out.extend(paginate(name, success, pagination, types).map_err(|e| format!("operation {}: {e}", op.id))?);
         }
     }
     Ok(out)
+}
+
+/// The enum of success answers for an operation with `x-affiliate-success-variants`, for `mod types`.
+pub fn types(api: &Api) -> TokenStream {
+    let mut out = TokenStream::new();
+    for op in api.operations.iter().filter(|o| !o.success_variants.is_empty()) {
+        let name = variant_enum(op);
+        let doc = format!("The success answers of `{}`, one variant per status.", op.id);
+        let variants = op.success_variants.iter().map(|v| {
+            let ident = variant_ident(v.status);
+            let doc = format!("HTTP {}", v.status);
+            match &v.body {
+                VariantBody::Empty => quote! { #[doc = #doc] #ident },
+                VariantBody::Raw => quote! { #[doc = #doc] #ident(::progenitor_client::ByteStream) },
+                VariantBody::Json(schema) => {
+                    let ty = format_ident!("{}", heck::ToUpperCamelCase::to_upper_camel_case(schema.as_str()));
+                    quote! { #[doc = #doc] #ident(#ty) }
+                }
+            }
+        });
+        let debug_arms = op.success_variants.iter().map(|v| {
+            let ident = variant_ident(v.status);
+            let label = ident.to_string();
+            match &v.body {
+                VariantBody::Empty => quote! { Self::#ident => f.write_str(#label), },
+                VariantBody::Raw => quote! { Self::#ident(_) => f.write_str(concat!(#label, "(<byte stream>)")), },
+                VariantBody::Json(_) => quote! { Self::#ident(value) => f.debug_tuple(#label).field(value).finish(), },
+            }
+        });
+        out.extend(quote! {
+            #[doc = #doc]
+            pub enum #name { #(#variants),* }
+
+            impl ::std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    match self { #(#debug_arms)* }
+                }
+            }
+        });
+    }
+    out
+}
+
+fn variant_enum(op: &Operation) -> syn::Ident {
+    format_ident!("{}Success", heck::ToUpperCamelCase::to_upper_camel_case(op.id.as_str()))
+}
+
+fn variant_ident(status: u16) -> syn::Ident {
+    let name = match status {
+        200 => "Ok".to_string(),
+        201 => "Created".to_string(),
+        202 => "Accepted".to_string(),
+        203 => "NonAuthoritative".to_string(),
+        204 => "NoContent".to_string(),
+        206 => "PartialContent".to_string(),
+        other => format!("Status{other}"),
+    };
+    format_ident!("{}", name)
+}
+
+/// `send()` for an operation whose answer depends on the status: the raw body becomes the variant.
+fn variant_send(op: &Operation, name: &syn::Ident, doc: &str) -> TokenStream {
+    let answer = variant_enum(op);
+    let arms = op.success_variants.iter().map(|v| {
+        let status = v.status;
+        let ident = variant_ident(status);
+        match &v.body {
+            VariantBody::Empty => quote! {
+                #status => Ok(::affiliate_runtime::map_response(response, |_| types::#answer::#ident)),
+            },
+            VariantBody::Raw => quote! {
+                #status => Ok(::affiliate_runtime::map_response(response, types::#answer::#ident)),
+            },
+            VariantBody::Json(_) => quote! {
+                #status => ::affiliate_runtime::decode_json(response)
+                    .await
+                    .map(|decoded| ::affiliate_runtime::map_response(decoded, types::#answer::#ident)),
+            },
+        }
+    });
+    quote! {
+        impl<'a> #name<'a> {
+            #[doc = #doc]
+            pub async fn send(self) -> ::affiliate_runtime::Result<ResponseValue<types::#answer>> {
+                let response = ::affiliate_runtime::send(self.send_raw()).await?;
+                match response.status().as_u16() {
+                    #(#arms)*
+                    _ => Err(::affiliate_runtime::undocumented_status(response).await),
+                }
+            }
+        }
+    }
+}
+
+/// `wait()` and `wait_for_result()` on the builder of a job-status operation.
+fn job_wait(name: &syn::Ident, page: &syn::Type, job: &Job, types: &Types) -> Result<TokenStream, String> {
+    let status = types.access(page, &job.status)?.by_ref;
+    let result = types.access(page, &job.result)?.by_ref;
+    let done = &job.done;
+    let failed = &job.failed;
+    Ok(quote! {
+        impl<'a> #name<'a> {
+            /// Requests this job's status until it is done (returning the last status) or failed,
+            /// backing off between requests as `poll` says.
+            pub async fn wait(
+                self,
+                poll: &::affiliate_runtime::jobs::Poll,
+            ) -> ::affiliate_runtime::Result<ResponseValue<#page>> {
+                ::affiliate_runtime::jobs::wait(
+                    poll,
+                    move || self.clone().send(),
+                    |page: &#page| {
+                        let status = (#status).map(|v| v.to_string());
+                        let is = |set: &[&str]| status.as_deref().is_some_and(|s| set.contains(&s));
+                        ::affiliate_runtime::jobs::JobState { done: is(&[#(#done),*]), failed: is(&[#(#failed),*]), status }
+                    },
+                )
+                .await
+            }
+
+            /// Waits for the job, then streams its result from the link the finished job gives.
+            pub async fn wait_for_result(
+                self,
+                poll: &::affiliate_runtime::jobs::Poll,
+            ) -> ::affiliate_runtime::Result<ResponseValue<ByteStream>> {
+                let client = self.client;
+                let finished = self.wait(poll).await?;
+                let page: &#page = &finished;
+                let link = (#result)
+                    .map(|v| v.to_string())
+                    .filter(|link| !link.is_empty())
+                    .ok_or_else(|| ::affiliate_runtime::Error::Job("the finished job gives no result link".to_string()))?;
+                client.fetch_link(&link).await
+            }
+        }
+    })
 }
 
 fn paginate(
@@ -239,7 +388,7 @@ fn paginate(
                 quote! {
                     let builder = match request {
                         ::affiliate_runtime::pagination::Request::Cursor { cursor, limit } => {
-                            let builder = match cursor { Some(cursor) => builder.#cursor_setter(cursor), None => builder };
+                            let builder = match cursor { Some(cursor) => builder.#cursor_setter(::affiliate_runtime::pagination::Cursor(cursor)), None => builder };
                             #limit_call
                             builder
                         }

@@ -25,6 +25,8 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// `x-affiliate-body-errors`: when a 2xx JSON body is an error after all.
     pub body_errors: Vec<BodyErrorRule>,
+    /// Component schemas added for `x-affiliate-lenient` fields, with the Rust type replacing each.
+    pub replacements: Vec<(String, String)>,
 }
 
 /// One rule of `x-affiliate-body-errors` (pointers are JSON pointers into the response body).
@@ -54,6 +56,35 @@ pub struct Operation {
     /// `security: []` on the operation: no credentials are sent.
     pub anonymous: bool,
     pub pagination: Option<Pagination>,
+    /// `x-affiliate-success-variants`: each 2xx status is its own variant of the answer.
+    pub success_variants: Vec<SuccessVariant>,
+    /// `x-affiliate-job`: this operation reports an asynchronous job's status.
+    pub job: Option<Job>,
+}
+
+/// One success answer of an operation with `x-affiliate-success-variants: true`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuccessVariant {
+    pub status: u16,
+    pub body: VariantBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VariantBody {
+    Empty,
+    /// Any non-JSON media type: streamed to the caller.
+    Raw,
+    /// JSON of a named component schema.
+    Json(String),
+}
+
+/// The `x-affiliate-job` extension: pointers into the status response, and the status values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub status: String,
+    pub done: Vec<String>,
+    pub failed: Vec<String>,
+    pub result: String,
 }
 
 /// The `x-affiliate-pagination` extension, validated. Parameter names are wire names.
@@ -138,8 +169,9 @@ impl Normaliser<'_> {
         strip_closed_objects(doc);
         let security = self.security(doc, &name);
         let body_errors = self.body_errors(doc);
+        let replacements = self.lenient(doc);
         let operations = self.operations(doc);
-        Api { name, title, base_url, security, operations, body_errors }
+        Api { name, title, base_url, security, operations, body_errors, replacements }
     }
 
     /// Every `$ref` must be local and resolve: progenitor would otherwise panic or fail late.
@@ -309,7 +341,8 @@ impl Normaliser<'_> {
                     continue;
                 }
                 let params = self.parameters(&at, op, &shared_params, &components);
-                self.responses(&at, op, &components);
+                let success_variants = self.responses(&at, op, &components);
+                let job = op.get("x-affiliate-job").and_then(|j| self.job(&format!("{at}/x-affiliate-job"), j));
                 self.request_body(&at, op, &components);
                 let idempotent = matches!(method, "get" | "head" | "put" | "delete" | "options")
                     || op.get("x-affiliate-idempotent").and_then(Value::as_bool) == Some(true);
@@ -324,6 +357,8 @@ impl Normaliser<'_> {
                     idempotent,
                     anonymous,
                     pagination: pagination.flatten(),
+                    success_variants,
+                    job,
                 });
             }
         }
@@ -373,42 +408,83 @@ impl Normaliser<'_> {
     ///
     /// progenitor panics when an operation has two success or two error types, and decodes error
     /// bodies against one schema only. Error bodies therefore reach the runtime as raw bytes, where
-    /// one shape-recognising decoder serves every vendor.
-    fn responses(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) {
+    /// one shape-recognising decoder serves every vendor. Operations marked
+    /// `x-affiliate-success-variants` get a raw `2XX` too; the glue decodes each status's body.
+    fn responses(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) -> Vec<SuccessVariant> {
         let Some(responses) = op.get("responses").and_then(Value::as_object) else {
             self.error(format!("{at}/responses"), "missing, or not a mapping of status to response");
-            return;
+            return Vec::new();
         };
+        let by_status = op.get("x-affiliate-success-variants").and_then(Value::as_bool) == Some(true);
+        let mut variants = Vec::new();
         let mut success: Option<(String, Value)> = None;
         for (status, response) in responses {
-            let is_success = status.starts_with('2');
-            if !is_success {
+            if !status.starts_with('2') {
                 continue;
             }
+            let response_at = format!("{at}/responses/{}", crate::spec::escape(status));
             let response = resolve(response, components);
+            if by_status {
+                let Ok(code) = status.parse::<u16>() else {
+                    self.error(response_at, "success variants need exact status codes (200, 202), not ranges");
+                    continue;
+                };
+                let body = match success_body(&response) {
+                    Value::String(kind) if kind == "empty" => VariantBody::Empty,
+                    Value::String(kind) if kind == "raw" => VariantBody::Raw,
+                    schema => match schema
+                        .get("$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        Some(name) => VariantBody::Json(name.to_string()),
+                        None => {
+                            self.error(
+                                format!("{response_at}/content"),
+                                "a JSON success variant needs `$ref: '#/components/schemas/...'` (it names the variant's type)",
+                            );
+                            continue;
+                        }
+                    },
+                };
+                variants.push(SuccessVariant { status: code, body });
+                continue;
+            }
             let body = success_body(&response);
             match &success {
                 None => success = Some((status.clone(), body)),
                 Some((first, first_body)) if *first_body != body => {
                     self.error(
-                        format!("{at}/responses/{}", crate::spec::escape(status)),
+                        response_at,
                         format!(
-                            "two success responses with different bodies ({first} and {status}); \
-                             progenitor supports one: declare one schema (oneOf if it varies)"
+                            "two success responses with different bodies ({first} and {status}); progenitor supports \
+                             one: declare one schema (oneOf if it varies), or mark the operation \
+                             `x-affiliate-success-variants: true` to get one variant per status"
                         ),
                     );
-                    return;
+                    return Vec::new();
                 }
                 Some(_) => {}
             }
         }
-        let Some((first, _)) = success else {
-            self.error(format!("{at}/responses"), "no 2xx response: every operation needs one");
-            return;
-        };
-        let success_response = resolve(&responses[&first], components);
         let mut normalised = Map::new();
-        normalised.insert("2XX".to_string(), only_one_media_type(success_response));
+        if by_status {
+            if variants.is_empty() {
+                self.error(format!("{at}/responses"), "no 2xx response: every operation needs one");
+                return variants;
+            }
+            normalised.insert(
+                "2XX".to_string(),
+                json!({"description": "one of the success variants", "content": {"application/octet-stream": {}}}),
+            );
+        } else {
+            let Some((first, _)) = success else {
+                self.error(format!("{at}/responses"), "no 2xx response: every operation needs one");
+                return variants;
+            };
+            let success_response = resolve(&responses[&first], components);
+            normalised.insert("2XX".to_string(), only_one_media_type(success_response));
+        }
         for range in ["4XX", "5XX"] {
             normalised.insert(
                 range.to_string(),
@@ -419,6 +495,80 @@ impl Normaliser<'_> {
             );
         }
         op.insert("responses".to_string(), Value::Object(normalised));
+        variants
+    }
+
+    fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {
+        let pointer = |me: &mut Self, key: &str| match ext.get(key).and_then(Value::as_str) {
+            Some(p) if p.starts_with('/') => Some(p.to_string()),
+            _ => {
+                me.error(format!("{at}/{key}"), "missing or not a JSON pointer into the status response");
+                None
+            }
+        };
+        let list = |key: &str| -> Vec<String> {
+            ext.get(key)
+                .and_then(Value::as_array)
+                .map(|v| v.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        let status = pointer(self, "status");
+        let result = pointer(self, "result");
+        let done = list("done");
+        if done.is_empty() {
+            self.error(format!("{at}/done"), "list the status values that mean the job is done");
+        }
+        Some(Job { status: status?, done, failed: list("failed"), result: result? })
+    }
+
+    /// Rewrites `x-affiliate-lenient` properties into references to marker components that the
+    /// generator replaces with the runtime's lenient scalar types.
+    fn lenient(&mut self, doc: &mut Value) -> Vec<(String, String)> {
+        let mut used = BTreeSet::new();
+        let mut found = Vec::new();
+        collect_lenient(doc, &mut String::new(), &mut found);
+        for (at, kind, required, nullable) in found {
+            let rust = match kind.as_deref() {
+                Some("string") => "LenientString",
+                Some("number") => "LenientNumber",
+                Some("integer") => "LenientInteger",
+                other => {
+                    self.error(
+                        format!("{at}/type"),
+                        format!(
+                            "x-affiliate-lenient applies to string, number or integer, not {}",
+                            other.unwrap_or("an untyped schema")
+                        ),
+                    );
+                    continue;
+                }
+            };
+            // A required, nullable field keeps its key but may be null: the Option is in the type.
+            // Optional fields get their Option from the generator.
+            let (component, replacement) = if required && nullable {
+                (
+                    format!("Affiliate{rust}OrNull"),
+                    format!("::std::option::Option<::affiliate_runtime::lenient::{rust}>"),
+                )
+            } else {
+                (format!("Affiliate{rust}"), format!("::affiliate_runtime::lenient::{rust}"))
+            };
+            if let Some(slot) = doc.pointer_mut(&at) {
+                *slot = json!({"$ref": format!("#/components/schemas/{component}")});
+            }
+            used.insert((component, replacement, kind.unwrap_or_default()));
+        }
+        let mut replacements = Vec::new();
+        for (component, replacement, kind) in used {
+            if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+                schemas.insert(
+                    component.clone(),
+                    json!({"type": kind, "description": "lenient scalar (replaced by the generator)"}),
+                );
+            }
+            replacements.push((component, replacement));
+        }
+        replacements
     }
 
     fn request_body(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) {
@@ -599,4 +749,45 @@ fn valid_operation_id(id: &str) -> bool {
 
 fn http_token(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.!#$%&'*+^`|~".contains(&b))
+}
+
+/// Finds object properties marked `x-affiliate-lenient`: (pointer, type, required, nullable).
+fn collect_lenient(value: &Value, at: &mut String, out: &mut Vec<(String, Option<String>, bool, bool)>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(properties) = map.get("properties").and_then(Value::as_object) {
+                let required: Vec<&str> = map
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                for (name, property) in properties {
+                    if property.get("x-affiliate-lenient").and_then(Value::as_bool) == Some(true) {
+                        out.push((
+                            format!("{at}/properties/{}", crate::spec::escape(name)),
+                            property.get("type").and_then(Value::as_str).map(str::to_string),
+                            required.contains(&name.as_str()),
+                            property.get("nullable").and_then(Value::as_bool) == Some(true),
+                        ));
+                    }
+                }
+            }
+            for (key, child) in map {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&crate::spec::escape(key));
+                collect_lenient(child, at, out);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                collect_lenient(child, at, out);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }

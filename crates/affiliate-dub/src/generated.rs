@@ -6936,9 +6936,17 @@ impl Client {
     pub fn from_env() -> ::affiliate_runtime::Result<Self> {
         Self::builder().build()
     }
-    /// Settings shared by every request of this client (retry policy, rate-limit state).
+    /// Settings shared by every request of this client (retry policy, API description).
     pub fn runtime(&self) -> &::affiliate_runtime::Runtime {
         &self.inner
+    }
+    /// GETs a link the API returned (relative, or absolute on the API's own host) with this
+    /// client's credentials and retries, streaming the body.
+    pub async fn fetch_link(
+        &self,
+        link: &str,
+    ) -> ::affiliate_runtime::Result<ResponseValue<ByteStream>> {
+        self.inner.fetch_link(&self.client, &self.baseurl, link).await
     }
 }
 impl ClientHooks<::affiliate_runtime::Runtime> for Client {

@@ -80,9 +80,8 @@ pub mod types {
         pub created_at_utc: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
-        ///Internal id of the set (its JSON type is not documented; numbers are accepted too).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub programs: ::std::option::Option<::std::vec::Vec<AffiliateProgramTokens>>,
         #[serde(
@@ -526,7 +525,7 @@ whatever the HTTP status.
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
                 ::std::string::String,
             >,
             programs: ::std::result::Result<
@@ -577,7 +576,9 @@ whatever the HTTP status.
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -2933,9 +2934,17 @@ impl Client {
     pub fn from_env() -> ::affiliate_runtime::Result<Self> {
         Self::builder().build()
     }
-    /// Settings shared by every request of this client (retry policy, rate-limit state).
+    /// Settings shared by every request of this client (retry policy, API description).
     pub fn runtime(&self) -> &::affiliate_runtime::Runtime {
         &self.inner
+    }
+    /// GETs a link the API returned (relative, or absolute on the API's own host) with this
+    /// client's credentials and retries, streaming the body.
+    pub async fn fetch_link(
+        &self,
+        link: &str,
+    ) -> ::affiliate_runtime::Result<ResponseValue<ByteStream>> {
+        self.inner.fetch_link(&self.client, &self.baseurl, link).await
     }
 }
 impl ClientHooks<::affiliate_runtime::Runtime> for Client {

@@ -218,6 +218,14 @@ impl Runtime {
     pub fn prepare(&self, request: &mut reqwest::Request, operation: &str) -> std::result::Result<(), String> {
         // progenitor sends `api-version: <info.version>`; these APIs do not use it.
         request.headers_mut().remove("api-version");
+        // Parameter names such as `currency[]` are sent literally, as the PHP/Rails-style APIs
+        // that use them document; progenitor percent-encodes the brackets.
+        if let Some(query) = request.url().query().filter(|q| q.contains('%')) {
+            let literal = literal_brackets_in_names(query);
+            if literal != query {
+                request.url_mut().set_query(Some(&literal));
+            }
+        }
         for (name, value) in &self.headers {
             if !request.headers().contains_key(name) {
                 request.headers_mut().insert(name.clone(), value.clone());
@@ -230,6 +238,37 @@ impl Runtime {
             }
         }
         Ok(())
+    }
+
+    /// GETs a link an API returned (a job's result, say) with the client's credentials and retry
+    /// policy, streaming the body. Links to another origin are refused, never sent credentials.
+    pub async fn fetch_link(
+        &self,
+        http: &reqwest::Client,
+        base_url: &str,
+        link: &str,
+    ) -> Result<progenitor_client::ResponseValue<progenitor_client::ByteStream>> {
+        let base = reqwest::Url::parse(base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
+        let url = base.join(link).map_err(|e| Error::ForeignLink(format!("`{link}`: {e}")))?;
+        if url.origin() != self.origin {
+            return Err(Error::ForeignLink(format!(
+                "`{link}` is on {}, not the API's host",
+                url.host_str().unwrap_or("?")
+            )));
+        }
+        let mut request = http.get(url).build().map_err(Error::from_transport)?;
+        self.prepare(&mut request, "fetch_link").map_err(Error::InvalidRequest)?;
+        let response =
+            crate::send::scoped(self.execute(http, request, "fetch_link")).await.map_err(Error::from_transport)?;
+        if response.status().is_success() {
+            return Ok(progenitor_client::ResponseValue::stream(response));
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = crate::error::read_bounded(Box::pin(response.bytes_stream()), crate::error::MAX_ERROR_BODY)
+            .await
+            .map_err(Error::from_transport)?;
+        Err(Error::from_response(status, &headers, &body))
     }
 
     /// The `exec` hook: sends the request, retrying per the policy, inside a tracing span.
@@ -339,11 +378,36 @@ impl Runtime {
     }
 }
 
+/// `currency%5B%5D=USD` -> `currency[]=USD`; values keep their encoding.
+fn literal_brackets_in_names(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let (name, rest) = pair.split_at(pair.find('=').unwrap_or(pair.len()));
+            let name = name.replace("%5B", "[").replace("%5b", "[").replace("%5D", "]").replace("%5d", "]");
+            format!("{name}{rest}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 fn describe(result: &reqwest::Result<reqwest::Response>) -> String {
     match result {
         Ok(response) => response.status().to_string(),
         Err(error) if error.is_timeout() => "timeout".to_string(),
         Err(error) if error.is_connect() => "connection failed".to_string(),
         Err(_) => "transport error".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn brackets_in_names_are_literal() {
+        let check = |query: &str, expected: &str| assert_eq!(super::literal_brackets_in_names(query), expected);
+        check("currency%5B%5D=USD&currency%5B%5D=GBP", "currency[]=USD&currency[]=GBP");
+        check("multipivot%5Bcampaign%5D%5B%5D=111111l29", "multipivot[campaign][]=111111l29");
+        check("q=a%5Bb%5D&x%5b%5d=1", "q=a%5Bb%5D&x[]=1");
+        check("flag&page=2", "flag&page=2");
     }
 }

@@ -69,6 +69,12 @@ pub enum Error {
     /// Pagination stopped because the server's paging metadata could not be trusted.
     #[error("pagination stopped: {0}")]
     Pagination(String),
+    /// An asynchronous job failed, timed out, or gave no result link.
+    #[error("job: {0}")]
+    Job(String),
+    /// A link from a response points somewhere the client will not send credentials.
+    #[error("not following link: {0}")]
+    ForeignLink(String),
 }
 
 impl Error {

@@ -13,6 +13,8 @@ mod api;
 mod auth;
 mod client;
 mod error;
+pub mod jobs;
+pub mod lenient;
 pub mod open_enum;
 pub mod pagination;
 mod ratelimit;
@@ -25,7 +27,7 @@ pub use client::{ClientBuilder, FromParts, Runtime};
 pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, SNIPPET_LEN};
 pub use ratelimit::{RateLimit, ResponseExt};
 pub use retry::RetryPolicy;
-pub use send::send;
+pub use send::{decode_json, map_response, send, undocumented_status};
 
 /// Re-exported so callers can name response types without depending on progenitor directly.
 pub use progenitor_client::{ByteStream, ResponseValue};

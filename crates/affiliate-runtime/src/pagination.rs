@@ -117,6 +117,55 @@ impl PageValue for f64 {
     }
 }
 
+impl PageValue for crate::lenient::LenientString {
+    fn as_text(&self) -> Option<String> {
+        self.0.as_text()
+    }
+    fn as_count(&self) -> Option<u64> {
+        self.0.as_count()
+    }
+}
+
+impl PageValue for crate::lenient::LenientInteger {
+    fn as_text(&self) -> Option<String> {
+        self.0.as_text()
+    }
+    fn as_count(&self) -> Option<u64> {
+        self.0.as_count()
+    }
+}
+
+impl PageValue for crate::lenient::LenientNumber {
+    fn as_text(&self) -> Option<String> {
+        self.0.as_text()
+    }
+    fn as_count(&self) -> Option<u64> {
+        self.0.as_count()
+    }
+}
+
+/// A cursor as the server sent it, convertible into whatever type the cursor parameter has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(pub String);
+
+impl From<Cursor> for String {
+    fn from(cursor: Cursor) -> String {
+        cursor.0
+    }
+}
+
+macro_rules! cursor_into_int {
+    ($($t:ty),*) => {$(
+        impl TryFrom<Cursor> for $t {
+            type Error = std::num::ParseIntError;
+            fn try_from(cursor: Cursor) -> std::result::Result<$t, Self::Error> {
+                cursor.0.trim().parse()
+            }
+        }
+    )*};
+}
+cursor_into_int!(i64, u64, i32, u32, std::num::NonZeroU64);
+
 impl PageValue for serde_json::Value {
     fn as_text(&self) -> Option<String> {
         match self {

@@ -29,6 +29,11 @@ pub(crate) fn record_body_error(error: Error) {
     let _ = OUTCOME.try_with(|o| o.borrow_mut().body_error = Some(error));
 }
 
+/// Runs `future` with a fresh per-request outcome (for hooks called outside [`send`]).
+pub(crate) async fn scoped<F: Future>(future: F) -> F::Output {
+    OUTCOME.scope(RefCell::new(Outcome::default()), future).await
+}
+
 /// Awaits a generated `send_raw()` and maps its error into [`Error`], reading error bodies (up to
 /// [`MAX_ERROR_BODY`] bytes) to recognise their shape.
 pub async fn send<T, F>(request: F) -> Result<ResponseValue<T>>
@@ -79,5 +84,37 @@ async fn convert(error: progenitor_client::Error<ByteStream>) -> Error {
                 Err(e) => Error::from_transport(e),
             }
         }
+    }
+}
+
+/// Replaces a response's body value, keeping status and headers.
+pub fn map_response<T, U>(response: ResponseValue<T>, f: impl FnOnce(T) -> U) -> ResponseValue<U> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    ResponseValue::new(f(response.into_inner()), status, headers)
+}
+
+/// Reads a raw success body whole and decodes it as JSON.
+pub async fn decode_json<T: serde::de::DeserializeOwned>(
+    response: ResponseValue<ByteStream>,
+) -> Result<ResponseValue<T>> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = read_bounded(response.into_inner().into_inner(), usize::MAX).await.map_err(Error::from_transport)?;
+    serde_json::from_slice(&body).map(|value| ResponseValue::new(value, status, headers)).map_err(|e| Error::Decode {
+        status: Some(status),
+        message: e.to_string(),
+        snippet: snippet(&body),
+    })
+}
+
+/// A success status the spec does not list for this operation.
+pub async fn undocumented_status(response: ResponseValue<ByteStream>) -> Error {
+    let status = response.status();
+    let body = read_bounded(response.into_inner().into_inner(), MAX_ERROR_BODY).await.unwrap_or_default();
+    Error::Decode {
+        status: Some(status),
+        message: format!("status {status} is not one the spec documents for this operation"),
+        snippet: snippet(&body),
     }
 }
