@@ -34,6 +34,7 @@ pub struct ClientBuilder<C> {
     retry: RetryPolicy,
     timeout: Duration,
     connect_timeout: Duration,
+    max_body_bytes: usize,
     env: EnvSource,
     client: PhantomData<fn() -> C>,
 }
@@ -62,6 +63,7 @@ impl<C: FromParts> ClientBuilder<C> {
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             env: Arc::new(|name| std::env::var(name).ok()),
             client: PhantomData,
         }
@@ -127,6 +129,13 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
+    /// The largest JSON response body the client reads (default 64 MiB); a larger one is
+    /// [`Error::TooLarge`]. Non-JSON bodies (CSV exports) are streamed and not limited.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
     /// Where credentials not given in code are looked up (default: the process environment).
     pub fn env_source(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         self.env = Arc::new(lookup);
@@ -174,7 +183,8 @@ impl<C: FromParts> ClientBuilder<C> {
             }))
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
-        let runtime = Runtime { api: self.api, auth, headers, retry: self.retry, origin };
+        let runtime =
+            Runtime { api: self.api, auth, headers, retry: self.retry, origin, max_body_bytes: self.max_body_bytes };
         Ok(C::from_parts(base_url.trim_end_matches('/'), http, runtime))
     }
 
@@ -191,7 +201,11 @@ pub struct Runtime {
     headers: Vec<(HeaderName, HeaderValue)>,
     retry: RetryPolicy,
     origin: url::Origin,
+    max_body_bytes: usize,
 }
+
+/// Default limit for JSON response bodies.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -287,40 +301,53 @@ impl Runtime {
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
         );
-        async move {
-            let response = self.execute_with_retries(client, request, operation).await?;
-            self.check_body(response).await
-        }
-        .instrument(span)
-        .await
+        self.execute_with_retries(client, request, operation).instrument(span).await
     }
 
-    /// Applies the spec's body-error rules to a 2xx JSON response. The body is buffered (these
-    /// APIs answer small documents) and handed on unchanged, so progenitor still decodes it once.
-    async fn check_body(&self, response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    /// Reads a 2xx JSON body whole, within `max_body_bytes`, inside the retry loop: a connection
+    /// that fails mid-body can then be retried, the spec's body-error rules can look at it, and
+    /// progenitor decodes the same bytes (no copy). Other bodies (errors, CSV streams) pass through
+    /// unread.
+    async fn buffer_json(&self, response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
         let is_json = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("json"));
-        if self.api.body_errors.is_empty() || !response.status().is_success() || !is_json {
+        if !response.status().is_success() || !is_json {
             return Ok(response);
         }
         let status = response.status();
         let version = response.version();
         let headers = response.headers().clone();
-        let body = response.bytes().await?;
-        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
-            if self.api.body_errors.iter().any(|rule| rule.matches(&value)) {
-                tracing::debug!(status = status.as_u16(), "success status, error body");
-                record_body_error(Error::from_response(status, &headers, &body));
+        let too_large = |size: u64| size > self.max_body_bytes as u64;
+        let body = if response.content_length().is_some_and(too_large) {
+            record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+            bytes::Bytes::new()
+        } else {
+            let mut response = response;
+            let mut buf = bytes::BytesMut::new();
+            while let Some(chunk) = response.chunk().await? {
+                if too_large((buf.len() + chunk.len()) as u64) {
+                    record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+                    buf.clear();
+                    break;
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            buf.freeze()
+        };
+        // `x-affiliate-body-errors`: a success status whose body reports a failure. A success is
+        // never retried, so checking every attempt checks the final one.
+        if !self.api.body_errors.is_empty() {
+            if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
+                if self.api.body_errors.iter().any(|rule| rule.matches(&value)) {
+                    tracing::debug!(status = status.as_u16(), "success status, error body");
+                    record_body_error(Error::from_response(status, &headers, &body));
+                }
             }
         }
-        let mut rebuilt = http::Response::new(body);
-        *rebuilt.status_mut() = status;
-        *rebuilt.version_mut() = version;
-        *rebuilt.headers_mut() = headers;
-        Ok(reqwest::Response::from(rebuilt))
+        Ok(rebuild(status, version, headers, body))
     }
 
     async fn execute_with_retries(
@@ -335,7 +362,10 @@ impl Runtime {
         loop {
             // A streaming body cannot be cloned: such a request gets one attempt.
             let spare = (attempt < self.retry.max_attempts).then(|| request.try_clone()).flatten();
-            let result = client.execute(request).await;
+            let result = match client.execute(request).await {
+                Ok(response) => self.buffer_json(response).await,
+                Err(error) => Err(error),
+            };
             let wait = match &result {
                 Ok(response) => {
                     let status = response.status();
@@ -345,7 +375,10 @@ impl Runtime {
                     })
                 }
                 Err(error) => {
-                    let retry = error.is_connect() || (idempotent && (error.is_timeout() || error.is_request()));
+                    // A failure while reading the body (a reset mid-body) is retried like one before it.
+                    let retry = error.is_connect()
+                        || (idempotent
+                            && (error.is_timeout() || error.is_request() || error.is_body() || error.is_decode()));
                     retry.then(|| self.retry.backoff(attempt))
                 }
             };
@@ -376,6 +409,20 @@ impl Runtime {
             }
         }
     }
+}
+
+/// A response around an in-memory body, for progenitor to decode.
+fn rebuild(
+    status: reqwest::StatusCode,
+    version: reqwest::Version,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+) -> reqwest::Response {
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    reqwest::Response::from(rebuilt)
 }
 
 /// `currency%5B%5D=USD` -> `currency[]=USD`; values keep their encoding.

@@ -69,6 +69,11 @@ pub enum Error {
     /// Pagination stopped because the server's paging metadata could not be trusted.
     #[error("pagination stopped: {0}")]
     Pagination(String),
+    /// A JSON response body exceeded the client's `max_body_bytes`; it was not read further.
+    #[error(
+        "the response body exceeds {limit} bytes; not read further (raise ClientBuilder::max_body_bytes if expected)"
+    )]
+    TooLarge { status: StatusCode, limit: usize },
     /// An asynchronous job failed, timed out, or gave no result link.
     #[error("job: {0}")]
     Job(String),
@@ -82,6 +87,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Decode { status, .. } => *status,
+            Error::TooLarge { status, .. } => Some(*status),
             Error::Timeout(e) | Error::Transport(e) => e.status(),
             _ => self.api_error().map(|e| e.status),
         }

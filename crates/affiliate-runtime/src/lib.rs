@@ -23,7 +23,7 @@ mod send;
 
 pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
 pub use auth::{Credential, Secret};
-pub use client::{ClientBuilder, FromParts, Runtime};
+pub use client::{ClientBuilder, FromParts, Runtime, DEFAULT_MAX_BODY_BYTES};
 pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, SNIPPET_LEN};
 pub use ratelimit::{RateLimit, ResponseExt};
 pub use retry::RetryPolicy;

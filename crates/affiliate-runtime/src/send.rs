@@ -42,11 +42,14 @@ where
 {
     OUTCOME
         .scope(RefCell::new(Outcome::default()), async move {
-            match request.await {
-                Ok(value) => match OUTCOME.with(|o| o.borrow_mut().body_error.take()) {
-                    Some(error) => Err(error),
-                    None => Ok(value),
-                },
+            let result = request.await;
+            // An error the hooks found in the body (a spec rule, a size limit) wins: progenitor saw
+            // either the body the rule matched or an empty stand-in.
+            if let Some(error) = OUTCOME.with(|o| o.borrow_mut().body_error.take()) {
+                return Err(error);
+            }
+            match result {
+                Ok(value) => Ok(value),
                 Err(error) => Err(convert(error).await),
             }
         })

@@ -16,8 +16,12 @@ const SECRET: &str = "gl_secret_Zp8Lw3Nx7Hq1Bd5F";
 const SET_GUID: &str = "0b9f3c2a-1d4e-4f6a-8b7c-9d0e1f2a3b4c";
 
 fn builder(server: &MockServer) -> affiliate_runtime::ClientBuilder<Client> {
+    builder_at(&server.uri())
+}
+
+fn builder_at(base_url: &str) -> affiliate_runtime::ClientBuilder<Client> {
     Client::builder()
-        .base_url(server.uri())
+        .base_url(base_url)
         .api_key("X-Api-Key", KEY)
         .api_key("X-Api-Secret", SECRET)
         .retry_policy(RetryPolicy::default().with_backoff(Duration::from_millis(5), Duration::from_millis(20)))
@@ -27,10 +31,14 @@ fn client(server: &MockServer) -> Client {
     builder(server).build().unwrap()
 }
 
-#[tokio::test]
-async fn every_operation_on_the_wire() {
-    let spec = Spec::load("geniuslink");
-    let cases: [Case<Client>; 9] = [
+/// A client for the API at `base_url`, with test keys and fast retries.
+pub fn client_at(base_url: &str) -> Client {
+    builder_at(base_url).build().unwrap()
+}
+
+/// One call per operation of the spec, reused by the conformance suite against Prism.
+pub fn cases() -> Vec<Case<Client>> {
+    vec![
         Case {
             operation: "listGroupAffiliateTokens",
             path: "/v4/groups/42/group-affiliate-tokens",
@@ -138,7 +146,13 @@ async fn every_operation_on_the_wire() {
                 Box::pin(async move { c.get_affiliate_tokens_set().set_guid(SET_GUID).send().await.map(drop) })
             },
         },
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn every_operation_on_the_wire() {
+    let spec = Spec::load("geniuslink");
+    let cases = cases();
     assert_covers_spec(&spec, &cases);
     for case in cases {
         check(&spec, case, client, &[("x-api-key", KEY), ("x-api-secret", SECRET), ("accept", "application/json")])

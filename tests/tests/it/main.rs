@@ -1,5 +1,9 @@
-//! One test binary for every generated client, each against loopback mock servers.
+//! One test binary for every generated client, each against loopback servers.
 
+mod conformance;
 mod dub;
+mod faults;
 mod geniuslink;
+mod partnerize;
+mod secrets;
 mod support;

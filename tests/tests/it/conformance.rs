@@ -1,0 +1,1 @@
+//! Conformance against Prism, an independent mock server that validates requests and generates responses.

@@ -1,0 +1,1 @@
+//! Partnerize: every operation against its documented sample, pagination, brackets, CSV, jobs, errors.

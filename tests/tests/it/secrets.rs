@@ -1,0 +1,1 @@
+//! Secrets: credentials never appear in Debug, Display, tracing output, or requests to other hosts.
