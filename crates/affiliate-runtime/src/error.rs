@@ -145,7 +145,7 @@ impl Error {
 }
 
 /// A decoded error response: status, the vendor's code and message, and what else it said.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApiError {
     pub status: StatusCode,
@@ -163,6 +163,8 @@ pub struct ApiError {
     pub rate_limit: RateLimit,
     /// The start of the raw body (at most [`SNIPPET_LEN`] bytes, lossy UTF-8).
     pub body: String,
+    /// All response headers, for vendor-specific ones this type does not lift out.
+    pub headers: HeaderMap,
 }
 
 impl ApiError {
@@ -177,6 +179,7 @@ impl ApiError {
             retry_after: retry_after(headers),
             rate_limit: RateLimit::from_headers(headers),
             body: snippet(body),
+            headers: redacted(headers),
         };
         if let Ok(value) = serde_json::from_slice::<Value>(body) {
             recognise(&value, &mut error);
@@ -228,6 +231,19 @@ impl fmt::Display for FieldError {
         }
         Ok(())
     }
+}
+
+/// A copy of response headers whose credential-like values print as `Sensitive` in `Debug`.
+fn redacted(headers: &HeaderMap) -> HeaderMap {
+    let mut copy = headers.clone();
+    for name in ["set-cookie", "cookie", "authorization", "proxy-authorization", "www-authenticate"] {
+        if let reqwest::header::Entry::Occupied(mut entry) = copy.entry(name) {
+            for value in entry.iter_mut() {
+                value.set_sensitive(true);
+            }
+        }
+    }
+    copy
 }
 
 pub(crate) fn snippet(body: &[u8]) -> String {
