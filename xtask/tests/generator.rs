@@ -180,3 +180,116 @@ fn check_mode_names_stale_files_and_writes_nothing() {
     assert!(!root.join("crates/affiliate-bearer").exists(), "orphaned crate removed");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+mod properties {
+    //! Random damage to valid specs: the generator returns Ok or located errors, never panics.
+
+    use std::path::{Path, PathBuf};
+
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    use xtask::generate::generate_crate;
+
+    fn fixtures() -> Vec<Value> {
+        let dir = super::xtask_dir().join("tests/fixtures");
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        names.sort();
+        names.iter().map(|p| serde_yaml::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
+    }
+
+    /// Every JSON pointer in a document.
+    fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+        out.push(at.clone());
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    pointers(v, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out)
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    pointers(v, format!("{at}/{i}"), out)
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn replacement(kind: u8) -> Value {
+        match kind % 10 {
+            0 => Value::Null,
+            1 => json!(""),
+            2 => json!(-1),
+            3 => json!([]),
+            4 => json!({}),
+            5 => json!({"$ref": "#/components/schemas/Nowhere"}),
+            6 => json!({"type": "string", "enum": ["a", "a", 3]}),
+            7 => json!("x-affiliate-lenient"),
+            8 => json!({"style": "offset", "items": "/nope"}),
+            _ => json!("ünïcödé ✓"),
+        }
+    }
+
+    fn damaged(doc: &Value, picks: &[(usize, u8)]) -> Value {
+        let mut doc = doc.clone();
+        for (index, kind) in picks {
+            let mut all = Vec::new();
+            pointers(&doc, String::new(), &mut all);
+            let at = all[index % all.len()].clone();
+            if at.is_empty() {
+                continue;
+            }
+            let (parent, key) = at.rsplit_once('/').unwrap();
+            match (kind % 3, doc.pointer_mut(parent)) {
+                // Remove the key or element.
+                (0, Some(Value::Object(map))) => {
+                    map.remove(&key.replace("~1", "/").replace("~0", "~"));
+                }
+                (0, Some(Value::Array(items))) if !items.is_empty() => {
+                    items.remove(key.parse::<usize>().unwrap_or(0).min(items.len() - 1));
+                }
+                // Replace the value.
+                _ => {
+                    if let Some(slot) = doc.pointer_mut(&at) {
+                        *slot = replacement(*kind);
+                    }
+                }
+            }
+        }
+        doc
+    }
+
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        let file = Path::new("specs/fuzzed.yaml");
+        match std::panic::catch_unwind(|| generate_crate(file, text)) {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(errors)) => {
+                prop_assert!(!errors.is_empty());
+                for e in errors {
+                    prop_assert_eq!(e.file.as_path(), file);
+                    prop_assert!(!e.message.is_empty());
+                }
+                Ok(())
+            }
+            Err(_) => Err(TestCaseError::fail(format!("panicked on:\n{text}"))),
+        }
+    }
+
+    proptest! {
+        // Bounded for CI: each case runs the whole generator on a small spec.
+        #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn damaged_specs_never_panic(fixture in 0usize..8, picks in prop::collection::vec((0usize..10_000, any::<u8>()), 1..4)) {
+            let docs = fixtures();
+            let doc = damaged(&docs[fixture % docs.len()], &picks);
+            check(&serde_yaml::to_string(&doc).unwrap())?;
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "(openapi: 3\\.0\\.3\n|info:\n  |paths:\n  /a:\n    get:\n|[ -~\n]{0,40}){0,12}") {
+            check(&text)?;
+        }
+    }
+}
