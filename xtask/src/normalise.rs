@@ -560,13 +560,18 @@ impl Normaliser<'_> {
         }
         let mut replacements = Vec::new();
         for (component, replacement, kind) in used {
-            if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
-                schemas.insert(
-                    component.clone(),
-                    json!({"type": kind, "description": "lenient scalar (replaced by the generator)"}),
-                );
+            let schemas = doc
+                .as_object_mut()
+                .and_then(|root| root.entry("components").or_insert_with(|| json!({})).as_object_mut())
+                .and_then(|components| components.entry("schemas").or_insert_with(|| json!({})).as_object_mut());
+            match schemas {
+                Some(schemas) => {
+                    let marker = json!({"type": kind, "description": "lenient scalar (replaced by the generator)"});
+                    schemas.insert(component.clone(), marker);
+                    replacements.push((component, replacement));
+                }
+                None => self.error("/components", "must be a mapping with a `schemas` mapping"),
             }
-            replacements.push((component, replacement));
         }
         replacements
     }
