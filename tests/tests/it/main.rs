@@ -5,5 +5,6 @@ mod dub;
 mod faults;
 mod geniuslink;
 mod partnerize;
+mod readme;
 mod secrets;
 mod support;
