@@ -167,6 +167,7 @@ impl Normaliser<'_> {
         };
         self.check_refs(doc, doc, &mut String::new());
         strip_closed_objects(doc);
+        strip_property_defaults(doc);
         let security = self.security(doc, &name);
         let body_errors = self.body_errors(doc);
         let replacements = self.lenient(doc);
@@ -743,6 +744,26 @@ fn strip_closed_objects(value: &mut Value) {
             map.values_mut().for_each(strip_closed_objects);
         }
         Value::Array(items) => items.iter_mut().for_each(strip_closed_objects),
+        _ => {}
+    }
+}
+
+/// A property `default` makes typify generate a non-optional field that is always serialised, so
+/// request bodies would carry keys the caller never set. The server applies its own defaults;
+/// without them the field is an `Option` that is sent only when set.
+fn strip_property_defaults(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                for property in properties.values_mut() {
+                    if let Some(property) = property.as_object_mut() {
+                        property.remove("default");
+                    }
+                }
+            }
+            map.values_mut().for_each(strip_property_defaults);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_property_defaults),
         _ => {}
     }
 }

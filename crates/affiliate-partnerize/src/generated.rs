@@ -862,8 +862,8 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub filter_by: ::std::vec::Vec<AnalyticsFilter>,
         ///Output percentage changes when using comparison.
-        #[serde(default)]
-        pub include_comparison_percentage_change: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_comparison_percentage_change: ::std::option::Option<bool>,
         ///Metrics to include in the result.
         pub metrics: ::std::vec::Vec<ClickMetric>,
         pub scope: PartnerScope,
@@ -1027,11 +1027,11 @@ pub mod types {
         ///Dimensions which the data should be grouped by.
         pub group_by: ::std::vec::Vec<ClickDimension>,
         ///Output percentage changes when using comparison.
-        #[serde(default)]
-        pub include_comparison_percentage_change: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_comparison_percentage_change: ::std::option::Option<bool>,
         ///Return the total number of rows in the X-Total-Row-Count header (performance overhead).
-        #[serde(default)]
-        pub include_total_row_count: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_total_row_count: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub interval: ::std::option::Option<AnalyticsInterval>,
         ///Metrics to include in the result.
@@ -1047,8 +1047,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         ///Maximum number of rows.
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 50000>")]
-        pub top: ::std::num::NonZeroU64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top: ::std::option::Option<::std::num::NonZeroU64>,
     }
     impl ClickExplodeRequest {
         pub fn builder() -> builder::ClickExplodeRequest {
@@ -1066,8 +1066,8 @@ pub mod types {
         ///Dimensions which the data should be grouped by.
         pub group_by: ::std::vec::Vec<ClickDimension>,
         ///Return the total number of rows in the X-Total-Row-Count header (performance overhead).
-        #[serde(default)]
-        pub include_total_row_count: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_total_row_count: ::std::option::Option<bool>,
         ///Priority list of ordering objects.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub order_by: ::std::vec::Vec<AnalyticsOrder>,
@@ -1076,8 +1076,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         ///Maximum number of rows.
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 50000>")]
-        pub top: ::std::num::NonZeroU64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top: ::std::option::Option<::std::num::NonZeroU64>,
     }
     impl ClickFilterRequest {
         pub fn builder() -> builder::ClickFilterRequest {
@@ -1215,8 +1215,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         ///Include records with a count of zero.
-        #[serde(default = "defaults::default_bool::<true>")]
-        pub zerofill: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub zerofill: ::std::option::Option<bool>,
     }
     impl ClickTimeseriesRequest {
         pub fn builder() -> builder::ClickTimeseriesRequest {
@@ -1400,13 +1400,13 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub filter_by: ::std::vec::Vec<AnalyticsFilter>,
         ///Output percentage changes when using comparison.
-        #[serde(default)]
-        pub include_comparison_percentage_change: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_comparison_percentage_change: ::std::option::Option<bool>,
         ///Metrics to include in the result.
         pub metrics: ::std::vec::Vec<ConversionMetric>,
         ///Currency based metrics will be converted into this currency (default `USD`). This also applies to filter values. See /reference/currency.
-        #[serde(default = "defaults::conversion_count_request_output_currency")]
-        pub output_currency: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output_currency: ::std::option::Option<::std::string::String>,
         pub scope: PartnerScope,
         ///See reference endpoint /reference/timezone for available timezones.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1725,11 +1725,11 @@ pub mod types {
         ///Dimensions which the data should be grouped by.
         pub group_by: ::std::vec::Vec<ConversionDimension>,
         ///Output percentage changes when using comparison.
-        #[serde(default)]
-        pub include_comparison_percentage_change: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_comparison_percentage_change: ::std::option::Option<bool>,
         ///Return the total number of rows in the X-Total-Row-Count header (performance overhead).
-        #[serde(default)]
-        pub include_total_row_count: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_total_row_count: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub interval: ::std::option::Option<AnalyticsInterval>,
         ///Metrics to include in the result.
@@ -1738,8 +1738,8 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub order_by: ::std::vec::Vec<AnalyticsOrder>,
         ///Currency based metrics will be converted into this currency (default `USD`). This also applies to filter values. See /reference/currency.
-        #[serde(default = "defaults::conversion_explode_request_output_currency")]
-        pub output_currency: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output_currency: ::std::option::Option<::std::string::String>,
         ///Joda date format for dates in the output (ISO 8601 when absent).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub output_date_time_format: ::std::option::Option<::std::string::String>,
@@ -1748,8 +1748,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         ///Maximum number of rows.
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 50000>")]
-        pub top: ::std::num::NonZeroU64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top: ::std::option::Option<::std::num::NonZeroU64>,
     }
     impl ConversionExplodeRequest {
         pub fn builder() -> builder::ConversionExplodeRequest {
@@ -1767,23 +1767,23 @@ pub mod types {
         ///Dimensions which the data should be grouped by.
         pub group_by: ::std::vec::Vec<ConversionDimension>,
         ///Return the total number of rows in the X-Total-Row-Count header (performance overhead).
-        #[serde(default)]
-        pub include_total_row_count: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_total_row_count: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub interval: ::std::option::Option<AnalyticsInterval>,
         ///Priority list of ordering objects.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub order_by: ::std::vec::Vec<AnalyticsOrder>,
         ///Currency based metrics will be converted into this currency (default `USD`). This also applies to filter values. See /reference/currency.
-        #[serde(default = "defaults::conversion_filter_request_output_currency")]
-        pub output_currency: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output_currency: ::std::option::Option<::std::string::String>,
         pub scope: PartnerScope,
         ///See reference endpoint /reference/timezone for available timezones.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         ///Maximum number of rows.
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 50000>")]
-        pub top: ::std::num::NonZeroU64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top: ::std::option::Option<::std::num::NonZeroU64>,
     }
     impl ConversionFilterRequest {
         pub fn builder() -> builder::ConversionFilterRequest {
@@ -2123,15 +2123,15 @@ pub mod types {
         ///Metrics to include in the result.
         pub metrics: ::std::vec::Vec<ConversionMetric>,
         ///Currency based metrics will be converted into this currency (default `USD`). This also applies to filter values. See /reference/currency.
-        #[serde(default = "defaults::conversion_timeseries_request_output_currency")]
-        pub output_currency: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output_currency: ::std::option::Option<::std::string::String>,
         pub scope: PartnerScope,
         ///See reference endpoint /reference/timezone for available timezones.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         ///Include records with a count of zero.
-        #[serde(default = "defaults::default_bool::<true>")]
-        pub zerofill: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub zerofill: ::std::option::Option<bool>,
     }
     impl ConversionTimeseriesRequest {
         pub fn builder() -> builder::ConversionTimeseriesRequest {
@@ -4154,8 +4154,8 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub filter_by: ::std::vec::Vec<AnalyticsFilter>,
         ///Output percentage changes when using comparison.
-        #[serde(default)]
-        pub include_comparison_percentage_change: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_comparison_percentage_change: ::std::option::Option<bool>,
         ///Metrics to include in the result.
         pub metrics: ::std::vec::Vec<ImpressionMetric>,
         pub scope: PartnerScope,
@@ -4311,11 +4311,11 @@ pub mod types {
         ///Dimensions which the data should be grouped by.
         pub group_by: ::std::vec::Vec<ImpressionDimension>,
         ///Output percentage changes when using comparison.
-        #[serde(default)]
-        pub include_comparison_percentage_change: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_comparison_percentage_change: ::std::option::Option<bool>,
         ///Return the total number of rows in the X-Total-Row-Count header (performance overhead).
-        #[serde(default)]
-        pub include_total_row_count: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_total_row_count: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub interval: ::std::option::Option<AnalyticsInterval>,
         ///Metrics to include in the result.
@@ -4331,8 +4331,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         ///Maximum number of rows.
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 50000>")]
-        pub top: ::std::num::NonZeroU64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top: ::std::option::Option<::std::num::NonZeroU64>,
     }
     impl ImpressionExplodeRequest {
         pub fn builder() -> builder::ImpressionExplodeRequest {
@@ -4350,8 +4350,8 @@ pub mod types {
         ///Dimensions which the data should be grouped by.
         pub group_by: ::std::vec::Vec<ImpressionDimension>,
         ///Return the total number of rows in the X-Total-Row-Count header (performance overhead).
-        #[serde(default)]
-        pub include_total_row_count: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_total_row_count: ::std::option::Option<bool>,
         ///Priority list of ordering objects.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub order_by: ::std::vec::Vec<AnalyticsOrder>,
@@ -4360,8 +4360,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         ///Maximum number of rows.
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 50000>")]
-        pub top: ::std::num::NonZeroU64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top: ::std::option::Option<::std::num::NonZeroU64>,
     }
     impl ImpressionFilterRequest {
         pub fn builder() -> builder::ImpressionFilterRequest {
@@ -4446,8 +4446,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         ///Include records with a count of zero.
-        #[serde(default = "defaults::default_bool::<true>")]
-        pub zerofill: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub zerofill: ::std::option::Option<bool>,
     }
     impl ImpressionTimeseriesRequest {
         pub fn builder() -> builder::ImpressionTimeseriesRequest {
@@ -11965,7 +11965,7 @@ pub mod types {
                 ::std::string::String,
             >,
             include_comparison_percentage_change: ::std::result::Result<
-                bool,
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
             metrics: ::std::result::Result<
@@ -12036,7 +12036,7 @@ pub mod types {
             }
             pub fn include_comparison_percentage_change<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_comparison_percentage_change = value
@@ -12136,10 +12136,13 @@ pub mod types {
                 ::std::string::String,
             >,
             include_comparison_percentage_change: ::std::result::Result<
-                bool,
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            include_total_row_count: ::std::result::Result<bool, ::std::string::String>,
+            include_total_row_count: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             interval: ::std::result::Result<
                 ::std::option::Option<super::AnalyticsInterval>,
                 ::std::string::String,
@@ -12161,7 +12164,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            top: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
+            top: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ClickExplodeRequest {
             fn default() -> Self {
@@ -12180,9 +12186,7 @@ pub mod types {
                     output_date_time_format: Ok(Default::default()),
                     scope: Err("no value supplied for scope".to_string()),
                     timezone: Ok(Default::default()),
-                    top: Ok(
-                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 50000>(),
-                    ),
+                    top: Ok(Default::default()),
                 }
             }
         }
@@ -12241,7 +12245,7 @@ pub mod types {
             }
             pub fn include_comparison_percentage_change<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_comparison_percentage_change = value
@@ -12255,7 +12259,7 @@ pub mod types {
             }
             pub fn include_total_row_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_total_row_count = value
@@ -12345,7 +12349,9 @@ pub mod types {
             }
             pub fn top<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU64>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.top = value
@@ -12415,7 +12421,10 @@ pub mod types {
                 ::std::vec::Vec<super::ClickDimension>,
                 ::std::string::String,
             >,
-            include_total_row_count: ::std::result::Result<bool, ::std::string::String>,
+            include_total_row_count: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             order_by: ::std::result::Result<
                 ::std::vec::Vec<super::AnalyticsOrder>,
                 ::std::string::String,
@@ -12425,7 +12434,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            top: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
+            top: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ClickFilterRequest {
             fn default() -> Self {
@@ -12439,9 +12451,7 @@ pub mod types {
                     order_by: Ok(Default::default()),
                     scope: Err("no value supplied for scope".to_string()),
                     timezone: Ok(Default::default()),
-                    top: Ok(
-                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 50000>(),
-                    ),
+                    top: Ok(Default::default()),
                 }
             }
         }
@@ -12486,7 +12496,7 @@ pub mod types {
             }
             pub fn include_total_row_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_total_row_count = value
@@ -12536,7 +12546,9 @@ pub mod types {
             }
             pub fn top<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU64>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.top = value
@@ -12891,7 +12903,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            zerofill: ::std::result::Result<bool, ::std::string::String>,
+            zerofill: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ClickTimeseriesRequest {
             fn default() -> Self {
@@ -12904,7 +12919,7 @@ pub mod types {
                     metrics: Err("no value supplied for metrics".to_string()),
                     scope: Err("no value supplied for scope".to_string()),
                     timezone: Ok(Default::default()),
-                    zerofill: Ok(super::defaults::default_bool::<true>()),
+                    zerofill: Ok(Default::default()),
                 }
             }
         }
@@ -12987,7 +13002,7 @@ pub mod types {
             }
             pub fn zerofill<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.zerofill = value
@@ -14012,7 +14027,7 @@ pub mod types {
                 ::std::string::String,
             >,
             include_comparison_percentage_change: ::std::result::Result<
-                bool,
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
             metrics: ::std::result::Result<
@@ -14020,7 +14035,7 @@ pub mod types {
                 ::std::string::String,
             >,
             output_currency: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             scope: ::std::result::Result<super::PartnerScope, ::std::string::String>,
@@ -14039,9 +14054,7 @@ pub mod types {
                     filter_by: Ok(Default::default()),
                     include_comparison_percentage_change: Ok(Default::default()),
                     metrics: Err("no value supplied for metrics".to_string()),
-                    output_currency: Ok(
-                        super::defaults::conversion_count_request_output_currency(),
-                    ),
+                    output_currency: Ok(Default::default()),
                     scope: Err("no value supplied for scope".to_string()),
                     timezone: Ok(Default::default()),
                 }
@@ -14090,7 +14103,7 @@ pub mod types {
             }
             pub fn include_comparison_percentage_change<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_comparison_percentage_change = value
@@ -14116,7 +14129,7 @@ pub mod types {
             }
             pub fn output_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.output_currency = value
@@ -15094,10 +15107,13 @@ pub mod types {
                 ::std::string::String,
             >,
             include_comparison_percentage_change: ::std::result::Result<
-                bool,
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            include_total_row_count: ::std::result::Result<bool, ::std::string::String>,
+            include_total_row_count: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             interval: ::std::result::Result<
                 ::std::option::Option<super::AnalyticsInterval>,
                 ::std::string::String,
@@ -15111,7 +15127,7 @@ pub mod types {
                 ::std::string::String,
             >,
             output_currency: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             output_date_time_format: ::std::result::Result<
@@ -15123,7 +15139,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            top: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
+            top: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ConversionExplodeRequest {
             fn default() -> Self {
@@ -15139,15 +15158,11 @@ pub mod types {
                     interval: Ok(Default::default()),
                     metrics: Err("no value supplied for metrics".to_string()),
                     order_by: Ok(Default::default()),
-                    output_currency: Ok(
-                        super::defaults::conversion_explode_request_output_currency(),
-                    ),
+                    output_currency: Ok(Default::default()),
                     output_date_time_format: Ok(Default::default()),
                     scope: Err("no value supplied for scope".to_string()),
                     timezone: Ok(Default::default()),
-                    top: Ok(
-                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 50000>(),
-                    ),
+                    top: Ok(Default::default()),
                 }
             }
         }
@@ -15206,7 +15221,7 @@ pub mod types {
             }
             pub fn include_comparison_percentage_change<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_comparison_percentage_change = value
@@ -15220,7 +15235,7 @@ pub mod types {
             }
             pub fn include_total_row_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_total_row_count = value
@@ -15272,7 +15287,7 @@ pub mod types {
             }
             pub fn output_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.output_currency = value
@@ -15324,7 +15339,9 @@ pub mod types {
             }
             pub fn top<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU64>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.top = value
@@ -15397,7 +15414,10 @@ pub mod types {
                 ::std::vec::Vec<super::ConversionDimension>,
                 ::std::string::String,
             >,
-            include_total_row_count: ::std::result::Result<bool, ::std::string::String>,
+            include_total_row_count: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             interval: ::std::result::Result<
                 ::std::option::Option<super::AnalyticsInterval>,
                 ::std::string::String,
@@ -15407,7 +15427,7 @@ pub mod types {
                 ::std::string::String,
             >,
             output_currency: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             scope: ::std::result::Result<super::PartnerScope, ::std::string::String>,
@@ -15415,7 +15435,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            top: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
+            top: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ConversionFilterRequest {
             fn default() -> Self {
@@ -15428,14 +15451,10 @@ pub mod types {
                     include_total_row_count: Ok(Default::default()),
                     interval: Ok(Default::default()),
                     order_by: Ok(Default::default()),
-                    output_currency: Ok(
-                        super::defaults::conversion_filter_request_output_currency(),
-                    ),
+                    output_currency: Ok(Default::default()),
                     scope: Err("no value supplied for scope".to_string()),
                     timezone: Ok(Default::default()),
-                    top: Ok(
-                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 50000>(),
-                    ),
+                    top: Ok(Default::default()),
                 }
             }
         }
@@ -15480,7 +15499,7 @@ pub mod types {
             }
             pub fn include_total_row_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_total_row_count = value
@@ -15520,7 +15539,7 @@ pub mod types {
             }
             pub fn output_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.output_currency = value
@@ -15558,7 +15577,9 @@ pub mod types {
             }
             pub fn top<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU64>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.top = value
@@ -16450,7 +16471,7 @@ pub mod types {
                 ::std::string::String,
             >,
             output_currency: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             scope: ::std::result::Result<super::PartnerScope, ::std::string::String>,
@@ -16458,7 +16479,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            zerofill: ::std::result::Result<bool, ::std::string::String>,
+            zerofill: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ConversionTimeseriesRequest {
             fn default() -> Self {
@@ -16469,12 +16493,10 @@ pub mod types {
                     filter_by: Ok(Default::default()),
                     interval: Ok(Default::default()),
                     metrics: Err("no value supplied for metrics".to_string()),
-                    output_currency: Ok(
-                        super::defaults::conversion_timeseries_request_output_currency(),
-                    ),
+                    output_currency: Ok(Default::default()),
                     scope: Err("no value supplied for scope".to_string()),
                     timezone: Ok(Default::default()),
-                    zerofill: Ok(super::defaults::default_bool::<true>()),
+                    zerofill: Ok(Default::default()),
                 }
             }
         }
@@ -16533,7 +16555,7 @@ pub mod types {
             }
             pub fn output_currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.output_currency = value
@@ -16571,7 +16593,7 @@ pub mod types {
             }
             pub fn zerofill<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.zerofill = value
@@ -21223,7 +21245,7 @@ pub mod types {
                 ::std::string::String,
             >,
             include_comparison_percentage_change: ::std::result::Result<
-                bool,
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
             metrics: ::std::result::Result<
@@ -21294,7 +21316,7 @@ pub mod types {
             }
             pub fn include_comparison_percentage_change<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_comparison_percentage_change = value
@@ -21396,10 +21418,13 @@ pub mod types {
                 ::std::string::String,
             >,
             include_comparison_percentage_change: ::std::result::Result<
-                bool,
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            include_total_row_count: ::std::result::Result<bool, ::std::string::String>,
+            include_total_row_count: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             interval: ::std::result::Result<
                 ::std::option::Option<super::AnalyticsInterval>,
                 ::std::string::String,
@@ -21421,7 +21446,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            top: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
+            top: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ImpressionExplodeRequest {
             fn default() -> Self {
@@ -21440,9 +21468,7 @@ pub mod types {
                     output_date_time_format: Ok(Default::default()),
                     scope: Err("no value supplied for scope".to_string()),
                     timezone: Ok(Default::default()),
-                    top: Ok(
-                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 50000>(),
-                    ),
+                    top: Ok(Default::default()),
                 }
             }
         }
@@ -21501,7 +21527,7 @@ pub mod types {
             }
             pub fn include_comparison_percentage_change<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_comparison_percentage_change = value
@@ -21515,7 +21541,7 @@ pub mod types {
             }
             pub fn include_total_row_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_total_row_count = value
@@ -21605,7 +21631,9 @@ pub mod types {
             }
             pub fn top<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU64>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.top = value
@@ -21676,7 +21704,10 @@ pub mod types {
                 ::std::vec::Vec<super::ImpressionDimension>,
                 ::std::string::String,
             >,
-            include_total_row_count: ::std::result::Result<bool, ::std::string::String>,
+            include_total_row_count: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             order_by: ::std::result::Result<
                 ::std::vec::Vec<super::AnalyticsOrder>,
                 ::std::string::String,
@@ -21686,7 +21717,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            top: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
+            top: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ImpressionFilterRequest {
             fn default() -> Self {
@@ -21700,9 +21734,7 @@ pub mod types {
                     order_by: Ok(Default::default()),
                     scope: Err("no value supplied for scope".to_string()),
                     timezone: Ok(Default::default()),
-                    top: Ok(
-                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 50000>(),
-                    ),
+                    top: Ok(Default::default()),
                 }
             }
         }
@@ -21747,7 +21779,7 @@ pub mod types {
             }
             pub fn include_total_row_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.include_total_row_count = value
@@ -21797,7 +21829,9 @@ pub mod types {
             }
             pub fn top<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU64>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.top = value
@@ -21864,7 +21898,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            zerofill: ::std::result::Result<bool, ::std::string::String>,
+            zerofill: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ImpressionTimeseriesRequest {
             fn default() -> Self {
@@ -21877,7 +21914,7 @@ pub mod types {
                     metrics: Err("no value supplied for metrics".to_string()),
                     scope: Err("no value supplied for scope".to_string()),
                     timezone: Ok(Default::default()),
-                    zerofill: Ok(super::defaults::default_bool::<true>()),
+                    zerofill: Ok(Default::default()),
                 }
             }
         }
@@ -21960,7 +21997,7 @@ pub mod types {
             }
             pub fn zerofill<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.zerofill = value
@@ -34861,33 +34898,6 @@ pub mod types {
                     websites: Ok(value.websites),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn default_bool<const V: bool>() -> bool {
-            V
-        }
-        pub(super) fn default_nzu64<T, const V: u64>() -> T
-        where
-            T: ::std::convert::TryFrom<::std::num::NonZeroU64>,
-            <T as ::std::convert::TryFrom<
-                ::std::num::NonZeroU64,
-            >>::Error: ::std::fmt::Debug,
-        {
-            T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
-        }
-        pub(super) fn conversion_count_request_output_currency() -> ::std::string::String {
-            "USD".to_string()
-        }
-        pub(super) fn conversion_explode_request_output_currency() -> ::std::string::String {
-            "USD".to_string()
-        }
-        pub(super) fn conversion_filter_request_output_currency() -> ::std::string::String {
-            "USD".to_string()
-        }
-        pub(super) fn conversion_timeseries_request_output_currency() -> ::std::string::String {
-            "USD".to_string()
         }
     }
     /// Error types.

@@ -130,7 +130,8 @@ impl Error {
             400 | 422 => Error::Validation(boxed),
             429 => Error::RateLimited(boxed),
             500..=599 => Error::Server(boxed),
-            _ if !boxed.field_errors.is_empty() => Error::Validation(boxed),
+            // A success status whose body reports per-field problems (a body-error rule matched).
+            200..=299 if !boxed.field_errors.is_empty() => Error::Validation(boxed),
             _ => Error::Api(boxed),
         }
     }

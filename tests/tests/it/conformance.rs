@@ -20,7 +20,7 @@ use affiliate_runtime::Error;
 use tokio::process::{Child, Command};
 
 use crate::support::Case;
-use crate::{dub, geniuslink};
+use crate::{dub, geniuslink, partnerize};
 
 const PRISM_VERSION: &str = "5.16.0";
 const SEEDS: [u32; 3] = [1, 7, 42];
@@ -143,11 +143,12 @@ async fn run_api(api: &str, mode: Vec<String>) -> Tally {
     match api {
         "dub" => replay(&prism, dub::cases(), dub::client_at).await,
         "geniuslink" => replay(&prism, geniuslink::cases(), geniuslink::client_at).await,
+        "partnerize" => replay(&prism, partnerize::cases(), partnerize::client_at).await,
         other => panic!("unknown api {other}"),
     }
 }
 
-const APIS: [&str; 2] = ["dub", "geniuslink"];
+const APIS: [&str; 3] = ["dub", "geniuslink", "partnerize"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prism_accepts_every_request_and_its_examples_decode() {
