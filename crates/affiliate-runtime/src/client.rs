@@ -308,12 +308,8 @@ impl Runtime {
     /// that fails mid-body can then be retried, the spec's body-error rules can look at it, and
     /// progenitor decodes the same bytes (no copy). Other bodies (errors, CSV streams) pass through
     /// unread.
-    async fn buffer_json(&self, response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-        let is_json = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("json"));
+    async fn buffer_json(&self, response: reqwest::Response, wants_json: bool) -> reqwest::Result<reqwest::Response> {
+        let is_json = wants_json || is_json(response.headers().get(reqwest::header::CONTENT_TYPE));
         if !response.status().is_success() || !is_json {
             return Ok(response);
         }
@@ -357,13 +353,16 @@ impl Runtime {
         operation: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
         let idempotent = self.api.is_idempotent(request.method(), operation);
+        // progenitor asks for JSON (`Accept`) exactly when it will decode JSON, whatever label the
+        // server puts on the answer.
+        let wants_json = is_json(request.headers().get(reqwest::header::ACCEPT));
         let started = Instant::now();
         let mut attempt = 1;
         loop {
             // A streaming body cannot be cloned: such a request gets one attempt.
             let spare = (attempt < self.retry.max_attempts).then(|| request.try_clone()).flatten();
             let result = match client.execute(request).await {
-                Ok(response) => self.buffer_json(response).await,
+                Ok(response) => self.buffer_json(response, wants_json).await,
                 Err(error) => Err(error),
             };
             let wait = match &result {
@@ -409,6 +408,10 @@ impl Runtime {
             }
         }
     }
+}
+
+fn is_json(value: Option<&reqwest::header::HeaderValue>) -> bool {
+    value.and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"))
 }
 
 /// A response around an in-memory body, for progenitor to decode.

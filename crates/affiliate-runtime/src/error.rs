@@ -234,14 +234,14 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// A copy of response headers whose credential-like values print as `Sensitive` in `Debug`.
+/// A copy of response headers whose credential-like values print as `Sensitive` in `Debug`
+/// (servers do echo `X-Api-Key` and the like, and errors end up in logs). Values stay readable.
 fn redacted(headers: &HeaderMap) -> HeaderMap {
+    const WORDS: [&str; 7] = ["auth", "cookie", "key", "secret", "token", "password", "session"];
     let mut copy = headers.clone();
-    for name in ["set-cookie", "cookie", "authorization", "proxy-authorization", "www-authenticate"] {
-        if let reqwest::header::Entry::Occupied(mut entry) = copy.entry(name) {
-            for value in entry.iter_mut() {
-                value.set_sensitive(true);
-            }
+    for (name, value) in copy.iter_mut() {
+        if WORDS.iter().any(|word| name.as_str().contains(word)) {
+            value.set_sensitive(true);
         }
     }
     copy

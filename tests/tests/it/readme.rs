@@ -49,7 +49,8 @@ async fn export(publisher: &str) -> affiliate_runtime::Result<u64> {
     use affiliate_partnerize::types::ExportClicksCsvSuccess;
     use futures::StreamExt;
     let pz = affiliate_partnerize::Client::from_env()?; // PARTNERIZE_APPLICATION_KEY, PARTNERIZE_USER_API_KEY
-    let answer = pz.export_clicks_csv().publisher_id(publisher).start_date("2026-11-01").end_date("2026-11-21").send().await?;
+    let answer =
+        pz.export_clicks_csv().publisher_id(publisher).start_date("2026-11-01").end_date("2026-11-21").send().await?;
     let csv = match answer.into_inner() {
         ExportClicksCsvSuccess::Ok(csv) => csv,
         // Large exports become a job: poll it, then stream its result.
