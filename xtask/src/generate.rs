@@ -139,6 +139,9 @@ fn manifest(name: &str, source: &str, title: &str, chrono: bool, uuid: bool, reg
          license.workspace = true\n\
          rust-version.workspace = true\n\
          publish = false\n\n\
+         [lib]\n\
+         # progenitor's doc examples are `ignore` blocks; there is nothing to run.\n\
+         doctest = false\n\n\
          [dependencies]\n{}\n",
         deps.join("\n")
     )

@@ -93,6 +93,12 @@ fn explain(error: &Error) -> String {
     }
 }
 
+/// Writes past libtest's output capture, so the counts show in every run's log.
+fn report(line: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// What replaying a spec's cases against one Prism server gave.
 #[derive(Default)]
 struct Tally {
@@ -156,7 +162,12 @@ async fn prism_accepts_every_request_and_its_examples_decode() {
     for api in APIS {
         tally.add(run_api(api, vec!["--errors".to_string()]).await);
     }
-    println!("conformance (prism --errors): {} operations of {} specs, {} calls", tally.calls, APIS.len(), tally.calls);
+    report(format!(
+        "conformance (prism --errors): {} operations of {} specs, {} calls",
+        tally.calls,
+        APIS.len(),
+        tally.calls
+    ));
     // The documented examples are successes: none may be classified as an error.
     assert_eq!(tally.body_errors, 0, "a documented success example was classified as an error");
     assert!(
@@ -182,13 +193,13 @@ async fn prism_dynamic_responses_decode() {
             tally.add(one);
         }
     }
-    println!(
+    report(format!(
         "conformance (prism --dynamic): {operations} operations of {} specs, {} seeds, {} calls, {} decoded as body-reported errors",
         APIS.len(),
         SEEDS.len(),
         tally.calls,
         tally.body_errors
-    );
+    ));
     assert!(
         tally.failures.is_empty(),
         "{} of {} calls failed:\n{}",
