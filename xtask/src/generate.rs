@@ -30,7 +30,14 @@ pub fn generate_workspace(root: &Path) -> Result<Outputs, Vec<SpecError>> {
     let mut errors = Vec::new();
     for spec in specs {
         let relative = spec.strip_prefix(root).unwrap_or(&spec).to_path_buf();
-        match generate_crate(&relative, &std::fs::read_to_string(&spec).unwrap_or_default()) {
+        let text = match std::fs::read_to_string(&spec) {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(SpecError::new(&relative, "", format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        match generate_crate(&relative, &text) {
             Ok(files) => outputs.extend(files),
             Err(mut e) => errors.append(&mut e),
         }
