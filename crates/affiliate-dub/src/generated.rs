@@ -34,6 +34,28 @@ pub mod types {
             Default::default()
         }
     }
+    ///Analytics per time bucket (`groupBy=timeseries`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct AnalyticsTimeseries(pub ::std::vec::Vec<AnalyticsTimeseriesItem>);
+    impl ::std::ops::Deref for AnalyticsTimeseries {
+        type Target = ::std::vec::Vec<AnalyticsTimeseriesItem>;
+        fn deref(&self) -> &::std::vec::Vec<AnalyticsTimeseriesItem> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AnalyticsTimeseries>
+    for ::std::vec::Vec<AnalyticsTimeseriesItem> {
+        fn from(value: AnalyticsTimeseries) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<AnalyticsTimeseriesItem>>
+    for AnalyticsTimeseries {
+        fn from(value: ::std::vec::Vec<AnalyticsTimeseriesItem>) -> Self {
+            Self(value)
+        }
+    }
     ///One time bucket for `groupBy=timeseries`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AnalyticsTimeseriesItem {
@@ -117,6 +139,28 @@ pub mod types {
     impl AnalyticsTopLinkItem {
         pub fn builder() -> builder::AnalyticsTopLinkItem {
             Default::default()
+        }
+    }
+    ///The partner's links by performance (`groupBy=top_links`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct AnalyticsTopLinks(pub ::std::vec::Vec<AnalyticsTopLinkItem>);
+    impl ::std::ops::Deref for AnalyticsTopLinks {
+        type Target = ::std::vec::Vec<AnalyticsTopLinkItem>;
+        fn deref(&self) -> &::std::vec::Vec<AnalyticsTopLinkItem> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AnalyticsTopLinks>
+    for ::std::vec::Vec<AnalyticsTopLinkItem> {
+        fn from(value: AnalyticsTopLinks) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<AnalyticsTopLinkItem>>
+    for AnalyticsTopLinks {
+        fn from(value: ::std::vec::Vec<AnalyticsTopLinkItem>) -> Self {
+            Self(value)
         }
     }
     ///The partner to ban and why. Send `partnerId` or `tenantId`.
@@ -1520,25 +1564,23 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     pub enum RetrievePartnerAnalyticsResponse {
-        Variant0(AnalyticsCount),
-        Variant1(::std::vec::Vec<AnalyticsTimeseriesItem>),
-        Variant2(::std::vec::Vec<AnalyticsTopLinkItem>),
+        Count(AnalyticsCount),
+        Timeseries(AnalyticsTimeseries),
+        TopLinks(AnalyticsTopLinks),
     }
     impl ::std::convert::From<AnalyticsCount> for RetrievePartnerAnalyticsResponse {
         fn from(value: AnalyticsCount) -> Self {
-            Self::Variant0(value)
+            Self::Count(value)
         }
     }
-    impl ::std::convert::From<::std::vec::Vec<AnalyticsTimeseriesItem>>
-    for RetrievePartnerAnalyticsResponse {
-        fn from(value: ::std::vec::Vec<AnalyticsTimeseriesItem>) -> Self {
-            Self::Variant1(value)
+    impl ::std::convert::From<AnalyticsTimeseries> for RetrievePartnerAnalyticsResponse {
+        fn from(value: AnalyticsTimeseries) -> Self {
+            Self::Timeseries(value)
         }
     }
-    impl ::std::convert::From<::std::vec::Vec<AnalyticsTopLinkItem>>
-    for RetrievePartnerAnalyticsResponse {
-        fn from(value: ::std::vec::Vec<AnalyticsTopLinkItem>) -> Self {
-            Self::Variant2(value)
+    impl ::std::convert::From<AnalyticsTopLinks> for RetrievePartnerAnalyticsResponse {
+        fn from(value: AnalyticsTopLinks) -> Self {
+            Self::TopLinks(value)
         }
     }
     ///One tag ID or a list of tag IDs.

@@ -191,11 +191,9 @@ async fn analytics_shapes_by_group_by() {
             .await;
         let value = client(&server).retrieve_partner_analytics().partner_id("pn_1").send().await.unwrap().into_inner();
         let matches = match (name.as_str(), &value) {
-            ("count", types::RetrievePartnerAnalyticsResponse::Variant0(count)) => {
-                count.clicks == Some(1250.0) || count.clicks.is_some()
-            }
-            ("timeseries", types::RetrievePartnerAnalyticsResponse::Variant1(series)) => series.len() == 2,
-            ("topLinks", types::RetrievePartnerAnalyticsResponse::Variant2(links)) => {
+            ("count", types::RetrievePartnerAnalyticsResponse::Count(count)) => count.clicks == Some(1250.0),
+            ("timeseries", types::RetrievePartnerAnalyticsResponse::Timeseries(series)) => series.len() == 2,
+            ("topLinks", types::RetrievePartnerAnalyticsResponse::TopLinks(links)) => {
                 links[0].short_link == "https://dub.sh/john"
             }
             _ => false,
