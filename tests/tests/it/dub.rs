@@ -353,7 +353,7 @@ async fn stream_is_lazy_and_stops_on_an_empty_page() {
     Mock::given(method("GET"))
         .and(wiremock::matchers::query_param("page", "1"))
         .respond_with(ResponseTemplate::new(200).set_body_json((0..3).map(partner).collect::<Vec<_>>()))
-        .expect(2)
+        .expect(3)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -363,13 +363,19 @@ async fn stream_is_lazy_and_stops_on_an_empty_page() {
         .mount(&server)
         .await;
     let client = client(&server);
-    // pageSize unset: the spec's default (100) applies, so a page of 3 is the last one.
-    let first_two: Vec<_> = client.list_partners().stream().take(2).try_collect().await.unwrap();
+    // A full first page (3 of pageSize 3) means there may be more, but taking 2 items must not
+    // ask for page 2: pages are fetched only when the consumer polls past the last item.
+    let first_two: Vec<_> = client.list_partners().page_size(3u64).stream().take(2).try_collect().await.unwrap();
     assert_eq!(first_two.len(), 2);
+    assert_eq!(received(&server).await.len(), 1, "only page 1 for the first two items");
+    // pageSize unset: the spec's default (100) applies, so a page of 3 is the last one.
+    let short: Vec<_> = client.list_partners().stream().try_collect().await.unwrap();
+    assert_eq!(short.len(), 3);
+    assert_eq!(received(&server).await.len(), 2, "a short page ends the walk");
+    // With pageSize 3 the first page is full, so page 2 is asked for, and is empty.
     let all: Vec<_> = client.list_partners().page_size(3u64).stream().try_collect().await.unwrap();
     assert_eq!(all.len(), 3);
-    // With pageSize 3 the first page is full, so page 2 is asked for, and is empty.
-    assert_eq!(received(&server).await.len(), 3, "1 for the lazy take, 2 for the full walk");
+    assert_eq!(received(&server).await.len(), 4, "an empty page ends the walk");
 }
 
 #[tokio::test]
