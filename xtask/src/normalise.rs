@@ -17,7 +17,7 @@ const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "
 /// What the glue needs to know about one API, beyond what progenitor generates.
 #[derive(Debug, Clone)]
 pub struct Api {
-    /// The spec's file stem: `dub` for `specs/dub.yaml`.
+    /// The spec's file stem: `<name>` for `specs/<name>.yaml`.
     pub name: String,
     pub title: String,
     pub base_url: String,

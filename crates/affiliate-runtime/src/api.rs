@@ -53,7 +53,7 @@ impl BodyErrorRule {
 /// `#[non_exhaustive]`: generated crates build it with a struct expression).
 #[derive(Debug)]
 pub struct ApiDescriptor {
-    /// The spec's file stem (`dub`).
+    /// The spec's file stem (`specs/<name>.yaml`).
     pub name: &'static str,
     pub title: &'static str,
     pub crate_name: &'static str,

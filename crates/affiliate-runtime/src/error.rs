@@ -280,7 +280,7 @@ where
 /// Fills code, message, field errors and details from any error shape this runtime knows:
 ///
 /// - an `error` object: `{error: {code|type, message, errors: [{property, code, message}]}}`;
-/// - a ServiceStack-style status object: `{responseStatus: {errorCode, message, errors: [{fieldName, ...}], meta}}`;
+/// - a response-status object: `{responseStatus: {errorCode, message, errors: [{fieldName, ...}], meta}}`;
 /// - RFC 7807 problem details: `{type, title, status, detail, errors | invalid-params}`;
 /// - flat `{code, message}`, `{message}`, or OAuth-style `{error: "...", error_description}`.
 pub(crate) fn recognise(value: &Value, out: &mut ApiError) {

@@ -5,8 +5,8 @@
 //! only through a generated client:
 //!
 //! ```ignore
-//! let dub = affiliate_dub::Client::from_env()?; // credentials from DUB_API_KEY
-//! let partners = dub.list_partners().page_size(100).send().await?; // affiliate_runtime::Error on failure
+//! let client = generated_crate::Client::from_env()?; // credentials from the spec's variables
+//! let page = client.list_things().page_size(100).send().await?; // affiliate_runtime::Error on failure
 //! ```
 
 mod api;
