@@ -27,6 +27,9 @@ pub struct Api {
     pub body_errors: Vec<BodyErrorRule>,
     /// Component schemas added for `x-affiliate-lenient` fields, with the Rust type replacing each.
     pub replacements: Vec<(String, String)>,
+    /// Optional, nullable properties of schemas sent in request bodies, as (component, property):
+    /// these become tri-state (absent, explicit null, value) so a request can clear a field.
+    pub tri_state: Vec<(String, String)>,
 }
 
 /// One rule of `x-affiliate-body-errors` (pointers are JSON pointers into the response body).
@@ -172,7 +175,8 @@ impl Normaliser<'_> {
         let body_errors = self.body_errors(doc);
         let replacements = self.lenient(doc);
         let operations = self.operations(doc);
-        Api { name, title, base_url, security, operations, body_errors, replacements }
+        let tri_state = nullable_in_requests(doc);
+        Api { name, title, base_url, security, operations, body_errors, replacements, tri_state }
     }
 
     /// Every `$ref` must be local and resolve: progenitor would otherwise panic or fail late.
@@ -814,6 +818,64 @@ fn collect_lenient(value: &Value, at: &mut String, out: &mut Vec<(String, Option
                 at.truncate(len);
             }
         }
+        _ => {}
+    }
+}
+
+/// Optional + nullable properties of every component schema reachable from a request body.
+fn nullable_in_requests(doc: &Value) -> Vec<(String, String)> {
+    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
+    let Some(schemas) = schemas else { return Vec::new() };
+    let mut pending: Vec<String> = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            for op in item.values() {
+                if let Some(body) = op.get("requestBody") {
+                    component_refs(body, &mut pending);
+                }
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = schemas.get(&name) {
+            component_refs(schema, &mut pending);
+        }
+    }
+    let mut out = Vec::new();
+    for name in seen {
+        let Some(schema) = schemas.get(&name) else { continue };
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else { continue };
+        for (property, definition) in properties {
+            let nullable = definition.get("nullable").and_then(Value::as_bool) == Some(true);
+            if nullable && !required.contains(&property.as_str()) {
+                out.push((name.clone(), property.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Names of the component schemas a value refers to (directly, anywhere inside it).
+fn component_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) =
+                map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                out.push(name.to_string());
+            }
+            map.values().for_each(|v| component_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| component_refs(v, out)),
         _ => {}
     }
 }

@@ -250,6 +250,98 @@ fn open_enum(e: &ItemEnum) -> Result<TokenStream, String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tri-state request fields
+// ---------------------------------------------------------------------------------------------
+
+/// Turns the given optional, nullable fields (component schema, wire name) from `Option<T>` into
+/// `Option<Option<T>>`: `None` is left out of the JSON, `Some(None)` is sent as `null`, and
+/// `Some(Some(v))` as the value. Both the struct and typify's builder for it change together.
+pub fn tri_state(file: &mut syn::File, fields: &[(String, String)]) -> Result<(), String> {
+    let Some(types) = module_items(&mut file.items, "types") else { return Ok(()) };
+    let mut idents: Vec<(String, Ident)> = Vec::new();
+    for (component, wire) in fields {
+        let name = heck::ToUpperCamelCase::to_upper_camel_case(component.as_str());
+        let found = types.iter_mut().find_map(|item| match item {
+            Item::Struct(s) if s.ident == name => Some(s),
+            _ => None,
+        });
+        // typify may have made the schema something other than a struct (a newtype, an enum):
+        // then there is no optional field to change.
+        let Some(strukt) = found else { continue };
+        let Fields::Named(named) = &mut strukt.fields else { continue };
+        for field in named.named.iter_mut() {
+            let Some(ident) = field.ident.clone() else { continue };
+            if wire_name(&field.attrs, &ident).ok().as_deref() != Some(wire.as_str()) {
+                continue;
+            }
+            let Some(inner) = unwrap_option(&field.ty) else { continue };
+            field.ty = syn::parse_quote!(::std::option::Option<::std::option::Option<#inner>>);
+            field.attrs.push(syn::parse_quote!(#[serde(default, with = "::affiliate_runtime::nullable")]));
+            idents.push((name.clone(), ident));
+        }
+    }
+    let Some(builders) = module_items(types, "builder") else { return Ok(()) };
+    for item in builders.iter_mut() {
+        match item {
+            Item::Struct(s) => {
+                let Fields::Named(named) = &mut s.fields else { continue };
+                for field in named.named.iter_mut() {
+                    if idents.iter().any(|(n, i)| s.ident == n && field.ident.as_ref() == Some(i)) {
+                        wrap_option_in_place(&mut field.ty);
+                    }
+                }
+            }
+            Item::Impl(imp) => {
+                let Type::Path(self_ty) = &*imp.self_ty else { continue };
+                let Some(name) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else { continue };
+                for member in &mut imp.items {
+                    let syn::ImplItem::Fn(f) = member else { continue };
+                    if !idents.iter().any(|(n, i)| *n == name && f.sig.ident == *i) {
+                        continue;
+                    }
+                    for predicate in f.sig.generics.make_where_clause().predicates.iter_mut() {
+                        let syn::WherePredicate::Type(bound) = predicate else { continue };
+                        for b in bound.bounds.iter_mut() {
+                            let syn::TypeParamBound::Trait(t) = b else { continue };
+                            let Some(last) = t.path.segments.last_mut() else { continue };
+                            if last.ident != "TryInto" {
+                                continue;
+                            }
+                            if let PathArguments::AngleBracketed(args) = &mut last.arguments {
+                                for arg in args.args.iter_mut() {
+                                    if let GenericArgument::Type(ty) = arg {
+                                        *ty = syn::parse_quote!(::std::option::Option<#ty>);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `Result<Option<T>, E>` -> `Result<Option<Option<T>>, E>` (the builder's field type).
+fn wrap_option_in_place(ty: &mut Type) {
+    let Type::Path(path) = ty else { return };
+    let Some(last) = path.path.segments.last_mut() else { return };
+    let PathArguments::AngleBracketed(args) = &mut last.arguments else { return };
+    if let Some(GenericArgument::Type(first)) = args.args.first_mut() {
+        *first = syn::parse_quote!(::std::option::Option<#first>);
+    }
+}
+
+fn module_items<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Item>> {
+    items.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
 // Type lookup for the glue
 // ---------------------------------------------------------------------------------------------
 

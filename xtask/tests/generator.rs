@@ -36,6 +36,7 @@ fn snapshots_one_feature_each() {
             "lenient",
             "success_variants",
             "body_errors",
+            "tri_state",
         ] {
             insta::assert_snapshot!(fixture, generated(fixture));
         }
@@ -82,6 +83,13 @@ fn fixture_features_are_present() {
         "body_errors",
         &["BodyErrorRule::Present(\"/responseStatus/errorCode\")", "BodyErrorRule::Equals(\"/success\", \"false\")"],
     );
+    check("tri_state", &["#[serde(default, with = \"::affiliate_runtime::nullable\")] pub name: ::std::option::Option<::std::option::Option<::std::string::String>>"]);
+    check(
+        "tri_state",
+        &["T: ::std::convert::TryInto<::std::option::Option<::std::option::Option<::std::string::String>>"],
+    );
+    // The response-only schema keeps a plain Option.
+    check("tri_state", &["pub struct Website { #[serde(skip_serializing_if = \"::std::option::Option::is_none\")] pub name: ::std::option::Option<::std::string::String>, }"]);
     let code = generated("bearer");
     assert!(!code.contains("deny_unknown_fields"), "additionalProperties: false is dropped");
 }
@@ -302,7 +310,7 @@ mod properties {
         #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
-        fn damaged_specs_never_panic(fixture in 0usize..11, picks in prop::collection::vec((0usize..10_000, any::<u8>()), 1..4)) {
+        fn damaged_specs_never_panic(fixture in 0usize..12, picks in prop::collection::vec((0usize..10_000, any::<u8>()), 1..4)) {
             let docs = fixtures();
             let doc = damaged(&docs[fixture % docs.len()], &picks);
             check(&serde_yaml::to_string(&doc).unwrap())?;

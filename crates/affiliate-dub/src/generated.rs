@@ -306,10 +306,14 @@ pub mod types {
     pub struct CreatePartnerRequest {
         ///The partner's country (ISO 3166-1 alpha-2).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub country: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub country: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///A short description of the partner.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub description: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///The partner's email address; partners are matched by it.
         pub email: ::std::string::String,
         ///Partner group to enroll the partner in (defaults to the program's default group).
@@ -317,10 +321,14 @@ pub mod types {
             rename = "groupId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub group_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub group_id: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///Avatar image URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub image: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
         #[serde(
             rename = "linkProps",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -869,16 +877,23 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
     pub struct LinkProps {
         ///Destination for Android devices.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub android: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub android: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Whether the link is archived.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
         ///Comments on the link.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub comments: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub comments: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///Custom OG description (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub description: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///Whether search engines may index the short link.
         #[serde(
             rename = "doIndex",
@@ -890,28 +905,42 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "expiredUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub expired_url: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub expired_url: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///When the link expires (ISO 8601).
         #[serde(
             rename = "expiresAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub expires_at: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub expires_at: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///The link's ID in your own database.
         #[serde(
             rename = "externalId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub external_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub external_id: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///Custom OG image URL (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub image: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Destination for iOS devices.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ios: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub ios: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Password required to follow the link.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub password: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub password: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///Prefix for the randomly generated key (e.g. `/c/` gives `/c/abc123`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prefix: ::std::option::Option<::std::string::String>,
@@ -936,31 +965,45 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "tenantId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub tenant_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub tenant_id: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///When the A/B test ends and the winner is picked (ISO 8601).
         #[serde(
             rename = "testCompletedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub test_completed_at: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub test_completed_at: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///When the A/B test starts (ISO 8601).
         #[serde(
             rename = "testStartedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub test_started_at: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub test_started_at: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///A/B test destinations; percentages must sum to 100.
         #[serde(
             rename = "testVariants",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub test_variants: ::std::option::Option<::std::vec::Vec<TestVariant>>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub test_variants: ::std::option::Option<
+            ::std::option::Option<::std::vec::Vec<TestVariant>>,
+        >,
         ///Custom OG title (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub title: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub title: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Custom OG video URL (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub video: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub video: ::std::option::Option<::std::option::Option<::std::string::String>>,
     }
     impl LinkProps {
         pub fn builder() -> builder::LinkProps {
@@ -2429,20 +2472,20 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         #[derive(Clone, Debug)]
         pub struct CreatePartnerRequest {
             country: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
             group_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             image: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             link_props: ::std::result::Result<
@@ -2480,7 +2523,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl CreatePartnerRequest {
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
@@ -2492,7 +2537,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -2516,7 +2563,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.group_id = value
@@ -2528,7 +2577,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
@@ -4486,7 +4537,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         #[derive(Clone, Debug)]
         pub struct LinkProps {
             android: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             archived: ::std::result::Result<
@@ -4494,11 +4545,11 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             comments: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             do_index: ::std::result::Result<
@@ -4506,27 +4557,27 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             expired_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             expires_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             external_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             image: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             ios: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             password: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             prefix: ::std::result::Result<
@@ -4550,27 +4601,29 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             tenant_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             test_completed_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             test_started_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             test_variants: ::std::result::Result<
-                ::std::option::Option<::std::vec::Vec<super::TestVariant>>,
+                ::std::option::Option<
+                    ::std::option::Option<::std::vec::Vec<super::TestVariant>>,
+                >,
                 ::std::string::String,
             >,
             title: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             video: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
         }
@@ -4605,7 +4658,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl LinkProps {
             pub fn android<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.android = value
@@ -4629,7 +4684,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
@@ -4641,7 +4698,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -4665,7 +4724,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn expired_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expired_url = value
@@ -4677,7 +4738,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
@@ -4689,7 +4752,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn external_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_id = value
@@ -4701,7 +4766,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
@@ -4713,7 +4780,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn ios<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.ios = value
@@ -4725,7 +4794,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -4797,7 +4868,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
@@ -4809,7 +4882,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn test_completed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_completed_at = value
@@ -4823,7 +4898,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn test_started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_started_at = value
@@ -4838,7 +4915,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             pub fn test_variants<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::TestVariant>>,
+                    ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<super::TestVariant>>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4851,7 +4930,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
@@ -4863,7 +4944,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn video<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.video = value

@@ -246,12 +246,21 @@ whatever the HTTP status.
     pub struct UpdateAffiliateTokensRequest {
         ///Affiliate network parameter name to value, e.g. `{"tag": "mysite-20"}`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, with = "::affiliate_runtime::nullable")]
         pub parameters: ::std::option::Option<
-            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+            ::std::option::Option<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            >,
         >,
         ///Geniuslink username the affiliate tokens belong to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub username: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub username: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
     }
     impl UpdateAffiliateTokensRequest {
         pub fn builder() -> builder::UpdateAffiliateTokensRequest {
@@ -1224,15 +1233,17 @@ whatever the HTTP status.
         pub struct UpdateAffiliateTokensRequest {
             parameters: ::std::result::Result<
                 ::std::option::Option<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
+                    ::std::option::Option<
+                        ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
                     >,
                 >,
                 ::std::string::String,
             >,
             username: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
         }
@@ -1249,9 +1260,11 @@ whatever the HTTP status.
             where
                 T: ::std::convert::TryInto<
                     ::std::option::Option<
-                        ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::string::String,
+                        ::std::option::Option<
+                            ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::std::string::String,
+                            >,
                         >,
                     >,
                 >,
@@ -1266,7 +1279,9 @@ whatever the HTTP status.
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value

@@ -5349,7 +5349,10 @@ pub mod types {
         pub company_division: ::std::option::Option<::std::string::String>,
         ///Url of image to download. Supports PNG and JPEG only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company_logo: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub company_logo: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5768,11 +5771,20 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub suspended: ::std::option::Option<YesOrNo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub suspended_at: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub suspended_at: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub suspended_by: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub suspended_by: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub suspension_notes: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub suspension_notes: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tracked_currency: ::std::vec::Vec<::std::string::String>,
     }
@@ -6620,7 +6632,10 @@ pub mod types {
         pub active: ::std::option::Option<bool>,
         pub campaign_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub description: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub destination_url: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -6674,7 +6689,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub campaign_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub description: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub destination_url: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -7204,7 +7222,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub website_country: ::std::option::Option<Country>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub website_name: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub website_name: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub website_type: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7254,7 +7275,10 @@ pub mod types {
         ///ID of the website to update.
         pub website_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub website_name: ::std::option::Option<::std::string::String>,
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub website_name: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub website_type: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -24681,7 +24705,7 @@ pub mod types {
                 ::std::string::String,
             >,
             company_logo: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             company_name: ::std::result::Result<
@@ -24886,7 +24910,9 @@ pub mod types {
             }
             pub fn company_logo<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.company_logo = value
@@ -26385,15 +26411,15 @@ pub mod types {
                 ::std::string::String,
             >,
             suspended_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             suspended_by: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             suspension_notes: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             tracked_currency: ::std::result::Result<
@@ -26549,7 +26575,9 @@ pub mod types {
             }
             pub fn suspended_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.suspended_at = value
@@ -26561,7 +26589,9 @@ pub mod types {
             }
             pub fn suspended_by<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.suspended_by = value
@@ -26573,7 +26603,9 @@ pub mod types {
             }
             pub fn suspension_notes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.suspension_notes = value
@@ -30522,7 +30554,7 @@ pub mod types {
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             destination_url: ::std::result::Result<
@@ -30572,7 +30604,9 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -30851,7 +30885,7 @@ pub mod types {
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             destination_url: ::std::result::Result<
@@ -30901,7 +30935,9 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -34224,7 +34260,7 @@ pub mod types {
                 ::std::string::String,
             >,
             website_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             website_type: ::std::result::Result<
@@ -34330,7 +34366,9 @@ pub mod types {
             }
             pub fn website_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.website_name = value
@@ -34548,7 +34586,7 @@ pub mod types {
                 ::std::string::String,
             >,
             website_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             website_type: ::std::result::Result<
@@ -34654,7 +34692,9 @@ pub mod types {
             }
             pub fn website_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.website_name = value

@@ -15,6 +15,7 @@ mod client;
 mod error;
 pub mod jobs;
 pub mod lenient;
+pub mod nullable;
 pub mod open_enum;
 pub mod pagination;
 mod ratelimit;

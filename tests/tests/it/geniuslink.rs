@@ -220,7 +220,7 @@ async fn success_false_is_an_error_and_an_empty_status_is_not() {
         let result = client(&server)
             .update_user_affiliate_tokens()
             .guid("g")
-            .body_map(|b| b.username("u".to_string()))
+            .body_map(|b| b.username(Some("u".to_string())))
             .send()
             .await;
         assert_eq!(result.is_err(), is_error, "{body}: {result:?}");

@@ -10,9 +10,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{
-    assert_covers_spec, check, check_sending, header, numbers_as_f64, query, received, typed, Case, Spec,
-};
+use crate::support::{assert_covers_spec, check, header, numbers_as_f64, query, received, typed, Case, Spec};
 
 /// The user application key (the HTTP Basic username).
 const APP_KEY: &str = "pzak_4Tq9Wm2Hx7Lc3Rv8Nb1J";
@@ -1129,23 +1127,8 @@ pub fn cases() -> Vec<Case<Client>> {
     ]
 }
 
-/// Request examples with an explicit `null`, which the generated request types cannot send (see
-/// `request_bodies_keep_explicit_nulls`).
-const NULLS_DROPPED: [&str; 3] = ["updateWebsites", "createPaymentDetails", "createTrackingLink"];
-fn strip_nulls(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(strip_nulls);
-        }
-        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
-        _ => {}
-    }
-}
-
-fn deviates(operation: &str) -> bool {
-    NULLS_DROPPED.contains(&operation)
-}
+/// Request examples with an explicit `null` (tri-state fields: absent, null, value).
+const EXPLICIT_NULLS: [&str; 3] = ["updateWebsites", "createPaymentDetails", "createTrackingLink"];
 
 #[tokio::test]
 async fn every_operation_on_the_wire() {
@@ -1154,12 +1137,7 @@ async fn every_operation_on_the_wire() {
     assert_eq!(cases.len(), 90);
     assert_covers_spec(&spec, &cases);
     for case in cases {
-        if deviates(case.operation) {
-            // Explicit nulls cannot be sent yet (see `request_bodies_keep_explicit_nulls`).
-            check_sending(&spec, case, client, &[("authorization", BASIC)], strip_nulls).await;
-        } else {
-            check(&spec, case, client, &[("authorization", BASIC)]).await;
-        }
+        check(&spec, case, client, &[("authorization", BASIC)]).await;
     }
 }
 
@@ -1174,9 +1152,8 @@ async fn check_strictly(operations: &[&str]) {
 }
 
 #[tokio::test]
-#[ignore = "known limitation: an optional `nullable` property is `Option<T>` skipped when None, so a request cannot send an explicit null (PUT website_name: null cannot clear the name)"]
 async fn request_bodies_keep_explicit_nulls() {
-    check_strictly(&NULLS_DROPPED).await;
+    check_strictly(&EXPLICIT_NULLS).await;
 }
 
 #[tokio::test]
