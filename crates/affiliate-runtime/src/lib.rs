@@ -4,7 +4,7 @@
 //! Generated crates call into this crate; nothing here names a vendor. A service normally uses it
 //! only through a generated client:
 //!
-//! ```ignore
+//! ```text
 //! let client = generated_crate::Client::from_env()?; // credentials from the spec's variables
 //! let page = client.list_things().page_size(100).send().await?; // affiliate_runtime::Error on failure
 //! ```
