@@ -682,7 +682,7 @@ fn str_at<'a>(doc: &'a Value, at: &str) -> Option<&'a str> {
     doc.pointer(at).and_then(Value::as_str)
 }
 
-/// Follows a `$ref` to a component (one level: components refer to schemas, not to other refs).
+/// Follows `$ref`s to a component (a few hops at most: a reference may point at another reference).
 fn resolve(value: &Value, components: &Value) -> Value {
     let mut value = value.clone();
     for _ in 0..8 {

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use affiliate_runtime::Error;
 use tokio::process::{Child, Command};
 
-use crate::support::Case;
+use crate::support::{Case, Spec};
 use crate::{dub, geniuslink, partnerize};
 
 const PRISM_VERSION: &str = "5.16.0";
@@ -118,12 +118,12 @@ impl Tally {
 }
 
 /// Replays every case against a Prism server.
-async fn replay<C>(prism: &Prism, cases: Vec<Case<C>>, client: fn(&str) -> C) -> Tally {
+async fn replay<C>(prism: &Prism, spec: &Spec, cases: Vec<Case<C>>, client: fn(&str) -> C) -> Tally {
     let client = client(&prism.base_url);
     let mut tally = Tally::default();
     for case in cases {
         tally.calls += 1;
-        let body = if case.body { request_example(case.operation) } else { serde_json::Value::Null };
+        let body = if case.body { spec.request_example(case.operation) } else { serde_json::Value::Null };
         match (case.call)(&client, body).await {
             Ok(()) => {}
             Err(error) if error.api_error().is_some_and(|e| e.status.is_success()) => tally.body_errors += 1,
@@ -133,23 +133,13 @@ async fn replay<C>(prism: &Prism, cases: Vec<Case<C>>, client: fn(&str) -> C) ->
     tally
 }
 
-/// The request example of an operation, from whichever spec defines it.
-fn request_example(operation: &str) -> serde_json::Value {
-    for spec in ["dub", "geniuslink", "partnerize"] {
-        let spec = crate::support::Spec::load(spec);
-        if spec.operation_ids().iter().any(|id| id == operation) {
-            return spec.request_example(operation);
-        }
-    }
-    panic!("no spec defines {operation}")
-}
-
 async fn run_api(api: &str, mode: Vec<String>) -> Tally {
     let prism = Prism::start(api, &mode).await;
+    let spec = Spec::load(api);
     match api {
-        "dub" => replay(&prism, dub::cases(), dub::client_at).await,
-        "geniuslink" => replay(&prism, geniuslink::cases(), geniuslink::client_at).await,
-        "partnerize" => replay(&prism, partnerize::cases(), partnerize::client_at).await,
+        "dub" => replay(&prism, &spec, dub::cases(), dub::client_at).await,
+        "geniuslink" => replay(&prism, &spec, geniuslink::cases(), geniuslink::client_at).await,
+        "partnerize" => replay(&prism, &spec, partnerize::cases(), partnerize::client_at).await,
         other => panic!("unknown api {other}"),
     }
 }

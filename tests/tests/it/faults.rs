@@ -28,13 +28,7 @@ const GENIUSLINK_SECRET: &str = "gl_secret_F4ultsLw3Nx7Hq1Bd5F";
 // Clients
 // ---------------------------------------------------------------------------------------------
 
-/// `attempts` attempts, 5-20 ms backoff, a 10 s budget.
-fn policy(attempts: u32) -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_attempts(attempts)
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
-        .with_max_elapsed(Duration::from_secs(10))
-}
+use crate::support::quick_retries as policy;
 
 fn dub_builder(base_url: &str) -> ClientBuilder<affiliate_dub::Client> {
     affiliate_dub::Client::builder()

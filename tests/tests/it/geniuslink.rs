@@ -1,10 +1,8 @@
 //! Geniuslink: every operation with both API-key headers, ServiceStack errors whatever the status,
 //! impersonation per client and per call, and which methods are retried.
 
-use std::time::Duration;
-
 use affiliate_geniuslink::{types, Client};
-use affiliate_runtime::{Error, RetryPolicy};
+use affiliate_runtime::Error;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -24,7 +22,7 @@ fn builder_at(base_url: &str) -> affiliate_runtime::ClientBuilder<Client> {
         .base_url(base_url)
         .api_key("X-Api-Key", KEY)
         .api_key("X-Api-Secret", SECRET)
-        .retry_policy(RetryPolicy::default().with_backoff(Duration::from_millis(5), Duration::from_millis(20)))
+        .retry_policy(crate::support::quick_retries(4))
 }
 
 fn client(server: &MockServer) -> Client {

@@ -32,7 +32,7 @@ pub fn client_at(base_url: &str) -> Client {
     Client::builder()
         .base_url(base_url)
         .basic_auth(APP_KEY, USER_KEY)
-        .retry_policy(RetryPolicy::default().with_backoff(Duration::from_millis(5), Duration::from_millis(20)))
+        .retry_policy(crate::support::quick_retries(4))
         .build()
         .unwrap()
 }

@@ -27,19 +27,8 @@ const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "x-api-key", "x-api-secr
 
 /// Standard base64 with padding (the `Authorization: Basic` encoding).
 fn base64(input: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for group in input.as_bytes().chunks(3) {
-        let bits = group.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= group.len() {
-                out.push(ALPHABET[(bits >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(input)
 }
 
 /// Everything that must never show: each secret, its part after the vendor prefix, and the base64
@@ -76,10 +65,7 @@ fn the_base64_helper_matches_basic_auth() {
 // ---------------------------------------------------------------------------------------------
 
 fn fast() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_attempts(2)
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(10))
-        .with_max_elapsed(Duration::from_secs(5))
+    crate::support::quick_retries(2)
 }
 
 fn dub_builder(base_url: &str) -> ClientBuilder<affiliate_dub::Client> {

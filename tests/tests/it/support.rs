@@ -194,3 +194,11 @@ pub fn assert_covers_spec<C>(spec: &Spec, cases: &[Case<C>]) {
 pub fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).expect("the spec's example fits the generated type")
 }
+
+/// Retries fast enough for tests: `attempts` in all, 5-20 ms backoff, a 10 s budget.
+pub fn quick_retries(attempts: u32) -> affiliate_runtime::RetryPolicy {
+    affiliate_runtime::RetryPolicy::default()
+        .with_max_attempts(attempts)
+        .with_backoff(std::time::Duration::from_millis(5), std::time::Duration::from_millis(20))
+        .with_max_elapsed(std::time::Duration::from_secs(10))
+}
