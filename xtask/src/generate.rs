@@ -150,6 +150,12 @@ fn manifest(name: &str, source: &str, title: &str, chrono: bool, uuid: bool, reg
          [lib]\n\
          # progenitor's doc examples are `ignore` blocks; there is nothing to run.\n\
          doctest = false\n\n\
+         [features]\n\
+         # TLS stack, forwarded to affiliate-runtime (see its Cargo.toml). For the system's:\n\
+         # default-features = false, features = [\"native-tls\"].\n\
+         default = [\"rustls\"]\n\
+         rustls = [\"affiliate-runtime/rustls\"]\n\
+         native-tls = [\"affiliate-runtime/native-tls\"]\n\n\
          [dependencies]\n{}\n",
         deps.join("\n")
     )

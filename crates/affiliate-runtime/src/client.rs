@@ -21,6 +21,7 @@ pub trait FromParts {
 }
 
 type EnvSource = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+type HttpHook = Box<dyn FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send>;
 
 /// Configures a generated client; obtained from its `Client::builder()`.
 ///
@@ -35,6 +36,8 @@ pub struct ClientBuilder<C> {
     timeout: Duration,
     connect_timeout: Duration,
     max_body_bytes: usize,
+    proxy: Option<String>,
+    http_hooks: Vec<HttpHook>,
     env: EnvSource,
     client: PhantomData<fn() -> C>,
 }
@@ -49,6 +52,8 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
+            .field("http_hooks", &self.http_hooks.len())
             .finish()
     }
 }
@@ -64,6 +69,8 @@ impl<C: FromParts> ClientBuilder<C> {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            proxy: None,
+            http_hooks: Vec::new(),
             env: Arc::new(|name| std::env::var(name).ok()),
             client: PhantomData,
         }
@@ -136,6 +143,34 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
+    /// Sends every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`), except to
+    /// the hosts listed in `NO_PROXY` / `no_proxy` (read through [`env_source`](Self::env_source)).
+    ///
+    /// Without it, the proxies of the environment apply as curl reads them: `HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (and the system settings on macOS and Windows).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// Adjusts the underlying [`reqwest::ClientBuilder`]: private root certificates
+    /// (`add_root_certificate`), a client certificate for mTLS (`identity`), a local address, pool
+    /// limits, HTTP/2 tuning. Hooks run in the order given, after the runtime has set its
+    /// timeouts and proxy (so a hook may change those) and before it sets what it must own:
+    ///
+    /// - the `User-Agent` (names the client crate and version, which vendors ask for in reports);
+    /// - the redirect policy: only within the API's own origin, at most five hops, because
+    ///   credentials travel in headers reqwest does not know are secret;
+    ///
+    /// Whatever a hook sets for those two is replaced.
+    pub fn configure_http(
+        mut self,
+        hook: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + 'static,
+    ) -> Self {
+        self.http_hooks.push(Box::new(hook));
+        self
+    }
+
     /// Where credentials not given in code are looked up (default: the process environment).
     pub fn env_source(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         self.env = Arc::new(lookup);
@@ -168,10 +203,25 @@ impl<C: FromParts> ClientBuilder<C> {
             env!("CARGO_PKG_VERSION")
         );
         let redirect_origin = origin.clone();
-        let http = reqwest::Client::builder()
+        // What a hook may change: timeouts, proxy, TLS stack.
+        let mut http = reqwest::Client::builder().timeout(self.timeout).connect_timeout(self.connect_timeout);
+        #[cfg(feature = "native-tls")]
+        {
+            http = http.tls_backend_native();
+        }
+        if let Some(url) = &self.proxy {
+            let no_proxy = (self.env)("NO_PROXY").or_else(|| (self.env)("no_proxy")).unwrap_or_default();
+            let proxy = reqwest::Proxy::all(url.as_str())
+                .map_err(|e| Error::Config(format!("proxy `{}`: {e}", redact_userinfo(url))))?
+                .no_proxy(reqwest::NoProxy::from_string(&no_proxy));
+            http = http.proxy(proxy);
+        }
+        for hook in self.http_hooks {
+            http = hook(http);
+        }
+        // What the runtime owns, whatever a hook set.
+        let http = http
             .user_agent(user_agent)
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
             // Credentials live in headers reqwest does not know are secret (X-Api-Key...): follow
             // redirects only within the API's own origin, a few times at most.
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
@@ -182,7 +232,7 @@ impl<C: FromParts> ClientBuilder<C> {
                 }
             }))
             .build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+            .map_err(|e| Error::Config(format!("HTTP client: {}", crate::transport::TransportError::new(e))))?;
         let runtime =
             Runtime { api: self.api, auth, headers, retry: self.retry, origin, max_body_bytes: self.max_body_bytes };
         Ok(C::from_parts(base_url.trim_end_matches('/'), http, runtime))
@@ -375,9 +425,11 @@ impl Runtime {
                 }
                 Err(error) => {
                     // A failure while reading the body (a reset mid-body) is retried like one before it.
-                    let retry = error.is_connect()
-                        || (idempotent
-                            && (error.is_timeout() || error.is_request() || error.is_body() || error.is_decode()));
+                    // A certificate the client does not trust will not be trusted next time either.
+                    let retry = !crate::transport::is_permanent(error)
+                        && (error.is_connect()
+                            || (idempotent
+                                && (error.is_timeout() || error.is_request() || error.is_body() || error.is_decode())));
                     retry.then(|| self.retry.backoff(attempt))
                 }
             };
@@ -439,6 +491,14 @@ fn literal_brackets_in_names(query: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// `http://user:pass@host` -> `http://***@host`, for messages and `Debug`.
+fn redact_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}***{}", &url[..scheme_end + 3], &url[at..]),
+        _ => url.to_string(),
+    }
 }
 
 fn describe(result: &reqwest::Result<reqwest::Response>) -> String {

@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::ratelimit::{request_id, retry_after, RateLimit};
+use crate::transport::{TransportError, TransportKind};
 
 /// `Result` with the runtime's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -48,12 +49,14 @@ pub enum Error {
     /// Any other non-success answer (including an error reported in a 2xx body).
     #[error("API error: {0}")]
     Api(Box<ApiError>),
-    /// No complete response within the configured timeout.
-    #[error("timed out: {0}")]
-    Timeout(#[source] reqwest::Error),
-    /// The connection failed, was reset, or the body could not be read.
+    /// No complete response within the configured timeout. The message names what timed out.
+    #[error("{0}")]
+    Timeout(TransportError),
+    /// Below HTTP: DNS, connection, TLS, a reset, a body that could not be read. The message names
+    /// the root cause once (`tls: invalid peer certificate: UnknownIssuer (https://...)`);
+    /// [`TransportError::inner`] has reqwest's full chain.
     #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
+    Transport(TransportError),
     /// A response arrived but its body is not what the spec describes.
     #[error("cannot decode the {} response: {message}; body starts: {snippet:?}", status.map_or("success".to_string(), |s| s.to_string()))]
     Decode { status: Option<StatusCode>, message: String, snippet: String },
@@ -137,11 +140,19 @@ impl Error {
     }
 
     pub(crate) fn from_transport(error: reqwest::Error) -> Self {
-        if error.is_timeout() {
+        let error = TransportError::new(error);
+        if error.kind() == TransportKind::Timeout {
             Error::Timeout(error)
         } else {
             Error::Transport(error)
         }
+    }
+}
+
+/// For `?` on what reqwest hands a caller directly, such as the chunks of a streamed CSV export.
+impl From<reqwest::Error> for Error {
+    fn from(error: reqwest::Error) -> Self {
+        Error::from_transport(error)
     }
 }
 

@@ -21,6 +21,7 @@ pub mod pagination;
 mod ratelimit;
 mod retry;
 mod send;
+mod transport;
 
 pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
 pub use auth::{Credential, Secret};
@@ -29,6 +30,11 @@ pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, SNIPPET_LEN
 pub use ratelimit::{RateLimit, ResponseExt};
 pub use retry::RetryPolicy;
 pub use send::{decode_json, map_response, send, undocumented_status};
+pub use transport::{TransportError, TransportKind};
+
+/// Re-exported for [`ClientBuilder::configure_http`] (root certificates, client identities,
+/// proxies) without a separate dependency on the same reqwest version.
+pub use reqwest;
 
 /// Re-exported so callers can name response types without depending on progenitor directly.
 pub use progenitor_client::{ByteStream, ResponseValue};

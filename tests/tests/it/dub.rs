@@ -320,7 +320,7 @@ async fn post_is_retried_after_429() {
     assert_eq!(received(&server).await.len(), 2, "a 429 means the server did not act: safe to resend");
 }
 
-fn partner(id: usize) -> Value {
+pub(crate) fn partner(id: usize) -> Value {
     let (_, example) = Spec::load("dub").success_example("listPartners");
     let mut partner = example[0].clone();
     partner["id"] = json!(format!("pn_{id}"));

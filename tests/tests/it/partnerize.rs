@@ -19,8 +19,8 @@ const USER_KEY: &str = "pzuk_Zy6Fd0Ks5Pg8Ue2Qa9Mw";
 /// `Basic base64(APP_KEY:USER_KEY)`, computed independently of the client.
 const BASIC: &str = "Basic cHpha180VHE5V20ySHg3TGMzUnY4TmIxSjpwenVrX1p5NkZkMEtzNVBnOFVlMlFhOU13";
 
-const PUBLISHER: &str = "1l1007802";
-const LINKS_PATH: &str = "/v2/publishers/1l1007802/links";
+pub(crate) const PUBLISHER: &str = "1l1007802";
+pub(crate) const LINKS_PATH: &str = "/v2/publishers/1l1007802/links";
 const CONVERSIONS_PATH: &str = "/reporting/report_publisher/publisher/1l1007802/conversion.json";
 
 fn client(server: &MockServer) -> Client {
@@ -1188,7 +1188,7 @@ fn tracking_link(id: &str) -> Value {
 }
 
 /// One page of `listTrackingLinks` as the v2 API sends it: `count` is the total, `next_page` a relative link.
-fn links_page(ids: &[&str], offset: usize, limit: usize, total: usize, next_page: Option<String>) -> Value {
+pub(crate) fn links_page(ids: &[&str], offset: usize, limit: usize, total: usize, next_page: Option<String>) -> Value {
     json!({
         "execution_time": "0.29440 seconds",
         "count": total,

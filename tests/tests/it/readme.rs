@@ -62,7 +62,7 @@ async fn export(publisher: &str) -> affiliate_runtime::Result<u64> {
     let mut bytes = 0;
     let mut chunks = csv.into_inner();
     while let Some(chunk) = chunks.next().await {
-        bytes += chunk.map_err(affiliate_runtime::Error::Transport)?.len() as u64;
+        bytes += chunk?.len() as u64; // a reqwest error converts into affiliate_runtime::Error
     }
     Ok(bytes)
 }

@@ -363,13 +363,21 @@ async fn credentials_never_show_in_errors() {
 // Tracing
 // ---------------------------------------------------------------------------------------------
 
-/// A writer appending to a shared buffer, for the fmt subscriber.
-#[derive(Clone)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// Where the test subscriber writes on this thread (nowhere when `None`).
+    static CAPTURE: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes to the current thread's capture buffer, if it has one.
+struct Captured;
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURE.with(|c| {
+            if let Some(buffer) = c.borrow().as_ref() {
+                buffer.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -377,18 +385,36 @@ impl Write for Captured {
     }
 }
 
+/// Captures everything traced on this thread until the returned guard drops.
+///
+/// One process-wide subscriber, installed once: a per-test `set_default` races with other tests'
+/// threads over tracing's global callsite-interest cache, and then silently misses events.
+fn capture_traces() -> (Arc<Mutex<Vec<u8>>>, impl Drop) {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .with_ansi(false)
+            .with_writer(|| Captured)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this test binary");
+    });
+    struct Uncapture;
+    impl Drop for Uncapture {
+        fn drop(&mut self) {
+            CAPTURE.with(|c| c.borrow_mut().take());
+        }
+    }
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    CAPTURE.with(|c| *c.borrow_mut() = Some(buffer.clone()));
+    (buffer, Uncapture)
+}
+
 #[tokio::test]
 async fn trace_output_of_a_retry_and_error_cycle_has_no_credentials() {
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    let writer = Captured(buffer.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
     // This test's thread only (a current-thread runtime: the HTTP connections run here too).
-    let guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, guard) = capture_traces();
     for api in apis() {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
