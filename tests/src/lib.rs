@@ -1,1 +1,4 @@
-//! Integration tests for the generated clients live in `tests/it/` (one test binary).
+//! Support shared by the integration tests and the benchmarks: loopback TLS, a proxy, measuring.
+
+pub mod bench;
+pub mod net;

@@ -4,7 +4,6 @@ mod conformance;
 mod dub;
 mod faults;
 mod geniuslink;
-mod net;
 mod partnerize;
 mod readme;
 mod secrets;

@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::net::{addr_of, test_root, ConnectProxy, TlsFront};
 use crate::support::{header, quick_retries, received, Spec};
+use affiliate_tests::net::{addr_of, test_root, ConnectProxy, TlsFront};
 
 const DUB_TOKEN: &str = "dub_live_tls_9QeT7pLm3RzA";
 

@@ -83,11 +83,15 @@ impl TlsFront {
                 connections.fetch_add(1, Ordering::SeqCst);
                 let (acceptor, handshakes, alpn) = (acceptor.clone(), handshakes.clone(), alpn.clone());
                 tokio::spawn(async move {
+                    // Without TCP_NODELAY on both legs, Nagle and delayed ACKs add 40 ms stalls
+                    // that land on whichever request comes next.
+                    let _ = tcp.set_nodelay(true);
                     let Ok(mut tls) = acceptor.accept(tcp).await else { return };
                     handshakes.fetch_add(1, Ordering::SeqCst);
                     let protocol = tls.get_ref().1.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
                     alpn.lock().unwrap().push(protocol.unwrap_or_else(|| "none".into()));
                     if let Ok(mut plain) = TcpStream::connect(backend).await {
+                        let _ = plain.set_nodelay(true);
                         let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
                     }
                 });
@@ -115,6 +119,39 @@ impl TlsFront {
     pub fn alpn(&self) -> Vec<String> {
         self.alpn.lock().unwrap().clone()
     }
+}
+
+/// A plain HTTP/1.1 and HTTP/2 server answering every request from `answer`, with TCP_NODELAY
+/// on its connections (wiremock leaves Nagle on, which puts 40 ms stalls into small responses
+/// behind a proxy; the benchmarks need a server that adds nothing of its own).
+pub async fn static_server<F>(answer: F) -> SocketAddr
+where
+    F: Fn(&http::request::Parts) -> http::Response<bytes::Bytes> + Send + Sync + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answer = Arc::new(answer);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let _ = tcp.set_nodelay(true);
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                    let answer = answer.clone();
+                    async move {
+                        let (parts, body) = request.into_parts();
+                        // Read the request to its end so the connection stays usable.
+                        let _ = http_body_util::BodyExt::collect(body).await;
+                        let response = answer(&parts).map(http_body_util::Full::new);
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+                let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(tcp), service).await;
+            });
+        }
+    });
+    addr
 }
 
 /// The socket address of a wiremock server.
