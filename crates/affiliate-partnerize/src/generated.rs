@@ -15,7 +15,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub end_date: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub end_date: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Bonus levels of a tiered commission.
@@ -40,7 +40,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<ActiveCommissionScope>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub start_date: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub start_date: ::std::option::Option<::std::string::String>,
         ///e.g. `ACTIVE`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -8243,7 +8243,7 @@ pub mod types {
                 ::std::string::String,
             >,
             end_date: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -8279,7 +8279,7 @@ pub mod types {
                 ::std::string::String,
             >,
             start_date: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -8340,9 +8340,7 @@ pub mod types {
             }
             pub fn end_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.end_date = value
@@ -8458,9 +8456,7 @@ pub mod types {
             }
             pub fn start_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_date = value

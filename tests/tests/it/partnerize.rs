@@ -1947,7 +1947,7 @@ async fn success_examples_decode_the_live_fields_typed() {
     assert_eq!(active.performance_model, Some(types::ActiveCommissionPerformanceModel::PercentageCpa));
     assert_eq!(active.performance_measurement, Some(types::ActiveCommissionPerformanceMeasurement::TotalRevenue));
     assert_eq!((active.levels[0].threshold, active.levels[0].bonus_value), (Some(1000.0), Some(2.5)));
-    assert_eq!(active.start_date.map(|t| t.to_rfc3339()).as_deref(), Some("2019-08-24T14:15:22+00:00"));
+    assert_eq!(active.start_date.as_deref(), Some("2019-08-24T14:15:22Z"), "v2 dates may be date-only: text");
     let rules = &active.meta_fields[0].rules;
     assert_eq!(rules[0].operator, Some(types::MetaFieldRuleOperator::Between));
     use types::{MetaFieldRuleValue as RuleValue, MetaFieldScalar as Scalar};
