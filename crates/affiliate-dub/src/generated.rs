@@ -12,22 +12,22 @@ pub mod types {
     pub struct AnalyticsCount {
         ///Number of clicks.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub clicks: ::std::option::Option<f64>,
+        pub clicks: ::std::option::Option<i64>,
         ///The partner's earnings in cents.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub earnings: ::std::option::Option<f64>,
+        pub earnings: ::std::option::Option<i64>,
         ///Number of leads.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub leads: ::std::option::Option<f64>,
+        pub leads: ::std::option::Option<i64>,
         ///Total sale amount in cents.
         #[serde(
             rename = "saleAmount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sale_amount: ::std::option::Option<f64>,
+        pub sale_amount: ::std::option::Option<i64>,
         ///Number of sales.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sales: ::std::option::Option<f64>,
+        pub sales: ::std::option::Option<i64>,
     }
     impl AnalyticsCount {
         pub fn builder() -> builder::AnalyticsCount {
@@ -61,24 +61,36 @@ pub mod types {
     pub struct AnalyticsTimeseriesItem {
         ///Number of clicks.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub clicks: ::std::option::Option<f64>,
+        pub clicks: ::std::option::Option<i64>,
         ///The partner's earnings in cents.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub earnings: ::std::option::Option<f64>,
+        pub earnings: ::std::option::Option<i64>,
+        ///The folder of the row's link.
+        #[serde(
+            rename = "folderId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub folder_id: ::std::option::Option<::std::string::String>,
         ///Number of leads.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub leads: ::std::option::Option<f64>,
+        pub leads: ::std::option::Option<i64>,
+        ///The partner the row belongs to.
+        #[serde(
+            rename = "partnerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub partner_id: ::std::option::Option<::std::string::String>,
         ///Total sale amount in cents.
         #[serde(
             rename = "saleAmount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sale_amount: ::std::option::Option<f64>,
+        pub sale_amount: ::std::option::Option<i64>,
         ///Number of sales.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sales: ::std::option::Option<f64>,
-        ///Start of the bucket (ISO 8601).
-        pub start: ::std::string::String,
+        pub sales: ::std::option::Option<i64>,
+        ///Start of the bucket (RFC 3339 date-time).
+        pub start: ::chrono::DateTime<::chrono::offset::Utc>,
     }
     impl AnalyticsTimeseriesItem {
         pub fn builder() -> builder::AnalyticsTimeseriesItem {
@@ -90,7 +102,7 @@ pub mod types {
     pub struct AnalyticsTopLinkItem {
         ///Number of clicks.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub clicks: ::std::option::Option<f64>,
+        pub clicks: ::std::option::Option<i64>,
         ///Comments on the link.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::string::String>,
@@ -99,13 +111,19 @@ pub mod types {
             rename = "createdAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///The short link's domain.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub domain: ::std::option::Option<::std::string::String>,
         ///The partner's earnings in cents.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub earnings: ::std::option::Option<f64>,
+        pub earnings: ::std::option::Option<i64>,
+        ///The folder of the row's link.
+        #[serde(
+            rename = "folderId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub folder_id: ::std::option::Option<::std::string::String>,
         ///The link's ID.
         pub id: ::std::string::String,
         ///The short link's slug.
@@ -113,19 +131,25 @@ pub mod types {
         pub key: ::std::option::Option<::std::string::String>,
         ///Number of leads.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub leads: ::std::option::Option<f64>,
+        pub leads: ::std::option::Option<i64>,
         ///Deprecated, use `id`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
+        ///The partner the row belongs to.
+        #[serde(
+            rename = "partnerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub partner_id: ::std::option::Option<::std::string::String>,
         ///Total sale amount in cents.
         #[serde(
             rename = "saleAmount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sale_amount: ::std::option::Option<f64>,
+        pub sale_amount: ::std::option::Option<i64>,
         ///Number of sales.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sales: ::std::option::Option<f64>,
+        pub sales: ::std::option::Option<i64>,
         ///The full short link URL.
         #[serde(rename = "shortLink")]
         pub short_link: ::std::string::String,
@@ -355,12 +379,21 @@ pub mod types {
     ///A partner enrolled in the program.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct EnrolledPartner {
+        ///The partner's program application and its review; `null` when the partner did not apply.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub application: ::std::option::Option<EnrolledPartnerApplication>,
         ///The partner's program application, if they applied.
         #[serde(
             rename = "applicationId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub application_id: ::std::option::Option<::std::string::String>,
+        ///Average sale amount per paying customer the partner referred, in cents.
+        #[serde(
+            rename = "averageLifetimeValue",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub average_lifetime_value: ::std::option::Option<f64>,
         ///When the partner was banned.
         #[serde(
             rename = "bannedAt",
@@ -381,6 +414,18 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub click_reward_id: ::std::option::Option<::std::string::String>,
+        ///Share of clicks that became paying customers (0 to 1).
+        #[serde(
+            rename = "clickToConversionRate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub click_to_conversion_rate: ::std::option::Option<f64>,
+        ///Share of clicks that became leads (0 to 1).
+        #[serde(
+            rename = "clickToLeadRate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub click_to_lead_rate: ::std::option::Option<f64>,
         ///The partner's company name, if any.
         #[serde(
             rename = "companyName",
@@ -393,6 +438,16 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         ///When the partner was created.
         #[serde(rename = "createdAt")]
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        /**How the partner is paid by default; `null` when no payout method is set up. The `null` entry is how
+OpenAPI 3.0 lets a nullable enum hold null.
+*/
+        #[serde(
+            rename = "defaultPayoutMethod",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub default_payout_method: ::std::option::Option<
+            EnrolledPartnerDefaultPayoutMethod,
+        >,
         ///A short description of the partner.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -402,6 +457,12 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub discount_id: ::std::option::Option<::std::string::String>,
+        ///The partner's earnings per click, in cents.
+        #[serde(
+            rename = "earningsPerClick",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub earnings_per_click: ::std::option::Option<f64>,
         ///The partner's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -413,6 +474,14 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         pub group_id: ::std::option::Option<::std::string::String>,
         ///The partner's unique ID on Dub.
         pub id: ::std::string::String,
+        ///When the partner's identity was verified; `null` if it has not been.
+        #[serde(
+            rename = "identityVerifiedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub identity_verified_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
         ///The partner's avatar image URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image: ::std::option::Option<::std::string::String>,
@@ -425,6 +494,12 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub lead_reward_id: ::std::option::Option<::std::string::String>,
+        ///Share of leads that became paying customers (0 to 1).
+        #[serde(
+            rename = "leadToConversionRate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub lead_to_conversion_rate: ::std::option::Option<f64>,
         ///The partner's LinkedIn profile.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub linkedin: ::std::option::Option<::std::string::String>,
@@ -438,7 +513,12 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "netRevenue",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub net_revenue: ::std::option::Option<f64>,
+        pub net_revenue: ::std::option::Option<i64>,
+        #[serde(rename = "networkStatus")]
+        pub network_status: PartnerNetworkStatus,
+        ///The partner's ID on Dub (the value `ban`, `deactivate` and the link calls take as `partnerId`).
+        #[serde(rename = "partnerId")]
+        pub partner_id: ::std::string::String,
         ///When payouts were enabled for the partner.
         #[serde(
             rename = "payoutsEnabledAt",
@@ -456,6 +536,24 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         ///The program the partner is enrolled in.
         #[serde(rename = "programId")]
         pub program_id: ::std::string::String,
+        ///The referral (application) form the partner filled in; `null` when there is none.
+        #[serde(
+            rename = "referralFormData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub referral_form_data: ::std::option::Option<EnrolledPartnerReferralFormData>,
+        ///The partner's referral reward.
+        #[serde(
+            rename = "referralRewardId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub referral_reward_id: ::std::option::Option<::std::string::String>,
+        ///Sale amount per unit of commission paid to the partner.
+        #[serde(
+            rename = "returnOnAdSpend",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub return_on_ad_spend: ::std::option::Option<f64>,
         ///The partner's sale reward.
         #[serde(
             rename = "saleRewardId",
@@ -469,6 +567,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub stripe_connect_id: ::std::option::Option<::std::string::String>,
+        ///Tags the program gave the partner.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tags: ::std::vec::Vec<PartnerTag>,
         ///The partner's ID in your own system.
         #[serde(
             rename = "tenantId",
@@ -483,37 +584,43 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "totalClicks",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_clicks: ::std::option::Option<f64>,
+        pub total_clicks: ::std::option::Option<i64>,
         ///Total commissions earned by the partner, in cents.
         #[serde(
             rename = "totalCommissions",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_commissions: ::std::option::Option<f64>,
+        pub total_commissions: ::std::option::Option<i64>,
         ///Total leads that converted to paying customers.
         #[serde(
             rename = "totalConversions",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_conversions: ::std::option::Option<f64>,
+        pub total_conversions: ::std::option::Option<i64>,
         ///Total leads from the partner's links.
         #[serde(
             rename = "totalLeads",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_leads: ::std::option::Option<f64>,
+        pub total_leads: ::std::option::Option<i64>,
         ///Total sale amount in cents.
         #[serde(
             rename = "totalSaleAmount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_sale_amount: ::std::option::Option<f64>,
+        pub total_sale_amount: ::std::option::Option<i64>,
         ///Total sales (including recurring sales).
         #[serde(
             rename = "totalSales",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_sales: ::std::option::Option<f64>,
+        pub total_sales: ::std::option::Option<i64>,
+        ///When the partner became trusted on Dub's partner network; `null` if not trusted.
+        #[serde(
+            rename = "trustedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trusted_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///The partner's X/Twitter handle.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub twitter: ::std::option::Option<::std::string::String>,
@@ -530,6 +637,115 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
     impl EnrolledPartner {
         pub fn builder() -> builder::EnrolledPartner {
             Default::default()
+        }
+    }
+    ///The partner's program application and its review; `null` when the partner did not apply.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct EnrolledPartnerApplication {
+        ///The reviewer's note to the partner when the application was rejected.
+        #[serde(
+            rename = "rejectionNote",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rejection_note: ::std::option::Option<::std::string::String>,
+        /**Why the application was rejected; `null` unless it was. The `null` entry is how OpenAPI 3.0 lets a
+nullable enum hold null.
+*/
+        #[serde(
+            rename = "rejectionReason",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rejection_reason: ::std::option::Option<
+            EnrolledPartnerApplicationRejectionReason,
+        >,
+        ///When the application was reviewed; `null` while pending.
+        #[serde(
+            rename = "reviewedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub reviewed_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+    }
+    impl EnrolledPartnerApplication {
+        pub fn builder() -> builder::EnrolledPartnerApplication {
+            Default::default()
+        }
+    }
+    /**Why the application was rejected; `null` unless it was. The `null` entry is how OpenAPI 3.0 lets a
+nullable enum hold null.
+*/
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum EnrolledPartnerApplicationRejectionReason {
+        #[doc = concat!("`", "needsMoreDetail", "`")]
+        NeedsMoreDetail,
+        #[doc = concat!("`", "doesNotMeetRequirements", "`")]
+        DoesNotMeetRequirements,
+        #[doc = concat!("`", "notTheRightFit", "`")]
+        NotTheRightFit,
+        #[doc = concat!("`", "other", "`")]
+        Other,
+        /// A value not in the spec, kept as sent.
+        OtherValue(::std::string::String),
+    }
+    impl EnrolledPartnerApplicationRejectionReason {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::NeedsMoreDetail => "needsMoreDetail",
+                Self::DoesNotMeetRequirements => "doesNotMeetRequirements",
+                Self::NotTheRightFit => "notTheRightFit",
+                Self::Other => "other",
+                Self::OtherValue(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "needsMoreDetail" => Self::NeedsMoreDetail,
+                "doesNotMeetRequirements" => Self::DoesNotMeetRequirements,
+                "notTheRightFit" => Self::NotTheRightFit,
+                "other" => Self::Other,
+                other => Self::OtherValue(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EnrolledPartnerApplicationRejectionReason {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EnrolledPartnerApplicationRejectionReason {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for EnrolledPartnerApplicationRejectionReason {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String>
+    for EnrolledPartnerApplicationRejectionReason {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for EnrolledPartnerApplicationRejectionReason {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for EnrolledPartnerApplicationRejectionReason {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
         }
     }
     /**Why the partner was banned (same values as `BanReason`); `null` unless the partner is banned.
@@ -615,6 +831,90 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
         }
     }
+    /**How the partner is paid by default; `null` when no payout method is set up. The `null` entry is how
+OpenAPI 3.0 lets a nullable enum hold null.
+*/
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum EnrolledPartnerDefaultPayoutMethod {
+        #[doc = concat!("`", "connect", "`")]
+        Connect,
+        #[doc = concat!("`", "stablecoin", "`")]
+        Stablecoin,
+        #[doc = concat!("`", "paypal", "`")]
+        Paypal,
+        /// A value not in the spec, kept as sent.
+        Other(::std::string::String),
+    }
+    impl EnrolledPartnerDefaultPayoutMethod {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Connect => "connect",
+                Self::Stablecoin => "stablecoin",
+                Self::Paypal => "paypal",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "connect" => Self::Connect,
+                "stablecoin" => Self::Stablecoin,
+                "paypal" => Self::Paypal,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EnrolledPartnerDefaultPayoutMethod {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EnrolledPartnerDefaultPayoutMethod {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for EnrolledPartnerDefaultPayoutMethod {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String>
+    for EnrolledPartnerDefaultPayoutMethod {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for EnrolledPartnerDefaultPayoutMethod {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for EnrolledPartnerDefaultPayoutMethod {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+        }
+    }
+    ///The referral (application) form the partner filled in; `null` when there is none.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct EnrolledPartnerReferralFormData {
+        ///The form's fields, in display order.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub fields: ::std::vec::Vec<ReferralFormField>,
+    }
+    impl EnrolledPartnerReferralFormData {
+        pub fn builder() -> builder::EnrolledPartnerReferralFormData {
+            Default::default()
+        }
+    }
     ///Dub's error envelope.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ErrorBody {
@@ -656,16 +956,16 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         pub archived: ::std::option::Option<bool>,
         ///Number of clicks.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub clicks: ::std::option::Option<f64>,
+        pub clicks: ::std::option::Option<i64>,
         ///Comments on the link.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::string::String>,
         ///Number of leads that converted to paying customers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub conversions: ::std::option::Option<f64>,
+        pub conversions: ::std::option::Option<i64>,
         ///When the link was created.
         #[serde(rename = "createdAt")]
-        pub created_at: ::std::string::String,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Custom OG description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -674,7 +974,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "disabledAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub disabled_at: ::std::option::Option<::std::string::String>,
+        pub disabled_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
         ///Whether search engines may index the short link.
         #[serde(
             rename = "doIndex",
@@ -694,7 +996,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "expiresAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub expires_at: ::std::option::Option<::std::string::String>,
+        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///The link's ID in your own database.
         #[serde(
             rename = "externalId",
@@ -727,10 +1029,12 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "lastClicked",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_clicked: ::std::option::Option<::std::string::String>,
+        pub last_clicked: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
         ///Number of leads.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub leads: ::std::option::Option<f64>,
+        pub leads: ::std::option::Option<i64>,
         ///The partner the link belongs to.
         #[serde(
             rename = "partnerId",
@@ -775,10 +1079,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "saleAmount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sale_amount: ::std::option::Option<f64>,
+        pub sale_amount: ::std::option::Option<i64>,
         ///Number of sales (including recurring sales).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sales: ::std::option::Option<f64>,
+        pub sales: ::std::option::Option<i64>,
         ///The full short link URL.
         #[serde(rename = "shortLink")]
         pub short_link: ::std::string::String,
@@ -802,13 +1106,17 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "testCompletedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub test_completed_at: ::std::option::Option<::std::string::String>,
+        pub test_completed_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
         ///When the A/B test started.
         #[serde(
             rename = "testStartedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub test_started_at: ::std::option::Option<::std::string::String>,
+        pub test_started_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
         ///A/B test destinations.
         #[serde(
             rename = "testVariants",
@@ -826,7 +1134,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         pub track_conversion: ::std::option::Option<bool>,
         ///When the link was last updated.
         #[serde(rename = "updatedAt")]
-        pub updated_at: ::std::string::String,
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///The destination URL.
         pub url: ::std::string::String,
         ///The user who created the link.
@@ -909,14 +1217,14 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         pub expired_url: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
-        ///When the link expires (ISO 8601).
+        ///When the link expires (RFC 3339 date-time).
         #[serde(
             rename = "expiresAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(default, with = "::affiliate_runtime::nullable")]
         pub expires_at: ::std::option::Option<
-            ::std::option::Option<::std::string::String>,
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         >,
         ///The link's ID in your own database.
         #[serde(
@@ -969,23 +1277,23 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         pub tenant_id: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
-        ///When the A/B test ends and the winner is picked (ISO 8601).
+        ///When the A/B test ends and the winner is picked (RFC 3339 date-time).
         #[serde(
             rename = "testCompletedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(default, with = "::affiliate_runtime::nullable")]
         pub test_completed_at: ::std::option::Option<
-            ::std::option::Option<::std::string::String>,
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         >,
-        ///When the A/B test starts (ISO 8601).
+        ///When the A/B test starts (RFC 3339 date-time).
         #[serde(
             rename = "testStartedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(default, with = "::affiliate_runtime::nullable")]
         pub test_started_at: ::std::option::Option<
-            ::std::option::Option<::std::string::String>,
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         >,
         ///A/B test destinations; percentages must sum to 100.
         #[serde(
@@ -1133,6 +1441,18 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         TotalCommissions,
         #[doc = concat!("`", "netRevenue", "`")]
         NetRevenue,
+        #[doc = concat!("`", "earningsPerClick", "`")]
+        EarningsPerClick,
+        #[doc = concat!("`", "averageLifetimeValue", "`")]
+        AverageLifetimeValue,
+        #[doc = concat!("`", "clickToLeadRate", "`")]
+        ClickToLeadRate,
+        #[doc = concat!("`", "clickToConversionRate", "`")]
+        ClickToConversionRate,
+        #[doc = concat!("`", "leadToConversionRate", "`")]
+        LeadToConversionRate,
+        #[doc = concat!("`", "returnOnAdSpend", "`")]
+        ReturnOnAdSpend,
         /// A value not in the spec, kept as sent.
         Other(::std::string::String),
     }
@@ -1147,6 +1467,12 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 Self::TotalSaleAmount => "totalSaleAmount",
                 Self::TotalCommissions => "totalCommissions",
                 Self::NetRevenue => "netRevenue",
+                Self::EarningsPerClick => "earningsPerClick",
+                Self::AverageLifetimeValue => "averageLifetimeValue",
+                Self::ClickToLeadRate => "clickToLeadRate",
+                Self::ClickToConversionRate => "clickToConversionRate",
+                Self::LeadToConversionRate => "leadToConversionRate",
+                Self::ReturnOnAdSpend => "returnOnAdSpend",
                 Self::Other(value) => value.as_str(),
             }
         }
@@ -1159,6 +1485,12 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 "totalSaleAmount" => Self::TotalSaleAmount,
                 "totalCommissions" => Self::TotalCommissions,
                 "netRevenue" => Self::NetRevenue,
+                "earningsPerClick" => Self::EarningsPerClick,
+                "averageLifetimeValue" => Self::AverageLifetimeValue,
+                "clickToLeadRate" => Self::ClickToLeadRate,
+                "clickToConversionRate" => Self::ClickToConversionRate,
+                "leadToConversionRate" => Self::LeadToConversionRate,
+                "returnOnAdSpend" => Self::ReturnOnAdSpend,
                 other => Self::Other(other.to_string()),
             }
         }
@@ -1291,10 +1623,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
     pub struct PartnerLink {
         ///Number of clicks.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub clicks: ::std::option::Option<f64>,
+        pub clicks: ::std::option::Option<i64>,
         ///Number of leads that converted to paying customers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub conversions: ::std::option::Option<f64>,
+        pub conversions: ::std::option::Option<i64>,
         ///The short link's domain.
         pub domain: ::std::string::String,
         ///The link's ID.
@@ -1303,16 +1635,16 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         pub key: ::std::string::String,
         ///Number of leads.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub leads: ::std::option::Option<f64>,
+        pub leads: ::std::option::Option<i64>,
         ///Total sale amount in cents.
         #[serde(
             rename = "saleAmount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sale_amount: ::std::option::Option<f64>,
+        pub sale_amount: ::std::option::Option<i64>,
         ///Number of sales (including recurring sales).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sales: ::std::option::Option<f64>,
+        pub sales: ::std::option::Option<i64>,
         ///The full short link URL.
         #[serde(rename = "shortLink")]
         pub short_link: ::std::string::String,
@@ -1322,6 +1654,83 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
     impl PartnerLink {
         pub fn builder() -> builder::PartnerLink {
             Default::default()
+        }
+    }
+    ///The partner's status on Dub's partner network (across programs), always present.
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum PartnerNetworkStatus {
+        #[doc = concat!("`", "draft", "`")]
+        Draft,
+        #[doc = concat!("`", "submitted", "`")]
+        Submitted,
+        #[doc = concat!("`", "approved", "`")]
+        Approved,
+        #[doc = concat!("`", "rejected", "`")]
+        Rejected,
+        #[doc = concat!("`", "trusted", "`")]
+        Trusted,
+        /// A value not in the spec, kept as sent.
+        Other(::std::string::String),
+    }
+    impl PartnerNetworkStatus {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Draft => "draft",
+                Self::Submitted => "submitted",
+                Self::Approved => "approved",
+                Self::Rejected => "rejected",
+                Self::Trusted => "trusted",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "draft" => Self::Draft,
+                "submitted" => Self::Submitted,
+                "approved" => Self::Approved,
+                "rejected" => Self::Rejected,
+                "trusted" => Self::Trusted,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for PartnerNetworkStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for PartnerNetworkStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for PartnerNetworkStatus {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for PartnerNetworkStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for PartnerNetworkStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PartnerNetworkStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
         }
     }
     ///Identifies a partner. Send `partnerId` or `tenantId`.
@@ -1428,6 +1837,173 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         }
     }
     impl<'de> ::serde::Deserialize<'de> for PartnerStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+        }
+    }
+    ///A tag the program gave a partner.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PartnerTag {
+        ///The tag's ID.
+        pub id: ::std::string::String,
+        ///The tag's name.
+        pub name: ::std::string::String,
+    }
+    impl PartnerTag {
+        pub fn builder() -> builder::PartnerTag {
+            Default::default()
+        }
+    }
+    ///One field of a referral form.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ReferralFormField {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub constraints: ::std::option::Option<ReferralFormFieldConstraints>,
+        ///The field's key in the submitted data.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        ///The field's label.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        ///Whether the field can no longer be edited.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locked: ::std::option::Option<bool>,
+        ///The choices of a `select` or `multiSelect` field.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub options: ::std::vec::Vec<ReferralFormFieldOptionsItem>,
+        ///The field's position in the form.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position: ::std::option::Option<i64>,
+        ///Whether the partner must fill the field in.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub required: ::std::option::Option<bool>,
+        ///The kind of input.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<ReferralFormFieldType>,
+    }
+    impl ReferralFormField {
+        pub fn builder() -> builder::ReferralFormField {
+            Default::default()
+        }
+    }
+    ///Validation rules of the field's value.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ReferralFormFieldConstraints {
+        ///Maximum length of the value.
+        #[serde(
+            rename = "maxLength",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_length: ::std::option::Option<i64>,
+        ///Regular expression the value must match.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pattern: ::std::option::Option<::std::string::String>,
+    }
+    impl ReferralFormFieldConstraints {
+        pub fn builder() -> builder::ReferralFormFieldConstraints {
+            Default::default()
+        }
+    }
+    ///`ReferralFormFieldOptionsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ReferralFormFieldOptionsItem {
+        ///The choice's label.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        ///The value sent when the choice is picked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    impl ReferralFormFieldOptionsItem {
+        pub fn builder() -> builder::ReferralFormFieldOptionsItem {
+            Default::default()
+        }
+    }
+    ///The kind of input.
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum ReferralFormFieldType {
+        #[doc = concat!("`", "text", "`")]
+        Text,
+        #[doc = concat!("`", "textarea", "`")]
+        Textarea,
+        #[doc = concat!("`", "select", "`")]
+        Select,
+        #[doc = concat!("`", "country", "`")]
+        Country,
+        #[doc = concat!("`", "date", "`")]
+        Date,
+        #[doc = concat!("`", "multiSelect", "`")]
+        MultiSelect,
+        #[doc = concat!("`", "number", "`")]
+        Number,
+        #[doc = concat!("`", "phone", "`")]
+        Phone,
+        /// A value not in the spec, kept as sent.
+        Other(::std::string::String),
+    }
+    impl ReferralFormFieldType {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Text => "text",
+                Self::Textarea => "textarea",
+                Self::Select => "select",
+                Self::Country => "country",
+                Self::Date => "date",
+                Self::MultiSelect => "multiSelect",
+                Self::Number => "number",
+                Self::Phone => "phone",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "text" => Self::Text,
+                "textarea" => Self::Textarea,
+                "select" => Self::Select,
+                "country" => Self::Country,
+                "date" => Self::Date,
+                "multiSelect" => Self::MultiSelect,
+                "number" => Self::Number,
+                "phone" => Self::Phone,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ReferralFormFieldType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ReferralFormFieldType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for ReferralFormFieldType {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ReferralFormFieldType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for ReferralFormFieldType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReferralFormFieldType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
@@ -1702,23 +2278,23 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         #[derive(Clone, Debug)]
         pub struct AnalyticsCount {
             clicks: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             earnings: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             leads: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             sale_amount: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             sales: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
         }
@@ -1736,7 +2312,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl AnalyticsCount {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.clicks = value
@@ -1748,7 +2324,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn earnings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.earnings = value
@@ -1760,7 +2336,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.leads = value
@@ -1772,7 +2348,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_amount = value
@@ -1784,7 +2360,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sales = value
@@ -1823,33 +2399,46 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         #[derive(Clone, Debug)]
         pub struct AnalyticsTimeseriesItem {
             clicks: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             earnings: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            folder_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             leads: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            partner_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             sale_amount: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             sales: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            start: ::std::result::Result<::std::string::String, ::std::string::String>,
+            start: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AnalyticsTimeseriesItem {
             fn default() -> Self {
                 Self {
                     clicks: Ok(Default::default()),
                     earnings: Ok(Default::default()),
+                    folder_id: Ok(Default::default()),
                     leads: Ok(Default::default()),
+                    partner_id: Ok(Default::default()),
                     sale_amount: Ok(Default::default()),
                     sales: Ok(Default::default()),
                     start: Err("no value supplied for start".to_string()),
@@ -1859,7 +2448,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl AnalyticsTimeseriesItem {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.clicks = value
@@ -1871,7 +2460,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn earnings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.earnings = value
@@ -1881,9 +2470,21 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     });
                 self
             }
+            pub fn folder_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.folder_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for folder_id: {e}")
+                    });
+                self
+            }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.leads = value
@@ -1893,9 +2494,21 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     });
                 self
             }
+            pub fn partner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.partner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for partner_id: {e}")
+                    });
+                self
+            }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_amount = value
@@ -1907,7 +2520,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sales = value
@@ -1919,7 +2532,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn start<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start = value
@@ -1939,7 +2552,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 Ok(Self {
                     clicks: value.clicks?,
                     earnings: value.earnings?,
+                    folder_id: value.folder_id?,
                     leads: value.leads?,
+                    partner_id: value.partner_id?,
                     sale_amount: value.sale_amount?,
                     sales: value.sales?,
                     start: value.start?,
@@ -1952,7 +2567,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 Self {
                     clicks: Ok(value.clicks),
                     earnings: Ok(value.earnings),
+                    folder_id: Ok(value.folder_id),
                     leads: Ok(value.leads),
+                    partner_id: Ok(value.partner_id),
                     sale_amount: Ok(value.sale_amount),
                     sales: Ok(value.sales),
                     start: Ok(value.start),
@@ -1962,7 +2579,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         #[derive(Clone, Debug)]
         pub struct AnalyticsTopLinkItem {
             clicks: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             comments: ::std::result::Result<
@@ -1970,7 +2587,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             domain: ::std::result::Result<
@@ -1978,7 +2595,11 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             earnings: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            folder_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -1987,19 +2608,23 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             leads: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             link: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            partner_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             sale_amount: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             sales: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             short_link: ::std::result::Result<
@@ -2023,10 +2648,12 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     created_at: Ok(Default::default()),
                     domain: Ok(Default::default()),
                     earnings: Ok(Default::default()),
+                    folder_id: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     key: Ok(Default::default()),
                     leads: Ok(Default::default()),
                     link: Ok(Default::default()),
+                    partner_id: Ok(Default::default()),
                     sale_amount: Ok(Default::default()),
                     sales: Ok(Default::default()),
                     short_link: Err("no value supplied for short_link".to_string()),
@@ -2038,7 +2665,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl AnalyticsTopLinkItem {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.clicks = value
@@ -2062,7 +2689,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -2086,13 +2715,25 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn earnings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.earnings = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for earnings: {e}")
+                    });
+                self
+            }
+            pub fn folder_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.folder_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for folder_id: {e}")
                     });
                 self
             }
@@ -2120,7 +2761,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.leads = value
@@ -2142,9 +2783,21 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     });
                 self
             }
+            pub fn partner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.partner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for partner_id: {e}")
+                    });
+                self
+            }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_amount = value
@@ -2156,7 +2809,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sales = value
@@ -2215,10 +2868,12 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     created_at: value.created_at?,
                     domain: value.domain?,
                     earnings: value.earnings?,
+                    folder_id: value.folder_id?,
                     id: value.id?,
                     key: value.key?,
                     leads: value.leads?,
                     link: value.link?,
+                    partner_id: value.partner_id?,
                     sale_amount: value.sale_amount?,
                     sales: value.sales?,
                     short_link: value.short_link?,
@@ -2235,10 +2890,12 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     created_at: Ok(value.created_at),
                     domain: Ok(value.domain),
                     earnings: Ok(value.earnings),
+                    folder_id: Ok(value.folder_id),
                     id: Ok(value.id),
                     key: Ok(value.key),
                     leads: Ok(value.leads),
                     link: Ok(value.link),
+                    partner_id: Ok(value.partner_id),
                     sale_amount: Ok(value.sale_amount),
                     sales: Ok(value.sales),
                     short_link: Ok(value.short_link),
@@ -2674,8 +3331,16 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         }
         #[derive(Clone, Debug)]
         pub struct EnrolledPartner {
+            application: ::std::result::Result<
+                ::std::option::Option<super::EnrolledPartnerApplication>,
+                ::std::string::String,
+            >,
             application_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            average_lifetime_value: ::std::result::Result<
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
             banned_at: ::std::result::Result<
@@ -2690,6 +3355,14 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            click_to_conversion_rate: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            click_to_lead_rate: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             company_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2702,12 +3375,20 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
+            default_payout_method: ::std::result::Result<
+                ::std::option::Option<super::EnrolledPartnerDefaultPayoutMethod>,
+                ::std::string::String,
+            >,
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             discount_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            earnings_per_click: ::std::result::Result<
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
             email: ::std::result::Result<
@@ -2719,6 +3400,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            identity_verified_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
             image: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2731,6 +3416,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            lead_to_conversion_rate: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             linkedin: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2741,7 +3430,15 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             net_revenue: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            network_status: ::std::result::Result<
+                super::PartnerNetworkStatus,
+                ::std::string::String,
+            >,
+            partner_id: ::std::result::Result<
+                ::std::string::String,
                 ::std::string::String,
             >,
             payouts_enabled_at: ::std::result::Result<
@@ -2756,6 +3453,18 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
                 ::std::string::String,
             >,
+            referral_form_data: ::std::result::Result<
+                ::std::option::Option<super::EnrolledPartnerReferralFormData>,
+                ::std::string::String,
+            >,
+            referral_reward_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            return_on_ad_spend: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             sale_reward_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2763,6 +3472,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             status: ::std::result::Result<super::PartnerStatus, ::std::string::String>,
             stripe_connect_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tags: ::std::result::Result<
+                ::std::vec::Vec<super::PartnerTag>,
                 ::std::string::String,
             >,
             tenant_id: ::std::result::Result<
@@ -2774,27 +3487,31 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             total_clicks: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             total_commissions: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             total_conversions: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             total_leads: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             total_sale_amount: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             total_sales: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            trusted_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             twitter: ::std::result::Result<
@@ -2817,31 +3534,47 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for EnrolledPartner {
             fn default() -> Self {
                 Self {
+                    application: Ok(Default::default()),
                     application_id: Ok(Default::default()),
+                    average_lifetime_value: Ok(Default::default()),
                     banned_at: Ok(Default::default()),
                     banned_reason: Ok(Default::default()),
                     click_reward_id: Ok(Default::default()),
+                    click_to_conversion_rate: Ok(Default::default()),
+                    click_to_lead_rate: Ok(Default::default()),
                     company_name: Ok(Default::default()),
                     country: Ok(Default::default()),
                     created_at: Err("no value supplied for created_at".to_string()),
+                    default_payout_method: Ok(Default::default()),
                     description: Ok(Default::default()),
                     discount_id: Ok(Default::default()),
+                    earnings_per_click: Ok(Default::default()),
                     email: Ok(Default::default()),
                     group_id: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
+                    identity_verified_at: Ok(Default::default()),
                     image: Ok(Default::default()),
                     instagram: Ok(Default::default()),
                     lead_reward_id: Ok(Default::default()),
+                    lead_to_conversion_rate: Ok(Default::default()),
                     linkedin: Ok(Default::default()),
                     links: Ok(Default::default()),
                     name: Err("no value supplied for name".to_string()),
                     net_revenue: Ok(Default::default()),
+                    network_status: Err(
+                        "no value supplied for network_status".to_string(),
+                    ),
+                    partner_id: Err("no value supplied for partner_id".to_string()),
                     payouts_enabled_at: Ok(Default::default()),
                     paypal_email: Ok(Default::default()),
                     program_id: Err("no value supplied for program_id".to_string()),
+                    referral_form_data: Ok(Default::default()),
+                    referral_reward_id: Ok(Default::default()),
+                    return_on_ad_spend: Ok(Default::default()),
                     sale_reward_id: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
                     stripe_connect_id: Ok(Default::default()),
+                    tags: Ok(Default::default()),
                     tenant_id: Ok(Default::default()),
                     tiktok: Ok(Default::default()),
                     total_clicks: Ok(Default::default()),
@@ -2850,6 +3583,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     total_leads: Ok(Default::default()),
                     total_sale_amount: Ok(Default::default()),
                     total_sales: Ok(Default::default()),
+                    trusted_at: Ok(Default::default()),
                     twitter: Ok(Default::default()),
                     username: Ok(Default::default()),
                     website: Ok(Default::default()),
@@ -2858,6 +3592,20 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
         }
         impl EnrolledPartner {
+            pub fn application<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::EnrolledPartnerApplication>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.application = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for application: {e}")
+                    });
+                self
+            }
             pub fn application_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2868,6 +3616,20 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for application_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn average_lifetime_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.average_lifetime_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for average_lifetime_value: {e}"
                         )
                     });
                 self
@@ -2914,6 +3676,34 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     });
                 self
             }
+            pub fn click_to_conversion_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.click_to_conversion_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for click_to_conversion_rate: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn click_to_lead_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.click_to_lead_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for click_to_lead_rate: {e}"
+                        )
+                    });
+                self
+            }
             pub fn company_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2950,6 +3740,22 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     });
                 self
             }
+            pub fn default_payout_method<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::EnrolledPartnerDefaultPayoutMethod>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_payout_method = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_payout_method: {e}"
+                        )
+                    });
+                self
+            }
             pub fn description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2971,6 +3777,20 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for discount_id: {e}")
+                    });
+                self
+            }
+            pub fn earnings_per_click<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.earnings_per_click = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for earnings_per_click: {e}"
+                        )
                     });
                 self
             }
@@ -3008,6 +3828,22 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            pub fn identity_verified_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.identity_verified_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for identity_verified_at: {e}"
+                        )
+                    });
+                self
+            }
             pub fn image<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3042,6 +3878,20 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for lead_reward_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn lead_to_conversion_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.lead_to_conversion_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for lead_to_conversion_rate: {e}"
                         )
                     });
                 self
@@ -3086,13 +3936,39 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn net_revenue<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.net_revenue = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for net_revenue: {e}")
+                    });
+                self
+            }
+            pub fn network_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::PartnerNetworkStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.network_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for network_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn partner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.partner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for partner_id: {e}")
                     });
                 self
             }
@@ -3136,6 +4012,50 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     });
                 self
             }
+            pub fn referral_form_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::EnrolledPartnerReferralFormData>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.referral_form_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for referral_form_data: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn referral_reward_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.referral_reward_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for referral_reward_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn return_on_ad_spend<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.return_on_ad_spend = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for return_on_ad_spend: {e}"
+                        )
+                    });
+                self
+            }
             pub fn sale_reward_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3176,6 +4096,18 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     });
                 self
             }
+            pub fn tags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::PartnerTag>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tags = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tags: {e}")
+                    });
+                self
+            }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3202,7 +4134,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn total_clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_clicks = value
@@ -3214,7 +4146,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn total_commissions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_commissions = value
@@ -3228,7 +4160,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn total_conversions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_conversions = value
@@ -3242,7 +4174,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn total_leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_leads = value
@@ -3254,7 +4186,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn total_sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_sale_amount = value
@@ -3268,13 +4200,27 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn total_sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_sales = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for total_sales: {e}")
+                    });
+                self
+            }
+            pub fn trusted_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trusted_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trusted_at: {e}")
                     });
                 self
             }
@@ -3333,31 +4279,45 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 value: EnrolledPartner,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    application: value.application?,
                     application_id: value.application_id?,
+                    average_lifetime_value: value.average_lifetime_value?,
                     banned_at: value.banned_at?,
                     banned_reason: value.banned_reason?,
                     click_reward_id: value.click_reward_id?,
+                    click_to_conversion_rate: value.click_to_conversion_rate?,
+                    click_to_lead_rate: value.click_to_lead_rate?,
                     company_name: value.company_name?,
                     country: value.country?,
                     created_at: value.created_at?,
+                    default_payout_method: value.default_payout_method?,
                     description: value.description?,
                     discount_id: value.discount_id?,
+                    earnings_per_click: value.earnings_per_click?,
                     email: value.email?,
                     group_id: value.group_id?,
                     id: value.id?,
+                    identity_verified_at: value.identity_verified_at?,
                     image: value.image?,
                     instagram: value.instagram?,
                     lead_reward_id: value.lead_reward_id?,
+                    lead_to_conversion_rate: value.lead_to_conversion_rate?,
                     linkedin: value.linkedin?,
                     links: value.links?,
                     name: value.name?,
                     net_revenue: value.net_revenue?,
+                    network_status: value.network_status?,
+                    partner_id: value.partner_id?,
                     payouts_enabled_at: value.payouts_enabled_at?,
                     paypal_email: value.paypal_email?,
                     program_id: value.program_id?,
+                    referral_form_data: value.referral_form_data?,
+                    referral_reward_id: value.referral_reward_id?,
+                    return_on_ad_spend: value.return_on_ad_spend?,
                     sale_reward_id: value.sale_reward_id?,
                     status: value.status?,
                     stripe_connect_id: value.stripe_connect_id?,
+                    tags: value.tags?,
                     tenant_id: value.tenant_id?,
                     tiktok: value.tiktok?,
                     total_clicks: value.total_clicks?,
@@ -3366,6 +4326,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     total_leads: value.total_leads?,
                     total_sale_amount: value.total_sale_amount?,
                     total_sales: value.total_sales?,
+                    trusted_at: value.trusted_at?,
                     twitter: value.twitter?,
                     username: value.username?,
                     website: value.website?,
@@ -3376,31 +4337,45 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::convert::From<super::EnrolledPartner> for EnrolledPartner {
             fn from(value: super::EnrolledPartner) -> Self {
                 Self {
+                    application: Ok(value.application),
                     application_id: Ok(value.application_id),
+                    average_lifetime_value: Ok(value.average_lifetime_value),
                     banned_at: Ok(value.banned_at),
                     banned_reason: Ok(value.banned_reason),
                     click_reward_id: Ok(value.click_reward_id),
+                    click_to_conversion_rate: Ok(value.click_to_conversion_rate),
+                    click_to_lead_rate: Ok(value.click_to_lead_rate),
                     company_name: Ok(value.company_name),
                     country: Ok(value.country),
                     created_at: Ok(value.created_at),
+                    default_payout_method: Ok(value.default_payout_method),
                     description: Ok(value.description),
                     discount_id: Ok(value.discount_id),
+                    earnings_per_click: Ok(value.earnings_per_click),
                     email: Ok(value.email),
                     group_id: Ok(value.group_id),
                     id: Ok(value.id),
+                    identity_verified_at: Ok(value.identity_verified_at),
                     image: Ok(value.image),
                     instagram: Ok(value.instagram),
                     lead_reward_id: Ok(value.lead_reward_id),
+                    lead_to_conversion_rate: Ok(value.lead_to_conversion_rate),
                     linkedin: Ok(value.linkedin),
                     links: Ok(value.links),
                     name: Ok(value.name),
                     net_revenue: Ok(value.net_revenue),
+                    network_status: Ok(value.network_status),
+                    partner_id: Ok(value.partner_id),
                     payouts_enabled_at: Ok(value.payouts_enabled_at),
                     paypal_email: Ok(value.paypal_email),
                     program_id: Ok(value.program_id),
+                    referral_form_data: Ok(value.referral_form_data),
+                    referral_reward_id: Ok(value.referral_reward_id),
+                    return_on_ad_spend: Ok(value.return_on_ad_spend),
                     sale_reward_id: Ok(value.sale_reward_id),
                     status: Ok(value.status),
                     stripe_connect_id: Ok(value.stripe_connect_id),
+                    tags: Ok(value.tags),
                     tenant_id: Ok(value.tenant_id),
                     tiktok: Ok(value.tiktok),
                     total_clicks: Ok(value.total_clicks),
@@ -3409,11 +4384,150 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     total_leads: Ok(value.total_leads),
                     total_sale_amount: Ok(value.total_sale_amount),
                     total_sales: Ok(value.total_sales),
+                    trusted_at: Ok(value.trusted_at),
                     twitter: Ok(value.twitter),
                     username: Ok(value.username),
                     website: Ok(value.website),
                     youtube: Ok(value.youtube),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct EnrolledPartnerApplication {
+            rejection_note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rejection_reason: ::std::result::Result<
+                ::std::option::Option<super::EnrolledPartnerApplicationRejectionReason>,
+                ::std::string::String,
+            >,
+            reviewed_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EnrolledPartnerApplication {
+            fn default() -> Self {
+                Self {
+                    rejection_note: Ok(Default::default()),
+                    rejection_reason: Ok(Default::default()),
+                    reviewed_at: Ok(Default::default()),
+                }
+            }
+        }
+        impl EnrolledPartnerApplication {
+            pub fn rejection_note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rejection_note = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for rejection_note: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn rejection_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        super::EnrolledPartnerApplicationRejectionReason,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rejection_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for rejection_reason: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn reviewed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reviewed_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reviewed_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EnrolledPartnerApplication>
+        for super::EnrolledPartnerApplication {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EnrolledPartnerApplication,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    rejection_note: value.rejection_note?,
+                    rejection_reason: value.rejection_reason?,
+                    reviewed_at: value.reviewed_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EnrolledPartnerApplication>
+        for EnrolledPartnerApplication {
+            fn from(value: super::EnrolledPartnerApplication) -> Self {
+                Self {
+                    rejection_note: Ok(value.rejection_note),
+                    rejection_reason: Ok(value.rejection_reason),
+                    reviewed_at: Ok(value.reviewed_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct EnrolledPartnerReferralFormData {
+            fields: ::std::result::Result<
+                ::std::vec::Vec<super::ReferralFormField>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EnrolledPartnerReferralFormData {
+            fn default() -> Self {
+                Self {
+                    fields: Ok(Default::default()),
+                }
+            }
+        }
+        impl EnrolledPartnerReferralFormData {
+            pub fn fields<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ReferralFormField>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fields = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for fields: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EnrolledPartnerReferralFormData>
+        for super::EnrolledPartnerReferralFormData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EnrolledPartnerReferralFormData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { fields: value.fields? })
+            }
+        }
+        impl ::std::convert::From<super::EnrolledPartnerReferralFormData>
+        for EnrolledPartnerReferralFormData {
+            fn from(value: super::EnrolledPartnerReferralFormData) -> Self {
+                Self { fields: Ok(value.fields) }
             }
         }
         #[derive(Clone, Debug)]
@@ -3542,7 +4656,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             clicks: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             comments: ::std::result::Result<
@@ -3550,11 +4664,11 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             conversions: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::string::String,
+                ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -3562,7 +4676,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             disabled_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             do_index: ::std::result::Result<
@@ -3575,7 +4689,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             expires_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             external_id: ::std::result::Result<
@@ -3606,11 +4720,11 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             >,
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
             last_clicked: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             leads: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             partner_id: ::std::result::Result<
@@ -3646,11 +4760,11 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             sale_amount: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             sales: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             short_link: ::std::result::Result<
@@ -3670,11 +4784,11 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             test_completed_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             test_started_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             test_variants: ::std::result::Result<
@@ -3690,7 +4804,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
-                ::std::string::String,
+                ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -3815,7 +4929,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.clicks = value
@@ -3839,7 +4953,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn conversions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.conversions = value
@@ -3851,7 +4965,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -3875,7 +4989,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn disabled_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.disabled_at = value
@@ -3923,7 +5039,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
@@ -4024,7 +5142,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn last_clicked<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_clicked = value
@@ -4036,7 +5156,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.leads = value
@@ -4144,7 +5264,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_amount = value
@@ -4156,7 +5276,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sales = value
@@ -4218,7 +5338,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn test_completed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_completed_at = value
@@ -4232,7 +5354,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn test_started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_started_at = value
@@ -4286,7 +5410,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
@@ -4561,7 +5685,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             expires_at: ::std::result::Result<
-                ::std::option::Option<::std::option::Option<::std::string::String>>,
+                ::std::option::Option<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 ::std::string::String,
             >,
             external_id: ::std::result::Result<
@@ -4605,11 +5731,15 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 ::std::string::String,
             >,
             test_completed_at: ::std::result::Result<
-                ::std::option::Option<::std::option::Option<::std::string::String>>,
+                ::std::option::Option<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 ::std::string::String,
             >,
             test_started_at: ::std::result::Result<
-                ::std::option::Option<::std::option::Option<::std::string::String>>,
+                ::std::option::Option<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 ::std::string::String,
             >,
             test_variants: ::std::result::Result<
@@ -4739,7 +5869,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                    ::std::option::Option<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4883,7 +6015,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             pub fn test_completed_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                    ::std::option::Option<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4899,7 +6033,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             pub fn test_started_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                    ::std::option::Option<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -5136,26 +6272,26 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         #[derive(Clone, Debug)]
         pub struct PartnerLink {
             clicks: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             conversions: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             domain: ::std::result::Result<::std::string::String, ::std::string::String>,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
             leads: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             sale_amount: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             sales: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
             short_link: ::std::result::Result<
@@ -5183,7 +6319,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl PartnerLink {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.clicks = value
@@ -5195,7 +6331,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn conversions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.conversions = value
@@ -5241,7 +6377,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.leads = value
@@ -5253,7 +6389,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_amount = value
@@ -5265,7 +6401,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sales = value
@@ -5396,6 +6532,378 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 Self {
                     partner_id: Ok(value.partner_id),
                     tenant_id: Ok(value.tenant_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PartnerTag {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for PartnerTag {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl PartnerTag {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PartnerTag> for super::PartnerTag {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PartnerTag,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PartnerTag> for PartnerTag {
+            fn from(value: super::PartnerTag) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReferralFormField {
+            constraints: ::std::result::Result<
+                ::std::option::Option<super::ReferralFormFieldConstraints>,
+                ::std::string::String,
+            >,
+            key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            label: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            locked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            options: ::std::result::Result<
+                ::std::vec::Vec<super::ReferralFormFieldOptionsItem>,
+                ::std::string::String,
+            >,
+            position: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            required: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::ReferralFormFieldType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReferralFormField {
+            fn default() -> Self {
+                Self {
+                    constraints: Ok(Default::default()),
+                    key: Ok(Default::default()),
+                    label: Ok(Default::default()),
+                    locked: Ok(Default::default()),
+                    options: Ok(Default::default()),
+                    position: Ok(Default::default()),
+                    required: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl ReferralFormField {
+            pub fn constraints<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ReferralFormFieldConstraints>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.constraints = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for constraints: {e}")
+                    });
+                self
+            }
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn label<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.label = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for label: {e}")
+                    });
+                self
+            }
+            pub fn locked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for locked: {e}")
+                    });
+                self
+            }
+            pub fn options<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ReferralFormFieldOptionsItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.options = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for options: {e}")
+                    });
+                self
+            }
+            pub fn position<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.position = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for position: {e}")
+                    });
+                self
+            }
+            pub fn required<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.required = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for required: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ReferralFormFieldType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReferralFormField> for super::ReferralFormField {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReferralFormField,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    constraints: value.constraints?,
+                    key: value.key?,
+                    label: value.label?,
+                    locked: value.locked?,
+                    options: value.options?,
+                    position: value.position?,
+                    required: value.required?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReferralFormField> for ReferralFormField {
+            fn from(value: super::ReferralFormField) -> Self {
+                Self {
+                    constraints: Ok(value.constraints),
+                    key: Ok(value.key),
+                    label: Ok(value.label),
+                    locked: Ok(value.locked),
+                    options: Ok(value.options),
+                    position: Ok(value.position),
+                    required: Ok(value.required),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReferralFormFieldConstraints {
+            max_length: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            pattern: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReferralFormFieldConstraints {
+            fn default() -> Self {
+                Self {
+                    max_length: Ok(Default::default()),
+                    pattern: Ok(Default::default()),
+                }
+            }
+        }
+        impl ReferralFormFieldConstraints {
+            pub fn max_length<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_length = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_length: {e}")
+                    });
+                self
+            }
+            pub fn pattern<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pattern = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pattern: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReferralFormFieldConstraints>
+        for super::ReferralFormFieldConstraints {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReferralFormFieldConstraints,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    max_length: value.max_length?,
+                    pattern: value.pattern?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReferralFormFieldConstraints>
+        for ReferralFormFieldConstraints {
+            fn from(value: super::ReferralFormFieldConstraints) -> Self {
+                Self {
+                    max_length: Ok(value.max_length),
+                    pattern: Ok(value.pattern),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReferralFormFieldOptionsItem {
+            label: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReferralFormFieldOptionsItem {
+            fn default() -> Self {
+                Self {
+                    label: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl ReferralFormFieldOptionsItem {
+            pub fn label<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.label = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for label: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReferralFormFieldOptionsItem>
+        for super::ReferralFormFieldOptionsItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReferralFormFieldOptionsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    label: value.label?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReferralFormFieldOptionsItem>
+        for ReferralFormFieldOptionsItem {
+            fn from(value: super::ReferralFormFieldOptionsItem) -> Self {
+                Self {
+                    label: Ok(value.label),
+                    value: Ok(value.value),
                 }
             }
         }
@@ -5720,7 +7228,9 @@ Arguments:
 - `page`: Page number (the first page is 1).
 - `page_size`: Number of partners per page.
 - `search`: Free-text search over partner name and email.
-- `sort_by`: Field to sort the partners by.
+- `sort_by`: Field to sort the partners by: creation time, a lifetime total, or one of the partner metrics
+(`earningsPerClick` ... `returnOnAdSpend`).
+
 - `sort_order`: Sort direction.
 - `status`: Only partners with this enrollment status.
 - `tenant_id`: Only the partner with this tenant ID (the partner's ID in your own system).

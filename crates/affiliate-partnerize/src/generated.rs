@@ -18,10 +18,27 @@ pub mod types {
         pub end_date: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+        ///Bonus levels of a tiered commission.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub levels: ::std::vec::Vec<TierLevel>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub meta_fields: ::std::vec::Vec<MetaFieldValues>,
+        ///Name of the commission.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///What tiered levels measure.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub performance_measurement: ::std::option::Option<
+            ActiveCommissionPerformanceMeasurement,
+        >,
+        ///How the reward is computed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub performance_model: ::std::option::Option<ActiveCommissionPerformanceModel>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub rates: ::std::vec::Vec<CommissionRate>,
+        ///Who the commission applies to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<ActiveCommissionScope>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start_date: ::std::option::Option<::std::string::String>,
         ///e.g. `ACTIVE`.
@@ -50,6 +67,211 @@ pub mod types {
     impl ActiveCommissionList {
         pub fn builder() -> builder::ActiveCommissionList {
             Default::default()
+        }
+    }
+    ///What tiered levels measure.
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum ActiveCommissionPerformanceMeasurement {
+        #[doc = concat!("`", "total_items", "`")]
+        TotalItems,
+        #[doc = concat!("`", "total_revenue", "`")]
+        TotalRevenue,
+        /// A value not in the spec, kept as sent.
+        Other(::std::string::String),
+    }
+    impl ActiveCommissionPerformanceMeasurement {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::TotalItems => "total_items",
+                Self::TotalRevenue => "total_revenue",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "total_items" => Self::TotalItems,
+                "total_revenue" => Self::TotalRevenue,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ActiveCommissionPerformanceMeasurement {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ActiveCommissionPerformanceMeasurement {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for ActiveCommissionPerformanceMeasurement {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String>
+    for ActiveCommissionPerformanceMeasurement {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for ActiveCommissionPerformanceMeasurement {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActiveCommissionPerformanceMeasurement {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+        }
+    }
+    ///How the reward is computed.
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum ActiveCommissionPerformanceModel {
+        #[doc = concat!("`", "fixed_reward", "`")]
+        FixedReward,
+        #[doc = concat!("`", "fixed_cpa", "`")]
+        FixedCpa,
+        #[doc = concat!("`", "percentage_cpa", "`")]
+        PercentageCpa,
+        /// A value not in the spec, kept as sent.
+        Other(::std::string::String),
+    }
+    impl ActiveCommissionPerformanceModel {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::FixedReward => "fixed_reward",
+                Self::FixedCpa => "fixed_cpa",
+                Self::PercentageCpa => "percentage_cpa",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "fixed_reward" => Self::FixedReward,
+                "fixed_cpa" => Self::FixedCpa,
+                "percentage_cpa" => Self::PercentageCpa,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ActiveCommissionPerformanceModel {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ActiveCommissionPerformanceModel {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for ActiveCommissionPerformanceModel {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String>
+    for ActiveCommissionPerformanceModel {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for ActiveCommissionPerformanceModel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActiveCommissionPerformanceModel {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+        }
+    }
+    ///Who the commission applies to.
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum ActiveCommissionScope {
+        #[doc = concat!("`", "publisher", "`")]
+        Publisher,
+        #[doc = concat!("`", "group", "`")]
+        Group,
+        #[doc = concat!("`", "campaign", "`")]
+        Campaign,
+        /// A value not in the spec, kept as sent.
+        Other(::std::string::String),
+    }
+    impl ActiveCommissionScope {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Publisher => "publisher",
+                Self::Group => "group",
+                Self::Campaign => "campaign",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "publisher" => Self::Publisher,
+                "group" => Self::Group,
+                "campaign" => Self::Campaign,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ActiveCommissionScope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ActiveCommissionScope {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for ActiveCommissionScope {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ActiveCommissionScope {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for ActiveCommissionScope {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActiveCommissionScope {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
         }
     }
     ///Postal address.
@@ -104,14 +326,13 @@ pub mod types {
         }
     }
     ///`AnalyticsInterval`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AnalyticsInterval {
         ///e.g. `date_time`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub field: ::std::option::Option<::std::string::String>,
         ///ISO 8601 duration, e.g. `P1D`, `P1M`, `PT1H`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub period: ::std::option::Option<::std::string::String>,
+        pub period: ::std::string::String,
     }
     impl AnalyticsInterval {
         pub fn builder() -> builder::AnalyticsInterval {
@@ -122,8 +343,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AnalyticsOrder {
         ///e.g. `DESCENDING`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub direction: ::std::option::Option<::std::string::String>,
+        pub direction: ::std::string::String,
         ///Metric or dimension to order by.
         pub field: ::std::string::String,
     }
@@ -304,6 +524,12 @@ pub mod types {
         pub country: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
+        ///Name shown to partners.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        ///URL of the brand icon.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub icon: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -318,6 +544,9 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct BrandList {
         pub data: ::std::vec::Vec<Brand>,
+        ///Server processing time, e.g. `0.12345 seconds`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub execution_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub hypermedia: ::std::option::Option<V3Hypermedia>,
     }
@@ -350,7 +579,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub automated_invoicing_po_number: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub budget_summary_interval: ::std::option::Option<::std::string::String>,
+        pub budget_summary_interval: ::std::option::Option<
+            ::affiliate_runtime::lenient::LenientString,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub budget_summary_start_time: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -371,6 +602,9 @@ pub mod types {
         pub campaign_languages: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
+        ///URL of the campaign logo.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub campaign_logo: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub campaign_notes: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -403,6 +637,9 @@ pub mod types {
         pub default_commission_rate: ::std::option::Option<
             ::affiliate_runtime::lenient::LenientString,
         >,
+        ///Default commission value (as text, e.g. `"5.00"`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default_commission_value: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub default_currency: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -420,6 +657,9 @@ pub mod types {
             ::std::string::String,
             ::std::string::String,
         >,
+        ///Default destination URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub destination_url: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dont_consolidate: ::std::option::Option<YesOrNo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -460,8 +700,14 @@ pub mod types {
         pub lead_confirmation_url_fail: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub lead_confirmation_url_success: ::std::option::Option<::std::string::String>,
+        ///Maximum number of values per meta field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub multiple_conversions_per_click: ::std::option::Option<YesOrNo>,
+        pub meta_field_values_field_limit: ::std::option::Option<f64>,
+        ///Maximum number of meta field values in all.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta_field_values_total_limit: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub multiple_conversions_per_click: ::std::option::Option<ConversionsPerClick>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub network_fee: ::std::option::Option<
             ::affiliate_runtime::lenient::LenientNumber,
@@ -470,6 +716,9 @@ pub mod types {
         pub pay_publisher_directly: ::std::option::Option<YesOrNo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub payment_date: ::std::option::Option<::std::string::String>,
+        ///Text prepended to tracked destination URLs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prepend_url_string: ::std::option::Option<::std::string::String>,
         ///Status of the partner on the campaign, e.g. `a`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub publisher_status: ::std::option::Option<::std::string::String>,
@@ -514,7 +763,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tracking_subdomain: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unique_conversion_refs: ::std::option::Option<YesOrNo>,
+        pub unique_conversion_refs: ::std::option::Option<YesNoOrIgnore>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vertical_id: ::std::option::Option<
             ::affiliate_runtime::lenient::LenientInteger,
@@ -618,8 +867,7 @@ pub mod types {
     ///`CampaignRequestsRequestCampaignRequestsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CampaignRequestsRequestCampaignRequestsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub advertiser_id: ::std::option::Option<::std::string::String>,
+        pub advertiser_id: ::std::string::String,
         pub campaign_id: ::std::string::String,
     }
     impl CampaignRequestsRequestCampaignRequestsItem {
@@ -798,9 +1046,8 @@ pub mod types {
         pub last_used: ::std::option::Option<
             ::affiliate_runtime::lenient::LenientString,
         >,
-        ///Meta data keyed by name (e.g. `{"gclid": "..."}`); an empty list `[]` when there is none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub meta_data: ::std::option::Option<::serde_json::Value>,
+        pub meta_data: ::std::option::Option<ReportMetaData>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub publisher_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1172,9 +1419,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub hypermedia: ::std::option::Option<Hypermedia>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<i64>,
+        pub limit: ::std::option::Option<u64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<i64>,
+        pub offset: ::std::option::Option<u64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start_date_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1296,6 +1543,8 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct CommissionGroup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub active: ::std::option::Option<YesOrNo>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub campaign_id: ::std::option::Option<
             ::affiliate_runtime::lenient::LenientString,
         >,
@@ -1303,8 +1552,17 @@ pub mod types {
         pub commission_group_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
+        ///When the group ends (`YYYY-MM-DD hh:mm:ss`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_date_time: ::std::option::Option<::std::string::String>,
+        ///When the group was last changed (`YYYY-MM-DD hh:mm:ss`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_modified: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///Partners in the group (entry shape not documented).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub publishers: ::std::vec::Vec<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start_date_time: ::std::option::Option<::std::string::String>,
     }
@@ -1393,9 +1651,9 @@ pub mod types {
     pub struct ConversionCountRequest {
         ///Date-time ranges to compare with (name reconstructed: the reference rendering lost it).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub comparison_date_time_ranges: ::std::vec::Vec<DateTimeRange>,
+        pub comparison_date_time_ranges: ::std::vec::Vec<ConversionDateTimeRange>,
         ///Filter the results to given date-time ranges. You can specify multiple date ranges and results for each date range will be combined.
-        pub date_time_ranges: ::std::vec::Vec<DateTimeRange>,
+        pub date_time_ranges: ::std::vec::Vec<ConversionDateTimeRange>,
         ///A list of objects you can use to filter the results by. Results will only be returned if they match every condition.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub filter_by: ::std::vec::Vec<AnalyticsFilter>,
@@ -1466,9 +1724,8 @@ pub mod types {
         pub customer_type: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_modified: ::std::option::Option<::std::string::String>,
-        ///Meta data keyed by name (e.g. `{"gclid": "..."}`); an empty list `[]` when there is none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub meta_data: ::std::option::Option<::serde_json::Value>,
+        pub meta_data: ::std::option::Option<ReportMetaData>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub publisher_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1536,6 +1793,95 @@ pub mod types {
     impl ConversionDataConversionValue {
         pub fn builder() -> builder::ConversionDataConversionValue {
             Default::default()
+        }
+    }
+    ///A date-time range of a conversions query, and the conversion date it filters on.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConversionDateTimeRange {
+        ///ISO 8601 date-time.
+        pub end: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The conversion date the range filters on (default `date_time`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field: ::std::option::Option<ConversionDateTimeRangeField>,
+        ///ISO 8601 date-time, e.g. `2019-10-01T00:00:00+00:00`.
+        pub start: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl ConversionDateTimeRange {
+        pub fn builder() -> builder::ConversionDateTimeRange {
+            Default::default()
+        }
+    }
+    ///The conversion date the range filters on (default `date_time`).
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum ConversionDateTimeRangeField {
+        #[doc = concat!("`", "date_time", "`")]
+        DateTime,
+        #[doc = concat!("`", "approved_at", "`")]
+        ApprovedAt,
+        #[doc = concat!("`", "check_in_date", "`")]
+        CheckInDate,
+        #[doc = concat!("`", "check_out_date", "`")]
+        CheckOutDate,
+        /// A value not in the spec, kept as sent.
+        Other(::std::string::String),
+    }
+    impl ConversionDateTimeRangeField {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::DateTime => "date_time",
+                Self::ApprovedAt => "approved_at",
+                Self::CheckInDate => "check_in_date",
+                Self::CheckOutDate => "check_out_date",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "date_time" => Self::DateTime,
+                "approved_at" => Self::ApprovedAt,
+                "check_in_date" => Self::CheckInDate,
+                "check_out_date" => Self::CheckOutDate,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ConversionDateTimeRangeField {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ConversionDateTimeRangeField {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for ConversionDateTimeRangeField {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ConversionDateTimeRangeField {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for ConversionDateTimeRangeField {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConversionDateTimeRangeField {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
         }
     }
     ///Dimension of the conversions data source.
@@ -1716,9 +2062,9 @@ pub mod types {
     pub struct ConversionExplodeRequest {
         ///Date-time ranges to compare with (name reconstructed: the reference rendering lost it).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub comparison_date_time_ranges: ::std::vec::Vec<DateTimeRange>,
+        pub comparison_date_time_ranges: ::std::vec::Vec<ConversionDateTimeRange>,
         ///Filter the results to given date-time ranges. You can specify multiple date ranges and results for each date range will be combined.
-        pub date_time_ranges: ::std::vec::Vec<DateTimeRange>,
+        pub date_time_ranges: ::std::vec::Vec<ConversionDateTimeRange>,
         ///A list of objects you can use to filter the results by. Results will only be returned if they match every condition.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub filter_by: ::std::vec::Vec<AnalyticsFilter>,
@@ -1760,7 +2106,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ConversionFilterRequest {
         ///Filter the results to given date-time ranges. You can specify multiple date ranges and results for each date range will be combined.
-        pub date_time_ranges: ::std::vec::Vec<DateTimeRange>,
+        pub date_time_ranges: ::std::vec::Vec<ConversionDateTimeRange>,
         ///A list of objects you can use to filter the results by. Results will only be returned if they match every condition.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub filter_by: ::std::vec::Vec<AnalyticsFilter>,
@@ -1815,9 +2161,8 @@ pub mod types {
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_update: ::std::option::Option<::std::string::String>,
-        ///Meta data keyed by name (e.g. `{"gclid": "..."}`); an empty list `[]` when there is none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub meta_data: ::std::option::Option<::serde_json::Value>,
+        pub meta_data: ::std::option::Option<ReportMetaData>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub payable: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1981,10 +2326,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub hypermedia: ::std::option::Option<ConversionReportHypermedia>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<i64>,
-        ///Meta data keyed by name (e.g. `{"gclid": "..."}`); an empty list `[]` when there is none.
+        pub limit: ::std::option::Option<u64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub meta_data: ::std::option::Option<::serde_json::Value>,
+        pub meta_data: ::std::option::Option<ReportMetaData>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start_date_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2114,7 +2458,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ConversionTimeseriesRequest {
         ///Filter the results to given date-time ranges. You can specify multiple date ranges and results for each date range will be combined.
-        pub date_time_ranges: ::std::vec::Vec<DateTimeRange>,
+        pub date_time_ranges: ::std::vec::Vec<ConversionDateTimeRange>,
         ///A list of objects you can use to filter the results by. Results will only be returned if they match every condition.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub filter_by: ::std::vec::Vec<AnalyticsFilter>,
@@ -2157,6 +2501,26 @@ pub mod types {
     impl ConversionTypeListConversionTypesItem {
         pub fn builder() -> builder::ConversionTypeListConversionTypesItem {
             Default::default()
+        }
+    }
+    ///Whether a click may lead to several conversions: `y`, `n`, or the number allowed (2 to 10), which the API sends as a JSON number or as a numeric string. A JSON number decodes as `Integer`; `y`, `n` and a count sent as text decode as `String`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ConversionsPerClick {
+        Integer(i64),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for ConversionsPerClick {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Integer(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for ConversionsPerClick {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
         }
     }
     ///ISO 3166-1 alpha-2 country code (plus XK for Kosovo).
@@ -3270,6 +3634,9 @@ pub mod types {
         pub default_specific_creative_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
+        ///Destination URL of the creative.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub destination: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dynamic_tracking_link: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3280,6 +3647,9 @@ pub mod types {
         pub html_tracking_link: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limits: ::std::option::Option<::std::string::String>,
+        ///URL of a preview of the creative.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub preview: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start_date_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3319,6 +3689,12 @@ pub mod types {
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub filename: ::std::option::Option<::std::string::String>,
+        ///URL of the item's image.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub img_url: ::std::option::Option<::std::string::String>,
+        ///URL of a preview of the item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub preview: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub specific_destination: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3451,7 +3827,7 @@ pub mod types {
     ///`CurrencyList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CurrencyList {
-        ///Supported currencies. The item shape is not documented; it is assumed to follow the other reference lists (`{"currency": {...}}`).
+        ///Supported currencies (each entry wrapped like the other v1 reference lists).
         pub currencies: ::std::vec::Vec<CurrencyListCurrenciesItem>,
     }
     impl CurrencyList {
@@ -3463,7 +3839,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct CurrencyListCurrenciesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<RefEntry>,
+        pub currency: ::std::option::Option<RefCurrency>,
     }
     impl CurrencyListCurrenciesItem {
         pub fn builder() -> builder::CurrencyListCurrenciesItem {
@@ -3701,13 +4077,77 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct DateTimeRange {
         ///ISO 8601 date-time.
-        pub end: ::std::string::String,
+        pub end: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The date the range filters on (clicks and impressions: `date_time`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field: ::std::option::Option<DateTimeRangeField>,
         ///ISO 8601 date-time, e.g. `2019-10-01T00:00:00+00:00`.
-        pub start: ::std::string::String,
+        pub start: ::chrono::DateTime<::chrono::offset::Utc>,
     }
     impl DateTimeRange {
         pub fn builder() -> builder::DateTimeRange {
             Default::default()
+        }
+    }
+    ///The date the range filters on (clicks and impressions: `date_time`).
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum DateTimeRangeField {
+        #[doc = concat!("`", "date_time", "`")]
+        DateTime,
+        /// A value not in the spec, kept as sent.
+        Other(::std::string::String),
+    }
+    impl DateTimeRangeField {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::DateTime => "date_time",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "date_time" => Self::DateTime,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for DateTimeRangeField {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for DateTimeRangeField {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for DateTimeRangeField {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for DateTimeRangeField {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for DateTimeRangeField {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DateTimeRangeField {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
         }
     }
     ///Default commission of a partner on a campaign.
@@ -3758,7 +4198,7 @@ pub mod types {
     ///`DeviceList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct DeviceList {
-        ///Devices. The item shape is not documented; it is assumed to follow the other reference lists (`{"device": {...}}`).
+        ///Devices (each entry wrapped like the other v1 reference lists).
         pub devices: ::std::vec::Vec<DeviceListDevicesItem>,
     }
     impl DeviceList {
@@ -3770,7 +4210,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct DeviceListDevicesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub device: ::std::option::Option<RefEntry>,
+        pub device: ::std::option::Option<RefDevice>,
     }
     impl DeviceListDevicesItem {
         pub fn builder() -> builder::DeviceListDevicesItem {
@@ -4063,6 +4503,9 @@ pub mod types {
         ///Unix timestamp.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_processed: ::std::option::Option<i64>,
+        ///Where the feed file can be downloaded.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub location: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4209,6 +4652,8 @@ pub mod types {
         TrafficSource,
         #[doc = concat!("`", "user_context", "`")]
         UserContext,
+        #[doc = concat!("`", "country", "`")]
+        Country,
         /// A value not in the spec, kept as sent.
         Other(::std::string::String),
     }
@@ -4234,6 +4679,7 @@ pub mod types {
                 Self::PartnershipModel => "partnership_model",
                 Self::TrafficSource => "traffic_source",
                 Self::UserContext => "user_context",
+                Self::Country => "country",
                 Self::Other(value) => value.as_str(),
             }
         }
@@ -4257,6 +4703,7 @@ pub mod types {
                 "partnership_model" => Self::PartnershipModel,
                 "traffic_source" => Self::TrafficSource,
                 "user_context" => Self::UserContext,
+                "country" => Self::Country,
                 other => Self::Other(other.to_string()),
             }
         }
@@ -4489,8 +4936,14 @@ pub mod types {
     ///`InvitationCampaign`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct InvitationCampaign {
+        ///URL of the campaign logo.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub campaign_logo: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<CurrencyInfo>,
+        ///Default destination URL of the campaign.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default_destination: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4536,8 +4989,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub hypermedia: ::std::option::Option<JobHypermedia>,
         pub job_id: ::std::string::String,
+        ///How far the job is (0 to 100).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub percentage_complete: ::std::option::Option<i64>,
+        pub percentage_complete: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reference: ::std::option::Option<::std::string::String>,
         ///Path of the job output (older form of `hypermedia.response`).
@@ -4547,8 +5001,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub response_within_retention: ::std::option::Option<bool>,
         pub status: JobStatus,
+        ///Seconds the job has run.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub time_elapsed: ::std::option::Option<i64>,
+        pub time_elapsed: ::std::option::Option<f64>,
         ///Path to poll for the job status (older form of `hypermedia.update`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub update: ::std::option::Option<::std::string::String>,
@@ -4591,6 +5046,10 @@ pub mod types {
     /// Values this client does not know yet arrive as `Other` rather than failing the response.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum JobStatus {
+        #[doc = concat!("`", "created", "`")]
+        Created,
+        #[doc = concat!("`", "active", "`")]
+        Active,
         #[doc = concat!("`", "complete", "`")]
         Complete,
         /// A value not in the spec, kept as sent.
@@ -4600,12 +5059,16 @@ pub mod types {
         /// The value as it goes on the wire.
         pub fn as_str(&self) -> &str {
             match self {
+                Self::Created => "created",
+                Self::Active => "active",
                 Self::Complete => "complete",
                 Self::Other(value) => value.as_str(),
             }
         }
         fn from_wire(value: &str) -> Self {
             match value {
+                "created" => Self::Created,
+                "active" => Self::Active,
                 "complete" => Self::Complete,
                 other => Self::Other(other.to_string()),
             }
@@ -4905,13 +5368,174 @@ pub mod types {
             ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
         }
     }
+    ///One meta data entry.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MetaDataEntry {
+        ///Name of the meta data.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
+    }
+    impl MetaDataEntry {
+        pub fn builder() -> builder::MetaDataEntry {
+            Default::default()
+        }
+    }
+    ///A condition on a meta field's value.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MetaFieldRule {
+        ///How the value is compared.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operator: ::std::option::Option<MetaFieldRuleOperator>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<MetaFieldRuleValue>,
+    }
+    impl MetaFieldRule {
+        pub fn builder() -> builder::MetaFieldRule {
+            Default::default()
+        }
+    }
+    ///How the value is compared.
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum MetaFieldRuleOperator {
+        #[doc = concat!("`", "EQUALS", "`")]
+        Equals,
+        #[doc = concat!("`", "STARTS_WITH", "`")]
+        StartsWith,
+        #[doc = concat!("`", "ENDS_WITH", "`")]
+        EndsWith,
+        #[doc = concat!("`", "CONTAINS", "`")]
+        Contains,
+        #[doc = concat!("`", "GREATER_THAN", "`")]
+        GreaterThan,
+        #[doc = concat!("`", "LESS_THAN", "`")]
+        LessThan,
+        #[doc = concat!("`", "BETWEEN", "`")]
+        Between,
+        #[doc = concat!("`", "ONE_OF", "`")]
+        OneOf,
+        /// A value not in the spec, kept as sent.
+        Other(::std::string::String),
+    }
+    impl MetaFieldRuleOperator {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Equals => "EQUALS",
+                Self::StartsWith => "STARTS_WITH",
+                Self::EndsWith => "ENDS_WITH",
+                Self::Contains => "CONTAINS",
+                Self::GreaterThan => "GREATER_THAN",
+                Self::LessThan => "LESS_THAN",
+                Self::Between => "BETWEEN",
+                Self::OneOf => "ONE_OF",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "EQUALS" => Self::Equals,
+                "STARTS_WITH" => Self::StartsWith,
+                "ENDS_WITH" => Self::EndsWith,
+                "CONTAINS" => Self::Contains,
+                "GREATER_THAN" => Self::GreaterThan,
+                "LESS_THAN" => Self::LessThan,
+                "BETWEEN" => Self::Between,
+                "ONE_OF" => Self::OneOf,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for MetaFieldRuleOperator {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for MetaFieldRuleOperator {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for MetaFieldRuleOperator {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for MetaFieldRuleOperator {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for MetaFieldRuleOperator {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MetaFieldRuleOperator {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+        }
+    }
+    ///The value a rule compares with: a string, a number, or a list (`BETWEEN`, `ONE_OF`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum MetaFieldRuleValue {
+        Number(f64),
+        String(::std::string::String),
+        Array(::std::vec::Vec<MetaFieldScalar>),
+    }
+    impl ::std::convert::From<f64> for MetaFieldRuleValue {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<MetaFieldScalar>> for MetaFieldRuleValue {
+        fn from(value: ::std::vec::Vec<MetaFieldScalar>) -> Self {
+            Self::Array(value)
+        }
+    }
+    ///A string or a number.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum MetaFieldScalar {
+        Number(f64),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for MetaFieldScalar {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Number(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<f64> for MetaFieldScalar {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
     ///Meta field condition with one value.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MetaFieldValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///Conditions on the meta field's value.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub rules: ::std::vec::Vec<MetaFieldRule>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
+        ///The values the commission applies to.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub values: ::std::vec::Vec<::std::string::String>,
     }
     impl MetaFieldValue {
         pub fn builder() -> builder::MetaFieldValue {
@@ -4923,6 +5547,9 @@ pub mod types {
     pub struct MetaFieldValues {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///Conditions on the meta field's value.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub rules: ::std::vec::Vec<MetaFieldRule>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub values: ::std::vec::Vec<::std::string::String>,
     }
@@ -4962,7 +5589,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agreed_latest_terms: ::std::option::Option<YesOrNo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub approved: ::std::option::Option<::std::string::String>,
+        pub approved: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub campaign_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4985,9 +5612,13 @@ pub mod types {
         ///Returned when requested with `fields[]=brand_id`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub brand_id: ::std::option::Option<::std::string::String>,
+        ///Per-language settings keyed by language code (`de`, `fr`, ...).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub campaign_languages: ::std::option::Option<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::collections::BTreeMap<
+                ::std::string::String,
+                ParticipationCampaignInfoCampaignLanguagesValue,
+            >,
         >,
         ///Returned when requested with `fields[]=camref`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4997,6 +5628,9 @@ pub mod types {
         ///Returned when requested with `fields[]=default_currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub default_currency: ::std::option::Option<::std::string::String>,
+        ///Default destination URL of the campaign.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub destination_url: ::std::option::Option<::std::string::String>,
         ///Returned when requested with `fields[]=hidden_campaign`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub hidden_campaign: ::std::option::Option<::std::string::String>,
@@ -5016,6 +5650,9 @@ pub mod types {
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
+        ///The partner's tracking link for the campaign.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tracking_link: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tracking_link_mobile: ::std::option::Option<::std::string::String>,
         ///Returned when requested with `fields[]=vertical`.
@@ -5027,6 +5664,18 @@ pub mod types {
     }
     impl ParticipationCampaignInfo {
         pub fn builder() -> builder::ParticipationCampaignInfo {
+            Default::default()
+        }
+    }
+    ///Settings of the campaign in one language.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ParticipationCampaignInfoCampaignLanguagesValue {
+        ///Destination URL for this language.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub destination_url: ::std::option::Option<::std::string::String>,
+    }
+    impl ParticipationCampaignInfoCampaignLanguagesValue {
+        pub fn builder() -> builder::ParticipationCampaignInfoCampaignLanguagesValue {
             Default::default()
         }
     }
@@ -5055,6 +5704,8 @@ pub mod types {
         HiddenCampaign,
         #[doc = concat!("`", "reporting_timezone", "`")]
         ReportingTimezone,
+        #[doc = concat!("`", "network_status", "`")]
+        NetworkStatus,
         /// A value not in the spec, kept as sent.
         Other(::std::string::String),
     }
@@ -5072,6 +5723,7 @@ pub mod types {
                 Self::WeekStart => "week_start",
                 Self::HiddenCampaign => "hidden_campaign",
                 Self::ReportingTimezone => "reporting_timezone",
+                Self::NetworkStatus => "network_status",
                 Self::Other(value) => value.as_str(),
             }
         }
@@ -5087,6 +5739,7 @@ pub mod types {
                 "week_start" => Self::WeekStart,
                 "hidden_campaign" => Self::HiddenCampaign,
                 "reporting_timezone" => Self::ReportingTimezone,
+                "network_status" => Self::NetworkStatus,
                 other => Self::Other(other.to_string()),
             }
         }
@@ -5238,6 +5891,9 @@ pub mod types {
         pub created: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_by: ::std::option::Option<::std::string::String>,
+        ///The partner's databases (as `GET .../database` returns them).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub databases: ::std::vec::Vec<Database>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub default_currency: ::std::option::Option<Currency>,
         ///HTML description of the partner.
@@ -5307,6 +5963,9 @@ pub mod types {
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vertical_name: ::std::option::Option<::std::string::String>,
+        ///The partner's websites (as `GET .../website` returns them).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub websites: ::std::vec::Vec<Website>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub week_start: ::std::option::Option<::std::string::String>,
     }
@@ -5351,6 +6010,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, with = "::affiliate_runtime::nullable")]
         pub company_logo: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
+        ///Image (URL or data) to upload as the company logo.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, with = "::affiliate_runtime::nullable")]
+        pub company_logo_upload: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5455,7 +6120,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_by: ::std::option::Option<::std::string::String>,
         ///Enabled features (with `with_features=true`).
@@ -5464,7 +6129,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_modified_at: ::std::option::Option<::std::string::String>,
+        pub last_modified_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_modified_by: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5682,9 +6349,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub hypermedia: ::std::option::Option<Hypermedia>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<i64>,
+        pub limit: ::std::option::Option<u64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<i64>,
+        pub offset: ::std::option::Option<u64>,
         ///Commission totals keyed by currency code.
         #[serde(
             default,
@@ -5974,7 +6641,7 @@ pub mod types {
     pub struct RefCountry {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub area_sq_km: ::std::option::Option<
-            ::affiliate_runtime::lenient::LenientInteger,
+            ::affiliate_runtime::lenient::LenientNumber,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub capital: ::std::option::Option<::std::string::String>,
@@ -6026,33 +6693,61 @@ pub mod types {
             Default::default()
         }
     }
-    ///A reference entry; its fields are not documented.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(transparent)]
-    pub struct RefEntry(
-        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for RefEntry {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
+    ///A currency.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct RefCurrency {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency_id: ::std::option::Option<
+            ::affiliate_runtime::lenient::LenientInteger,
+        >,
+        ///ISO 4217 code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub iso: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub minor_unit: ::std::option::Option<
+            ::affiliate_runtime::lenient::LenientInteger,
+        >,
+        ///Name of the currency.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl RefCurrency {
+        pub fn builder() -> builder::RefCurrency {
+            Default::default()
         }
     }
-    impl ::std::convert::From<RefEntry>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: RefEntry) -> Self {
-            value.0
-        }
+    ///A device type.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct RefDevice {
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Machine-readable key.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_device_id: ::std::option::Option<
+            ::affiliate_runtime::lenient::LenientInteger,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub skip_invoice: ::std::option::Option<
+            ::affiliate_runtime::lenient::LenientInteger,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub skip_override: ::std::option::Option<
+            ::affiliate_runtime::lenient::LenientInteger,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub skip_selfbill: ::std::option::Option<
+            ::affiliate_runtime::lenient::LenientInteger,
+        >,
+        ///Readable title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
     }
-    impl ::std::convert::From<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for RefEntry {
-        fn from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> Self {
-            Self(value)
+    impl RefDevice {
+        pub fn builder() -> builder::RefDevice {
+            Default::default()
         }
     }
     ///`RefPartnershipModel`
@@ -6081,6 +6776,31 @@ pub mod types {
     }
     impl RefPartnershipModel {
         pub fn builder() -> builder::RefPartnershipModel {
+            Default::default()
+        }
+    }
+    ///A timezone.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct RefTimezone {
+        ///Readable description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Current local time in the timezone.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub local_time: ::std::option::Option<::std::string::String>,
+        ///IANA name, e.g. `Europe/London`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_timezone_id: ::std::option::Option<
+            ::affiliate_runtime::lenient::LenientInteger,
+        >,
+        ///Current offset from UTC, e.g. `+01:00`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub utc_offset: ::std::option::Option<::std::string::String>,
+    }
+    impl RefTimezone {
+        pub fn builder() -> builder::RefTimezone {
             Default::default()
         }
     }
@@ -6207,6 +6927,32 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+        }
+    }
+    ///Meta data: a list of `{key, value}` entries (the live API, and `[]` when there is none), or a map keyed by name (the reference samples, e.g. `{"gclid": "..."}`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ReportMetaData {
+        Array(::std::vec::Vec<MetaDataEntry>),
+        Object(
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ),
+    }
+    impl ::std::convert::From<::std::vec::Vec<MetaDataEntry>> for ReportMetaData {
+        fn from(value: ::std::vec::Vec<MetaDataEntry>) -> Self {
+            Self::Array(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    > for ReportMetaData {
+        fn from(
+            value: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        ) -> Self {
+            Self::Object(value)
         }
     }
     ///A self-billing invoice.
@@ -6518,8 +7264,14 @@ pub mod types {
     pub struct TierMetaField {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///Conditions on the meta field's value.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub rules: ::std::vec::Vec<MetaFieldRule>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
+        ///The values the commission applies to.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub values: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub weight: ::std::option::Option<f64>,
     }
@@ -6585,7 +7337,7 @@ pub mod types {
     ///`TimezoneList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct TimezoneList {
-        ///Supported timezones. The item shape is not documented; it is assumed to follow the other reference lists (`{"timezone": {...}}`).
+        ///Supported timezones (each entry wrapped like the other v1 reference lists).
         pub timezones: ::std::vec::Vec<TimezoneListTimezonesItem>,
     }
     impl TimezoneList {
@@ -6597,7 +7349,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct TimezoneListTimezonesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub timezone: ::std::option::Option<RefEntry>,
+        pub timezone: ::std::option::Option<RefTimezone>,
     }
     impl TimezoneListTimezonesItem {
         pub fn builder() -> builder::TimezoneListTimezonesItem {
@@ -6619,6 +7371,12 @@ pub mod types {
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub params: ::std::vec::Vec<KeyValuePair>,
+        ///The short form of `tracking_url`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tracking_short_url: ::std::option::Option<::std::string::String>,
+        ///The tracking URL the partner publishes (the link with its parameters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tracking_url: ::std::option::Option<::std::string::String>,
     }
     impl TrackingLink {
         pub fn builder() -> builder::TrackingLink {
@@ -6671,10 +7429,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub hypermedia: ::std::option::Option<Hypermedia>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<i64>,
+        pub limit: ::std::option::Option<u64>,
         pub links: ::std::vec::Vec<TrackingLink>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<i64>,
+        pub offset: ::std::option::Option<u64>,
     }
     impl TrackingLinkList {
         pub fn builder() -> builder::TrackingLinkList {
@@ -7052,8 +7810,9 @@ pub mod types {
         pub active: ::std::option::Option<YesOrNo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub campaign_id: ::std::option::Option<::std::string::String>,
+        ///Commission groups the code applies to.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub commission_groups: ::std::vec::Vec<::serde_json::Value>,
+        pub commission_groups: ::std::vec::Vec<VoucherCodeCommissionGroupsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7071,6 +7830,17 @@ pub mod types {
     }
     impl VoucherCode {
         pub fn builder() -> builder::VoucherCode {
+            Default::default()
+        }
+    }
+    ///`VoucherCodeCommissionGroupsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct VoucherCodeCommissionGroupsItem {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub commission_group: ::std::option::Option<CommissionGroup>,
+    }
+    impl VoucherCodeCommissionGroupsItem {
+        pub fn builder() -> builder::VoucherCodeCommissionGroupsItem {
             Default::default()
         }
     }
@@ -7326,6 +8096,75 @@ pub mod types {
             Default::default()
         }
     }
+    ///`y`, `n`, or `ignore`.
+    ///
+    /// Values this client does not know yet arrive as `Other` rather than failing the response.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum YesNoOrIgnore {
+        #[doc = concat!("`", "y", "`")]
+        Y,
+        #[doc = concat!("`", "n", "`")]
+        N,
+        #[doc = concat!("`", "ignore", "`")]
+        Ignore,
+        /// A value not in the spec, kept as sent.
+        Other(::std::string::String),
+    }
+    impl YesNoOrIgnore {
+        /// The value as it goes on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Y => "y",
+                Self::N => "n",
+                Self::Ignore => "ignore",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        fn from_wire(value: &str) -> Self {
+            match value {
+                "y" => Self::Y,
+                "n" => Self::N,
+                "ignore" => Self::Ignore,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for YesNoOrIgnore {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for YesNoOrIgnore {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from_wire(value))
+        }
+    }
+    impl ::std::convert::From<&str> for YesNoOrIgnore {
+        fn from(value: &str) -> Self {
+            Self::from_wire(value)
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for YesNoOrIgnore {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from_wire(&value)
+        }
+    }
+    impl ::serde::Serialize for YesNoOrIgnore {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for YesNoOrIgnore {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+        }
+    }
     ///Boolean flag as the v1 API writes it: `y` or `n`.
     ///
     /// Values this client does not know yet arrive as `Other` rather than failing the response.
@@ -7411,12 +8250,32 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            levels: ::std::result::Result<
+                ::std::vec::Vec<super::TierLevel>,
+                ::std::string::String,
+            >,
             meta_fields: ::std::result::Result<
                 ::std::vec::Vec<super::MetaFieldValues>,
                 ::std::string::String,
             >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            performance_measurement: ::std::result::Result<
+                ::std::option::Option<super::ActiveCommissionPerformanceMeasurement>,
+                ::std::string::String,
+            >,
+            performance_model: ::std::result::Result<
+                ::std::option::Option<super::ActiveCommissionPerformanceModel>,
+                ::std::string::String,
+            >,
             rates: ::std::result::Result<
                 ::std::vec::Vec<super::CommissionRate>,
+                ::std::string::String,
+            >,
+            scope: ::std::result::Result<
+                ::std::option::Option<super::ActiveCommissionScope>,
                 ::std::string::String,
             >,
             start_date: ::std::result::Result<
@@ -7439,8 +8298,13 @@ pub mod types {
                     description: Ok(Default::default()),
                     end_date: Ok(Default::default()),
                     id: Ok(Default::default()),
+                    levels: Ok(Default::default()),
                     meta_fields: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    performance_measurement: Ok(Default::default()),
+                    performance_model: Ok(Default::default()),
                     rates: Ok(Default::default()),
+                    scope: Ok(Default::default()),
                     start_date: Ok(Default::default()),
                     status: Ok(Default::default()),
                     type_: Ok(Default::default()),
@@ -7496,6 +8360,18 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            pub fn levels<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TierLevel>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.levels = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for levels: {e}")
+                    });
+                self
+            }
             pub fn meta_fields<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::MetaFieldValues>>,
@@ -7508,6 +8384,50 @@ pub mod types {
                     });
                 self
             }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn performance_measurement<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ActiveCommissionPerformanceMeasurement>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.performance_measurement = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for performance_measurement: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn performance_model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ActiveCommissionPerformanceModel>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.performance_model = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for performance_model: {e}"
+                        )
+                    });
+                self
+            }
             pub fn rates<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::CommissionRate>>,
@@ -7517,6 +8437,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for rates: {e}")
+                    });
+                self
+            }
+            pub fn scope<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ActiveCommissionScope>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scope = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scope: {e}")
                     });
                 self
             }
@@ -7567,8 +8501,13 @@ pub mod types {
                     description: value.description?,
                     end_date: value.end_date?,
                     id: value.id?,
+                    levels: value.levels?,
                     meta_fields: value.meta_fields?,
+                    name: value.name?,
+                    performance_measurement: value.performance_measurement?,
+                    performance_model: value.performance_model?,
                     rates: value.rates?,
+                    scope: value.scope?,
                     start_date: value.start_date?,
                     status: value.status?,
                     type_: value.type_?,
@@ -7582,8 +8521,13 @@ pub mod types {
                     description: Ok(value.description),
                     end_date: Ok(value.end_date),
                     id: Ok(value.id),
+                    levels: Ok(value.levels),
                     meta_fields: Ok(value.meta_fields),
+                    name: Ok(value.name),
+                    performance_measurement: Ok(value.performance_measurement),
+                    performance_model: Ok(value.performance_model),
                     rates: Ok(value.rates),
+                    scope: Ok(value.scope),
                     start_date: Ok(value.start_date),
                     status: Ok(value.status),
                     type_: Ok(value.type_),
@@ -7965,16 +8909,13 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            period: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            period: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for AnalyticsInterval {
             fn default() -> Self {
                 Self {
                     field: Ok(Default::default()),
-                    period: Ok(Default::default()),
+                    period: Err("no value supplied for period".to_string()),
                 }
             }
         }
@@ -7993,7 +8934,7 @@ pub mod types {
             }
             pub fn period<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.period = value
@@ -8026,7 +8967,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct AnalyticsOrder {
             direction: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             field: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -8034,7 +8975,7 @@ pub mod types {
         impl ::std::default::Default for AnalyticsOrder {
             fn default() -> Self {
                 Self {
-                    direction: Ok(Default::default()),
+                    direction: Err("no value supplied for direction".to_string()),
                     field: Err("no value supplied for field".to_string()),
                 }
             }
@@ -8042,7 +8983,7 @@ pub mod types {
         impl AnalyticsOrder {
             pub fn direction<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.direction = value
@@ -8767,6 +9708,14 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            display_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            icon: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -8788,6 +9737,8 @@ pub mod types {
                     contact_email: Ok(Default::default()),
                     country: Ok(Default::default()),
                     description: Ok(Default::default()),
+                    display_name: Ok(Default::default()),
+                    icon: Ok(Default::default()),
                     name: Ok(Default::default()),
                     postcode: Ok(Default::default()),
                 }
@@ -8902,6 +9853,30 @@ pub mod types {
                     });
                 self
             }
+            pub fn display_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for display_name: {e}")
+                    });
+                self
+            }
+            pub fn icon<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.icon = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for icon: {e}")
+                    });
+                self
+            }
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8942,6 +9917,8 @@ pub mod types {
                     contact_email: value.contact_email?,
                     country: value.country?,
                     description: value.description?,
+                    display_name: value.display_name?,
+                    icon: value.icon?,
                     name: value.name?,
                     postcode: value.postcode?,
                 })
@@ -8959,6 +9936,8 @@ pub mod types {
                     contact_email: Ok(value.contact_email),
                     country: Ok(value.country),
                     description: Ok(value.description),
+                    display_name: Ok(value.display_name),
+                    icon: Ok(value.icon),
                     name: Ok(value.name),
                     postcode: Ok(value.postcode),
                 }
@@ -8970,6 +9949,10 @@ pub mod types {
                 ::std::vec::Vec<super::Brand>,
                 ::std::string::String,
             >,
+            execution_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             hypermedia: ::std::result::Result<
                 ::std::option::Option<super::V3Hypermedia>,
                 ::std::string::String,
@@ -8979,6 +9962,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     data: Err("no value supplied for data".to_string()),
+                    execution_time: Ok(Default::default()),
                     hypermedia: Ok(Default::default()),
                 }
             }
@@ -8993,6 +9977,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn execution_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.execution_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for execution_time: {e}"
+                        )
                     });
                 self
             }
@@ -9016,6 +10014,7 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     data: value.data?,
+                    execution_time: value.execution_time?,
                     hypermedia: value.hypermedia?,
                 })
             }
@@ -9024,6 +10023,7 @@ pub mod types {
             fn from(value: super::BrandList) -> Self {
                 Self {
                     data: Ok(value.data),
+                    execution_time: Ok(value.execution_time),
                     hypermedia: Ok(value.hypermedia),
                 }
             }
@@ -9067,7 +10067,7 @@ pub mod types {
                 ::std::string::String,
             >,
             budget_summary_interval: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
                 ::std::string::String,
             >,
             budget_summary_start_time: ::std::result::Result<
@@ -9096,6 +10096,10 @@ pub mod types {
                 ::std::option::Option<
                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
+                ::std::string::String,
+            >,
+            campaign_logo: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             campaign_notes: ::std::result::Result<
@@ -9142,6 +10146,10 @@ pub mod types {
                 ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
                 ::std::string::String,
             >,
+            default_commission_value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             default_currency: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -9159,6 +10167,10 @@ pub mod types {
                     ::std::string::String,
                     ::std::string::String,
                 >,
+                ::std::string::String,
+            >,
+            destination_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             dont_consolidate: ::std::result::Result<
@@ -9233,8 +10245,16 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            meta_field_values_field_limit: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            meta_field_values_total_limit: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             multiple_conversions_per_click: ::std::result::Result<
-                ::std::option::Option<super::YesOrNo>,
+                ::std::option::Option<super::ConversionsPerClick>,
                 ::std::string::String,
             >,
             network_fee: ::std::result::Result<
@@ -9246,6 +10266,10 @@ pub mod types {
                 ::std::string::String,
             >,
             payment_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prepend_url_string: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
@@ -9313,7 +10337,7 @@ pub mod types {
                 ::std::string::String,
             >,
             unique_conversion_refs: ::std::result::Result<
-                ::std::option::Option<super::YesOrNo>,
+                ::std::option::Option<super::YesNoOrIgnore>,
                 ::std::string::String,
             >,
             vertical_id: ::std::result::Result<
@@ -9348,6 +10372,7 @@ pub mod types {
                     campaign_custom_terms_and_conditions_title: Ok(Default::default()),
                     campaign_id: Ok(Default::default()),
                     campaign_languages: Ok(Default::default()),
+                    campaign_logo: Ok(Default::default()),
                     campaign_notes: Ok(Default::default()),
                     campaign_overloads: Ok(Default::default()),
                     commission_by_meta: Ok(Default::default()),
@@ -9358,10 +10383,12 @@ pub mod types {
                     cookie_period: Ok(Default::default()),
                     cookie_status: Ok(Default::default()),
                     default_commission_rate: Ok(Default::default()),
+                    default_commission_value: Ok(Default::default()),
                     default_currency: Ok(Default::default()),
                     default_override: Ok(Default::default()),
                     deferred_lead_submission: Ok(Default::default()),
                     description: Ok(Default::default()),
+                    destination_url: Ok(Default::default()),
                     dont_consolidate: Ok(Default::default()),
                     dont_invoice: Ok(Default::default()),
                     extra_restricted_deep_linking: Ok(Default::default()),
@@ -9380,10 +10407,13 @@ pub mod types {
                     is_cpc: Ok(Default::default()),
                     lead_confirmation_url_fail: Ok(Default::default()),
                     lead_confirmation_url_success: Ok(Default::default()),
+                    meta_field_values_field_limit: Ok(Default::default()),
+                    meta_field_values_total_limit: Ok(Default::default()),
                     multiple_conversions_per_click: Ok(Default::default()),
                     network_fee: Ok(Default::default()),
                     pay_publisher_directly: Ok(Default::default()),
                     payment_date: Ok(Default::default()),
+                    prepend_url_string: Ok(Default::default()),
                     publisher_status: Ok(Default::default()),
                     recurring_payment_setup: Ok(Default::default()),
                     report_meta_purge_period: Ok(Default::default()),
@@ -9535,7 +10565,9 @@ pub mod types {
             }
             pub fn budget_summary_interval<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.budget_summary_interval = value
@@ -9637,6 +10669,18 @@ pub mod types {
                         format!(
                             "error converting supplied value for campaign_languages: {e}"
                         )
+                    });
+                self
+            }
+            pub fn campaign_logo<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.campaign_logo = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for campaign_logo: {e}")
                     });
                 self
             }
@@ -9788,6 +10832,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn default_commission_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_commission_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_commission_value: {e}"
+                        )
+                    });
+                self
+            }
             pub fn default_currency<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9846,6 +10904,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn destination_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.destination_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for destination_url: {e}"
+                        )
                     });
                 self
             }
@@ -10099,9 +11171,39 @@ pub mod types {
                     });
                 self
             }
+            pub fn meta_field_values_field_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta_field_values_field_limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for meta_field_values_field_limit: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn meta_field_values_total_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta_field_values_total_limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for meta_field_values_total_limit: {e}"
+                        )
+                    });
+                self
+            }
             pub fn multiple_conversions_per_click<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::YesOrNo>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ConversionsPerClick>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.multiple_conversions_per_click = value
@@ -10150,6 +11252,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for payment_date: {e}")
+                    });
+                self
+            }
+            pub fn prepend_url_string<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prepend_url_string = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for prepend_url_string: {e}"
+                        )
                     });
                 self
             }
@@ -10364,7 +11480,7 @@ pub mod types {
             }
             pub fn unique_conversion_refs<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::YesOrNo>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::YesNoOrIgnore>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unique_conversion_refs = value
@@ -10439,6 +11555,7 @@ pub mod types {
                         .campaign_custom_terms_and_conditions_title?,
                     campaign_id: value.campaign_id?,
                     campaign_languages: value.campaign_languages?,
+                    campaign_logo: value.campaign_logo?,
                     campaign_notes: value.campaign_notes?,
                     campaign_overloads: value.campaign_overloads?,
                     commission_by_meta: value.commission_by_meta?,
@@ -10449,10 +11566,12 @@ pub mod types {
                     cookie_period: value.cookie_period?,
                     cookie_status: value.cookie_status?,
                     default_commission_rate: value.default_commission_rate?,
+                    default_commission_value: value.default_commission_value?,
                     default_currency: value.default_currency?,
                     default_override: value.default_override?,
                     deferred_lead_submission: value.deferred_lead_submission?,
                     description: value.description?,
+                    destination_url: value.destination_url?,
                     dont_consolidate: value.dont_consolidate?,
                     dont_invoice: value.dont_invoice?,
                     extra_restricted_deep_linking: value.extra_restricted_deep_linking?,
@@ -10471,11 +11590,14 @@ pub mod types {
                     is_cpc: value.is_cpc?,
                     lead_confirmation_url_fail: value.lead_confirmation_url_fail?,
                     lead_confirmation_url_success: value.lead_confirmation_url_success?,
+                    meta_field_values_field_limit: value.meta_field_values_field_limit?,
+                    meta_field_values_total_limit: value.meta_field_values_total_limit?,
                     multiple_conversions_per_click: value
                         .multiple_conversions_per_click?,
                     network_fee: value.network_fee?,
                     pay_publisher_directly: value.pay_publisher_directly?,
                     payment_date: value.payment_date?,
+                    prepend_url_string: value.prepend_url_string?,
                     publisher_status: value.publisher_status?,
                     recurring_payment_setup: value.recurring_payment_setup?,
                     report_meta_purge_period: value.report_meta_purge_period?,
@@ -10525,6 +11647,7 @@ pub mod types {
                     ),
                     campaign_id: Ok(value.campaign_id),
                     campaign_languages: Ok(value.campaign_languages),
+                    campaign_logo: Ok(value.campaign_logo),
                     campaign_notes: Ok(value.campaign_notes),
                     campaign_overloads: Ok(value.campaign_overloads),
                     commission_by_meta: Ok(value.commission_by_meta),
@@ -10535,10 +11658,12 @@ pub mod types {
                     cookie_period: Ok(value.cookie_period),
                     cookie_status: Ok(value.cookie_status),
                     default_commission_rate: Ok(value.default_commission_rate),
+                    default_commission_value: Ok(value.default_commission_value),
                     default_currency: Ok(value.default_currency),
                     default_override: Ok(value.default_override),
                     deferred_lead_submission: Ok(value.deferred_lead_submission),
                     description: Ok(value.description),
+                    destination_url: Ok(value.destination_url),
                     dont_consolidate: Ok(value.dont_consolidate),
                     dont_invoice: Ok(value.dont_invoice),
                     extra_restricted_deep_linking: Ok(
@@ -10561,12 +11686,19 @@ pub mod types {
                     lead_confirmation_url_success: Ok(
                         value.lead_confirmation_url_success,
                     ),
+                    meta_field_values_field_limit: Ok(
+                        value.meta_field_values_field_limit,
+                    ),
+                    meta_field_values_total_limit: Ok(
+                        value.meta_field_values_total_limit,
+                    ),
                     multiple_conversions_per_click: Ok(
                         value.multiple_conversions_per_click,
                     ),
                     network_fee: Ok(value.network_fee),
                     pay_publisher_directly: Ok(value.pay_publisher_directly),
                     payment_date: Ok(value.payment_date),
+                    prepend_url_string: Ok(value.prepend_url_string),
                     publisher_status: Ok(value.publisher_status),
                     recurring_payment_setup: Ok(value.recurring_payment_setup),
                     report_meta_purge_period: Ok(value.report_meta_purge_period),
@@ -10969,7 +12101,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CampaignRequestsRequestCampaignRequestsItem {
             advertiser_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             campaign_id: ::std::result::Result<
@@ -10980,7 +12112,9 @@ pub mod types {
         impl ::std::default::Default for CampaignRequestsRequestCampaignRequestsItem {
             fn default() -> Self {
                 Self {
-                    advertiser_id: Ok(Default::default()),
+                    advertiser_id: Err(
+                        "no value supplied for advertiser_id".to_string(),
+                    ),
                     campaign_id: Err("no value supplied for campaign_id".to_string()),
                 }
             }
@@ -10988,7 +12122,7 @@ pub mod types {
         impl CampaignRequestsRequestCampaignRequestsItem {
             pub fn advertiser_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.advertiser_id = value
@@ -11506,7 +12640,7 @@ pub mod types {
                 ::std::string::String,
             >,
             meta_data: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<super::ReportMetaData>,
                 ::std::string::String,
             >,
             publisher_id: ::std::result::Result<
@@ -11684,7 +12818,7 @@ pub mod types {
             }
             pub fn meta_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ReportMetaData>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.meta_data = value
@@ -12641,11 +13775,11 @@ pub mod types {
                 ::std::string::String,
             >,
             limit: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<u64>,
                 ::std::string::String,
             >,
             offset: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<u64>,
                 ::std::string::String,
             >,
             start_date_time: ::std::result::Result<
@@ -12759,7 +13893,7 @@ pub mod types {
             }
             pub fn limit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<u64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.limit = value
@@ -12771,7 +13905,7 @@ pub mod types {
             }
             pub fn offset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<u64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.offset = value
@@ -13483,6 +14617,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CommissionGroup {
+            active: ::std::result::Result<
+                ::std::option::Option<super::YesOrNo>,
+                ::std::string::String,
+            >,
             campaign_id: ::std::result::Result<
                 ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
                 ::std::string::String,
@@ -13495,8 +14633,20 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            end_date_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_modified: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            publishers: ::std::result::Result<
+                ::std::vec::Vec<::serde_json::Value>,
                 ::std::string::String,
             >,
             start_date_time: ::std::result::Result<
@@ -13507,15 +14657,31 @@ pub mod types {
         impl ::std::default::Default for CommissionGroup {
             fn default() -> Self {
                 Self {
+                    active: Ok(Default::default()),
                     campaign_id: Ok(Default::default()),
                     commission_group_id: Ok(Default::default()),
                     description: Ok(Default::default()),
+                    end_date_time: Ok(Default::default()),
+                    last_modified: Ok(Default::default()),
                     name: Ok(Default::default()),
+                    publishers: Ok(Default::default()),
                     start_date_time: Ok(Default::default()),
                 }
             }
         }
         impl CommissionGroup {
+            pub fn active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::YesOrNo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active: {e}")
+                    });
+                self
+            }
             pub fn campaign_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13556,6 +14722,30 @@ pub mod types {
                     });
                 self
             }
+            pub fn end_date_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_date_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_date_time: {e}")
+                    });
+                self
+            }
+            pub fn last_modified<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_modified = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_modified: {e}")
+                    });
+                self
+            }
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13565,6 +14755,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn publishers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.publishers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for publishers: {e}")
                     });
                 self
             }
@@ -13589,10 +14791,14 @@ pub mod types {
                 value: CommissionGroup,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    active: value.active?,
                     campaign_id: value.campaign_id?,
                     commission_group_id: value.commission_group_id?,
                     description: value.description?,
+                    end_date_time: value.end_date_time?,
+                    last_modified: value.last_modified?,
                     name: value.name?,
+                    publishers: value.publishers?,
                     start_date_time: value.start_date_time?,
                 })
             }
@@ -13600,10 +14806,14 @@ pub mod types {
         impl ::std::convert::From<super::CommissionGroup> for CommissionGroup {
             fn from(value: super::CommissionGroup) -> Self {
                 Self {
+                    active: Ok(value.active),
                     campaign_id: Ok(value.campaign_id),
                     commission_group_id: Ok(value.commission_group_id),
                     description: Ok(value.description),
+                    end_date_time: Ok(value.end_date_time),
+                    last_modified: Ok(value.last_modified),
                     name: Ok(value.name),
+                    publishers: Ok(value.publishers),
                     start_date_time: Ok(value.start_date_time),
                 }
             }
@@ -14039,11 +15249,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ConversionCountRequest {
             comparison_date_time_ranges: ::std::result::Result<
-                ::std::vec::Vec<super::DateTimeRange>,
+                ::std::vec::Vec<super::ConversionDateTimeRange>,
                 ::std::string::String,
             >,
             date_time_ranges: ::std::result::Result<
-                ::std::vec::Vec<super::DateTimeRange>,
+                ::std::vec::Vec<super::ConversionDateTimeRange>,
                 ::std::string::String,
             >,
             filter_by: ::std::result::Result<
@@ -14087,7 +15297,9 @@ pub mod types {
         impl ConversionCountRequest {
             pub fn comparison_date_time_ranges<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::DateTimeRange>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ConversionDateTimeRange>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.comparison_date_time_ranges = value
@@ -14101,7 +15313,9 @@ pub mod types {
             }
             pub fn date_time_ranges<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::DateTimeRange>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ConversionDateTimeRange>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time_ranges = value
@@ -14305,7 +15519,7 @@ pub mod types {
                 ::std::string::String,
             >,
             meta_data: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<super::ReportMetaData>,
                 ::std::string::String,
             >,
             publisher_id: ::std::result::Result<
@@ -14679,7 +15893,7 @@ pub mod types {
             }
             pub fn meta_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ReportMetaData>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.meta_data = value
@@ -15113,13 +16327,100 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ConversionDateTimeRange {
+            end: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            field: ::std::result::Result<
+                ::std::option::Option<super::ConversionDateTimeRangeField>,
+                ::std::string::String,
+            >,
+            start: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ConversionDateTimeRange {
+            fn default() -> Self {
+                Self {
+                    end: Err("no value supplied for end".to_string()),
+                    field: Ok(Default::default()),
+                    start: Err("no value supplied for start".to_string()),
+                }
+            }
+        }
+        impl ConversionDateTimeRange {
+            pub fn end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end: {e}")
+                    });
+                self
+            }
+            pub fn field<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ConversionDateTimeRangeField>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.field = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for field: {e}")
+                    });
+                self
+            }
+            pub fn start<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ConversionDateTimeRange>
+        for super::ConversionDateTimeRange {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ConversionDateTimeRange,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    end: value.end?,
+                    field: value.field?,
+                    start: value.start?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ConversionDateTimeRange>
+        for ConversionDateTimeRange {
+            fn from(value: super::ConversionDateTimeRange) -> Self {
+                Self {
+                    end: Ok(value.end),
+                    field: Ok(value.field),
+                    start: Ok(value.start),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ConversionExplodeRequest {
             comparison_date_time_ranges: ::std::result::Result<
-                ::std::vec::Vec<super::DateTimeRange>,
+                ::std::vec::Vec<super::ConversionDateTimeRange>,
                 ::std::string::String,
             >,
             date_time_ranges: ::std::result::Result<
-                ::std::vec::Vec<super::DateTimeRange>,
+                ::std::vec::Vec<super::ConversionDateTimeRange>,
                 ::std::string::String,
             >,
             filter_by: ::std::result::Result<
@@ -15193,7 +16494,9 @@ pub mod types {
         impl ConversionExplodeRequest {
             pub fn comparison_date_time_ranges<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::DateTimeRange>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ConversionDateTimeRange>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.comparison_date_time_ranges = value
@@ -15207,7 +16510,9 @@ pub mod types {
             }
             pub fn date_time_ranges<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::DateTimeRange>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ConversionDateTimeRange>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time_ranges = value
@@ -15427,7 +16732,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ConversionFilterRequest {
             date_time_ranges: ::std::result::Result<
-                ::std::vec::Vec<super::DateTimeRange>,
+                ::std::vec::Vec<super::ConversionDateTimeRange>,
                 ::std::string::String,
             >,
             filter_by: ::std::result::Result<
@@ -15485,7 +16790,9 @@ pub mod types {
         impl ConversionFilterRequest {
             pub fn date_time_ranges<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::DateTimeRange>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ConversionDateTimeRange>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time_ranges = value
@@ -15686,7 +16993,7 @@ pub mod types {
                 ::std::string::String,
             >,
             meta_data: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<super::ReportMetaData>,
                 ::std::string::String,
             >,
             payable: ::std::result::Result<
@@ -15841,7 +17148,7 @@ pub mod types {
             }
             pub fn meta_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ReportMetaData>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.meta_data = value
@@ -16093,11 +17400,11 @@ pub mod types {
                 ::std::string::String,
             >,
             limit: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<u64>,
                 ::std::string::String,
             >,
             meta_data: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<super::ReportMetaData>,
                 ::std::string::String,
             >,
             start_date_time: ::std::result::Result<
@@ -16238,7 +17545,7 @@ pub mod types {
             }
             pub fn limit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<u64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.limit = value
@@ -16250,7 +17557,7 @@ pub mod types {
             }
             pub fn meta_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ReportMetaData>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.meta_data = value
@@ -16479,7 +17786,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ConversionTimeseriesRequest {
             date_time_ranges: ::std::result::Result<
-                ::std::vec::Vec<super::DateTimeRange>,
+                ::std::vec::Vec<super::ConversionDateTimeRange>,
                 ::std::string::String,
             >,
             filter_by: ::std::result::Result<
@@ -16527,7 +17834,9 @@ pub mod types {
         impl ConversionTimeseriesRequest {
             pub fn date_time_ranges<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::DateTimeRange>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ConversionDateTimeRange>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time_ranges = value
@@ -16911,6 +18220,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            destination: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             dynamic_tracking_link: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -16928,6 +18241,10 @@ pub mod types {
                 ::std::string::String,
             >,
             limits: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            preview: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
@@ -16961,11 +18278,13 @@ pub mod types {
                     custom_prepend_url_parameters: Ok(Default::default()),
                     default_specific_creative_id: Ok(Default::default()),
                     description: Ok(Default::default()),
+                    destination: Ok(Default::default()),
                     dynamic_tracking_link: Ok(Default::default()),
                     end_date_time: Ok(Default::default()),
                     height: Ok(Default::default()),
                     html_tracking_link: Ok(Default::default()),
                     limits: Ok(Default::default()),
+                    preview: Ok(Default::default()),
                     start_date_time: Ok(Default::default()),
                     tags: Ok(Default::default()),
                     width: Ok(Default::default()),
@@ -17159,6 +18478,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn destination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.destination = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for destination: {e}")
+                    });
+                self
+            }
             pub fn dynamic_tracking_link<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -17225,6 +18556,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for preview: {e}")
+                    });
+                self
+            }
             pub fn start_date_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -17286,11 +18629,13 @@ pub mod types {
                     custom_prepend_url_parameters: value.custom_prepend_url_parameters?,
                     default_specific_creative_id: value.default_specific_creative_id?,
                     description: value.description?,
+                    destination: value.destination?,
                     dynamic_tracking_link: value.dynamic_tracking_link?,
                     end_date_time: value.end_date_time?,
                     height: value.height?,
                     html_tracking_link: value.html_tracking_link?,
                     limits: value.limits?,
+                    preview: value.preview?,
                     start_date_time: value.start_date_time?,
                     tags: value.tags?,
                     width: value.width?,
@@ -17318,11 +18663,13 @@ pub mod types {
                     ),
                     default_specific_creative_id: Ok(value.default_specific_creative_id),
                     description: Ok(value.description),
+                    destination: Ok(value.destination),
                     dynamic_tracking_link: Ok(value.dynamic_tracking_link),
                     end_date_time: Ok(value.end_date_time),
                     height: Ok(value.height),
                     html_tracking_link: Ok(value.html_tracking_link),
                     limits: Ok(value.limits),
+                    preview: Ok(value.preview),
                     start_date_time: Ok(value.start_date_time),
                     tags: Ok(value.tags),
                     width: Ok(value.width),
@@ -17375,6 +18722,14 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            img_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            preview: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             specific_destination: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -17398,6 +18753,8 @@ pub mod types {
                     custom_prepend_url_parameters: Ok(Default::default()),
                     description: Ok(Default::default()),
                     filename: Ok(Default::default()),
+                    img_url: Ok(Default::default()),
+                    preview: Ok(Default::default()),
                     specific_destination: Ok(Default::default()),
                     tags: Ok(Default::default()),
                 }
@@ -17546,6 +18903,30 @@ pub mod types {
                     });
                 self
             }
+            pub fn img_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.img_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for img_url: {e}")
+                    });
+                self
+            }
+            pub fn preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for preview: {e}")
+                    });
+                self
+            }
             pub fn specific_destination<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -17590,6 +18971,8 @@ pub mod types {
                     custom_prepend_url_parameters: value.custom_prepend_url_parameters?,
                     description: value.description?,
                     filename: value.filename?,
+                    img_url: value.img_url?,
+                    preview: value.preview?,
                     specific_destination: value.specific_destination?,
                     tags: value.tags?,
                 })
@@ -17611,6 +18994,8 @@ pub mod types {
                     ),
                     description: Ok(value.description),
                     filename: Ok(value.filename),
+                    img_url: Ok(value.img_url),
+                    preview: Ok(value.preview),
                     specific_destination: Ok(value.specific_destination),
                     tags: Ok(value.tags),
                 }
@@ -17893,7 +19278,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CurrencyListCurrenciesItem {
             currency: ::std::result::Result<
-                ::std::option::Option<super::RefEntry>,
+                ::std::option::Option<super::RefCurrency>,
                 ::std::string::String,
             >,
         }
@@ -17907,7 +19292,7 @@ pub mod types {
         impl CurrencyListCurrenciesItem {
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RefEntry>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::RefCurrency>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -19262,13 +20647,24 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct DateTimeRange {
-            end: ::std::result::Result<::std::string::String, ::std::string::String>,
-            start: ::std::result::Result<::std::string::String, ::std::string::String>,
+            end: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            field: ::std::result::Result<
+                ::std::option::Option<super::DateTimeRangeField>,
+                ::std::string::String,
+            >,
+            start: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for DateTimeRange {
             fn default() -> Self {
                 Self {
                     end: Err("no value supplied for end".to_string()),
+                    field: Ok(Default::default()),
                     start: Err("no value supplied for start".to_string()),
                 }
             }
@@ -19276,7 +20672,7 @@ pub mod types {
         impl DateTimeRange {
             pub fn end<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.end = value
@@ -19286,9 +20682,23 @@ pub mod types {
                     });
                 self
             }
+            pub fn field<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::DateTimeRangeField>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.field = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for field: {e}")
+                    });
+                self
+            }
             pub fn start<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start = value
@@ -19306,6 +20716,7 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     end: value.end?,
+                    field: value.field?,
                     start: value.start?,
                 })
             }
@@ -19314,6 +20725,7 @@ pub mod types {
             fn from(value: super::DateTimeRange) -> Self {
                 Self {
                     end: Ok(value.end),
+                    field: Ok(value.field),
                     start: Ok(value.start),
                 }
             }
@@ -19643,7 +21055,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct DeviceListDevicesItem {
             device: ::std::result::Result<
-                ::std::option::Option<super::RefEntry>,
+                ::std::option::Option<super::RefDevice>,
                 ::std::string::String,
             >,
         }
@@ -19657,7 +21069,7 @@ pub mod types {
         impl DeviceListDevicesItem {
             pub fn device<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RefEntry>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::RefDevice>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.device = value
@@ -20740,6 +22152,10 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            location: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -20763,6 +22179,7 @@ pub mod types {
                     filesize: Ok(Default::default()),
                     filesize_compressed: Ok(Default::default()),
                     last_processed: Ok(Default::default()),
+                    location: Ok(Default::default()),
                     name: Ok(Default::default()),
                     title: Ok(Default::default()),
                     updated: Ok(Default::default()),
@@ -20860,6 +22277,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn location<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.location = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for location: {e}")
+                    });
+                self
+            }
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -20910,6 +22339,7 @@ pub mod types {
                     filesize: value.filesize?,
                     filesize_compressed: value.filesize_compressed?,
                     last_processed: value.last_processed?,
+                    location: value.location?,
                     name: value.name?,
                     title: value.title?,
                     updated: value.updated?,
@@ -20926,6 +22356,7 @@ pub mod types {
                     filesize: Ok(value.filesize),
                     filesize_compressed: Ok(value.filesize_compressed),
                     last_processed: Ok(value.last_processed),
+                    location: Ok(value.location),
                     name: Ok(value.name),
                     title: Ok(value.title),
                     updated: Ok(value.updated),
@@ -22249,8 +23680,16 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct InvitationCampaign {
+            campaign_logo: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             currency: ::std::result::Result<
                 ::std::option::Option<super::CurrencyInfo>,
+                ::std::string::String,
+            >,
+            default_destination: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -22269,7 +23708,9 @@ pub mod types {
         impl ::std::default::Default for InvitationCampaign {
             fn default() -> Self {
                 Self {
+                    campaign_logo: Ok(Default::default()),
                     currency: Ok(Default::default()),
+                    default_destination: Ok(Default::default()),
                     id: Ok(Default::default()),
                     title: Ok(Default::default()),
                     vertical: Ok(Default::default()),
@@ -22277,6 +23718,18 @@ pub mod types {
             }
         }
         impl InvitationCampaign {
+            pub fn campaign_logo<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.campaign_logo = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for campaign_logo: {e}")
+                    });
+                self
+            }
             pub fn currency<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::CurrencyInfo>>,
@@ -22286,6 +23739,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn default_destination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_destination = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_destination: {e}"
+                        )
                     });
                 self
             }
@@ -22330,7 +23797,9 @@ pub mod types {
                 value: InvitationCampaign,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    campaign_logo: value.campaign_logo?,
                     currency: value.currency?,
+                    default_destination: value.default_destination?,
                     id: value.id?,
                     title: value.title?,
                     vertical: value.vertical?,
@@ -22340,7 +23809,9 @@ pub mod types {
         impl ::std::convert::From<super::InvitationCampaign> for InvitationCampaign {
             fn from(value: super::InvitationCampaign) -> Self {
                 Self {
+                    campaign_logo: Ok(value.campaign_logo),
                     currency: Ok(value.currency),
+                    default_destination: Ok(value.default_destination),
                     id: Ok(value.id),
                     title: Ok(value.title),
                     vertical: Ok(value.vertical),
@@ -22460,7 +23931,7 @@ pub mod types {
             >,
             job_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             percentage_complete: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
             reference: ::std::result::Result<
@@ -22477,7 +23948,7 @@ pub mod types {
             >,
             status: ::std::result::Result<super::JobStatus, ::std::string::String>,
             time_elapsed: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
             update: ::std::result::Result<
@@ -22596,7 +24067,7 @@ pub mod types {
             }
             pub fn percentage_complete<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.percentage_complete = value
@@ -22660,7 +24131,7 @@ pub mod types {
             }
             pub fn time_elapsed<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.time_elapsed = value
@@ -22918,8 +24389,8 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct MetaFieldValue {
-            name: ::std::result::Result<
+        pub struct MetaDataEntry {
+            key: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
@@ -22928,24 +24399,24 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for MetaFieldValue {
+        impl ::std::default::Default for MetaDataEntry {
             fn default() -> Self {
                 Self {
-                    name: Ok(Default::default()),
+                    key: Ok(Default::default()),
                     value: Ok(Default::default()),
                 }
             }
         }
-        impl MetaFieldValue {
-            pub fn name<T>(mut self, value: T) -> Self
+        impl MetaDataEntry {
+            pub fn key<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
+                self.key = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
+                        format!("error converting supplied value for key: {e}")
                     });
                 self
             }
@@ -22964,6 +24435,174 @@ pub mod types {
                 self
             }
         }
+        impl ::std::convert::TryFrom<MetaDataEntry> for super::MetaDataEntry {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MetaDataEntry,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    key: value.key?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MetaDataEntry> for MetaDataEntry {
+            fn from(value: super::MetaDataEntry) -> Self {
+                Self {
+                    key: Ok(value.key),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MetaFieldRule {
+            operator: ::std::result::Result<
+                ::std::option::Option<super::MetaFieldRuleOperator>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<super::MetaFieldRuleValue>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MetaFieldRule {
+            fn default() -> Self {
+                Self {
+                    operator: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl MetaFieldRule {
+            pub fn operator<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MetaFieldRuleOperator>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.operator = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for operator: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MetaFieldRuleValue>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MetaFieldRule> for super::MetaFieldRule {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MetaFieldRule,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    operator: value.operator?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MetaFieldRule> for MetaFieldRule {
+            fn from(value: super::MetaFieldRule) -> Self {
+                Self {
+                    operator: Ok(value.operator),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MetaFieldValue {
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rules: ::std::result::Result<
+                ::std::vec::Vec<super::MetaFieldRule>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
+                ::std::string::String,
+            >,
+            values: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MetaFieldValue {
+            fn default() -> Self {
+                Self {
+                    name: Ok(Default::default()),
+                    rules: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                    values: Ok(Default::default()),
+                }
+            }
+        }
+        impl MetaFieldValue {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn rules<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MetaFieldRule>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rules = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rules: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+            pub fn values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for values: {e}")
+                    });
+                self
+            }
+        }
         impl ::std::convert::TryFrom<MetaFieldValue> for super::MetaFieldValue {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22971,7 +24610,9 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     name: value.name?,
+                    rules: value.rules?,
                     value: value.value?,
+                    values: value.values?,
                 })
             }
         }
@@ -22979,7 +24620,9 @@ pub mod types {
             fn from(value: super::MetaFieldValue) -> Self {
                 Self {
                     name: Ok(value.name),
+                    rules: Ok(value.rules),
                     value: Ok(value.value),
+                    values: Ok(value.values),
                 }
             }
         }
@@ -22987,6 +24630,10 @@ pub mod types {
         pub struct MetaFieldValues {
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rules: ::std::result::Result<
+                ::std::vec::Vec<super::MetaFieldRule>,
                 ::std::string::String,
             >,
             values: ::std::result::Result<
@@ -22998,6 +24645,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     name: Ok(Default::default()),
+                    rules: Ok(Default::default()),
                     values: Ok(Default::default()),
                 }
             }
@@ -23012,6 +24660,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn rules<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MetaFieldRule>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rules = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rules: {e}")
                     });
                 self
             }
@@ -23035,6 +24695,7 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     name: value.name?,
+                    rules: value.rules?,
                     values: value.values?,
                 })
             }
@@ -23043,6 +24704,7 @@ pub mod types {
             fn from(value: super::MetaFieldValues) -> Self {
                 Self {
                     name: Ok(value.name),
+                    rules: Ok(value.rules),
                     values: Ok(value.values),
                 }
             }
@@ -23198,7 +24860,7 @@ pub mod types {
                 ::std::string::String,
             >,
             approved: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             campaign_id: ::std::result::Result<
@@ -23247,7 +24909,9 @@ pub mod types {
             }
             pub fn approved<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.approved = value
@@ -23347,7 +25011,10 @@ pub mod types {
             >,
             campaign_languages: ::std::result::Result<
                 ::std::option::Option<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        super::ParticipationCampaignInfoCampaignLanguagesValue,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -23360,6 +25027,10 @@ pub mod types {
                 ::std::string::String,
             >,
             default_currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            destination_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
@@ -23391,6 +25062,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            tracking_link: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             tracking_link_mobile: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -23413,6 +25088,7 @@ pub mod types {
                     camref: Ok(Default::default()),
                     cpc_tracking_link: Ok(Default::default()),
                     default_currency: Ok(Default::default()),
+                    destination_url: Ok(Default::default()),
                     hidden_campaign: Ok(Default::default()),
                     icon: Ok(Default::default()),
                     promotional_countries: Ok(Default::default()),
@@ -23420,6 +25096,7 @@ pub mod types {
                     secure_tracking: Ok(Default::default()),
                     status: Ok(Default::default()),
                     title: Ok(Default::default()),
+                    tracking_link: Ok(Default::default()),
                     tracking_link_mobile: Ok(Default::default()),
                     vertical: Ok(Default::default()),
                     week_start: Ok(Default::default()),
@@ -23457,7 +25134,10 @@ pub mod types {
             where
                 T: ::std::convert::TryInto<
                     ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            super::ParticipationCampaignInfoCampaignLanguagesValue,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -23507,6 +25187,20 @@ pub mod types {
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for default_currency: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn destination_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.destination_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for destination_url: {e}"
                         )
                     });
                 self
@@ -23603,6 +25297,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn tracking_link<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tracking_link = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tracking_link: {e}")
+                    });
+                self
+            }
             pub fn tracking_link_mobile<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -23655,6 +25361,7 @@ pub mod types {
                     camref: value.camref?,
                     cpc_tracking_link: value.cpc_tracking_link?,
                     default_currency: value.default_currency?,
+                    destination_url: value.destination_url?,
                     hidden_campaign: value.hidden_campaign?,
                     icon: value.icon?,
                     promotional_countries: value.promotional_countries?,
@@ -23662,6 +25369,7 @@ pub mod types {
                     secure_tracking: value.secure_tracking?,
                     status: value.status?,
                     title: value.title?,
+                    tracking_link: value.tracking_link?,
                     tracking_link_mobile: value.tracking_link_mobile?,
                     vertical: value.vertical?,
                     week_start: value.week_start?,
@@ -23678,6 +25386,7 @@ pub mod types {
                     camref: Ok(value.camref),
                     cpc_tracking_link: Ok(value.cpc_tracking_link),
                     default_currency: Ok(value.default_currency),
+                    destination_url: Ok(value.destination_url),
                     hidden_campaign: Ok(value.hidden_campaign),
                     icon: Ok(value.icon),
                     promotional_countries: Ok(value.promotional_countries),
@@ -23685,9 +25394,62 @@ pub mod types {
                     secure_tracking: Ok(value.secure_tracking),
                     status: Ok(value.status),
                     title: Ok(value.title),
+                    tracking_link: Ok(value.tracking_link),
                     tracking_link_mobile: Ok(value.tracking_link_mobile),
                     vertical: Ok(value.vertical),
                     week_start: Ok(value.week_start),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ParticipationCampaignInfoCampaignLanguagesValue {
+            destination_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default
+        for ParticipationCampaignInfoCampaignLanguagesValue {
+            fn default() -> Self {
+                Self {
+                    destination_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl ParticipationCampaignInfoCampaignLanguagesValue {
+            pub fn destination_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.destination_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for destination_url: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ParticipationCampaignInfoCampaignLanguagesValue>
+        for super::ParticipationCampaignInfoCampaignLanguagesValue {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ParticipationCampaignInfoCampaignLanguagesValue,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    destination_url: value.destination_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ParticipationCampaignInfoCampaignLanguagesValue>
+        for ParticipationCampaignInfoCampaignLanguagesValue {
+            fn from(
+                value: super::ParticipationCampaignInfoCampaignLanguagesValue,
+            ) -> Self {
+                Self {
+                    destination_url: Ok(value.destination_url),
                 }
             }
         }
@@ -23799,6 +25561,10 @@ pub mod types {
             >,
             created_by: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            databases: ::std::result::Result<
+                ::std::vec::Vec<super::Database>,
                 ::std::string::String,
             >,
             default_currency: ::std::result::Result<
@@ -23917,6 +25683,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            websites: ::std::result::Result<
+                ::std::vec::Vec<super::Website>,
+                ::std::string::String,
+            >,
             week_start: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -23936,6 +25706,7 @@ pub mod types {
                     contact_name: Ok(Default::default()),
                     created: Ok(Default::default()),
                     created_by: Ok(Default::default()),
+                    databases: Ok(Default::default()),
                     default_currency: Ok(Default::default()),
                     description: Ok(Default::default()),
                     foreign_identifier: Ok(Default::default()),
@@ -23965,6 +25736,7 @@ pub mod types {
                     vat_number: Ok(Default::default()),
                     vertical: Ok(Default::default()),
                     vertical_name: Ok(Default::default()),
+                    websites: Ok(Default::default()),
                     week_start: Ok(Default::default()),
                 }
             }
@@ -24105,6 +25877,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for created_by: {e}")
+                    });
+                self
+            }
+            pub fn databases<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Database>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.databases = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for databases: {e}")
                     });
                 self
             }
@@ -24496,6 +26280,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn websites<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Website>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.websites = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for websites: {e}")
+                    });
+                self
+            }
             pub fn week_start<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -24526,6 +26322,7 @@ pub mod types {
                     contact_name: value.contact_name?,
                     created: value.created?,
                     created_by: value.created_by?,
+                    databases: value.databases?,
                     default_currency: value.default_currency?,
                     description: value.description?,
                     foreign_identifier: value.foreign_identifier?,
@@ -24555,6 +26352,7 @@ pub mod types {
                     vat_number: value.vat_number?,
                     vertical: value.vertical?,
                     vertical_name: value.vertical_name?,
+                    websites: value.websites?,
                     week_start: value.week_start?,
                 })
             }
@@ -24573,6 +26371,7 @@ pub mod types {
                     contact_name: Ok(value.contact_name),
                     created: Ok(value.created),
                     created_by: Ok(value.created_by),
+                    databases: Ok(value.databases),
                     default_currency: Ok(value.default_currency),
                     description: Ok(value.description),
                     foreign_identifier: Ok(value.foreign_identifier),
@@ -24602,6 +26401,7 @@ pub mod types {
                     vat_number: Ok(value.vat_number),
                     vertical: Ok(value.vertical),
                     vertical_name: Ok(value.vertical_name),
+                    websites: Ok(value.websites),
                     week_start: Ok(value.week_start),
                 }
             }
@@ -24705,6 +26505,10 @@ pub mod types {
                 ::std::string::String,
             >,
             company_logo: ::std::result::Result<
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
+                ::std::string::String,
+            >,
+            company_logo_upload: ::std::result::Result<
                 ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
@@ -24825,6 +26629,7 @@ pub mod types {
                     campaign_select: Ok(Default::default()),
                     company_division: Ok(Default::default()),
                     company_logo: Ok(Default::default()),
+                    company_logo_upload: Ok(Default::default()),
                     company_name: Ok(Default::default()),
                     contact_email: Ok(Default::default()),
                     contact_locale: Ok(Default::default()),
@@ -24919,6 +26724,22 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for company_logo: {e}")
+                    });
+                self
+            }
+            pub fn company_logo_upload<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company_logo_upload = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for company_logo_upload: {e}"
+                        )
                     });
                 self
             }
@@ -25292,6 +27113,7 @@ pub mod types {
                     campaign_select: value.campaign_select?,
                     company_division: value.company_division?,
                     company_logo: value.company_logo?,
+                    company_logo_upload: value.company_logo_upload?,
                     company_name: value.company_name?,
                     contact_email: value.contact_email?,
                     contact_locale: value.contact_locale?,
@@ -25330,6 +27152,7 @@ pub mod types {
                     campaign_select: Ok(value.campaign_select),
                     company_division: Ok(value.company_division),
                     company_logo: Ok(value.company_logo),
+                    company_logo_upload: Ok(value.company_logo_upload),
                     company_name: Ok(value.company_name),
                     contact_email: Ok(value.contact_email),
                     contact_locale: Ok(value.contact_locale),
@@ -25500,7 +27323,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             created_by: ::std::result::Result<
@@ -25516,7 +27339,7 @@ pub mod types {
                 ::std::string::String,
             >,
             last_modified_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             last_modified_by: ::std::result::Result<
@@ -25567,7 +27390,9 @@ pub mod types {
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -25613,7 +27438,9 @@ pub mod types {
             }
             pub fn last_modified_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_modified_at = value
@@ -26091,11 +27918,11 @@ pub mod types {
                 ::std::string::String,
             >,
             limit: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<u64>,
                 ::std::string::String,
             >,
             offset: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<u64>,
                 ::std::string::String,
             >,
             total_commission_value: ::std::result::Result<
@@ -26192,7 +28019,7 @@ pub mod types {
             }
             pub fn limit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<u64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.limit = value
@@ -26204,7 +28031,7 @@ pub mod types {
             }
             pub fn offset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<u64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.offset = value
@@ -27639,7 +29466,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct RefCountry {
             area_sq_km: ::std::result::Result<
-                ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                ::std::option::Option<::affiliate_runtime::lenient::LenientNumber>,
                 ::std::string::String,
             >,
             capital: ::std::result::Result<
@@ -27744,7 +29571,7 @@ pub mod types {
             pub fn area_sq_km<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientNumber>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -28048,6 +29875,279 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct RefCurrency {
+            currency_id: ::std::result::Result<
+                ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                ::std::string::String,
+            >,
+            iso: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            minor_unit: ::std::result::Result<
+                ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefCurrency {
+            fn default() -> Self {
+                Self {
+                    currency_id: Ok(Default::default()),
+                    iso: Ok(Default::default()),
+                    minor_unit: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefCurrency {
+            pub fn currency_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency_id: {e}")
+                    });
+                self
+            }
+            pub fn iso<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.iso = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for iso: {e}")
+                    });
+                self
+            }
+            pub fn minor_unit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.minor_unit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for minor_unit: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefCurrency> for super::RefCurrency {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefCurrency,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    currency_id: value.currency_id?,
+                    iso: value.iso?,
+                    minor_unit: value.minor_unit?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefCurrency> for RefCurrency {
+            fn from(value: super::RefCurrency) -> Self {
+                Self {
+                    currency_id: Ok(value.currency_id),
+                    iso: Ok(value.iso),
+                    minor_unit: Ok(value.minor_unit),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RefDevice {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            ref_device_id: ::std::result::Result<
+                ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                ::std::string::String,
+            >,
+            skip_invoice: ::std::result::Result<
+                ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                ::std::string::String,
+            >,
+            skip_override: ::std::result::Result<
+                ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                ::std::string::String,
+            >,
+            skip_selfbill: ::std::result::Result<
+                ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefDevice {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    key: Ok(Default::default()),
+                    ref_device_id: Ok(Default::default()),
+                    skip_invoice: Ok(Default::default()),
+                    skip_override: Ok(Default::default()),
+                    skip_selfbill: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefDevice {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn ref_device_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_device_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_device_id: {e}")
+                    });
+                self
+            }
+            pub fn skip_invoice<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skip_invoice = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for skip_invoice: {e}")
+                    });
+                self
+            }
+            pub fn skip_override<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skip_override = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for skip_override: {e}")
+                    });
+                self
+            }
+            pub fn skip_selfbill<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skip_selfbill = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for skip_selfbill: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefDevice> for super::RefDevice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefDevice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    key: value.key?,
+                    ref_device_id: value.ref_device_id?,
+                    skip_invoice: value.skip_invoice?,
+                    skip_override: value.skip_override?,
+                    skip_selfbill: value.skip_selfbill?,
+                    title: value.title?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefDevice> for RefDevice {
+            fn from(value: super::RefDevice) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    key: Ok(value.key),
+                    ref_device_id: Ok(value.ref_device_id),
+                    skip_invoice: Ok(value.skip_invoice),
+                    skip_override: Ok(value.skip_override),
+                    skip_selfbill: Ok(value.skip_selfbill),
+                    title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct RefPartnershipModel {
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -28195,6 +30295,131 @@ pub mod types {
                     skip_override: Ok(value.skip_override),
                     skip_selfbill: Ok(value.skip_selfbill),
                     title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RefTimezone {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            local_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            ref_timezone_id: ::std::result::Result<
+                ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                ::std::string::String,
+            >,
+            utc_offset: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefTimezone {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    local_time: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    ref_timezone_id: Ok(Default::default()),
+                    utc_offset: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefTimezone {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn local_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.local_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for local_time: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn ref_timezone_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::affiliate_runtime::lenient::LenientInteger>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_timezone_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ref_timezone_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn utc_offset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.utc_offset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for utc_offset: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefTimezone> for super::RefTimezone {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefTimezone,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    local_time: value.local_time?,
+                    name: value.name?,
+                    ref_timezone_id: value.ref_timezone_id?,
+                    utc_offset: value.utc_offset?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefTimezone> for RefTimezone {
+            fn from(value: super::RefTimezone) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    local_time: Ok(value.local_time),
+                    name: Ok(value.name),
+                    ref_timezone_id: Ok(value.ref_timezone_id),
+                    utc_offset: Ok(value.utc_offset),
                 }
             }
         }
@@ -29869,8 +32094,16 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            rules: ::std::result::Result<
+                ::std::vec::Vec<super::MetaFieldRule>,
+                ::std::string::String,
+            >,
             value: ::std::result::Result<
                 ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
+                ::std::string::String,
+            >,
+            values: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             weight: ::std::result::Result<
@@ -29882,7 +32115,9 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     name: Ok(Default::default()),
+                    rules: Ok(Default::default()),
                     value: Ok(Default::default()),
+                    values: Ok(Default::default()),
                     weight: Ok(Default::default()),
                 }
             }
@@ -29900,6 +32135,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn rules<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MetaFieldRule>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rules = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rules: {e}")
+                    });
+                self
+            }
             pub fn value<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -29911,6 +32158,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+            pub fn values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for values: {e}")
                     });
                 self
             }
@@ -29934,7 +32193,9 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     name: value.name?,
+                    rules: value.rules?,
                     value: value.value?,
+                    values: value.values?,
                     weight: value.weight?,
                 })
             }
@@ -29943,7 +32204,9 @@ pub mod types {
             fn from(value: super::TierMetaField) -> Self {
                 Self {
                     name: Ok(value.name),
+                    rules: Ok(value.rules),
                     value: Ok(value.value),
+                    values: Ok(value.values),
                     weight: Ok(value.weight),
                 }
             }
@@ -30361,7 +32624,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct TimezoneListTimezonesItem {
             timezone: ::std::result::Result<
-                ::std::option::Option<super::RefEntry>,
+                ::std::option::Option<super::RefTimezone>,
                 ::std::string::String,
             >,
         }
@@ -30375,7 +32638,7 @@ pub mod types {
         impl TimezoneListTimezonesItem {
             pub fn timezone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RefEntry>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::RefTimezone>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.timezone = value
@@ -30429,6 +32692,14 @@ pub mod types {
                 ::std::vec::Vec<super::KeyValuePair>,
                 ::std::string::String,
             >,
+            tracking_short_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tracking_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for TrackingLink {
             fn default() -> Self {
@@ -30439,6 +32710,8 @@ pub mod types {
                     destination_url: Ok(Default::default()),
                     id: Ok(Default::default()),
                     params: Ok(Default::default()),
+                    tracking_short_url: Ok(Default::default()),
+                    tracking_url: Ok(Default::default()),
                 }
             }
         }
@@ -30515,6 +32788,32 @@ pub mod types {
                     });
                 self
             }
+            pub fn tracking_short_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tracking_short_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for tracking_short_url: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn tracking_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tracking_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tracking_url: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<TrackingLink> for super::TrackingLink {
             type Error = super::error::ConversionError;
@@ -30528,6 +32827,8 @@ pub mod types {
                     destination_url: value.destination_url?,
                     id: value.id?,
                     params: value.params?,
+                    tracking_short_url: value.tracking_short_url?,
+                    tracking_url: value.tracking_url?,
                 })
             }
         }
@@ -30540,6 +32841,8 @@ pub mod types {
                     destination_url: Ok(value.destination_url),
                     id: Ok(value.id),
                     params: Ok(value.params),
+                    tracking_short_url: Ok(value.tracking_short_url),
+                    tracking_url: Ok(value.tracking_url),
                 }
             }
         }
@@ -30747,7 +33050,7 @@ pub mod types {
                 ::std::string::String,
             >,
             limit: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<u64>,
                 ::std::string::String,
             >,
             links: ::std::result::Result<
@@ -30755,7 +33058,7 @@ pub mod types {
                 ::std::string::String,
             >,
             offset: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<u64>,
                 ::std::string::String,
             >,
         }
@@ -30812,7 +33115,7 @@ pub mod types {
             }
             pub fn limit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<u64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.limit = value
@@ -30836,7 +33139,7 @@ pub mod types {
             }
             pub fn offset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<u64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.offset = value
@@ -33133,7 +35436,7 @@ pub mod types {
                 ::std::string::String,
             >,
             commission_groups: ::std::result::Result<
-                ::std::vec::Vec<::serde_json::Value>,
+                ::std::vec::Vec<super::VoucherCodeCommissionGroupsItem>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -33208,7 +35511,9 @@ pub mod types {
             }
             pub fn commission_groups<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::VoucherCodeCommissionGroupsItem>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.commission_groups = value
@@ -33343,6 +35648,57 @@ pub mod types {
                     start_date_time: Ok(value.start_date_time),
                     voucher_code: Ok(value.voucher_code),
                     voucher_code_id: Ok(value.voucher_code_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VoucherCodeCommissionGroupsItem {
+            commission_group: ::std::result::Result<
+                ::std::option::Option<super::CommissionGroup>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VoucherCodeCommissionGroupsItem {
+            fn default() -> Self {
+                Self {
+                    commission_group: Ok(Default::default()),
+                }
+            }
+        }
+        impl VoucherCodeCommissionGroupsItem {
+            pub fn commission_group<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CommissionGroup>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.commission_group = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for commission_group: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VoucherCodeCommissionGroupsItem>
+        for super::VoucherCodeCommissionGroupsItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VoucherCodeCommissionGroupsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    commission_group: value.commission_group?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VoucherCodeCommissionGroupsItem>
+        for VoucherCodeCommissionGroupsItem {
+            fn from(value: super::VoucherCodeCommissionGroupsItem) -> Self {
+                Self {
+                    commission_group: Ok(value.commission_group),
                 }
             }
         }
@@ -35931,6 +38287,8 @@ let response = client.list_tracking_links()
 
 Create tracking links for a given partner and campaign.
 
+The API answers 201 (v2 conventions) or 200 (the vendor's own description) with the same body; both decode as the same success.
+
 Sends a `POST` request to `/v2/publishers/{publisher_id}/links`
 
 Arguments:
@@ -36037,6 +38395,8 @@ Arguments:
 - `invoice_created_date`: Invoices that were created after the supplied date.
 - `limit`: Limit the number of results returned (maximum 300).
 - `multipivot_campaign`: Secondary pivot filter on campaign IDs (`multipivot[{pivot}][]=value`).
+- `multipivot_product`: Secondary pivot filter on product SKUs. Repeat for several.
+- `multipivot_publisher_reference`: Secondary pivot filter on partner references (`pubref`). Repeat for several.
 - `offset`: Offset the results by a given amount. Defaults to 0. Prefer cursor_id on this report.
 - `start_date`: Start date for data to be included in the report.
 - `statuses`: Filter by statuses.
@@ -36054,6 +38414,8 @@ let response = client.get_conversion_report()
     .invoice_created_date(invoice_created_date)
     .limit(limit)
     .multipivot_campaign(multipivot_campaign)
+    .multipivot_product(multipivot_product)
+    .multipivot_publisher_reference(multipivot_publisher_reference)
     .offset(offset)
     .start_date(start_date)
     .statuses(statuses)
@@ -36079,6 +38441,7 @@ Arguments:
 - `end_date`: End date for data to be included in the report.
 - `limit`: Limit the number of results returned.
 - `multipivot_campaign`: Secondary pivot filter on campaign IDs (`multipivot[{pivot}][]=value`).
+- `multipivot_publisher_reference`: Secondary pivot filter on partner references (`pubref`). Repeat for several.
 - `offset`: Offset the results by a given amount. Defaults to 0.
 - `start_date`: Start date for data to be included in the report.
 - `statuses`: Filter by statuses.
@@ -36093,6 +38456,7 @@ let response = client.get_click_report()
     .end_date(end_date)
     .limit(limit)
     .multipivot_campaign(multipivot_campaign)
+    .multipivot_publisher_reference(multipivot_publisher_reference)
     .offset(offset)
     .start_date(start_date)
     .statuses(statuses)
@@ -41667,6 +44031,14 @@ pub mod builder {
             Option<::std::vec::Vec<::std::string::String>>,
             String,
         >,
+        multipivot_product: Result<
+            Option<::std::vec::Vec<::std::string::String>>,
+            String,
+        >,
+        multipivot_publisher_reference: Result<
+            Option<::std::vec::Vec<::std::string::String>>,
+            String,
+        >,
         offset: Result<Option<u64>, String>,
         start_date: Result<::std::string::String, String>,
         statuses: Result<Option<::std::vec::Vec<types::ConversionStatus>>, String>,
@@ -41687,6 +44059,8 @@ pub mod builder {
                 invoice_created_date: Ok(None),
                 limit: Ok(None),
                 multipivot_campaign: Ok(None),
+                multipivot_product: Ok(None),
+                multipivot_publisher_reference: Ok(None),
                 offset: Ok(None),
                 start_date: Err("start_date was not initialized".to_string()),
                 statuses: Ok(None),
@@ -41814,6 +44188,32 @@ pub mod builder {
                 });
             self
         }
+        pub fn multipivot_product<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.multipivot_product = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for multipivot_product failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn multipivot_publisher_reference<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.multipivot_publisher_reference = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for multipivot_publisher_reference failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn offset<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<u64>,
@@ -41891,6 +44291,8 @@ pub mod builder {
                 invoice_created_date,
                 limit,
                 multipivot_campaign,
+                multipivot_product,
+                multipivot_publisher_reference,
                 offset,
                 start_date,
                 statuses,
@@ -41909,6 +44311,9 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let multipivot_campaign = multipivot_campaign
+                .map_err(Error::InvalidRequest)?;
+            let multipivot_product = multipivot_product.map_err(Error::InvalidRequest)?;
+            let multipivot_publisher_reference = multipivot_publisher_reference
                 .map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
@@ -41959,6 +44364,18 @@ pub mod builder {
                         &multipivot_campaign,
                     ),
                 )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "multipivot[product][]",
+                        &multipivot_product,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "multipivot[publisher_reference][]",
+                        &multipivot_publisher_reference,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
                 .query(&progenitor_client::QueryParam::new("start_date", &start_date))
                 .query(&progenitor_client::QueryParam::new("statuses[]", &statuses))
@@ -42001,6 +44418,10 @@ pub mod builder {
             Option<::std::vec::Vec<::std::string::String>>,
             String,
         >,
+        multipivot_publisher_reference: Result<
+            Option<::std::vec::Vec<::std::string::String>>,
+            String,
+        >,
         offset: Result<Option<u64>, String>,
         start_date: Result<::std::string::String, String>,
         statuses: Result<Option<::std::vec::Vec<types::ConversionStatus>>, String>,
@@ -42018,6 +44439,7 @@ pub mod builder {
                 end_date: Ok(None),
                 limit: Ok(None),
                 multipivot_campaign: Ok(None),
+                multipivot_publisher_reference: Ok(None),
                 offset: Ok(None),
                 start_date: Err("start_date was not initialized".to_string()),
                 statuses: Ok(None),
@@ -42110,6 +44532,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn multipivot_publisher_reference<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.multipivot_publisher_reference = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for multipivot_publisher_reference failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn offset<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<u64>,
@@ -42184,6 +44619,7 @@ pub mod builder {
                 end_date,
                 limit,
                 multipivot_campaign,
+                multipivot_publisher_reference,
                 offset,
                 start_date,
                 statuses,
@@ -42197,6 +44633,8 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let multipivot_campaign = multipivot_campaign
+                .map_err(Error::InvalidRequest)?;
+            let multipivot_publisher_reference = multipivot_publisher_reference
                 .map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
@@ -42232,6 +44670,12 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "multipivot[campaign][]",
                         &multipivot_campaign,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "multipivot[publisher_reference][]",
+                        &multipivot_publisher_reference,
                     ),
                 )
                 .query(&progenitor_client::QueryParam::new("offset", &offset))

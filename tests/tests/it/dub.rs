@@ -39,7 +39,7 @@ pub fn cases() -> Vec<Case<Client>> {
                 ("pageSize", "50"),
                 ("status", "approved"),
                 ("country", "US"),
-                ("sortBy", "totalClicks"),
+                ("sortBy", "earningsPerClick"),
                 ("sortOrder", "asc"),
                 ("search", "john"),
             ],
@@ -51,7 +51,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .page_size(50u64)
                         .status(types::PartnerStatus::Approved)
                         .country("US")
-                        .sort_by(types::ListPartnersSortBy::TotalClicks)
+                        .sort_by(types::ListPartnersSortBy::EarningsPerClick)
                         .sort_order(types::ListPartnersSortOrder::Asc)
                         .search("john")
                         .send()
@@ -191,15 +191,105 @@ async fn analytics_shapes_by_group_by() {
             .await;
         let value = client(&server).retrieve_partner_analytics().partner_id("pn_1").send().await.unwrap().into_inner();
         let matches = match (name.as_str(), &value) {
-            ("count", types::RetrievePartnerAnalyticsResponse::Count(count)) => count.clicks == Some(1250.0),
-            ("timeseries", types::RetrievePartnerAnalyticsResponse::Timeseries(series)) => series.len() == 2,
+            ("count", types::RetrievePartnerAnalyticsResponse::Count(count)) => {
+                (count.clicks, count.sale_amount, count.earnings) == (Some(1250), Some(229900), Some(45980))
+            }
+            ("timeseries", types::RetrievePartnerAnalyticsResponse::Timeseries(series)) => {
+                series.len() == 2
+                    && series[0].start.to_rfc3339() == "2025-01-01T00:00:00+00:00"
+                    && series[0].partner_id.as_deref() == Some("pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A")
+                    && series[0].folder_id.is_none()
+                    && series[1].clicks == Some(52)
+            }
             ("topLinks", types::RetrievePartnerAnalyticsResponse::TopLinks(links)) => {
                 links[0].short_link == "https://dub.sh/john"
+                    && links[0].partner_id.as_deref() == Some("pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A")
+                    && links[0].folder_id.as_deref() == Some("fold_1JGK2Z0Y9X8W7V6U5T4S3R2Q1")
+                    && links[0].created_at.map(|t| t.to_rfc3339()).as_deref() == Some("2024-11-20T12:00:00+00:00")
+                    && links[0].earnings == Some(45980)
             }
             _ => false,
         };
         assert!(matches, "{name} decoded as {value:?}");
     }
+}
+
+/// A server that answers `operation` once with its documented success example.
+async fn serving(operation: &str) -> MockServer {
+    let spec = Spec::load("dub");
+    let (verb, template, _) = spec.operation(operation);
+    let (status, example) = spec.success_example(operation);
+    let server = MockServer::start().await;
+    Mock::given(method(verb.as_str()))
+        .and(path(template))
+        .respond_with(ResponseTemplate::new(status).set_body_json(example))
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The fields the live API sends beyond the seeds decode typed from each operation's documented
+/// success example: integers for counts and amounts, date-times, enums, nested objects.
+#[tokio::test]
+async fn success_examples_decode_the_live_fields_typed() {
+    let server = serving("listPartners").await;
+    let partners = client(&server).list_partners().send().await.unwrap().into_inner();
+    let p = &partners[0];
+    assert_eq!(p.partner_id, "pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A");
+    assert_eq!(p.network_status, types::PartnerNetworkStatus::Trusted);
+    assert_eq!(p.identity_verified_at.map(|t| t.to_rfc3339()).as_deref(), Some("2024-11-21T08:00:00+00:00"));
+    assert_eq!(p.trusted_at.map(|t| t.to_rfc3339()).as_deref(), Some("2024-12-15T10:00:00+00:00"));
+    assert_eq!(p.default_payout_method, Some(types::EnrolledPartnerDefaultPayoutMethod::Connect));
+    assert_eq!(p.referral_reward_id, None);
+    assert_eq!((p.tags[0].id.as_str(), p.tags[0].name.as_str()), ("ptag_1JGK2X7Y8Z9A0B1C2D3E4F5G6", "Creators"));
+    let application = p.application.as_ref().expect("application");
+    assert_eq!(application.rejection_reason, None);
+    assert_eq!(application.reviewed_at.map(|t| t.to_rfc3339()).as_deref(), Some("2024-11-20T15:30:00+00:00"));
+    let field = &p.referral_form_data.as_ref().expect("referral form").fields[0];
+    assert_eq!(field.type_, Some(types::ReferralFormFieldType::Select));
+    assert_eq!((field.required, field.locked, field.position), (Some(true), Some(false), Some(1)));
+    assert_eq!(field.constraints.as_ref().and_then(|c| c.max_length), Some(100));
+    assert_eq!(field.options[1].value.as_deref(), Some("newsletter"));
+    assert_eq!(p.earnings_per_click, Some(36.78));
+    assert_eq!(p.return_on_ad_spend, Some(5.0));
+    let totals: [Option<i64>; 7] = [
+        p.total_clicks,
+        p.total_leads,
+        p.total_conversions,
+        p.total_sales,
+        p.total_sale_amount,
+        p.total_commissions,
+        p.net_revenue,
+    ];
+    assert_eq!(totals, [Some(1250), Some(84), Some(21), Some(23), Some(229900), Some(45980), Some(183920)]);
+    assert_eq!(p.links.as_ref().expect("links")[0].sale_amount, Some(229900));
+
+    let server = serving("createPartner").await;
+    let body = typed::<types::CreatePartnerRequest>(Spec::load("dub").request_example("createPartner"));
+    let created = client(&server).create_partner().body(body).send().await.unwrap().into_inner();
+    assert_eq!(created.network_status, types::PartnerNetworkStatus::Draft);
+    assert_eq!(created.partner_id, created.id);
+    assert!(created.application.is_none() && created.referral_form_data.is_none() && created.tags.is_empty());
+    assert_eq!((created.trusted_at, created.earnings_per_click, created.total_clicks), (None, None, Some(0)));
+
+    let server = serving("retrievePartnerLinks").await;
+    let links = client(&server).retrieve_partner_links().partner_id("pn_1").send().await.unwrap().into_inner();
+    assert_eq!((links[1].clicks, links[1].leads, links[1].sale_amount), (Some(310), Some(12), Some(39600)));
+
+    let server = serving("createPartnerLink").await;
+    let body = typed::<types::CreatePartnerLinkRequest>(Spec::load("dub").request_example("createPartnerLink"));
+    let link = client(&server).create_partner_link().body(body).send().await.unwrap().into_inner();
+    assert_eq!(link.created_at.to_rfc3339(), "2025-01-15T09:30:00+00:00");
+    assert_eq!(link.test_started_at.map(|t| t.to_rfc3339()).as_deref(), Some("2025-01-15T09:30:00+00:00"));
+    assert_eq!((link.last_clicked, link.expires_at, link.clicks), (None, None, Some(0)));
+
+    let server = serving("upsertPartnerLink").await;
+    let body = typed::<types::UpsertPartnerLinkRequest>(Spec::load("dub").request_example("upsertPartnerLink"));
+    let link = client(&server).upsert_partner_link().body(body).send().await.unwrap().into_inner();
+    assert_eq!(link.last_clicked.map(|t| t.to_rfc3339()).as_deref(), Some("2025-01-20T17:45:12+00:00"));
+    assert_eq!(link.updated_at.to_rfc3339(), "2025-01-18T08:00:00+00:00");
+    assert_eq!((link.clicks, link.sales, link.sale_amount), (Some(42), Some(1), Some(9900)));
 }
 
 #[tokio::test]

@@ -589,6 +589,9 @@ pub fn cases() -> Vec<Case<Client>> {
                 ("currency[]", "USD"),
                 ("statuses[]", "approved"),
                 ("multipivot[campaign][]", "111111l29"),
+                ("multipivot[product][]", "sku-123"),
+                ("multipivot[product][]", "sku-456"),
+                ("multipivot[publisher_reference][]", "newsletter"),
                 ("limit", "300"),
             ],
             body: false,
@@ -603,6 +606,8 @@ pub fn cases() -> Vec<Case<Client>> {
                         .currency(vec![types::Currency::Usd])
                         .statuses(vec![types::ConversionStatus::Approved])
                         .multipivot_campaign(vec!["111111l29".to_string()])
+                        .multipivot_product(vec!["sku-123".to_string(), "sku-456".to_string()])
+                        .multipivot_publisher_reference(vec!["newsletter".to_string()])
                         .limit(300i64)
                         .send()
                         .await
@@ -619,6 +624,8 @@ pub fn cases() -> Vec<Case<Client>> {
                 ("timezone", "Europe/London"),
                 ("offset", "0"),
                 ("limit", "300"),
+                ("multipivot[campaign][]", "111111l29"),
+                ("multipivot[publisher_reference][]", "newsletter"),
             ],
             body: false,
             call: |c, _| {
@@ -631,6 +638,8 @@ pub fn cases() -> Vec<Case<Client>> {
                         .timezone("Europe/London")
                         .offset(0u64)
                         .limit(300u64)
+                        .multipivot_campaign(vec!["111111l29".to_string()])
+                        .multipivot_publisher_reference(vec!["newsletter".to_string()])
                         .send()
                         .await
                         .map(drop)
@@ -929,17 +938,14 @@ pub fn cases() -> Vec<Case<Client>> {
         Case {
             operation: "listParticipations",
             path: "/v3/partner/111111l3/participations",
-            query: &[("status[]", "a"), ("fields[]", "camref"), ("fields[]", "promotional_countries")],
+            query: &[("status[]", "a"), ("fields[]", "camref"), ("fields[]", "network_status")],
             body: false,
             call: |c, _| {
                 Box::pin(async move {
                     c.list_participations()
                         .partner_id("111111l3")
                         .status(vec![types::ParticipationStatus::A])
-                        .fields(vec![
-                            types::ParticipationField::Camref,
-                            types::ParticipationField::PromotionalCountries,
-                        ])
+                        .fields(vec![types::ParticipationField::Camref, types::ParticipationField::NetworkStatus])
                         .send()
                         .await
                         .map(drop)
@@ -1638,7 +1644,7 @@ async fn each_api_version_error_body_decodes() {
 async fn every_documented_error_of_each_version_maps_to_its_variant() {
     let spec = Spec::load("partnerize");
     for (op, statuses) in [
-        ("getPartner", &[400, 401, 403, 404, 429, 500][..]),
+        ("getPartner", &[400, 401, 403, 404, 405, 429, 500][..]),
         ("listTrackingLinks", &[400, 401, 403, 404, 405, 429, 500, 503][..]),
         ("listParticipations", &[400, 401, 403, 404, 405, 429, 500, 503][..]),
     ] {
@@ -1697,6 +1703,7 @@ async fn every_documented_error_of_each_version_maps_to_its_variant() {
 async fn a_405_is_an_api_error_not_a_validation_error() {
     let spec = Spec::load("partnerize");
     for (op, code, message) in [
+        ("getPartner", "405", "Method Not Allowed"),
         ("listTrackingLinks", "routing_error", "Method Not Allowed"),
         ("listParticipations", "5fe5c44b-f299-4fa6-bda4-bf80fecf6093", "Method Not Allowed"),
     ] {
@@ -1708,10 +1715,12 @@ async fn a_405_is_an_api_error_not_a_validation_error() {
             .await;
         let client = no_retries(&server);
         let error = match op {
+            "getPartner" => client.get_partner().publisher_id(PUBLISHER).send().await.map(drop),
             "listTrackingLinks" => client.list_tracking_links().publisher_id(PUBLISHER).send().await.map(drop),
             _ => client.list_participations().partner_id("111111l3").send().await.map(drop),
         }
         .unwrap_err();
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(405), "{op}");
         assert_eq!(error.code(), Some(code), "{op}");
         assert_eq!(error.api_error().unwrap().message.as_deref(), Some(message), "{op}");
         assert!(
@@ -1816,4 +1825,382 @@ async fn lenient_fields_accept_the_other_json_kind() {
     assert_eq!(partner.terms_and_conditions_id.map(|t| t.0), Some(56));
     assert_eq!(partner.publisher_id.as_deref(), Some("111111l2"));
     assert_eq!(received(&server).await.len(), 1);
+}
+
+/// A server that answers any `verb` request once with `body` at `status`.
+async fn answering(verb: &str, status: u16, body: &Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method(verb))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A server that answers `operation` once with its documented success example.
+async fn serving(spec: &Spec, operation: &str) -> MockServer {
+    let (verb, _, _) = spec.operation(operation);
+    let (status, example) = spec.success_example(operation);
+    answering(&verb, status, &example).await
+}
+
+/// The fields the live API sends beyond the seed decode typed from each changed operation's
+/// documented success example.
+#[tokio::test]
+async fn success_examples_decode_the_live_fields_typed() {
+    let spec = Spec::load("partnerize");
+
+    // v2 tracking links: the URLs a partner publishes.
+    let server = serving(&spec, "listTrackingLinks").await;
+    let page = client(&server).list_tracking_links().publisher_id(PUBLISHER).send().await.unwrap().into_inner();
+    assert_eq!(page.links[0].tracking_url.as_deref(), Some("https://prf.hn/click/camref:1011l10/pubref:fdghjdkf"));
+    assert_eq!(page.links[1].tracking_short_url.as_deref(), Some("https://prf.hn/l/Xk11Lm"));
+    assert_eq!((page.limit, page.offset), (Some(200u64), Some(0u64)), "the integer type the request takes");
+    for op in ["getTrackingLink", "updateTrackingLink"] {
+        let server = serving(&spec, op).await;
+        let client = client(&server);
+        let link = if op == "getTrackingLink" {
+            client.get_tracking_link().publisher_id(PUBLISHER).link_id("1011l10").send().await
+        } else {
+            let body = typed::<types::TrackingLinkUpdate>(spec.request_example(op));
+            client.update_tracking_link().publisher_id(PUBLISHER).link_id("1011l10").body(body).send().await
+        }
+        .unwrap()
+        .into_inner()
+        .link;
+        assert_eq!(link.tracking_url.as_deref(), Some("https://prf.hn/click/camref:1011l10/pubref:fdghjdkf"), "{op}");
+        assert_eq!(link.tracking_short_url.as_deref(), Some("https://prf.hn/l/Xk10Lm"), "{op}");
+    }
+
+    // v3 participations.
+    let server = serving(&spec, "listParticipations").await;
+    let list = client(&server).list_participations().partner_id("111111l3").send().await.unwrap().into_inner();
+    let participation = &list.data[0];
+    assert_eq!(participation.approved.map(|t| t.to_rfc3339()).as_deref(), Some("2022-09-24T14:15:22+00:00"));
+    let info = participation.campaign_info.as_ref().unwrap();
+    assert_eq!(info.destination_url.as_deref(), Some("https://www.example.com/cards"));
+    assert_eq!(info.tracking_link.as_deref(), Some("https://prf.hn/click/camref:111111l13"));
+    let languages = info.campaign_languages.as_ref().unwrap();
+    assert_eq!(languages["de"].destination_url.as_deref(), Some("https://www.example.com/de/cards"));
+
+    // Campaigns: both operations that answer with campaigns.
+    for op in ["listCampaigns", "requestCampaignAccess"] {
+        let server = serving(&spec, op).await;
+        let client = client(&server);
+        let list = if op == "listCampaigns" {
+            client.list_campaigns().publisher_id(PUBLISHER).status("a").send().await
+        } else {
+            let body = typed::<types::CampaignAccessRequest>(spec.request_example(op));
+            client.request_campaign_access().publisher_id(PUBLISHER).status("a").body(body).send().await
+        }
+        .unwrap()
+        .into_inner();
+        let campaign = list.campaigns[0].campaign.as_ref().unwrap();
+        assert_eq!(campaign.campaign_logo.as_deref(), Some("https://assets.partnerize.com/logos/10l176.png"), "{op}");
+        assert_eq!(campaign.default_commission_value.as_deref(), Some("5.00"), "{op}");
+        assert_eq!(campaign.destination_url.as_deref(), Some("https://www.example.com/"), "{op}");
+        assert_eq!(campaign.prepend_url_string, None, "{op}");
+        assert_eq!(campaign.meta_field_values_field_limit, Some(50.0), "{op}");
+        assert_eq!(campaign.meta_field_values_total_limit, Some(500.0), "{op}");
+        let per_click = &campaign.multiple_conversions_per_click;
+        assert!(matches!(per_click, Some(types::ConversionsPerClick::String(s)) if s == "n"), "{op}: {per_click:?}");
+    }
+
+    // Creatives and invitations.
+    let server = serving(&spec, "listCampaignCreatives").await;
+    let list = client(&server)
+        .list_campaign_creatives()
+        .publisher_id(PUBLISHER)
+        .campaign_id("10l176")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let creative = list.creatives[0].creative.as_ref().unwrap();
+    assert_eq!(creative.destination.as_deref(), Some("https://www.example.com/summer"));
+    assert_eq!(creative.preview.as_deref(), Some("https://assets.partnerize.com/creative/300441/preview"));
+    assert_eq!(
+        creative.creative_items[0].img_url.as_deref(),
+        Some("https://assets.partnerize.com/creative/300396.jpg")
+    );
+    assert!(creative.creative_items[0].preview.is_some());
+    let server = serving(&spec, "listInvitations").await;
+    let list = client(&server).list_invitations().publisher_id(PUBLISHER).send().await.unwrap().into_inner();
+    let campaign = list.advertisers[0].invitations[0].campaign.as_ref().unwrap();
+    assert_eq!(campaign.campaign_logo.as_deref(), Some("https://assets.partnerize.com/logos/300866.png"));
+    assert_eq!(campaign.default_destination.as_deref(), Some("https://www.example.cl/"));
+
+    // Commissions: rules on meta fields; the active commission's model and levels.
+    let server = serving(&spec, "listActiveCommissions").await;
+    let list = client(&server)
+        .list_active_commissions()
+        .campaign_id("10l176")
+        .publisher_id(PUBLISHER)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let active = &list.active_commissions[0];
+    assert_eq!(active.name.as_deref(), Some("Summer sale"));
+    assert_eq!(active.scope, Some(types::ActiveCommissionScope::Publisher));
+    assert_eq!(active.performance_model, Some(types::ActiveCommissionPerformanceModel::PercentageCpa));
+    assert_eq!(active.performance_measurement, Some(types::ActiveCommissionPerformanceMeasurement::TotalRevenue));
+    assert_eq!((active.levels[0].threshold, active.levels[0].bonus_value), (Some(1000.0), Some(2.5)));
+    assert_eq!(active.start_date.as_deref(), Some("2019-08-24T14:15:22Z"), "v2 dates may be date-only: text");
+    let rules = &active.meta_fields[0].rules;
+    assert_eq!(rules[0].operator, Some(types::MetaFieldRuleOperator::Between));
+    use types::{MetaFieldRuleValue as RuleValue, MetaFieldScalar as Scalar};
+    assert!(
+        matches!(&rules[0].value, Some(RuleValue::Array(items))
+            if matches!(items[..], [Scalar::Number(low), Scalar::Number(high)] if (low, high) == (10.0, 20.0))),
+        "{:?}",
+        rules[0].value
+    );
+    assert!(matches!(&rules[1].value, Some(RuleValue::String(s)) if s == "sku-1"), "{:?}", rules[1].value);
+    // The documented example of every other commission kind: ONE_OF over two strings.
+    let one_of = |value: &Option<RuleValue>| {
+        matches!(value, Some(RuleValue::Array(items))
+            if matches!(&items[..], [Scalar::String(a), Scalar::String(b)] if (a.as_str(), b.as_str()) == ("shoes", "bags")))
+    };
+    let server = serving(&spec, "listCampaignCommissions").await;
+    let c = client(&server);
+    let list = c.list_campaign_commissions().campaign_id("1").publisher_id(PUBLISHER).send().await.unwrap();
+    let field = &list.into_inner().commissions[0].meta_fields[0];
+    assert!(one_of(&field.rules[0].value) && field.values.len() == 2, "{field:?}");
+    let server = serving(&spec, "listVoucherCommissions").await;
+    let c = client(&server);
+    let list = c.list_voucher_commissions().campaign_id("1").publisher_id(PUBLISHER).send().await.unwrap();
+    let field = &list.into_inner().voucher_commissions[0].meta_fields[0];
+    assert_eq!(field.rules[0].operator, Some(types::MetaFieldRuleOperator::OneOf));
+    assert!(one_of(&field.rules[0].value), "{field:?}");
+    let server = serving(&spec, "listPromotionalCommissions").await;
+    let c = client(&server);
+    let list = c.list_promotional_commissions().campaign_id("1").publisher_id(PUBLISHER).send().await.unwrap();
+    assert!(one_of(&list.into_inner().promotions[0].meta_fields[0].rules[0].value));
+    let server = serving(&spec, "listTieredCommissions").await;
+    let c = client(&server);
+    let list = c.list_tiered_commissions().campaign_id("1").publisher_id(PUBLISHER).send().await.unwrap();
+    let field = &list.into_inner().tiers[0].meta_fields[0];
+    assert!(one_of(&field.rules[0].value), "{field:?}");
+    assert_eq!(field.values, ["shoes", "bags"]);
+
+    // Voucher codes list their commission groups; feeds their location.
+    let server = serving(&spec, "listVoucherCodes").await;
+    let list = client(&server)
+        .list_voucher_codes()
+        .publisher_id(PUBLISHER)
+        .campaign_id("10l176")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let code = list.voucher_codes[0].voucher_code.as_ref().unwrap();
+    let group = code.commission_groups[0].commission_group.as_ref().unwrap();
+    assert_eq!(group.campaign_id.as_deref(), Some("1"));
+    assert_eq!(
+        (group.active.clone(), group.last_modified.as_deref()),
+        (Some(types::YesOrNo::Y), Some("2018-11-29 14:57:05"))
+    );
+    let server = serving(&spec, "listFeeds").await;
+    let list = client(&server).list_feeds().publisher_id(PUBLISHER).send().await.unwrap().into_inner();
+    let feed = &list.campaigns[0].campaign.as_ref().unwrap().feeds[0];
+    assert_eq!(feed.location.as_deref(), Some("https://feeds.partnerize.com/10l176/uk_destinations.csv"));
+    assert_eq!((feed.filesize, feed.updated), (Some(581427), Some(1432228514)));
+
+    // The partner embeds its websites and databases.
+    let server = serving(&spec, "getPartner").await;
+    let partner = client(&server).get_partner().publisher_id(PUBLISHER).send().await.unwrap().into_inner().publisher;
+    assert_eq!(partner.websites[0].website_url.as_deref(), Some("https://www.example.com"));
+    assert_eq!(partner.websites[0].primary, Some(types::YesOrNo::Y));
+    assert!(partner.databases.is_empty());
+
+    // Reference lists: typed entries.
+    let server = serving(&spec, "listCurrencies").await;
+    let list = client(&server).list_currencies().send().await.unwrap().into_inner();
+    let usd = list.currencies[1].currency.as_ref().unwrap();
+    assert_eq!(
+        (usd.iso.as_deref(), usd.minor_unit.map(|m| m.0), usd.currency_id.map(|i| i.0)),
+        (Some("USD"), Some(2), Some(2))
+    );
+    let server = serving(&spec, "listTimezones").await;
+    let list = client(&server).list_timezones().send().await.unwrap().into_inner();
+    let london = list.timezones[0].timezone.as_ref().unwrap();
+    assert_eq!((london.name.as_deref(), london.utc_offset.as_deref()), (Some("Europe/London"), Some("+00:00")));
+    assert_eq!(london.local_time.as_deref(), Some("2026-11-21 10:15:00"));
+    let server = serving(&spec, "listDevices").await;
+    let list = client(&server).list_devices().send().await.unwrap().into_inner();
+    let desktop = list.devices[0].device.as_ref().unwrap();
+    assert_eq!((desktop.key.as_deref(), desktop.title.as_deref()), (Some("desktop"), Some("Desktop")));
+    assert_eq!((desktop.ref_device_id.map(|i| i.0), desktop.skip_selfbill.map(|i| i.0)), (Some(2), Some(0)));
+    let server = serving(&spec, "listCountries").await;
+    let list = client(&server).list_countries().send().await.unwrap().into_inner();
+    assert_eq!(list.countries[0].country.as_ref().unwrap().area_sq_km.map(|a| a.0), Some(467.63));
+
+    // Brands and jobs.
+    let server = serving(&spec, "listMyBrands").await;
+    let list = client(&server).list_my_brands().send().await.unwrap().into_inner();
+    assert_eq!(list.execution_time.as_deref(), Some("0.08421 seconds"));
+    assert_eq!((list.data[0].display_name.as_deref(), list.data[0].icon.as_deref()), (Some("Brand Name"), None));
+    let server = serving(&spec, "getJob").await;
+    let job = client(&server).get_job().job_id("111111l11").send().await.unwrap().into_inner().job;
+    assert_eq!((job.status, job.percentage_complete), (types::JobStatus::Complete, Some(100.0)));
+}
+
+/// `POST /v2/publishers/{publisher_id}/links` answers 201 (the v2 conventions) or 200 (the vendor's
+/// own description): both are the same success with the same typed link.
+#[tokio::test]
+async fn a_created_tracking_link_decodes_from_200_and_201() {
+    let spec = Spec::load("partnerize");
+    let (_, _, op) = spec.operation("createTrackingLink");
+    let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().filter(|s| s.starts_with('2')).collect();
+    assert_eq!(statuses, ["200", "201"]);
+    let (_, example) = spec.success_example("createTrackingLink");
+    for status in [200, 201] {
+        let server = answering("POST", status, &example).await;
+        let body = typed::<types::TrackingLinkCreate>(spec.request_example("createTrackingLink"));
+        let response = client(&server).create_tracking_link().publisher_id(PUBLISHER).body(body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status);
+        let link = response.into_inner().link;
+        assert_eq!(link.id.as_deref(), Some("1011l10"), "{status}");
+        assert_eq!(
+            link.tracking_url.as_deref(),
+            Some("https://prf.hn/click/camref:1011l10/pubref:fdghjdkf"),
+            "{status}"
+        );
+    }
+}
+
+/// Request fields the live API accepts beyond the seed go on the wire typed.
+#[tokio::test]
+async fn analytics_requests_name_the_date_they_filter_on() {
+    let spec = Spec::load("partnerize");
+    let conversions = typed::<types::ConversionCountRequest>(spec.request_example("countConversions"));
+    assert_eq!(conversions.date_time_ranges[0].field, Some(types::ConversionDateTimeRangeField::ApprovedAt));
+    assert_eq!(conversions.date_time_ranges[0].start.to_rfc3339(), "2019-10-01T00:00:00+00:00");
+    let clicks = typed::<types::ClickCountRequest>(spec.request_example("countClicks"));
+    assert_eq!(clicks.date_time_ranges[0].field, Some(types::DateTimeRangeField::DateTime));
+    let impressions = typed::<types::ImpressionExplodeRequest>(spec.request_example("explodeImpressions"));
+    assert_eq!(impressions.group_by, [types::ImpressionDimension::Campaign, types::ImpressionDimension::Country]);
+    // `interval.period` and `order_by[].direction` are required: a body without them is refused before sending.
+    let mut missing = spec.request_example("explodeImpressions");
+    missing["interval"].as_object_mut().unwrap().remove("period");
+    assert!(serde_json::from_value::<types::ImpressionExplodeRequest>(missing).is_err());
+    let mut missing = spec.request_example("filterClicks");
+    missing["order_by"][0].as_object_mut().unwrap().remove("direction");
+    assert!(serde_json::from_value::<types::ClickFilterRequest>(missing).is_err());
+    // Campaign requests name the advertiser of each campaign.
+    let mut missing = spec.request_example("createCampaignRequests");
+    missing["campaign_requests"][0].as_object_mut().unwrap().remove("advertiser_id");
+    assert!(serde_json::from_value::<types::CampaignRequestsRequest>(missing).is_err());
+    // Every analytics request example goes out with its ranges as RFC 3339 date-times, unchanged.
+    check_strictly(&["countConversions", "countClicks", "explodeImpressions", "createCampaignRequests"]).await;
+}
+
+/// A campaign from the documented `listCampaigns` example with `field` set to `value`.
+fn campaign_with(field: &str, value: Value) -> Value {
+    let (_, mut example) = Spec::load("partnerize").success_example("listCampaigns");
+    example["campaigns"][0]["campaign"][field] = value;
+    example
+}
+
+async fn decoded_campaign(body: Value) -> types::Campaign {
+    let server = answering("GET", 200, &body).await;
+    let list = client(&server)
+        .list_campaigns()
+        .publisher_id(PUBLISHER)
+        .status("a")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{body}: {e}"))
+        .into_inner();
+    list.campaigns.into_iter().next().and_then(|w| w.campaign).unwrap()
+}
+
+/// Values that arrive in more than one form decode, each to its typed form.
+#[tokio::test]
+async fn multi_form_values_decode() {
+    use types::ConversionsPerClick as Cpc;
+    // A JSON number is the count; the flags and a count sent as text keep their text.
+    for (sent, count, text) in [
+        (json!("y"), None, Some("y")),
+        (json!("n"), None, Some("n")),
+        (json!(3), Some(3), None),
+        (json!(10), Some(10), None),
+        (json!("3"), None, Some("3")),
+    ] {
+        let campaign = decoded_campaign(campaign_with("multiple_conversions_per_click", sent.clone())).await;
+        let decoded = match campaign.multiple_conversions_per_click {
+            Some(Cpc::Integer(n)) => (Some(n), None),
+            Some(Cpc::String(s)) => (None, Some(s)),
+            None => (None, None),
+        };
+        assert_eq!((decoded.0, decoded.1.as_deref()), (count, text), "{sent}");
+    }
+    for (sent, expected) in [(json!("monthly"), Some("monthly")), (json!(30), Some("30")), (Value::Null, None)] {
+        let campaign = decoded_campaign(campaign_with("budget_summary_interval", sent.clone())).await;
+        assert_eq!(campaign.budget_summary_interval.as_deref(), expected, "{sent}");
+    }
+    for (sent, expected) in [("y", types::YesNoOrIgnore::Y), ("ignore", types::YesNoOrIgnore::Ignore)] {
+        let campaign = decoded_campaign(campaign_with("unique_conversion_refs", json!(sent))).await;
+        assert_eq!(campaign.unique_conversion_refs, Some(expected), "{sent}");
+    }
+
+    // Country areas: integral, fractional, or a numeric string.
+    let (_, example) = Spec::load("partnerize").success_example("listCountries");
+    for (sent, expected) in [(json!(468), 468.0), (json!(467.63), 467.63), (json!("0.44"), 0.44)] {
+        let mut body = example.clone();
+        body["countries"][0]["country"]["area_sq_km"] = sent.clone();
+        let server = answering("GET", 200, &body).await;
+        let list = client(&server).list_countries().send().await.unwrap().into_inner();
+        assert_eq!(list.countries[0].country.as_ref().unwrap().area_sq_km.map(|a| a.0), Some(expected), "{sent}");
+    }
+
+    // Commission group campaign ids: the seed's sample sends numbers, the table says string.
+    let (_, mut groups) = Spec::load("partnerize").success_example("listCommissionGroups");
+    groups["commission_groups"][0]["commission_group"]["campaign_id"] = json!(1);
+    groups["commission_groups"][1]["commission_group"]["campaign_id"] = json!("300659");
+    let server = answering("GET", 200, &groups).await;
+    let list = client(&server).list_commission_groups().publisher_id(PUBLISHER).send().await.unwrap().into_inner();
+    let ids: Vec<Option<&str>> =
+        list.commission_groups.iter().map(|g| g.commission_group.as_ref().unwrap().campaign_id.as_deref()).collect();
+    assert_eq!(ids, [Some("1"), Some("300659")]);
+
+    // Conversion report: a click's `last_used` as epoch seconds or as text; meta data as a list
+    // of {key, value}, a map keyed by name, or an empty list.
+    let (_, report) = Spec::load("partnerize").success_example("getConversionReport");
+    for (last_used, meta_data) in [
+        (json!(1589383804), json!([{"key": "gclid", "value": "abc"}])),
+        (json!("2020-05-13 15:30:04"), json!({"gclid": "abc"})),
+        (json!("2020-05-13 15:30:04"), json!([])),
+    ] {
+        let mut body = report.clone();
+        let data = &mut body["conversions"][0]["conversion_data"];
+        data["click"]["last_used"] = last_used.clone();
+        data["meta_data"] = meta_data.clone();
+        data["conversion_items"][0]["meta_data"] = meta_data.clone();
+        let server = answering("GET", 200, &body).await;
+        let report = client(&server)
+            .get_conversion_report()
+            .publisher_id(PUBLISHER)
+            .format(types::ReportFormat::Json)
+            .start_date("2020-05-01")
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let data = report.conversions[0].conversion_data.as_ref().unwrap();
+        let expected_last_used = last_used.as_str().map(str::to_string).unwrap_or_else(|| last_used.to_string());
+        assert_eq!(data.click.as_ref().unwrap().last_used.as_deref(), Some(expected_last_used.as_str()));
+        let gclid = |m: &types::ReportMetaData| match m {
+            types::ReportMetaData::Array(entries) => entries
+                .iter()
+                .find(|e| e.key.as_deref() == Some("gclid"))
+                .and_then(|e| e.value.as_deref().map(str::to_string)),
+            types::ReportMetaData::Object(map) => map.get("gclid").cloned(),
+        };
+        let expected = meta_data.as_array().is_none_or(|a| !a.is_empty()).then(|| "abc".to_string());
+        assert_eq!(data.meta_data.as_ref().and_then(gclid), expected, "{meta_data}");
+        assert_eq!(data.conversion_items[0].meta_data.as_ref().and_then(gclid), expected, "{meta_data}");
+    }
 }
