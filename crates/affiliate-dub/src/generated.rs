@@ -263,7 +263,10 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///A link to create for a partner. Send `partnerId` or `tenantId`.
@@ -306,11 +309,11 @@ pub mod types {
     pub struct CreatePartnerRequest {
         ///The partner's country (ISO 3166-1 alpha-2).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub country: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///A short description of the partner.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub description: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -321,13 +324,13 @@ pub mod types {
             rename = "groupId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub group_id: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
         ///Avatar image URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
         #[serde(
             rename = "linkProps",
@@ -612,7 +615,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///Dub's error envelope.
@@ -877,20 +883,20 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
     pub struct LinkProps {
         ///Destination for Android devices.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub android: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Whether the link is archived.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
         ///Comments on the link.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub comments: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
         ///Custom OG description (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub description: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -905,7 +911,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "expiredUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub expired_url: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -914,7 +920,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "expiresAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub expires_at: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -923,21 +929,21 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "externalId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub external_id: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
         ///Custom OG image URL (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Destination for iOS devices.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub ios: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Password required to follow the link.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub password: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -965,7 +971,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "tenantId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub tenant_id: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -974,7 +980,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "testCompletedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub test_completed_at: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -983,7 +989,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "testStartedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub test_started_at: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -992,17 +998,17 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             rename = "testVariants",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub test_variants: ::std::option::Option<
             ::std::option::Option<::std::vec::Vec<TestVariant>>,
         >,
         ///Custom OG title (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub title: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Custom OG video URL (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub video: ::std::option::Option<::std::option::Option<::std::string::String>>,
     }
     impl LinkProps {
@@ -1111,7 +1117,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///`ListPartnersSortBy`
@@ -1196,7 +1205,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     impl ::std::default::Default for ListPartnersSortBy {
@@ -1266,7 +1278,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     impl ::std::default::Default for ListPartnersSortOrder {
@@ -1431,7 +1446,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///`RetrievePartnerAnalyticsGroupBy`
@@ -1501,7 +1519,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     impl ::std::default::Default for RetrievePartnerAnalyticsGroupBy {
@@ -1600,7 +1621,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///`RetrievePartnerAnalyticsResponse`
@@ -1736,62 +1760,61 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl AnalyticsCount {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.clicks = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clicks: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `clicks`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn earnings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.earnings = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for earnings: {e}")
-                    });
+                        format!("cannot use the value given for `earnings`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.leads = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for leads: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `leads`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_amount = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for sale_amount: {e}")
-                    });
+                        format!("cannot use the value given for `sale_amount`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sales = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `sales`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -1852,69 +1875,71 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     leads: Ok(Default::default()),
                     sale_amount: Ok(Default::default()),
                     sales: Ok(Default::default()),
-                    start: Err("no value supplied for start".to_string()),
+                    start: Err(
+                        "required field `start` of `AnalyticsTimeseriesItem` was not set"
+                            .to_string(),
+                    ),
                 }
             }
         }
         impl AnalyticsTimeseriesItem {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.clicks = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clicks: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `clicks`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn earnings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.earnings = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for earnings: {e}")
-                    });
+                        format!("cannot use the value given for `earnings`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.leads = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for leads: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `leads`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_amount = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for sale_amount: {e}")
-                    });
+                        format!("cannot use the value given for `sale_amount`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sales = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `sales`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn start<T>(mut self, value: T) -> Self
@@ -1924,9 +1949,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.start = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for start: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `start`: {e}"));
                 self
             }
         }
@@ -2023,13 +2046,19 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     created_at: Ok(Default::default()),
                     domain: Ok(Default::default()),
                     earnings: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err(
+                        "required field `id` of `AnalyticsTopLinkItem` was not set"
+                            .to_string(),
+                    ),
                     key: Ok(Default::default()),
                     leads: Ok(Default::default()),
                     link: Ok(Default::default()),
                     sale_amount: Ok(Default::default()),
                     sales: Ok(Default::default()),
-                    short_link: Err("no value supplied for short_link".to_string()),
+                    short_link: Err(
+                        "required field `short_link` of `AnalyticsTopLinkItem` was not set"
+                            .to_string(),
+                    ),
                     title: Ok(Default::default()),
                     url: Ok(Default::default()),
                 }
@@ -2038,62 +2067,63 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl AnalyticsTopLinkItem {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.clicks = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clicks: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `clicks`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for comments: {e}")
-                    });
+                        format!("cannot use the value given for `comments`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                        format!("cannot use the value given for `created_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn domain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.domain = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for domain: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `domain`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn earnings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.earnings = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for earnings: {e}")
-                    });
+                        format!("cannot use the value given for `earnings`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -2103,67 +2133,64 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.leads = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for leads: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `leads`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for link: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `link`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_amount = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for sale_amount: {e}")
-                    });
+                        format!("cannot use the value given for `sale_amount`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sales = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `sales`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn short_link<T>(mut self, value: T) -> Self
@@ -2174,32 +2201,30 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.short_link = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for short_link: {e}")
+                        format!("cannot use the value given for `short_link`: {e}")
                     });
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `title`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -2263,7 +2288,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             fn default() -> Self {
                 Self {
                     partner_id: Ok(Default::default()),
-                    reason: Err("no value supplied for reason".to_string()),
+                    reason: Err(
+                        "required field `reason` of `BanPartnerRequest` was not set"
+                            .to_string(),
+                    ),
                     tenant_id: Ok(Default::default()),
                 }
             }
@@ -2271,14 +2299,15 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl BanPartnerRequest {
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn reason<T>(mut self, value: T) -> Self
@@ -2289,20 +2318,21 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.reason = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for reason: {e}")
+                        format!("cannot use the value given for `reason`: {e}")
                     });
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -2369,74 +2399,76 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl CreatePartnerLinkRequest {
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for comments: {e}")
-                    });
+                        format!("cannot use the value given for `comments`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn link_props<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::LinkProps>>,
+                T: ::std::convert::TryInto<super::LinkProps>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_props = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for link_props: {e}")
-                    });
+                        format!("cannot use the value given for `link_props`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -2510,7 +2542,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 Self {
                     country: Ok(Default::default()),
                     description: Ok(Default::default()),
-                    email: Err("no value supplied for email".to_string()),
+                    email: Err(
+                        "required field `email` of `CreatePartnerRequest` was not set"
+                            .to_string(),
+                    ),
                     group_id: Ok(Default::default()),
                     image: Ok(Default::default()),
                     link_props: Ok(Default::default()),
@@ -2523,30 +2558,32 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl CreatePartnerRequest {
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for country: {e}")
-                    });
+                        format!("cannot use the value given for `country`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                        format!("cannot use the value given for `description`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -2556,85 +2593,113 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `email`: {e}"));
                 self
             }
             pub fn group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.group_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for group_id: {e}")
-                    });
+                        format!("cannot use the value given for `group_id`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for image: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `image`: {e}"))
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn link_props<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::LinkProps>>,
+                T: ::std::convert::TryInto<super::LinkProps>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_props = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for link_props: {e}")
-                    });
+                        format!("cannot use the value given for `link_props`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `name`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
-                    });
+                        format!("cannot use the value given for `username`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
+                self
+            }
+            ///Sends `country` as `null` (clearing it); a field never set is left out.
+            pub fn clear_country(mut self) -> Self {
+                self.country = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `description` as `null` (clearing it); a field never set is left out.
+            pub fn clear_description(mut self) -> Self {
+                self.description = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `group_id` as `null` (clearing it); a field never set is left out.
+            pub fn clear_group_id(mut self) -> Self {
+                self.group_id = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `image` as `null` (clearing it); a field never set is left out.
+            pub fn clear_image(mut self) -> Self {
+                self.image = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
                 self
             }
         }
@@ -2823,24 +2888,39 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     click_reward_id: Ok(Default::default()),
                     company_name: Ok(Default::default()),
                     country: Ok(Default::default()),
-                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_at: Err(
+                        "required field `created_at` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     description: Ok(Default::default()),
                     discount_id: Ok(Default::default()),
                     email: Ok(Default::default()),
                     group_id: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err(
+                        "required field `id` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     image: Ok(Default::default()),
                     instagram: Ok(Default::default()),
                     lead_reward_id: Ok(Default::default()),
                     linkedin: Ok(Default::default()),
                     links: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
+                    name: Err(
+                        "required field `name` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     net_revenue: Ok(Default::default()),
                     payouts_enabled_at: Ok(Default::default()),
                     paypal_email: Ok(Default::default()),
-                    program_id: Err("no value supplied for program_id".to_string()),
+                    program_id: Err(
+                        "required field `program_id` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     sale_reward_id: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Err(
+                        "required field `status` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     stripe_connect_id: Ok(Default::default()),
                     tenant_id: Ok(Default::default()),
                     tiktok: Ok(Default::default()),
@@ -2860,82 +2940,80 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl EnrolledPartner {
             pub fn application_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.application_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for application_id: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `application_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn banned_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.banned_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for banned_at: {e}")
-                    });
+                        format!("cannot use the value given for `banned_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn banned_reason<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::EnrolledPartnerBannedReason>,
-                >,
+                T: ::std::convert::TryInto<super::EnrolledPartnerBannedReason>,
                 T::Error: ::std::fmt::Display,
             {
                 self.banned_reason = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for banned_reason: {e}")
-                    });
+                        format!("cannot use the value given for `banned_reason`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn click_reward_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.click_reward_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for click_reward_id: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `click_reward_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn company_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.company_name = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for company_name: {e}")
-                    });
+                        format!("cannot use the value given for `company_name`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for country: {e}")
-                    });
+                        format!("cannot use the value given for `country`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -2946,56 +3024,58 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.created_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
+                        format!("cannot use the value given for `created_at`: {e}")
                     });
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                        format!("cannot use the value given for `description`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn discount_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.discount_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for discount_id: {e}")
-                    });
+                        format!("cannot use the value given for `discount_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `email`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.group_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for group_id: {e}")
-                    });
+                        format!("cannot use the value given for `group_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -3005,71 +3085,68 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for image: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `image`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn instagram<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.instagram = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for instagram: {e}")
-                    });
+                        format!("cannot use the value given for `instagram`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn lead_reward_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.lead_reward_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for lead_reward_id: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `lead_reward_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn linkedin<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.linkedin = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for linkedin: {e}")
-                    });
+                        format!("cannot use the value given for `linkedin`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn links<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::PartnerLink>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::PartnerLink>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.links = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for links: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `links`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -3079,49 +3156,48 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `name`: {e}"));
                 self
             }
             pub fn net_revenue<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.net_revenue = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for net_revenue: {e}")
-                    });
+                        format!("cannot use the value given for `net_revenue`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn payouts_enabled_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payouts_enabled_at = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for payouts_enabled_at: {e}"
+                            "cannot use the value given for `payouts_enabled_at`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn paypal_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.paypal_email = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for paypal_email: {e}")
-                    });
+                        format!("cannot use the value given for `paypal_email`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn program_id<T>(mut self, value: T) -> Self
@@ -3132,22 +3208,21 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.program_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for program_id: {e}")
+                        format!("cannot use the value given for `program_id`: {e}")
                     });
                 self
             }
             pub fn sale_reward_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_reward_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sale_reward_id: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `sale_reward_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -3158,172 +3233,183 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.status = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
+                        format!("cannot use the value given for `status`: {e}")
                     });
                 self
             }
             pub fn stripe_connect_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.stripe_connect_id = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for stripe_connect_id: {e}"
+                            "cannot use the value given for `stripe_connect_id`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tiktok<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tiktok = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tiktok: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `tiktok`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_clicks = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for total_clicks: {e}")
-                    });
+                        format!("cannot use the value given for `total_clicks`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_commissions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_commissions = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for total_commissions: {e}"
+                            "cannot use the value given for `total_commissions`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_conversions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_conversions = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for total_conversions: {e}"
+                            "cannot use the value given for `total_conversions`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_leads = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for total_leads: {e}")
-                    });
+                        format!("cannot use the value given for `total_leads`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_sale_amount = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for total_sale_amount: {e}"
+                            "cannot use the value given for `total_sale_amount`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_sales = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for total_sales: {e}")
-                    });
+                        format!("cannot use the value given for `total_sales`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn twitter<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.twitter = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for twitter: {e}")
-                    });
+                        format!("cannot use the value given for `twitter`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
-                    });
+                        format!("cannot use the value given for `username`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn website<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.website = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for website: {e}")
-                    });
+                        format!("cannot use the value given for `website`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn youtube<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.youtube = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for youtube: {e}")
-                    });
+                        format!("cannot use the value given for `youtube`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -3423,7 +3509,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for ErrorBody {
             fn default() -> Self {
                 Self {
-                    error: Err("no value supplied for error".to_string()),
+                    error: Err(
+                        "required field `error` of `ErrorBody` was not set".to_string(),
+                    ),
                 }
             }
         }
@@ -3435,9 +3523,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `error`: {e}"));
                 self
             }
         }
@@ -3466,9 +3552,15 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for ErrorBodyError {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(
+                        "required field `code` of `ErrorBodyError` was not set"
+                            .to_string(),
+                    ),
                     doc_url: Ok(Default::default()),
-                    message: Err("no value supplied for message".to_string()),
+                    message: Err(
+                        "required field `message` of `ErrorBodyError` was not set"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -3480,21 +3572,20 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `code`: {e}"));
                 self
             }
             pub fn doc_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.doc_url = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for doc_url: {e}")
-                    });
+                        format!("cannot use the value given for `doc_url`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -3505,7 +3596,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.message = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
+                        format!("cannot use the value given for `message`: {e}")
                     });
                 self
             }
@@ -3739,20 +3830,24 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     clicks: Ok(Default::default()),
                     comments: Ok(Default::default()),
                     conversions: Ok(Default::default()),
-                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_at: Err(
+                        "required field `created_at` of `Link` was not set".to_string(),
+                    ),
                     description: Ok(Default::default()),
                     disabled_at: Ok(Default::default()),
                     do_index: Ok(Default::default()),
-                    domain: Err("no value supplied for domain".to_string()),
+                    domain: Err(
+                        "required field `domain` of `Link` was not set".to_string(),
+                    ),
                     expired_url: Ok(Default::default()),
                     expires_at: Ok(Default::default()),
                     external_id: Ok(Default::default()),
                     folder_id: Ok(Default::default()),
                     geo: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err("required field `id` of `Link` was not set".to_string()),
                     image: Ok(Default::default()),
                     ios: Ok(Default::default()),
-                    key: Err("no value supplied for key".to_string()),
+                    key: Err("required field `key` of `Link` was not set".to_string()),
                     last_clicked: Ok(Default::default()),
                     leads: Ok(Default::default()),
                     partner_id: Ok(Default::default()),
@@ -3765,7 +3860,9 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     rewrite: Ok(Default::default()),
                     sale_amount: Ok(Default::default()),
                     sales: Ok(Default::default()),
-                    short_link: Err("no value supplied for short_link".to_string()),
+                    short_link: Err(
+                        "required field `short_link` of `Link` was not set".to_string(),
+                    ),
                     tag_id: Ok(Default::default()),
                     tags: Ok(Default::default()),
                     tenant_id: Ok(Default::default()),
@@ -3774,8 +3871,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     test_variants: Ok(Default::default()),
                     title: Ok(Default::default()),
                     track_conversion: Ok(Default::default()),
-                    updated_at: Err("no value supplied for updated_at".to_string()),
-                    url: Err("no value supplied for url".to_string()),
+                    updated_at: Err(
+                        "required field `updated_at` of `Link` was not set".to_string(),
+                    ),
+                    url: Err("required field `url` of `Link` was not set".to_string()),
                     user_id: Ok(Default::default()),
                     utm_campaign: Ok(Default::default()),
                     utm_content: Ok(Default::default()),
@@ -3791,62 +3890,65 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl Link {
             pub fn android<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.android = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for android: {e}")
-                    });
+                        format!("cannot use the value given for `android`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn archived<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.archived = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for archived: {e}")
-                    });
+                        format!("cannot use the value given for `archived`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.clicks = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clicks: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `clicks`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for comments: {e}")
-                    });
+                        format!("cannot use the value given for `comments`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn conversions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.conversions = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for conversions: {e}")
-                    });
+                        format!("cannot use the value given for `conversions`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -3857,44 +3959,47 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.created_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
+                        format!("cannot use the value given for `created_at`: {e}")
                     });
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                        format!("cannot use the value given for `description`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn disabled_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.disabled_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for disabled_at: {e}")
-                    });
+                        format!("cannot use the value given for `disabled_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn do_index<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.do_index = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for do_index: {e}")
-                    });
+                        format!("cannot use the value given for `do_index`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn domain<T>(mut self, value: T) -> Self
@@ -3905,75 +4010,76 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.domain = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for domain: {e}")
+                        format!("cannot use the value given for `domain`: {e}")
                     });
                 self
             }
             pub fn expired_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expired_url = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for expired_url: {e}")
-                    });
+                        format!("cannot use the value given for `expired_url`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for expires_at: {e}")
-                    });
+                        format!("cannot use the value given for `expires_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                        format!("cannot use the value given for `external_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn folder_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.folder_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for folder_id: {e}")
-                    });
+                        format!("cannot use the value given for `folder_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn geo<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        >,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.geo = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for geo: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `geo`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -3983,31 +4089,29 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for image: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `image`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn ios<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ios = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ios: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `ios`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
@@ -4017,153 +4121,157 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"));
                 self
             }
             pub fn last_clicked<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_clicked = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for last_clicked: {e}")
-                    });
+                        format!("cannot use the value given for `last_clicked`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.leads = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for leads: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `leads`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for password: {e}")
-                    });
+                        format!("cannot use the value given for `password`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn program_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.program_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for program_id: {e}")
-                    });
+                        format!("cannot use the value given for `program_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.project_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for project_id: {e}")
-                    });
+                        format!("cannot use the value given for `project_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn proxy<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.proxy = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for proxy: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `proxy`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn public_stats<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.public_stats = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for public_stats: {e}")
-                    });
+                        format!("cannot use the value given for `public_stats`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn qr_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.qr_code = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for qr_code: {e}")
-                    });
+                        format!("cannot use the value given for `qr_code`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn rewrite<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rewrite = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for rewrite: {e}")
-                    });
+                        format!("cannot use the value given for `rewrite`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_amount = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for sale_amount: {e}")
-                    });
+                        format!("cannot use the value given for `sale_amount`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sales = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `sales`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn short_link<T>(mut self, value: T) -> Self
@@ -4174,114 +4282,108 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.short_link = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for short_link: {e}")
+                        format!("cannot use the value given for `short_link`: {e}")
                     });
                 self
             }
             pub fn tag_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tag_id: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `tag_id`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tags<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::LinkTag>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::LinkTag>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tags = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `tags`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn test_completed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_completed_at = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for test_completed_at: {e}"
+                            "cannot use the value given for `test_completed_at`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn test_started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_started_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for test_started_at: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `test_started_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn test_variants<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::TestVariant>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TestVariant>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_variants = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for test_variants: {e}")
-                    });
+                        format!("cannot use the value given for `test_variants`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `title`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn track_conversion<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.track_conversion = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for track_conversion: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `track_conversion`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -4292,7 +4394,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.updated_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for updated_at: {e}")
+                        format!("cannot use the value given for `updated_at`: {e}")
                     });
                 self
             }
@@ -4303,93 +4405,96 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"));
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                        format!("cannot use the value given for `user_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn utm_campaign<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.utm_campaign = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for utm_campaign: {e}")
-                    });
+                        format!("cannot use the value given for `utm_campaign`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn utm_content<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.utm_content = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for utm_content: {e}")
-                    });
+                        format!("cannot use the value given for `utm_content`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn utm_medium<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.utm_medium = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for utm_medium: {e}")
-                    });
+                        format!("cannot use the value given for `utm_medium`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn utm_source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.utm_source = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for utm_source: {e}")
-                    });
+                        format!("cannot use the value given for `utm_source`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn utm_term<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.utm_term = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for utm_term: {e}")
-                    });
+                        format!("cannot use the value given for `utm_term`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn video<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.video = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for video: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `video`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn webhook_ids<T>(mut self, value: T) -> Self
@@ -4400,20 +4505,21 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.webhook_ids = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for webhook_ids: {e}")
+                        format!("cannot use the value given for `webhook_ids`: {e}")
                     });
                 self
             }
             pub fn workspace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for workspace_id: {e}")
-                    });
+                        format!("cannot use the value given for `workspace_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -4658,302 +4764,411 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl LinkProps {
             pub fn android<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.android = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for android: {e}")
-                    });
+                        format!("cannot use the value given for `android`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn archived<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.archived = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for archived: {e}")
-                    });
+                        format!("cannot use the value given for `archived`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for comments: {e}")
-                    });
+                        format!("cannot use the value given for `comments`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                        format!("cannot use the value given for `description`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn do_index<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.do_index = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for do_index: {e}")
-                    });
+                        format!("cannot use the value given for `do_index`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn expired_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expired_url = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for expired_url: {e}")
-                    });
+                        format!("cannot use the value given for `expired_url`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for expires_at: {e}")
-                    });
+                        format!("cannot use the value given for `expires_at`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                        format!("cannot use the value given for `external_id`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for image: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `image`: {e}"))
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn ios<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ios = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ios: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `ios`: {e}"))
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for password: {e}")
-                    });
+                        format!("cannot use the value given for `password`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn prefix<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.prefix = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for prefix: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `prefix`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn proxy<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.proxy = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for proxy: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `proxy`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn rewrite<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rewrite = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for rewrite: {e}")
-                    });
+                        format!("cannot use the value given for `rewrite`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tag_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::TagIds>>,
+                T: ::std::convert::TryInto<super::TagIds>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag_ids = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tag_ids: {e}")
-                    });
+                        format!("cannot use the value given for `tag_ids`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tag_names<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::TagNames>>,
+                T: ::std::convert::TryInto<super::TagNames>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag_names = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tag_names: {e}")
-                    });
+                        format!("cannot use the value given for `tag_names`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn test_completed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_completed_at = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for test_completed_at: {e}"
+                            "cannot use the value given for `test_completed_at`: {e}"
                         )
-                    });
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn test_started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_started_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for test_started_at: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `test_started_at`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn test_variants<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::option::Option<::std::vec::Vec<super::TestVariant>>,
-                    >,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TestVariant>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_variants = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for test_variants: {e}")
-                    });
+                        format!("cannot use the value given for `test_variants`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `title`: {e}"))
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn video<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.video = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for video: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `video`: {e}"))
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
+                self
+            }
+            ///Sends `android` as `null` (clearing it); a field never set is left out.
+            pub fn clear_android(mut self) -> Self {
+                self.android = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `comments` as `null` (clearing it); a field never set is left out.
+            pub fn clear_comments(mut self) -> Self {
+                self.comments = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `description` as `null` (clearing it); a field never set is left out.
+            pub fn clear_description(mut self) -> Self {
+                self.description = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `expired_url` as `null` (clearing it); a field never set is left out.
+            pub fn clear_expired_url(mut self) -> Self {
+                self.expired_url = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `expires_at` as `null` (clearing it); a field never set is left out.
+            pub fn clear_expires_at(mut self) -> Self {
+                self.expires_at = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `external_id` as `null` (clearing it); a field never set is left out.
+            pub fn clear_external_id(mut self) -> Self {
+                self.external_id = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `image` as `null` (clearing it); a field never set is left out.
+            pub fn clear_image(mut self) -> Self {
+                self.image = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `ios` as `null` (clearing it); a field never set is left out.
+            pub fn clear_ios(mut self) -> Self {
+                self.ios = Ok(::std::option::Option::Some(::std::option::Option::None));
+                self
+            }
+            ///Sends `password` as `null` (clearing it); a field never set is left out.
+            pub fn clear_password(mut self) -> Self {
+                self.password = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `tenant_id` as `null` (clearing it); a field never set is left out.
+            pub fn clear_tenant_id(mut self) -> Self {
+                self.tenant_id = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `test_completed_at` as `null` (clearing it); a field never set is left out.
+            pub fn clear_test_completed_at(mut self) -> Self {
+                self.test_completed_at = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `test_started_at` as `null` (clearing it); a field never set is left out.
+            pub fn clear_test_started_at(mut self) -> Self {
+                self.test_started_at = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `test_variants` as `null` (clearing it); a field never set is left out.
+            pub fn clear_test_variants(mut self) -> Self {
+                self.test_variants = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `title` as `null` (clearing it); a field never set is left out.
+            pub fn clear_title(mut self) -> Self {
+                self.title = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `video` as `null` (clearing it); a field never set is left out.
+            pub fn clear_video(mut self) -> Self {
+                self.video = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
                 self
             }
         }
@@ -5025,9 +5240,13 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for LinkTag {
             fn default() -> Self {
                 Self {
-                    color: Err("no value supplied for color".to_string()),
-                    id: Err("no value supplied for id".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    color: Err(
+                        "required field `color` of `LinkTag` was not set".to_string(),
+                    ),
+                    id: Err("required field `id` of `LinkTag` was not set".to_string()),
+                    name: Err(
+                        "required field `name` of `LinkTag` was not set".to_string(),
+                    ),
                 }
             }
         }
@@ -5039,9 +5258,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.color = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for color: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `color`: {e}"));
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -5051,7 +5268,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -5061,9 +5278,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `name`: {e}"));
                 self
             }
         }
@@ -5098,7 +5313,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for PartnerIdResponse {
             fn default() -> Self {
                 Self {
-                    partner_id: Err("no value supplied for partner_id".to_string()),
+                    partner_id: Err(
+                        "required field `partner_id` of `PartnerIdResponse` was not set"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -5111,7 +5329,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
+                        format!("cannot use the value given for `partner_id`: {e}")
                     });
                 self
             }
@@ -5169,40 +5387,52 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 Self {
                     clicks: Ok(Default::default()),
                     conversions: Ok(Default::default()),
-                    domain: Err("no value supplied for domain".to_string()),
-                    id: Err("no value supplied for id".to_string()),
-                    key: Err("no value supplied for key".to_string()),
+                    domain: Err(
+                        "required field `domain` of `PartnerLink` was not set"
+                            .to_string(),
+                    ),
+                    id: Err(
+                        "required field `id` of `PartnerLink` was not set".to_string(),
+                    ),
+                    key: Err(
+                        "required field `key` of `PartnerLink` was not set".to_string(),
+                    ),
                     leads: Ok(Default::default()),
                     sale_amount: Ok(Default::default()),
                     sales: Ok(Default::default()),
-                    short_link: Err("no value supplied for short_link".to_string()),
-                    url: Err("no value supplied for url".to_string()),
+                    short_link: Err(
+                        "required field `short_link` of `PartnerLink` was not set"
+                            .to_string(),
+                    ),
+                    url: Err(
+                        "required field `url` of `PartnerLink` was not set".to_string(),
+                    ),
                 }
             }
         }
         impl PartnerLink {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.clicks = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clicks: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `clicks`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn conversions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.conversions = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for conversions: {e}")
-                    });
+                        format!("cannot use the value given for `conversions`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn domain<T>(mut self, value: T) -> Self
@@ -5213,7 +5443,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.domain = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for domain: {e}")
+                        format!("cannot use the value given for `domain`: {e}")
                     });
                 self
             }
@@ -5224,7 +5454,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
@@ -5234,45 +5464,42 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"));
                 self
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.leads = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for leads: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `leads`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_amount = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for sale_amount: {e}")
-                    });
+                        format!("cannot use the value given for `sale_amount`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sales = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `sales`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn short_link<T>(mut self, value: T) -> Self
@@ -5283,7 +5510,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.short_link = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for short_link: {e}")
+                        format!("cannot use the value given for `short_link`: {e}")
                     });
                 self
             }
@@ -5294,9 +5521,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"));
                 self
             }
         }
@@ -5357,26 +5582,28 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl PartnerSelector {
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -5407,8 +5634,13 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for TestVariant {
             fn default() -> Self {
                 Self {
-                    percentage: Err("no value supplied for percentage".to_string()),
-                    url: Err("no value supplied for url".to_string()),
+                    percentage: Err(
+                        "required field `percentage` of `TestVariant` was not set"
+                            .to_string(),
+                    ),
+                    url: Err(
+                        "required field `url` of `TestVariant` was not set".to_string(),
+                    ),
                 }
             }
         }
@@ -5421,7 +5653,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                 self.percentage = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for percentage: {e}")
+                        format!("cannot use the value given for `percentage`: {e}")
                     });
                 self
             }
@@ -5432,9 +5664,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"));
                 self
             }
         }
@@ -5489,69 +5719,75 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
                     link_props: Ok(Default::default()),
                     partner_id: Ok(Default::default()),
                     tenant_id: Ok(Default::default()),
-                    url: Err("no value supplied for url".to_string()),
+                    url: Err(
+                        "required field `url` of `UpsertPartnerLinkRequest` was not set"
+                            .to_string(),
+                    ),
                 }
             }
         }
         impl UpsertPartnerLinkRequest {
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for comments: {e}")
-                    });
+                        format!("cannot use the value given for `comments`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn link_props<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::LinkProps>>,
+                T: ::std::convert::TryInto<super::LinkProps>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_props = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for link_props: {e}")
-                    });
+                        format!("cannot use the value given for `link_props`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -5561,9 +5797,7 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"));
                 self
             }
         }
@@ -5654,7 +5888,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: ::affiliate_runtime::Runtime) -> Self {
+    pub(crate) fn new(baseurl: &str, inner: ::affiliate_runtime::Runtime) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -5670,7 +5904,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
+    pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
         inner: ::affiliate_runtime::Runtime,
@@ -5910,6 +6144,7 @@ pub mod builder {
         sort_order: Result<Option<types::ListPartnersSortOrder>, String>,
         status: Result<Option<types::PartnerStatus>, String>,
         tenant_id: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> ListPartners<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -5925,6 +6160,7 @@ pub mod builder {
                 sort_order: Ok(None),
                 status: Ok(None),
                 tenant_id: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn country<V>(mut self, value: V) -> Self
@@ -5968,28 +6204,18 @@ pub mod builder {
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU64>,
+            V: ::affiliate_runtime::__private::Integer,
         {
-            self.page = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for page failed"
-                        .to_string()
-                });
+            self.page = ::affiliate_runtime::__private::integer(value, "page")
+                .map(::std::option::Option::Some);
             self
         }
         pub fn page_size<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU64>,
+            V: ::affiliate_runtime::__private::Integer,
         {
-            self.page_size = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for page_size failed"
-                        .to_string()
-                });
+            self.page_size = ::affiliate_runtime::__private::integer(value, "page_size")
+                .map(::std::option::Option::Some);
             self
         }
         pub fn search<V>(mut self, value: V) -> Self
@@ -6074,6 +6300,7 @@ pub mod builder {
                 sort_order,
                 status,
                 tenant_id,
+                ..
             } = self;
             let country = country.map_err(Error::InvalidRequest)?;
             let email = email.map_err(Error::InvalidRequest)?;
@@ -6140,12 +6367,14 @@ pub mod builder {
     pub struct CreatePartner<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreatePartnerRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> CreatePartner<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -6178,7 +6407,7 @@ pub mod builder {
         pub(crate) async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::EnrolledPartner>, Error<ByteStream>> {
-            let Self { client, body } = self;
+            let Self { client, body, .. } = self;
             let body = body
                 .and_then(|v| {
                     types::CreatePartnerRequest::try_from(v).map_err(|e| e.to_string())
@@ -6231,6 +6460,7 @@ pub mod builder {
         client: &'a super::Client,
         partner_id: Result<Option<::std::string::String>, String>,
         tenant_id: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> RetrievePartnerLinks<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -6238,6 +6468,7 @@ pub mod builder {
                 client: client,
                 partner_id: Ok(None),
                 tenant_id: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn partner_id<V>(mut self, value: V) -> Self
@@ -6273,7 +6504,7 @@ pub mod builder {
             ResponseValue<::std::vec::Vec<types::PartnerLink>>,
             Error<ByteStream>,
         > {
-            let Self { client, partner_id, tenant_id } = self;
+            let Self { client, partner_id, tenant_id, .. } = self;
             let partner_id = partner_id.map_err(Error::InvalidRequest)?;
             let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/partners/links", client.baseurl,);
@@ -6323,12 +6554,14 @@ pub mod builder {
     pub struct CreatePartnerLink<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreatePartnerLinkRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> CreatePartnerLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -6361,7 +6594,7 @@ pub mod builder {
         pub(crate) async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Link>, Error<ByteStream>> {
-            let Self { client, body } = self;
+            let Self { client, body, .. } = self;
             let body = body
                 .and_then(|v| {
                     types::CreatePartnerLinkRequest::try_from(v)
@@ -6414,12 +6647,14 @@ pub mod builder {
     pub struct UpsertPartnerLink<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpsertPartnerLinkRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> UpsertPartnerLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -6452,7 +6687,7 @@ pub mod builder {
         pub(crate) async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Link>, Error<ByteStream>> {
-            let Self { client, body } = self;
+            let Self { client, body, .. } = self;
             let body = body
                 .and_then(|v| {
                     types::UpsertPartnerLinkRequest::try_from(v)
@@ -6512,6 +6747,7 @@ pub mod builder {
         start: Result<Option<::std::string::String>, String>,
         tenant_id: Result<Option<::std::string::String>, String>,
         timezone: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> RetrievePartnerAnalytics<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -6525,6 +6761,7 @@ pub mod builder {
                 start: Ok(None),
                 tenant_id: Ok(None),
                 timezone: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn end<V>(mut self, value: V) -> Self
@@ -6648,6 +6885,7 @@ pub mod builder {
                 start,
                 tenant_id,
                 timezone,
+                ..
             } = self;
             let end = end.map_err(Error::InvalidRequest)?;
             let group_by = group_by.map_err(Error::InvalidRequest)?;
@@ -6710,12 +6948,14 @@ pub mod builder {
     pub struct BanPartner<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BanPartnerRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> BanPartner<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -6746,7 +6986,7 @@ pub mod builder {
         pub(crate) async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::PartnerIdResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
+            let Self { client, body, .. } = self;
             let body = body
                 .and_then(|v| {
                     types::BanPartnerRequest::try_from(v).map_err(|e| e.to_string())
@@ -6798,12 +7038,14 @@ pub mod builder {
     pub struct DeactivatePartner<'a> {
         client: &'a super::Client,
         body: Result<types::builder::PartnerSelector, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> DeactivatePartner<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -6834,7 +7076,7 @@ pub mod builder {
         pub(crate) async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::PartnerIdResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
+            let Self { client, body, .. } = self;
             let body = body
                 .and_then(|v| {
                     types::PartnerSelector::try_from(v).map_err(|e| e.to_string())
@@ -6880,47 +7122,66 @@ pub mod builder {
         }
     }
     impl<'a> ListPartners<'a> {
-        ///Sends the `GET /partners` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> ListPartners<'a> {
+        ///Sends the `GET /partners` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<::std::vec::Vec<types::EnrolledPartner>>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> ListPartners<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
         pub fn pages(
             self,
-        ) -> ::affiliate_runtime::pagination::Pages<
-            'a,
-            ::std::vec::Vec<types::EnrolledPartner>,
-        > {
-            let plan = ::affiliate_runtime::pagination::Plan::Page {
+        ) -> ::affiliate_runtime::Pages<'a, ::std::vec::Vec<types::EnrolledPartner>> {
+            let plan = ::affiliate_runtime::__private::pagination::Plan::Page {
                 first: self
                     .page
                     .as_ref()
                     .ok()
                     .and_then(|v| v.as_ref())
-                    .and_then(::affiliate_runtime::pagination::as_u64)
+                    .and_then(::affiliate_runtime::__private::pagination::as_u64)
                     .unwrap_or(1u64),
                 size: self
                     .page_size
                     .as_ref()
                     .ok()
                     .and_then(|v| v.as_ref())
-                    .and_then(::affiliate_runtime::pagination::as_u64)
+                    .and_then(::affiliate_runtime::__private::pagination::as_u64)
                     .unwrap_or(100u64),
             };
             let base_url = self.client.baseurl.clone();
-            ::affiliate_runtime::pagination::pages(
+            ::affiliate_runtime::__private::pagination::pages(
                 plan,
                 &base_url,
                 move |request| {
                     let builder = self.clone();
                     let builder = match request {
-                        ::affiliate_runtime::pagination::Request::Page {
+                        ::affiliate_runtime::__private::pagination::Request::Page {
                             number,
                             size,
                         } => {
@@ -6931,7 +7192,7 @@ pub mod builder {
                     };
                     builder.send()
                 },
-                |page: &::std::vec::Vec<types::EnrolledPartner>| ::affiliate_runtime::pagination::PageMeta {
+                |page: &::std::vec::Vec<types::EnrolledPartner>| ::affiliate_runtime::__private::pagination::PageMeta {
                     len: (::std::option::Option::Some(page))
                         .map_or(0, |items| items.len()),
                     next_link: None,
@@ -6941,10 +7202,8 @@ pub mod builder {
             )
         }
         /// Every item of every page, fetched lazily; stops at the first error.
-        pub fn stream(
-            self,
-        ) -> ::affiliate_runtime::pagination::Items<'a, types::EnrolledPartner> {
-            ::affiliate_runtime::pagination::items(
+        pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::EnrolledPartner> {
+            ::affiliate_runtime::__private::pagination::items(
                 self.pages(),
                 |page: ::std::vec::Vec<types::EnrolledPartner>| {
                     (::std::option::Option::Some(page)).unwrap_or_default()
@@ -6953,63 +7212,217 @@ pub mod builder {
         }
     }
     impl<'a> CreatePartner<'a> {
-        ///Sends the `POST /partners` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> CreatePartner<'a> {
+        ///Sends the `POST /partners` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<ResponseValue<types::EnrolledPartner>> {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> RetrievePartnerLinks<'a> {
-        ///Sends the `GET /partners/links` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> RetrievePartnerLinks<'a> {
+        ///Sends the `GET /partners/links` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<::std::vec::Vec<types::PartnerLink>>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> CreatePartnerLink<'a> {
-        ///Sends the `POST /partners/links` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> CreatePartnerLink<'a> {
+        ///Sends the `POST /partners/links` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<ResponseValue<types::Link>> {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> UpsertPartnerLink<'a> {
-        ///Sends the `PUT /partners/links/upsert` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> UpsertPartnerLink<'a> {
+        ///Sends the `PUT /partners/links/upsert` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<ResponseValue<types::Link>> {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> RetrievePartnerAnalytics<'a> {
-        ///Sends the `GET /partners/analytics` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> RetrievePartnerAnalytics<'a> {
+        ///Sends the `GET /partners/analytics` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::RetrievePartnerAnalyticsResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> BanPartner<'a> {
-        ///Sends the `POST /partners/ban` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> BanPartner<'a> {
+        ///Sends the `POST /partners/ban` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> DeactivatePartner<'a> {
-        ///Sends the `POST /partners/deactivate` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> DeactivatePartner<'a> {
+        ///Sends the `POST /partners/deactivate` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
 }
@@ -7042,14 +7455,21 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
     ],
     anonymous_operations: &[],
     body_errors: &[],
+    url_templates: &[
+        ("list_partners", "/partners"),
+        ("create_partner", "/partners"),
+        ("retrieve_partner_links", "/partners/links"),
+        ("create_partner_link", "/partners/links"),
+        ("upsert_partner_link", "/partners/links/upsert"),
+        ("retrieve_partner_analytics", "/partners/analytics"),
+        ("ban_partner", "/partners/ban"),
+        ("deactivate_partner", "/partners/deactivate"),
+    ],
 };
-impl ::affiliate_runtime::FromParts for Client {
-    fn from_parts(
-        base_url: &str,
-        http: reqwest::Client,
-        runtime: ::affiliate_runtime::Runtime,
-    ) -> Self {
-        Self::new_with_client(base_url, http, runtime)
+impl ::affiliate_runtime::__private::FromParts for Client {
+    fn from_parts(parts: ::affiliate_runtime::__private::Parts) -> Self {
+        let (base_url, http, runtime) = parts.into_inner();
+        Self::new_with_client(&base_url, http, runtime)
     }
 }
 impl Client {
