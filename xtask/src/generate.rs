@@ -103,9 +103,11 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
          //! every operation is a method on [`Client`] returning a builder whose `send()` yields the\n\
          //! response or an [`Error`]. A service needs this crate and an async runtime (tokio), nothing\n\
          //! else.\n\n\
-         // prettyplease output: not rustfmt's style, and never edited by hand.\n\
+         // prettyplease output: not rustfmt's style, and never edited by hand. Its docs are the\n\
+         // spec's prose (URLs written bare), not rustdoc markup.\n\
          #[rustfmt::skip]\n\
          #[allow(clippy::all, unused_imports, unused_mut, dead_code)]\n\
+         #[allow(rustdoc::bare_urls)]\n\
          mod generated;\n\n\
          pub use affiliate_runtime::{{Error, Result}};\n\
          pub use generated::*;\n\

@@ -7,9 +7,11 @@
 //! response or an [`Error`]. A service needs this crate and an async runtime (tokio), nothing
 //! else.
 
-// prettyplease output: not rustfmt's style, and never edited by hand.
+// prettyplease output: not rustfmt's style, and never edited by hand. Its docs are the
+// spec's prose (URLs written bare), not rustdoc markup.
 #[rustfmt::skip]
 #[allow(clippy::all, unused_imports, unused_mut, dead_code)]
+#[allow(rustdoc::bare_urls)]
 mod generated;
 
 pub use affiliate_runtime::{Error, Result};

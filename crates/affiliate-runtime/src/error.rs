@@ -78,7 +78,8 @@ pub enum Error {
     },
     /// A credential the API requires was given neither in code nor in its environment variable.
     /// Raised by `build()`: nothing was sent.
-    #[error("missing credential for `{scheme}`: set the environment variable {env} or pass it to the client builder")]
+    // The variable first: the scheme's name is the spec's internal label, not what a user set.
+    #[error("missing credential: set the environment variable {env} or pass it to the client builder (security scheme `{scheme}`)")]
     MissingCredential {
         /// The security scheme's name in the spec.
         scheme: String,
