@@ -66,6 +66,19 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
         if !named.named.iter().any(|f| f.ident.as_ref().is_some_and(|i| i == "client")) {
             continue;
         }
+        // The per-call option methods (and their field) share the builder's namespace with the
+        // operation's parameters.
+        if let Some(taken) =
+            named.named.iter().filter_map(|f| f.ident.as_ref()).find(|i| {
+                ["timeout", "header", "retry_policy", "options", "send_raw"].iter().any(|reserved| i == reserved)
+            })
+        {
+            return Err(format!(
+                "builder {}: the parameter `{taken}` has the name of a per-call option or builder \
+                 method (timeout, header, retry_policy, options); rename the parameter in the spec",
+                s.ident
+            ));
+        }
         fields.insert(
             s.ident.to_string(),
             named.named.iter().filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone()))).collect(),

@@ -143,6 +143,7 @@ const HOSTILE: &[(&str, &str, &str)] = &[
     ("not_a_mapping", "", "must be a YAML mapping"),
     ("wrong_types", "/paths/~1a/get/parameters", "must be a list"),
     ("unsupported_security", "/components/securitySchemes/oauth", "unsupported security scheme"),
+    ("parameter_named_like_an_option", "", "the parameter `timeout` has the name of a per-call option"),
 ];
 
 #[test]
