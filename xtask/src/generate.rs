@@ -76,6 +76,7 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
         syn::parse2(tokens).map_err(|e| fail(format!("progenitor produced unparsable code: {e}")))?;
     let builders = postprocess::rewrite(&mut file_ast).map_err(fail)?;
     postprocess::tri_state(&mut file_ast, &api.tri_state).map_err(fail)?;
+    postprocess::setters(&mut file_ast).map_err(fail)?;
     let types = postprocess::Types::new(&file_ast);
     let builder_glue = glue::builders(&api, &builders, &types).map_err(fail)?;
     postprocess::extend_module(&mut file_ast, "builder", builder_glue).map_err(fail)?;
@@ -98,16 +99,33 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
     let lib = format!(
         "{header}//! Typed async client for {title}, generated from `{source}`.\n\
          //!\n\
-         //! Start with [`Client::from_env`] or [`Client::builder`]; every operation is a method on\n\
-         //! [`Client`] returning a builder whose `send()` yields the response or an\n\
-         //! [`affiliate_runtime::Error`].\n\n\
-         // prettyplease output: not rustfmt's style, and never edited by hand.\n\
+         //! Start with `use {krate}::prelude::*;`, then [`Client::from_env`] or [`Client::builder`];\n\
+         //! every operation is a method on [`Client`] returning a builder whose `send()` yields the\n\
+         //! response or an [`Error`]. A service needs this crate and an async runtime (tokio), nothing\n\
+         //! else.\n\n\
+         // prettyplease output: not rustfmt's style, and never edited by hand. Its docs are the\n\
+         // spec's prose (URLs written bare), not rustdoc markup.\n\
          #[rustfmt::skip]\n\
          #[allow(clippy::all, unused_imports, unused_mut, dead_code)]\n\
+         #[allow(rustdoc::bare_urls)]\n\
          mod generated;\n\n\
          pub use affiliate_runtime::{{Error, Result}};\n\
-         pub use generated::*;\n",
+         pub use generated::*;\n\
+         {chrono}\n\
+         /// Everything a service calling this API needs, in one import.\n\
+         pub mod prelude {{\n\
+         \x20   pub use crate::{{types, Client, Error, Result}};\n\
+         \x20   pub use affiliate_runtime::{{Poll, ResponseExt, RetryPolicy}};\n\
+         \x20   /// Stream traits for `pages()` and `stream()` (`try_next`, `try_collect`, `next`...).\n\
+         \x20   pub use futures::{{Stream, StreamExt, TryStreamExt}};\n\
+         }}\n",
         title = api.title,
+        krate = crate_name.replace('-', "_"),
+        chrono = if type_space.uses_chrono() {
+            "\n/// The date-time types the API's fields use (`chrono::DateTime<chrono::Utc>`).\npub use chrono;\n"
+        } else {
+            ""
+        },
     );
     let dir = PathBuf::from("crates").join(&crate_name);
     Ok(Outputs::from([

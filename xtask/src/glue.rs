@@ -39,6 +39,11 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
     let snake = |ids: Vec<&String>| ids.into_iter().map(|id| id.to_snake_case()).collect::<Vec<_>>();
     let idempotent = snake(api.operations.iter().filter(|o| o.idempotent).map(|o| &o.id).collect());
     let anonymous = snake(api.operations.iter().filter(|o| o.anonymous).map(|o| &o.id).collect());
+    let templates = api.operations.iter().map(|o| {
+        let id = o.id.to_snake_case();
+        let path = &o.path;
+        quote! { (#id, #path) }
+    });
     let env_doc = api
         .security
         .iter()
@@ -71,11 +76,13 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
             idempotent_operations: &[#(#idempotent),*],
             anonymous_operations: &[#(#anonymous),*],
             body_errors: &[#(#body_errors),*],
+            url_templates: &[#(#templates),*],
         };
 
-        impl ::affiliate_runtime::FromParts for Client {
-            fn from_parts(base_url: &str, http: reqwest::Client, runtime: ::affiliate_runtime::Runtime) -> Self {
-                Self::new_with_client(base_url, http, runtime)
+        impl ::affiliate_runtime::__private::FromParts for Client {
+            fn from_parts(parts: ::affiliate_runtime::__private::Parts) -> Self {
+                let (base_url, http, runtime) = parts.into_inner();
+                Self::new_with_client(&base_url, http, runtime)
             }
         }
 
@@ -132,17 +139,19 @@ pub fn builders(api: &Api, builders: &BTreeMap<String, Builder>, types: &Types) 
         let name = &builder.name;
         let success = &builder.success;
         let doc = format!(
-            "Sends the `{} {}` request; retries per the client's policy; any failure is an \
-             [`affiliate_runtime::Error`].",
+            "Sends the `{} {}` request; retries per the client's policy (or this call's); any \
+             failure is an [`Error`](::affiliate_runtime::Error).",
             op.method.to_uppercase(),
             op.path
         );
+        out.extend(call_options(name));
         if op.success_variants.is_empty() {
             out.extend(quote! {
                 impl<'a> #name<'a> {
                     #[doc = #doc]
-                    pub async fn send(self) -> ::affiliate_runtime::Result<ResponseValue<#success>> {
-                        ::affiliate_runtime::send(self.send_raw()).await
+                    pub async fn send(mut self) -> ::affiliate_runtime::Result<ResponseValue<#success>> {
+                        let options = ::std::mem::take(&mut self.options);
+                        ::affiliate_runtime::__private::send(options, self.send_raw()).await
                     }
                 }
             });
@@ -157,6 +166,36 @@ pub fn builders(api: &Api, builders: &BTreeMap<String, Builder>, types: &Types) 
         }
     }
     Ok(out)
+}
+
+/// `timeout`, `header` and `retry_policy` for one call; `send()`, `pages()` and `stream()` apply
+/// them to every request of that call (every page, every retry).
+fn call_options(name: &syn::Ident) -> TokenStream {
+    quote! {
+        impl<'a> #name<'a> {
+            /// Limit for each attempt of this call, from sending to the end of the response body,
+            /// instead of the client's timeout.
+            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.options.set_timeout(timeout);
+                self
+            }
+
+            /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+            /// replaces a client-wide header of the same name. Credential headers cannot be set
+            /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+            /// as it does for a name or value that is not a valid header.
+            pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+                self.options.add_header(name.as_ref(), value.as_ref());
+                self
+            }
+
+            /// The retry policy for this call instead of the client's.
+            pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+                self.options.set_retry_policy(policy);
+                self
+            }
+        }
+    }
 }
 
 /// The enum of success answers for an operation with `x-affiliate-success-variants`, for `mod types`.
@@ -225,26 +264,27 @@ fn variant_send(op: &Operation, name: &syn::Ident, doc: &str) -> TokenStream {
         let ident = variant_ident(status);
         match &v.body {
             VariantBody::Empty => quote! {
-                #status => Ok(::affiliate_runtime::map_response(response, |_| types::#answer::#ident)),
+                #status => Ok(::affiliate_runtime::__private::map_response(response, |_| types::#answer::#ident)),
             },
             VariantBody::Raw => quote! {
-                #status => Ok(::affiliate_runtime::map_response(response, types::#answer::#ident)),
+                #status => Ok(::affiliate_runtime::__private::map_response(response, types::#answer::#ident)),
             },
             VariantBody::Json(_) => quote! {
-                #status => ::affiliate_runtime::decode_json(response)
+                #status => ::affiliate_runtime::__private::decode_json(response)
                     .await
-                    .map(|decoded| ::affiliate_runtime::map_response(decoded, types::#answer::#ident)),
+                    .map(|decoded| ::affiliate_runtime::__private::map_response(decoded, types::#answer::#ident)),
             },
         }
     });
     quote! {
         impl<'a> #name<'a> {
             #[doc = #doc]
-            pub async fn send(self) -> ::affiliate_runtime::Result<ResponseValue<types::#answer>> {
-                let response = ::affiliate_runtime::send(self.send_raw()).await?;
+            pub async fn send(mut self) -> ::affiliate_runtime::Result<ResponseValue<types::#answer>> {
+                let options = ::std::mem::take(&mut self.options);
+                let response = ::affiliate_runtime::__private::send(options, self.send_raw()).await?;
                 match response.status().as_u16() {
                     #(#arms)*
-                    _ => Err(::affiliate_runtime::undocumented_status(response).await),
+                    _ => Err(::affiliate_runtime::__private::undocumented_status(response).await),
                 }
             }
         }
@@ -263,15 +303,15 @@ fn job_wait(name: &syn::Ident, page: &syn::Type, job: &Job, types: &Types) -> Re
             /// backing off between requests as `poll` says.
             pub async fn wait(
                 self,
-                poll: &::affiliate_runtime::jobs::Poll,
+                poll: &::affiliate_runtime::Poll,
             ) -> ::affiliate_runtime::Result<ResponseValue<#page>> {
-                ::affiliate_runtime::jobs::wait(
+                ::affiliate_runtime::__private::jobs::wait(
                     poll,
                     move || self.clone().send(),
                     |page: &#page| {
                         let status = (#status).map(|v| v.to_string());
                         let is = |set: &[&str]| status.as_deref().is_some_and(|s| set.contains(&s));
-                        ::affiliate_runtime::jobs::JobState { done: is(&[#(#done),*]), failed: is(&[#(#failed),*]), status }
+                        ::affiliate_runtime::__private::jobs::JobState { done: is(&[#(#done),*]), failed: is(&[#(#failed),*]), status }
                     },
                 )
                 .await
@@ -280,7 +320,7 @@ fn job_wait(name: &syn::Ident, page: &syn::Type, job: &Job, types: &Types) -> Re
             /// Waits for the job, then streams its result from the link the finished job gives.
             pub async fn wait_for_result(
                 self,
-                poll: &::affiliate_runtime::jobs::Poll,
+                poll: &::affiliate_runtime::Poll,
             ) -> ::affiliate_runtime::Result<ResponseValue<ByteStream>> {
                 let client = self.client;
                 let finished = self.wait(poll).await?;
@@ -318,16 +358,16 @@ fn paginate(
             let size_setter = setter(size);
             (
                 quote! {
-                    ::affiliate_runtime::pagination::Plan::Page {
+                    ::affiliate_runtime::__private::pagination::Plan::Page {
                         first: self.#page_setter.as_ref().ok().and_then(|v| v.as_ref())
-                            .and_then(::affiliate_runtime::pagination::as_u64).unwrap_or(#first),
+                            .and_then(::affiliate_runtime::__private::pagination::as_u64).unwrap_or(#first),
                         size: self.#size_setter.as_ref().ok().and_then(|v| v.as_ref())
-                            .and_then(::affiliate_runtime::pagination::as_u64).unwrap_or(#default_size),
+                            .and_then(::affiliate_runtime::__private::pagination::as_u64).unwrap_or(#default_size),
                     }
                 },
                 quote! {
                     let builder = match request {
-                        ::affiliate_runtime::pagination::Request::Page { number, size } => {
+                        ::affiliate_runtime::__private::pagination::Request::Page { number, size } => {
                             let builder = builder.#page_setter(number);
                             if size > 0 { builder.#size_setter(size) } else { builder }
                         }
@@ -345,18 +385,18 @@ fn paginate(
             let links = next.is_some();
             (
                 quote! {
-                    ::affiliate_runtime::pagination::Plan::Offset {
+                    ::affiliate_runtime::__private::pagination::Plan::Offset {
                         start: self.#offset_setter.as_ref().ok().and_then(|v| v.as_ref())
-                            .and_then(::affiliate_runtime::pagination::as_u64).unwrap_or(0),
+                            .and_then(::affiliate_runtime::__private::pagination::as_u64).unwrap_or(0),
                         limit: self.#limit_setter.as_ref().ok().and_then(|v| v.as_ref())
-                            .and_then(::affiliate_runtime::pagination::as_u64).unwrap_or(#default_size),
+                            .and_then(::affiliate_runtime::__private::pagination::as_u64).unwrap_or(#default_size),
                         offset_param: #offset,
                         links: #links,
                     }
                 },
                 quote! {
                     let builder = match request {
-                        ::affiliate_runtime::pagination::Request::Offset { offset, limit } => {
+                        ::affiliate_runtime::__private::pagination::Request::Offset { offset, limit } => {
                             let builder = builder.#offset_setter(offset);
                             if limit > 0 { builder.#limit_setter(limit) } else { builder }
                         }
@@ -376,19 +416,19 @@ fn paginate(
             });
             let limit_value = limit.as_ref().map_or(quote! { None }, |l| {
                 let s = setter(l);
-                quote! { self.#s.as_ref().ok().and_then(|v| v.as_ref()).and_then(::affiliate_runtime::pagination::as_u64) }
+                quote! { self.#s.as_ref().ok().and_then(|v| v.as_ref()).and_then(::affiliate_runtime::__private::pagination::as_u64) }
             });
             (
                 quote! {
-                    ::affiliate_runtime::pagination::Plan::Cursor {
+                    ::affiliate_runtime::__private::pagination::Plan::Cursor {
                         cursor_param: #cursor,
                         limit: #limit_value,
                     }
                 },
                 quote! {
                     let builder = match request {
-                        ::affiliate_runtime::pagination::Request::Cursor { cursor, limit } => {
-                            let builder = match cursor { Some(cursor) => builder.#cursor_setter(::affiliate_runtime::pagination::Cursor(cursor)), None => builder };
+                        ::affiliate_runtime::__private::pagination::Request::Cursor { cursor, limit } => {
+                            let builder = match cursor { Some(cursor) => builder.#cursor_setter(::affiliate_runtime::__private::pagination::Cursor(cursor)), None => builder };
                             #limit_call
                             builder
                         }
@@ -402,21 +442,21 @@ fn paginate(
         }
     };
     let next = meta_next.map_or(quote! { None }, |e| {
-        quote! { (#e).and_then(|v| ::affiliate_runtime::pagination::PageValue::as_text(v)) }
+        quote! { (#e).and_then(|v| ::affiliate_runtime::__private::pagination::PageValue::as_text(v)) }
     });
     let count = meta_count.map_or(quote! { None }, |e| {
-        quote! { (#e).and_then(|v| ::affiliate_runtime::pagination::PageValue::as_count(v)) }
+        quote! { (#e).and_then(|v| ::affiliate_runtime::__private::pagination::PageValue::as_count(v)) }
     });
     let cursor = meta_cursor.map_or(quote! { None }, |e| {
-        quote! { (#e).and_then(|v| ::affiliate_runtime::pagination::PageValue::as_text(v)) }
+        quote! { (#e).and_then(|v| ::affiliate_runtime::__private::pagination::PageValue::as_text(v)) }
     });
     Ok(quote! {
         impl<'a> #name<'a> {
             /// Every page, fetched lazily and in order, as the API pages it.
-            pub fn pages(self) -> ::affiliate_runtime::pagination::Pages<'a, #page> {
+            pub fn pages(self) -> ::affiliate_runtime::Pages<'a, #page> {
                 let plan = #plan;
                 let base_url = self.client.baseurl.clone();
-                ::affiliate_runtime::pagination::pages(
+                ::affiliate_runtime::__private::pagination::pages(
                     plan,
                     &base_url,
                     move |request| {
@@ -424,7 +464,7 @@ fn paginate(
                         #fetch
                         builder.send()
                     },
-                    |page: &#page| ::affiliate_runtime::pagination::PageMeta {
+                    |page: &#page| ::affiliate_runtime::__private::pagination::PageMeta {
                         len: (#items_ref).map_or(0, |items| items.len()),
                         next_link: #next,
                         total: #count,
@@ -434,8 +474,8 @@ fn paginate(
             }
 
             /// Every item of every page, fetched lazily; stops at the first error.
-            pub fn stream(self) -> ::affiliate_runtime::pagination::Items<'a, #item> {
-                ::affiliate_runtime::pagination::items(self.pages(), |page: #page| {
+            pub fn stream(self) -> ::affiliate_runtime::Items<'a, #item> {
+                ::affiliate_runtime::__private::pagination::items(self.pages(), |page: #page| {
                     (#items_value).unwrap_or_default()
                 })
             }

@@ -3,13 +3,19 @@
 //! - String enums become open: known values are variants, anything else is kept in `Other(String)`
 //!   instead of failing the whole response.
 //! - Each builder's `send` becomes `send_raw` (crate-private); the glue adds a `send` that returns
-//!   the runtime's unified error.
+//!   the runtime's unified error. Each operation builder carries per-call options (`options`).
+//! - Setters take what a caller has: an optional body field takes the value itself, a nullable one
+//!   also gets `clear_<field>()` (explicit `null`), integer setters take any integer type and
+//!   report a value out of range in plain words; missing required values are named.
+//! - progenitor's `Client::new` / `new_with_client` become crate-private: clients are built only
+//!   through the runtime's builder (its redirect policy keeps credentials on the API's host).
 //! - [`Types`] answers the glue's questions about generated structs (field names, types).
 
 use std::collections::BTreeMap;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
 use syn::{Attribute, Fields, GenericArgument, Ident, Item, ItemEnum, PathArguments, Type};
 
 /// A builder found in `mod builder`: its struct name and the success type `send` returns.
@@ -31,29 +37,193 @@ pub fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, Builder>, String
     }
     let mut builders = BTreeMap::new();
     for item in &mut file.items {
-        let Item::Mod(module) = item else { continue };
-        if module.ident != "builder" {
+        match item {
+            Item::Impl(imp) if last_ident(&imp.self_ty).as_deref() == Some("Client") && imp.trait_.is_none() => {
+                for member in &mut imp.items {
+                    if let syn::ImplItem::Fn(f) = member {
+                        if f.sig.ident == "new" || f.sig.ident == "new_with_client" {
+                            f.vis = syn::parse_quote!(pub(crate));
+                        }
+                    }
+                }
+            }
+            Item::Mod(module) if module.ident == "builder" => {
+                let Some((_, items)) = module.content.as_mut() else { continue };
+                operation_builders(items, &mut builders)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(builders)
+}
+
+fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builder>) -> Result<(), String> {
+    // Field types per builder struct, to tell optional parameters from required ones.
+    let mut fields: BTreeMap<String, BTreeMap<String, Type>> = BTreeMap::new();
+    for item in items.iter_mut() {
+        let Item::Struct(s) = item else { continue };
+        let Fields::Named(named) = &mut s.fields else { continue };
+        if !named.named.iter().any(|f| f.ident.as_ref().is_some_and(|i| i == "client")) {
             continue;
         }
-        let Some((_, items)) = module.content.as_mut() else { continue };
-        for item in items.iter_mut() {
-            let Item::Impl(imp) = item else { continue };
-            let Type::Path(self_ty) = &*imp.self_ty else { continue };
-            let Some(name) = self_ty.path.segments.last().map(|s| s.ident.clone()) else { continue };
-            for member in &mut imp.items {
-                let syn::ImplItem::Fn(f) = member else { continue };
-                if f.sig.ident != "send" {
-                    continue;
-                }
+        // The per-call option methods (and their field) share the builder's namespace with the
+        // operation's parameters.
+        if let Some(taken) =
+            named.named.iter().filter_map(|f| f.ident.as_ref()).find(|i| {
+                ["timeout", "header", "retry_policy", "options", "send_raw"].iter().any(|reserved| i == reserved)
+            })
+        {
+            return Err(format!(
+                "builder {}: the parameter `{taken}` has the name of a per-call option or builder \
+                 method (timeout, header, retry_policy, options); rename the parameter in the spec",
+                s.ident
+            ));
+        }
+        fields.insert(
+            s.ident.to_string(),
+            named.named.iter().filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone()))).collect(),
+        );
+        named.named.push(syn::parse_quote!(options: ::affiliate_runtime::__private::CallOptions));
+    }
+    for item in items.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        let Some(name) = last_ident(&imp.self_ty) else { continue };
+        let Some(struct_fields) = fields.get(&name) else { continue };
+        let name = format_ident!("{name}");
+        for member in &mut imp.items {
+            let syn::ImplItem::Fn(f) = member else { continue };
+            if f.sig.ident == "new" {
+                add_options_init(f).map_err(|e| format!("builder {name}: {e}"))?;
+            } else if f.sig.ident == "send" {
                 f.sig.ident = format_ident!("send_raw");
                 f.vis = syn::parse_quote!(pub(crate));
                 let success = response_value_arg(&f.sig.output)
                     .ok_or_else(|| format!("builder {name}: unexpected `send` return type"))?;
+                ignore_options_in_destructuring(f);
                 builders.insert(to_snake(&name.to_string()), Builder { name: name.clone(), success });
+            } else if let Some(target) = setter_target(f, "V") {
+                let field = f.sig.ident.clone();
+                let optional = struct_fields
+                    .get(&field.to_string())
+                    .and_then(result_ok)
+                    .is_some_and(|ok| unwrap_option(&ok).is_some());
+                if is_integer(&target) {
+                    let label = field.to_string();
+                    let wrap = if optional { quote!(.map(::std::option::Option::Some)) } else { quote!() };
+                    let attrs = &f.attrs;
+                    *f = syn::parse_quote! {
+                        #(#attrs)*
+                        pub fn #field<V>(mut self, value: V) -> Self
+                        where
+                            V: ::affiliate_runtime::__private::Integer,
+                        {
+                            self.#field = ::affiliate_runtime::__private::integer(value, #label) #wrap;
+                            self
+                        }
+                    };
+                }
             }
         }
     }
-    Ok(builders)
+    let mut messages = Messages { context: None };
+    for item in items.iter_mut() {
+        messages.visit_item_mut(item);
+    }
+    Ok(())
+}
+
+/// `Self { client: client, .. }` in a builder's `new` also starts with no per-call options.
+fn add_options_init(f: &mut syn::ImplItemFn) -> Result<(), String> {
+    let Some(syn::Stmt::Expr(syn::Expr::Struct(init), _)) = f.block.stmts.last_mut() else {
+        return Err("`new` does not end in a struct expression".to_string());
+    };
+    init.fields.push(syn::parse_quote!(options: ::std::default::Default::default()));
+    Ok(())
+}
+
+/// `let Self { client, .. } = self;` in `send_raw`: the glue's `send` took the options already.
+fn ignore_options_in_destructuring(f: &mut syn::ImplItemFn) {
+    for stmt in &mut f.block.stmts {
+        let syn::Stmt::Local(local) = stmt else { continue };
+        if let syn::Pat::Struct(pat) = &mut local.pat {
+            if pat.path.is_ident("Self") {
+                pat.rest = Some(syn::PatRest { attrs: Vec::new(), dot2_token: Default::default() });
+            }
+        }
+    }
+}
+
+/// `T` in a setter `fn f<V>(mut self, value: V) -> Self where V: TryInto<T>` (`param` is `V`).
+fn setter_target(f: &syn::ImplItemFn, param: &str) -> Option<Type> {
+    if f.sig.generics.params.len() != 1 || f.sig.inputs.len() != 2 {
+        return None;
+    }
+    let where_clause = f.sig.generics.where_clause.as_ref()?;
+    where_clause.predicates.iter().find_map(|predicate| {
+        let syn::WherePredicate::Type(bound) = predicate else { return None };
+        let Type::Path(bounded) = &bound.bounded_ty else { return None };
+        if !bounded.path.is_ident(param) {
+            return None;
+        }
+        bound.bounds.iter().find_map(|b| {
+            let syn::TypeParamBound::Trait(t) = b else { return None };
+            let last = t.path.segments.last()?;
+            if last.ident != "TryInto" {
+                return None;
+            }
+            let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+            args.args.iter().find_map(|a| match a {
+                GenericArgument::Type(ty) => Some(ty.clone()),
+                _ => None,
+            })
+        })
+    })
+}
+
+/// `T` in `Result<T, E>`.
+fn result_ok(ty: &Type) -> Option<Type> {
+    generic_args(ty, "Result").and_then(|a| a.into_iter().next())
+}
+
+/// The integer types progenitor and typify use (any of them, and their `NonZero` forms).
+fn is_integer(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last() else { return false };
+    let name = last.ident.to_string();
+    let primitive = ["u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize"];
+    primitive.contains(&name.as_str()) || name == "NonZeroU64" || name == "NonZeroU32"
+}
+
+/// Rewrites the messages progenitor and typify give for required values nobody set, so the
+/// error says which one in plain words: "publisher_id was not initialized" and "no value supplied
+/// for reason" become "required parameter `publisher_id` was not set" and "required field
+/// `reason` of `BanPartnerRequest` was not set".
+struct Messages {
+    /// The struct whose `Default` impl is being visited.
+    context: Option<String>,
+}
+
+impl VisitMut for Messages {
+    fn visit_item_impl_mut(&mut self, imp: &mut syn::ItemImpl) {
+        let previous = self.context.replace(last_ident(&imp.self_ty).unwrap_or_default());
+        syn::visit_mut::visit_item_impl_mut(self, imp);
+        self.context = previous;
+    }
+
+    fn visit_lit_str_mut(&mut self, lit: &mut syn::LitStr) {
+        let value = lit.value();
+        let replaced = if let Some(field) = value.strip_prefix("no value supplied for ") {
+            match &self.context {
+                Some(owner) if !owner.is_empty() => format!("required field `{field}` of `{owner}` was not set"),
+                _ => format!("required field `{field}` was not set"),
+            }
+        } else if let Some(param) = value.strip_suffix(" was not initialized") {
+            format!("required parameter `{param}` was not set")
+        } else {
+            return;
+        };
+        *lit = syn::LitStr::new(&replaced, lit.span());
+    }
 }
 
 /// Appends items to `mod <name>`.
@@ -243,7 +413,7 @@ fn open_enum(e: &ItemEnum) -> Result<TokenStream, String> {
 
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+                ::affiliate_runtime::__private::open_enum::deserialize(deserializer, Self::from_wire)
             }
         }
     })
@@ -276,7 +446,7 @@ pub fn tri_state(file: &mut syn::File, fields: &[(String, String)]) -> Result<()
             }
             let Some(inner) = unwrap_option(&field.ty) else { continue };
             field.ty = syn::parse_quote!(::std::option::Option<::std::option::Option<#inner>>);
-            field.attrs.push(syn::parse_quote!(#[serde(default, with = "::affiliate_runtime::nullable")]));
+            field.attrs.push(syn::parse_quote!(#[serde(default, with = "::affiliate_runtime::__private::nullable")]));
             idents.push((name.clone(), ident));
         }
     }
@@ -320,6 +490,77 @@ pub fn tri_state(file: &mut syn::File, fields: &[(String, String)]) -> Result<()
             }
             _ => {}
         }
+    }
+    Ok(())
+}
+
+/// Rewrites the setters of typify's struct builders (`types::builder`) to take what a caller has:
+/// an optional field's setter takes the value itself (`b.country("US")`, not `Some(..)`); a
+/// tri-state field (optional and nullable) also gets `clear_<field>()`, which sends `null`; an
+/// integer setter takes any integer type. Leaving a field untouched still leaves it out.
+pub fn setters(file: &mut syn::File) -> Result<(), String> {
+    let Some(types) = module_items(&mut file.items, "types") else { return Ok(()) };
+    let Some(builders) = module_items(types, "builder") else { return Ok(()) };
+    for item in builders.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        let mut extra: Vec<syn::ImplItem> = Vec::new();
+        for member in &mut imp.items {
+            let syn::ImplItem::Fn(f) = member else { continue };
+            let Some(target) = setter_target(f, "T") else { continue };
+            let field = f.sig.ident.clone();
+            let label = field.to_string();
+            let (value_ty, wrap, tri_state) = match unwrap_option(&target) {
+                Some(inner) => match unwrap_option(&inner) {
+                    Some(innermost) => {
+                        (innermost, quote!(.map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)))), true)
+                    }
+                    None => (inner, quote!(.map(::std::option::Option::Some)), false),
+                },
+                None => (target.clone(), quote!(), false),
+            };
+            let (bound, convert) = if is_integer(&value_ty) {
+                (
+                    quote!(T: ::affiliate_runtime::__private::Integer,),
+                    quote!(::affiliate_runtime::__private::integer::<#value_ty, _>(value, #label)),
+                )
+            } else {
+                let message = format!("cannot use the value given for `{label}`: {{e}}");
+                (
+                    quote!(T: ::std::convert::TryInto<#value_ty>, T::Error: ::std::fmt::Display,),
+                    quote!(value.try_into().map_err(|e| format!(#message))),
+                )
+            };
+            let attrs = &f.attrs;
+            *f = syn::parse_quote! {
+                #(#attrs)*
+                pub fn #field<T>(mut self, value: T) -> Self
+                where
+                    #bound
+                {
+                    self.#field = #convert #wrap;
+                    self
+                }
+            };
+            if tri_state {
+                let clear = format_ident!("clear_{}", field);
+                let doc = format!("Sends `{label}` as `null` (clearing it); a field never set is left out.");
+                extra.push(syn::parse_quote! {
+                    #[doc = #doc]
+                    pub fn #clear(mut self) -> Self {
+                        self.#field = Ok(::std::option::Option::Some(::std::option::Option::None));
+                        self
+                    }
+                });
+            }
+        }
+        imp.items.extend(extra);
+    }
+    let mut messages = Messages { context: None };
+    for item in builders.iter_mut() {
+        messages.visit_item_mut(item);
     }
     Ok(())
 }
@@ -424,7 +665,7 @@ pub fn vec_item(ty: &Type) -> Option<Type> {
     generic_args(ty, "Vec").and_then(|a| a.into_iter().next())
 }
 
-fn last_ident(ty: &Type) -> Option<String> {
+pub(crate) fn last_ident(ty: &Type) -> Option<String> {
     let Type::Path(p) = ty else { return None };
     p.path.segments.last().map(|s| s.ident.to_string())
 }

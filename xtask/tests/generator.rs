@@ -76,17 +76,42 @@ fn fixture_features_are_present() {
     );
     check(
         "success_variants",
-        &["NoContent,", "202u16 => { ::affiliate_runtime::decode_json(response)", "undocumented_status"],
+        &["NoContent,", "202u16 => { ::affiliate_runtime::__private::decode_json(response)", "undocumented_status"],
     );
     check("success_variants", &["pub async fn wait(", "pub async fn wait_for_result(", "is(&[\"complete\"])"]);
     check(
         "body_errors",
         &["BodyErrorRule::Present(\"/responseStatus/errorCode\")", "BodyErrorRule::Equals(\"/success\", \"false\")"],
     );
-    check("tri_state", &["#[serde(default, with = \"::affiliate_runtime::nullable\")] pub name: ::std::option::Option<::std::option::Option<::std::string::String>>"]);
+    check("tri_state", &["#[serde(default, with = \"::affiliate_runtime::__private::nullable\")] pub name: ::std::option::Option<::std::option::Option<::std::string::String>>"]);
+    // Setters take the value itself; `clear_*` sends null.
     check(
         "tri_state",
-        &["T: ::std::convert::TryInto<::std::option::Option<::std::option::Option<::std::string::String>>"],
+        &[
+            "T: ::std::convert::TryInto<::std::string::String>,",
+            ".map(|v| ::std::option::Option::Some(::std::option::Option::Some(v),))",
+            "pub fn clear_name(mut self) -> Self { self.name = Ok(::std::option::Option::Some(::std::option::Option::None));",
+        ],
+    );
+    // Integer parameters take any integer type, checked at run time.
+    check(
+        "page_pagination",
+        &[
+            "V: ::affiliate_runtime::__private::Integer",
+            "::affiliate_runtime::__private::integer(value, \"page_size\")",
+        ],
+    );
+    // Per-call options on every operation builder; only the runtime's builder constructs clients.
+    check(
+        "bearer",
+        &[
+            "options: ::affiliate_runtime::__private::CallOptions,",
+            "pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self",
+            "pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self",
+            "let options = ::std::mem::take(&mut self.options); ::affiliate_runtime::__private::send(options, self.send_raw())",
+            "pub(crate) fn new_with_client(",
+            "url_templates: &[",
+        ],
     );
     // The response-only schema keeps a plain Option.
     check("tri_state", &["pub struct Website { #[serde(skip_serializing_if = \"::std::option::Option::is_none\")] pub name: ::std::option::Option<::std::string::String>, }"]);
@@ -118,6 +143,7 @@ const HOSTILE: &[(&str, &str, &str)] = &[
     ("not_a_mapping", "", "must be a YAML mapping"),
     ("wrong_types", "/paths/~1a/get/parameters", "must be a list"),
     ("unsupported_security", "/components/securitySchemes/oauth", "unsupported security scheme"),
+    ("parameter_named_like_an_option", "", "the parameter `timeout` has the name of a per-call option"),
 ];
 
 #[test]

@@ -287,7 +287,10 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///A link to create for a partner. Send `partnerId` or `tenantId`.
@@ -330,11 +333,11 @@ pub mod types {
     pub struct CreatePartnerRequest {
         ///The partner's country (ISO 3166-1 alpha-2).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub country: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///A short description of the partner.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub description: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -345,13 +348,13 @@ pub mod types {
             rename = "groupId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub group_id: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
         ///Avatar image URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
         #[serde(
             rename = "linkProps",
@@ -745,7 +748,10 @@ nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     /**Why the partner was banned (same values as `BanReason`); `null` unless the partner is banned.
@@ -828,7 +834,10 @@ The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     /**How the partner is paid by default; `null` when no payout method is set up. The `null` entry is how
@@ -900,7 +909,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///The referral (application) form the partner filled in; `null` when there is none.
@@ -1185,20 +1197,20 @@ OpenAPI 3.0 lets a nullable enum hold null.
     pub struct LinkProps {
         ///Destination for Android devices.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub android: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Whether the link is archived.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
         ///Comments on the link.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub comments: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
         ///Custom OG description (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub description: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -1213,7 +1225,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             rename = "expiredUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub expired_url: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -1222,7 +1234,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             rename = "expiresAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub expires_at: ::std::option::Option<
             ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         >,
@@ -1231,21 +1243,21 @@ OpenAPI 3.0 lets a nullable enum hold null.
             rename = "externalId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub external_id: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
         ///Custom OG image URL (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Destination for iOS devices.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub ios: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Password required to follow the link.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub password: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -1273,7 +1285,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             rename = "tenantId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub tenant_id: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -1282,7 +1294,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             rename = "testCompletedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub test_completed_at: ::std::option::Option<
             ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         >,
@@ -1291,7 +1303,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             rename = "testStartedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub test_started_at: ::std::option::Option<
             ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         >,
@@ -1300,17 +1312,17 @@ OpenAPI 3.0 lets a nullable enum hold null.
             rename = "testVariants",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub test_variants: ::std::option::Option<
             ::std::option::Option<::std::vec::Vec<TestVariant>>,
         >,
         ///Custom OG title (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub title: ::std::option::Option<::std::option::Option<::std::string::String>>,
         ///Custom OG video URL (needs `proxy`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub video: ::std::option::Option<::std::option::Option<::std::string::String>>,
     }
     impl LinkProps {
@@ -1419,7 +1431,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///`ListPartnersSortBy`
@@ -1528,7 +1543,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     impl ::std::default::Default for ListPartnersSortBy {
@@ -1598,7 +1616,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     impl ::std::default::Default for ListPartnersSortOrder {
@@ -1730,7 +1751,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///Identifies a partner. Send `partnerId` or `tenantId`.
@@ -1840,7 +1864,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///A tag the program gave a partner.
@@ -2007,7 +2034,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///`RetrievePartnerAnalyticsGroupBy`
@@ -2077,7 +2107,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     impl ::std::default::Default for RetrievePartnerAnalyticsGroupBy {
@@ -2176,7 +2209,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            ::affiliate_runtime::open_enum::deserialize(deserializer, Self::from_wire)
+            ::affiliate_runtime::__private::open_enum::deserialize(
+                deserializer,
+                Self::from_wire,
+            )
         }
     }
     ///`RetrievePartnerAnalyticsResponse`
@@ -2312,62 +2348,57 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl AnalyticsCount {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.clicks = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clicks: {e}")
-                    });
+                self.clicks = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "clicks")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn earnings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.earnings = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for earnings: {e}")
-                    });
+                self.earnings = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "earnings")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.leads = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for leads: {e}")
-                    });
+                self.leads = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "leads")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.sale_amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sale_amount: {e}")
-                    });
+                self.sale_amount = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "sale_amount")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.sales = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales: {e}")
-                    });
+                self.sales = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "sales")
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -2441,93 +2472,93 @@ OpenAPI 3.0 lets a nullable enum hold null.
                     partner_id: Ok(Default::default()),
                     sale_amount: Ok(Default::default()),
                     sales: Ok(Default::default()),
-                    start: Err("no value supplied for start".to_string()),
+                    start: Err(
+                        "required field `start` of `AnalyticsTimeseriesItem` was not set"
+                            .to_string(),
+                    ),
                 }
             }
         }
         impl AnalyticsTimeseriesItem {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.clicks = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clicks: {e}")
-                    });
+                self.clicks = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "clicks")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn earnings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.earnings = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for earnings: {e}")
-                    });
+                self.earnings = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "earnings")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn folder_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.folder_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for folder_id: {e}")
-                    });
+                        format!("cannot use the value given for `folder_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.leads = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for leads: {e}")
-                    });
+                self.leads = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "leads")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.sale_amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sale_amount: {e}")
-                    });
+                self.sale_amount = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "sale_amount")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.sales = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales: {e}")
-                    });
+                self.sales = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "sales")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn start<T>(mut self, value: T) -> Self
@@ -2537,9 +2568,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.start = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for start: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `start`: {e}"));
                 self
             }
         }
@@ -2649,14 +2678,20 @@ OpenAPI 3.0 lets a nullable enum hold null.
                     domain: Ok(Default::default()),
                     earnings: Ok(Default::default()),
                     folder_id: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err(
+                        "required field `id` of `AnalyticsTopLinkItem` was not set"
+                            .to_string(),
+                    ),
                     key: Ok(Default::default()),
                     leads: Ok(Default::default()),
                     link: Ok(Default::default()),
                     partner_id: Ok(Default::default()),
                     sale_amount: Ok(Default::default()),
                     sales: Ok(Default::default()),
-                    short_link: Err("no value supplied for short_link".to_string()),
+                    short_link: Err(
+                        "required field `short_link` of `AnalyticsTopLinkItem` was not set"
+                            .to_string(),
+                    ),
                     title: Ok(Default::default()),
                     url: Ok(Default::default()),
                 }
@@ -2665,76 +2700,74 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl AnalyticsTopLinkItem {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.clicks = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clicks: {e}")
-                    });
+                self.clicks = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "clicks")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for comments: {e}")
-                    });
+                        format!("cannot use the value given for `comments`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                        format!("cannot use the value given for `created_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn domain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.domain = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for domain: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `domain`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn earnings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.earnings = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for earnings: {e}")
-                    });
+                self.earnings = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "earnings")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn folder_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.folder_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for folder_id: {e}")
-                    });
+                        format!("cannot use the value given for `folder_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -2744,79 +2777,75 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.leads = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for leads: {e}")
-                    });
+                self.leads = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "leads")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for link: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `link`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.sale_amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sale_amount: {e}")
-                    });
+                self.sale_amount = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "sale_amount")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.sales = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales: {e}")
-                    });
+                self.sales = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "sales")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn short_link<T>(mut self, value: T) -> Self
@@ -2827,32 +2856,30 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.short_link = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for short_link: {e}")
+                        format!("cannot use the value given for `short_link`: {e}")
                     });
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `title`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -2920,7 +2947,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
             fn default() -> Self {
                 Self {
                     partner_id: Ok(Default::default()),
-                    reason: Err("no value supplied for reason".to_string()),
+                    reason: Err(
+                        "required field `reason` of `BanPartnerRequest` was not set"
+                            .to_string(),
+                    ),
                     tenant_id: Ok(Default::default()),
                 }
             }
@@ -2928,14 +2958,15 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl BanPartnerRequest {
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn reason<T>(mut self, value: T) -> Self
@@ -2946,20 +2977,21 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.reason = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for reason: {e}")
+                        format!("cannot use the value given for `reason`: {e}")
                     });
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -3026,74 +3058,76 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl CreatePartnerLinkRequest {
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for comments: {e}")
-                    });
+                        format!("cannot use the value given for `comments`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn link_props<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::LinkProps>>,
+                T: ::std::convert::TryInto<super::LinkProps>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_props = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for link_props: {e}")
-                    });
+                        format!("cannot use the value given for `link_props`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -3167,7 +3201,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 Self {
                     country: Ok(Default::default()),
                     description: Ok(Default::default()),
-                    email: Err("no value supplied for email".to_string()),
+                    email: Err(
+                        "required field `email` of `CreatePartnerRequest` was not set"
+                            .to_string(),
+                    ),
                     group_id: Ok(Default::default()),
                     image: Ok(Default::default()),
                     link_props: Ok(Default::default()),
@@ -3180,30 +3217,32 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl CreatePartnerRequest {
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for country: {e}")
-                    });
+                        format!("cannot use the value given for `country`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                        format!("cannot use the value given for `description`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -3213,85 +3252,113 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `email`: {e}"));
                 self
             }
             pub fn group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.group_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for group_id: {e}")
-                    });
+                        format!("cannot use the value given for `group_id`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for image: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `image`: {e}"))
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn link_props<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::LinkProps>>,
+                T: ::std::convert::TryInto<super::LinkProps>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_props = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for link_props: {e}")
-                    });
+                        format!("cannot use the value given for `link_props`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `name`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
-                    });
+                        format!("cannot use the value given for `username`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
+                self
+            }
+            ///Sends `country` as `null` (clearing it); a field never set is left out.
+            pub fn clear_country(mut self) -> Self {
+                self.country = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `description` as `null` (clearing it); a field never set is left out.
+            pub fn clear_description(mut self) -> Self {
+                self.description = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `group_id` as `null` (clearing it); a field never set is left out.
+            pub fn clear_group_id(mut self) -> Self {
+                self.group_id = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `image` as `null` (clearing it); a field never set is left out.
+            pub fn clear_image(mut self) -> Self {
+                self.image = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
                 self
             }
         }
@@ -3544,14 +3611,20 @@ OpenAPI 3.0 lets a nullable enum hold null.
                     click_to_lead_rate: Ok(Default::default()),
                     company_name: Ok(Default::default()),
                     country: Ok(Default::default()),
-                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_at: Err(
+                        "required field `created_at` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     default_payout_method: Ok(Default::default()),
                     description: Ok(Default::default()),
                     discount_id: Ok(Default::default()),
                     earnings_per_click: Ok(Default::default()),
                     email: Ok(Default::default()),
                     group_id: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err(
+                        "required field `id` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     identity_verified_at: Ok(Default::default()),
                     image: Ok(Default::default()),
                     instagram: Ok(Default::default()),
@@ -3559,20 +3632,33 @@ OpenAPI 3.0 lets a nullable enum hold null.
                     lead_to_conversion_rate: Ok(Default::default()),
                     linkedin: Ok(Default::default()),
                     links: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
+                    name: Err(
+                        "required field `name` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     net_revenue: Ok(Default::default()),
                     network_status: Err(
-                        "no value supplied for network_status".to_string(),
+                        "required field `network_status` of `EnrolledPartner` was not set"
+                            .to_string(),
                     ),
-                    partner_id: Err("no value supplied for partner_id".to_string()),
+                    partner_id: Err(
+                        "required field `partner_id` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     payouts_enabled_at: Ok(Default::default()),
                     paypal_email: Ok(Default::default()),
-                    program_id: Err("no value supplied for program_id".to_string()),
+                    program_id: Err(
+                        "required field `program_id` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     referral_form_data: Ok(Default::default()),
                     referral_reward_id: Ok(Default::default()),
                     return_on_ad_spend: Ok(Default::default()),
                     sale_reward_id: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Err(
+                        "required field `status` of `EnrolledPartner` was not set"
+                            .to_string(),
+                    ),
                     stripe_connect_id: Ok(Default::default()),
                     tags: Ok(Default::default()),
                     tenant_id: Ok(Default::default()),
@@ -3594,138 +3680,138 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl EnrolledPartner {
             pub fn application<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::EnrolledPartnerApplication>,
-                >,
+                T: ::std::convert::TryInto<super::EnrolledPartnerApplication>,
                 T::Error: ::std::fmt::Display,
             {
                 self.application = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for application: {e}")
-                    });
+                        format!("cannot use the value given for `application`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn application_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.application_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for application_id: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `application_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn average_lifetime_value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.average_lifetime_value = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for average_lifetime_value: {e}"
+                            "cannot use the value given for `average_lifetime_value`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn banned_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.banned_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for banned_at: {e}")
-                    });
+                        format!("cannot use the value given for `banned_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn banned_reason<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::EnrolledPartnerBannedReason>,
-                >,
+                T: ::std::convert::TryInto<super::EnrolledPartnerBannedReason>,
                 T::Error: ::std::fmt::Display,
             {
                 self.banned_reason = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for banned_reason: {e}")
-                    });
+                        format!("cannot use the value given for `banned_reason`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn click_reward_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.click_reward_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for click_reward_id: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `click_reward_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn click_to_conversion_rate<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.click_to_conversion_rate = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for click_to_conversion_rate: {e}"
+                            "cannot use the value given for `click_to_conversion_rate`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn click_to_lead_rate<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.click_to_lead_rate = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for click_to_lead_rate: {e}"
+                            "cannot use the value given for `click_to_lead_rate`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn company_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.company_name = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for company_name: {e}")
-                    });
+                        format!("cannot use the value given for `company_name`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for country: {e}")
-                    });
+                        format!("cannot use the value given for `country`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -3736,86 +3822,88 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.created_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
+                        format!("cannot use the value given for `created_at`: {e}")
                     });
                 self
             }
             pub fn default_payout_method<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::EnrolledPartnerDefaultPayoutMethod>,
-                >,
+                T: ::std::convert::TryInto<super::EnrolledPartnerDefaultPayoutMethod>,
                 T::Error: ::std::fmt::Display,
             {
                 self.default_payout_method = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for default_payout_method: {e}"
+                            "cannot use the value given for `default_payout_method`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                        format!("cannot use the value given for `description`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn discount_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.discount_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for discount_id: {e}")
-                    });
+                        format!("cannot use the value given for `discount_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn earnings_per_click<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.earnings_per_click = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for earnings_per_click: {e}"
+                            "cannot use the value given for `earnings_per_click`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `email`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.group_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for group_id: {e}")
-                    });
+                        format!("cannot use the value given for `group_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -3825,101 +3913,98 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn identity_verified_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.identity_verified_at = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for identity_verified_at: {e}"
+                            "cannot use the value given for `identity_verified_at`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for image: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `image`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn instagram<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.instagram = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for instagram: {e}")
-                    });
+                        format!("cannot use the value given for `instagram`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn lead_reward_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.lead_reward_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for lead_reward_id: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `lead_reward_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn lead_to_conversion_rate<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.lead_to_conversion_rate = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for lead_to_conversion_rate: {e}"
+                            "cannot use the value given for `lead_to_conversion_rate`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn linkedin<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.linkedin = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for linkedin: {e}")
-                    });
+                        format!("cannot use the value given for `linkedin`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn links<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::PartnerLink>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::PartnerLink>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.links = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for links: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `links`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -3929,21 +4014,18 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `name`: {e}"));
                 self
             }
             pub fn net_revenue<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.net_revenue = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for net_revenue: {e}")
-                    });
+                self.net_revenue = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "net_revenue")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn network_status<T>(mut self, value: T) -> Self
@@ -3954,9 +4036,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.network_status = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for network_status: {e}"
-                        )
+                        format!("cannot use the value given for `network_status`: {e}")
                     });
                 self
             }
@@ -3968,36 +4048,36 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
+                        format!("cannot use the value given for `partner_id`: {e}")
                     });
                 self
             }
             pub fn payouts_enabled_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payouts_enabled_at = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for payouts_enabled_at: {e}"
+                            "cannot use the value given for `payouts_enabled_at`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn paypal_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.paypal_email = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for paypal_email: {e}")
-                    });
+                        format!("cannot use the value given for `paypal_email`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn program_id<T>(mut self, value: T) -> Self
@@ -4008,66 +4088,66 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.program_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for program_id: {e}")
+                        format!("cannot use the value given for `program_id`: {e}")
                     });
                 self
             }
             pub fn referral_form_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::EnrolledPartnerReferralFormData>,
-                >,
+                T: ::std::convert::TryInto<super::EnrolledPartnerReferralFormData>,
                 T::Error: ::std::fmt::Display,
             {
                 self.referral_form_data = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for referral_form_data: {e}"
+                            "cannot use the value given for `referral_form_data`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn referral_reward_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.referral_reward_id = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for referral_reward_id: {e}"
+                            "cannot use the value given for `referral_reward_id`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn return_on_ad_spend<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.return_on_ad_spend = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for return_on_ad_spend: {e}"
+                            "cannot use the value given for `return_on_ad_spend`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_reward_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sale_reward_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sale_reward_id: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `sale_reward_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -4078,22 +4158,23 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.status = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
+                        format!("cannot use the value given for `status`: {e}")
                     });
                 self
             }
             pub fn stripe_connect_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.stripe_connect_id = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for stripe_connect_id: {e}"
+                            "cannot use the value given for `stripe_connect_id`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tags<T>(mut self, value: T) -> Self
@@ -4103,173 +4184,162 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.tags = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `tags`: {e}"));
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tiktok<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tiktok = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tiktok: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `tiktok`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.total_clicks = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total_clicks: {e}")
-                    });
+                self.total_clicks = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "total_clicks")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_commissions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.total_commissions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for total_commissions: {e}"
-                        )
-                    });
+                self.total_commissions = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "total_commissions")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_conversions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.total_conversions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for total_conversions: {e}"
-                        )
-                    });
+                self.total_conversions = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "total_conversions")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.total_leads = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total_leads: {e}")
-                    });
+                self.total_leads = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "total_leads")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.total_sale_amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for total_sale_amount: {e}"
-                        )
-                    });
+                self.total_sale_amount = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "total_sale_amount")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn total_sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.total_sales = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total_sales: {e}")
-                    });
+                self.total_sales = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "total_sales")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn trusted_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.trusted_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for trusted_at: {e}")
-                    });
+                        format!("cannot use the value given for `trusted_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn twitter<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.twitter = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for twitter: {e}")
-                    });
+                        format!("cannot use the value given for `twitter`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
-                    });
+                        format!("cannot use the value given for `username`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn website<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.website = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for website: {e}")
-                    });
+                        format!("cannot use the value given for `website`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn youtube<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.youtube = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for youtube: {e}")
-                    });
+                        format!("cannot use the value given for `youtube`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -4419,48 +4489,43 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl EnrolledPartnerApplication {
             pub fn rejection_note<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rejection_note = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for rejection_note: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `rejection_note`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn rejection_reason<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::EnrolledPartnerApplicationRejectionReason,
-                    >,
+                    super::EnrolledPartnerApplicationRejectionReason,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.rejection_reason = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for rejection_reason: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `rejection_reason`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn reviewed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reviewed_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for reviewed_at: {e}")
-                    });
+                        format!("cannot use the value given for `reviewed_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -4510,7 +4575,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.fields = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for fields: {e}")
+                        format!("cannot use the value given for `fields`: {e}")
                     });
                 self
             }
@@ -4537,7 +4602,9 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for ErrorBody {
             fn default() -> Self {
                 Self {
-                    error: Err("no value supplied for error".to_string()),
+                    error: Err(
+                        "required field `error` of `ErrorBody` was not set".to_string(),
+                    ),
                 }
             }
         }
@@ -4549,9 +4616,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `error`: {e}"));
                 self
             }
         }
@@ -4580,9 +4645,15 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for ErrorBodyError {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Err(
+                        "required field `code` of `ErrorBodyError` was not set"
+                            .to_string(),
+                    ),
                     doc_url: Ok(Default::default()),
-                    message: Err("no value supplied for message".to_string()),
+                    message: Err(
+                        "required field `message` of `ErrorBodyError` was not set"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -4594,21 +4665,20 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `code`: {e}"));
                 self
             }
             pub fn doc_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.doc_url = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for doc_url: {e}")
-                    });
+                        format!("cannot use the value given for `doc_url`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -4619,7 +4689,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.message = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
+                        format!("cannot use the value given for `message`: {e}")
                     });
                 self
             }
@@ -4853,20 +4923,24 @@ OpenAPI 3.0 lets a nullable enum hold null.
                     clicks: Ok(Default::default()),
                     comments: Ok(Default::default()),
                     conversions: Ok(Default::default()),
-                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_at: Err(
+                        "required field `created_at` of `Link` was not set".to_string(),
+                    ),
                     description: Ok(Default::default()),
                     disabled_at: Ok(Default::default()),
                     do_index: Ok(Default::default()),
-                    domain: Err("no value supplied for domain".to_string()),
+                    domain: Err(
+                        "required field `domain` of `Link` was not set".to_string(),
+                    ),
                     expired_url: Ok(Default::default()),
                     expires_at: Ok(Default::default()),
                     external_id: Ok(Default::default()),
                     folder_id: Ok(Default::default()),
                     geo: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err("required field `id` of `Link` was not set".to_string()),
                     image: Ok(Default::default()),
                     ios: Ok(Default::default()),
-                    key: Err("no value supplied for key".to_string()),
+                    key: Err("required field `key` of `Link` was not set".to_string()),
                     last_clicked: Ok(Default::default()),
                     leads: Ok(Default::default()),
                     partner_id: Ok(Default::default()),
@@ -4879,7 +4953,9 @@ OpenAPI 3.0 lets a nullable enum hold null.
                     rewrite: Ok(Default::default()),
                     sale_amount: Ok(Default::default()),
                     sales: Ok(Default::default()),
-                    short_link: Err("no value supplied for short_link".to_string()),
+                    short_link: Err(
+                        "required field `short_link` of `Link` was not set".to_string(),
+                    ),
                     tag_id: Ok(Default::default()),
                     tags: Ok(Default::default()),
                     tenant_id: Ok(Default::default()),
@@ -4888,8 +4964,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
                     test_variants: Ok(Default::default()),
                     title: Ok(Default::default()),
                     track_conversion: Ok(Default::default()),
-                    updated_at: Err("no value supplied for updated_at".to_string()),
-                    url: Err("no value supplied for url".to_string()),
+                    updated_at: Err(
+                        "required field `updated_at` of `Link` was not set".to_string(),
+                    ),
+                    url: Err("required field `url` of `Link` was not set".to_string()),
                     user_id: Ok(Default::default()),
                     utm_campaign: Ok(Default::default()),
                     utm_content: Ok(Default::default()),
@@ -4905,62 +4983,63 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl Link {
             pub fn android<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.android = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for android: {e}")
-                    });
+                        format!("cannot use the value given for `android`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn archived<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.archived = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for archived: {e}")
-                    });
+                        format!("cannot use the value given for `archived`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.clicks = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clicks: {e}")
-                    });
+                self.clicks = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "clicks")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for comments: {e}")
-                    });
+                        format!("cannot use the value given for `comments`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn conversions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.conversions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for conversions: {e}")
-                    });
+                self.conversions = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "conversions")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -4971,46 +5050,47 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.created_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
+                        format!("cannot use the value given for `created_at`: {e}")
                     });
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                        format!("cannot use the value given for `description`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn disabled_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.disabled_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for disabled_at: {e}")
-                    });
+                        format!("cannot use the value given for `disabled_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn do_index<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.do_index = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for do_index: {e}")
-                    });
+                        format!("cannot use the value given for `do_index`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn domain<T>(mut self, value: T) -> Self
@@ -5021,77 +5101,76 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.domain = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for domain: {e}")
+                        format!("cannot use the value given for `domain`: {e}")
                     });
                 self
             }
             pub fn expired_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expired_url = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for expired_url: {e}")
-                    });
+                        format!("cannot use the value given for `expired_url`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for expires_at: {e}")
-                    });
+                        format!("cannot use the value given for `expires_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                        format!("cannot use the value given for `external_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn folder_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.folder_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for folder_id: {e}")
-                    });
+                        format!("cannot use the value given for `folder_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn geo<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        >,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.geo = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for geo: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `geo`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -5101,31 +5180,29 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for image: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `image`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn ios<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ios = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ios: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `ios`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
@@ -5135,155 +5212,155 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"));
                 self
             }
             pub fn last_clicked<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_clicked = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for last_clicked: {e}")
-                    });
+                        format!("cannot use the value given for `last_clicked`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.leads = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for leads: {e}")
-                    });
+                self.leads = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "leads")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for password: {e}")
-                    });
+                        format!("cannot use the value given for `password`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn program_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.program_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for program_id: {e}")
-                    });
+                        format!("cannot use the value given for `program_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.project_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for project_id: {e}")
-                    });
+                        format!("cannot use the value given for `project_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn proxy<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.proxy = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for proxy: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `proxy`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn public_stats<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.public_stats = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for public_stats: {e}")
-                    });
+                        format!("cannot use the value given for `public_stats`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn qr_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.qr_code = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for qr_code: {e}")
-                    });
+                        format!("cannot use the value given for `qr_code`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn rewrite<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rewrite = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for rewrite: {e}")
-                    });
+                        format!("cannot use the value given for `rewrite`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.sale_amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sale_amount: {e}")
-                    });
+                self.sale_amount = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "sale_amount")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.sales = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales: {e}")
-                    });
+                self.sales = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "sales")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn short_link<T>(mut self, value: T) -> Self
@@ -5294,118 +5371,108 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.short_link = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for short_link: {e}")
+                        format!("cannot use the value given for `short_link`: {e}")
                     });
                 self
             }
             pub fn tag_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tag_id: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `tag_id`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tags<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::LinkTag>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::LinkTag>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tags = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `tags`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn test_completed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_completed_at = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for test_completed_at: {e}"
+                            "cannot use the value given for `test_completed_at`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn test_started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_started_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for test_started_at: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `test_started_at`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn test_variants<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::TestVariant>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TestVariant>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_variants = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for test_variants: {e}")
-                    });
+                        format!("cannot use the value given for `test_variants`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `title`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn track_conversion<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.track_conversion = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for track_conversion: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `track_conversion`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -5416,7 +5483,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.updated_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for updated_at: {e}")
+                        format!("cannot use the value given for `updated_at`: {e}")
                     });
                 self
             }
@@ -5427,93 +5494,96 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"));
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                        format!("cannot use the value given for `user_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn utm_campaign<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.utm_campaign = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for utm_campaign: {e}")
-                    });
+                        format!("cannot use the value given for `utm_campaign`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn utm_content<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.utm_content = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for utm_content: {e}")
-                    });
+                        format!("cannot use the value given for `utm_content`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn utm_medium<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.utm_medium = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for utm_medium: {e}")
-                    });
+                        format!("cannot use the value given for `utm_medium`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn utm_source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.utm_source = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for utm_source: {e}")
-                    });
+                        format!("cannot use the value given for `utm_source`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn utm_term<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.utm_term = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for utm_term: {e}")
-                    });
+                        format!("cannot use the value given for `utm_term`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn video<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.video = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for video: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `video`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn webhook_ids<T>(mut self, value: T) -> Self
@@ -5524,20 +5594,21 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.webhook_ids = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for webhook_ids: {e}")
+                        format!("cannot use the value given for `webhook_ids`: {e}")
                     });
                 self
             }
             pub fn workspace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for workspace_id: {e}")
-                    });
+                        format!("cannot use the value given for `workspace_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -5788,308 +5859,411 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl LinkProps {
             pub fn android<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.android = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for android: {e}")
-                    });
+                        format!("cannot use the value given for `android`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn archived<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.archived = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for archived: {e}")
-                    });
+                        format!("cannot use the value given for `archived`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for comments: {e}")
-                    });
+                        format!("cannot use the value given for `comments`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                        format!("cannot use the value given for `description`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn do_index<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.do_index = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for do_index: {e}")
-                    });
+                        format!("cannot use the value given for `do_index`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn expired_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expired_url = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for expired_url: {e}")
-                    });
+                        format!("cannot use the value given for `expired_url`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for expires_at: {e}")
-                    });
+                        format!("cannot use the value given for `expires_at`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                        format!("cannot use the value given for `external_id`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for image: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `image`: {e}"))
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn ios<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ios = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ios: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `ios`: {e}"))
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for password: {e}")
-                    });
+                        format!("cannot use the value given for `password`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn prefix<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.prefix = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for prefix: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `prefix`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn proxy<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.proxy = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for proxy: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `proxy`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn rewrite<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rewrite = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for rewrite: {e}")
-                    });
+                        format!("cannot use the value given for `rewrite`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tag_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::TagIds>>,
+                T: ::std::convert::TryInto<super::TagIds>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag_ids = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tag_ids: {e}")
-                    });
+                        format!("cannot use the value given for `tag_ids`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tag_names<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::TagNames>>,
+                T: ::std::convert::TryInto<super::TagNames>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag_names = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tag_names: {e}")
-                    });
+                        format!("cannot use the value given for `tag_names`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn test_completed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_completed_at = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for test_completed_at: {e}"
+                            "cannot use the value given for `test_completed_at`: {e}"
                         )
-                    });
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn test_started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_started_at = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for test_started_at: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `test_started_at`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn test_variants<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::option::Option<::std::vec::Vec<super::TestVariant>>,
-                    >,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TestVariant>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.test_variants = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for test_variants: {e}")
-                    });
+                        format!("cannot use the value given for `test_variants`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `title`: {e}"))
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn video<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.video = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for video: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `video`: {e}"))
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
+                self
+            }
+            ///Sends `android` as `null` (clearing it); a field never set is left out.
+            pub fn clear_android(mut self) -> Self {
+                self.android = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `comments` as `null` (clearing it); a field never set is left out.
+            pub fn clear_comments(mut self) -> Self {
+                self.comments = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `description` as `null` (clearing it); a field never set is left out.
+            pub fn clear_description(mut self) -> Self {
+                self.description = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `expired_url` as `null` (clearing it); a field never set is left out.
+            pub fn clear_expired_url(mut self) -> Self {
+                self.expired_url = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `expires_at` as `null` (clearing it); a field never set is left out.
+            pub fn clear_expires_at(mut self) -> Self {
+                self.expires_at = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `external_id` as `null` (clearing it); a field never set is left out.
+            pub fn clear_external_id(mut self) -> Self {
+                self.external_id = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `image` as `null` (clearing it); a field never set is left out.
+            pub fn clear_image(mut self) -> Self {
+                self.image = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `ios` as `null` (clearing it); a field never set is left out.
+            pub fn clear_ios(mut self) -> Self {
+                self.ios = Ok(::std::option::Option::Some(::std::option::Option::None));
+                self
+            }
+            ///Sends `password` as `null` (clearing it); a field never set is left out.
+            pub fn clear_password(mut self) -> Self {
+                self.password = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `tenant_id` as `null` (clearing it); a field never set is left out.
+            pub fn clear_tenant_id(mut self) -> Self {
+                self.tenant_id = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `test_completed_at` as `null` (clearing it); a field never set is left out.
+            pub fn clear_test_completed_at(mut self) -> Self {
+                self.test_completed_at = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `test_started_at` as `null` (clearing it); a field never set is left out.
+            pub fn clear_test_started_at(mut self) -> Self {
+                self.test_started_at = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `test_variants` as `null` (clearing it); a field never set is left out.
+            pub fn clear_test_variants(mut self) -> Self {
+                self.test_variants = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `title` as `null` (clearing it); a field never set is left out.
+            pub fn clear_title(mut self) -> Self {
+                self.title = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `video` as `null` (clearing it); a field never set is left out.
+            pub fn clear_video(mut self) -> Self {
+                self.video = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
                 self
             }
         }
@@ -6161,9 +6335,13 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for LinkTag {
             fn default() -> Self {
                 Self {
-                    color: Err("no value supplied for color".to_string()),
-                    id: Err("no value supplied for id".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    color: Err(
+                        "required field `color` of `LinkTag` was not set".to_string(),
+                    ),
+                    id: Err("required field `id` of `LinkTag` was not set".to_string()),
+                    name: Err(
+                        "required field `name` of `LinkTag` was not set".to_string(),
+                    ),
                 }
             }
         }
@@ -6175,9 +6353,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.color = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for color: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `color`: {e}"));
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -6187,7 +6363,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -6197,9 +6373,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `name`: {e}"));
                 self
             }
         }
@@ -6234,7 +6408,10 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for PartnerIdResponse {
             fn default() -> Self {
                 Self {
-                    partner_id: Err("no value supplied for partner_id".to_string()),
+                    partner_id: Err(
+                        "required field `partner_id` of `PartnerIdResponse` was not set"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -6247,7 +6424,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
+                        format!("cannot use the value given for `partner_id`: {e}")
                     });
                 self
             }
@@ -6305,40 +6482,50 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 Self {
                     clicks: Ok(Default::default()),
                     conversions: Ok(Default::default()),
-                    domain: Err("no value supplied for domain".to_string()),
-                    id: Err("no value supplied for id".to_string()),
-                    key: Err("no value supplied for key".to_string()),
+                    domain: Err(
+                        "required field `domain` of `PartnerLink` was not set"
+                            .to_string(),
+                    ),
+                    id: Err(
+                        "required field `id` of `PartnerLink` was not set".to_string(),
+                    ),
+                    key: Err(
+                        "required field `key` of `PartnerLink` was not set".to_string(),
+                    ),
                     leads: Ok(Default::default()),
                     sale_amount: Ok(Default::default()),
                     sales: Ok(Default::default()),
-                    short_link: Err("no value supplied for short_link".to_string()),
-                    url: Err("no value supplied for url".to_string()),
+                    short_link: Err(
+                        "required field `short_link` of `PartnerLink` was not set"
+                            .to_string(),
+                    ),
+                    url: Err(
+                        "required field `url` of `PartnerLink` was not set".to_string(),
+                    ),
                 }
             }
         }
         impl PartnerLink {
             pub fn clicks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.clicks = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clicks: {e}")
-                    });
+                self.clicks = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "clicks")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn conversions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.conversions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for conversions: {e}")
-                    });
+                self.conversions = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "conversions")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn domain<T>(mut self, value: T) -> Self
@@ -6349,7 +6536,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.domain = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for domain: {e}")
+                        format!("cannot use the value given for `domain`: {e}")
                     });
                 self
             }
@@ -6360,7 +6547,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
@@ -6370,45 +6557,40 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"));
                 self
             }
             pub fn leads<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.leads = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for leads: {e}")
-                    });
+                self.leads = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "leads")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sale_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.sale_amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sale_amount: {e}")
-                    });
+                self.sale_amount = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "sale_amount")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn sales<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.sales = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales: {e}")
-                    });
+                self.sales = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "sales")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn short_link<T>(mut self, value: T) -> Self
@@ -6419,7 +6601,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.short_link = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for short_link: {e}")
+                        format!("cannot use the value given for `short_link`: {e}")
                     });
                 self
             }
@@ -6430,9 +6612,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"));
                 self
             }
         }
@@ -6493,26 +6673,28 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl PartnerSelector {
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -6543,8 +6725,12 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for PartnerTag {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    id: Err(
+                        "required field `id` of `PartnerTag` was not set".to_string(),
+                    ),
+                    name: Err(
+                        "required field `name` of `PartnerTag` was not set".to_string(),
+                    ),
                 }
             }
         }
@@ -6556,7 +6742,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -6566,9 +6752,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `name`: {e}"));
                 self
             }
         }
@@ -6643,52 +6827,48 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl ReferralFormField {
             pub fn constraints<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ReferralFormFieldConstraints>,
-                >,
+                T: ::std::convert::TryInto<super::ReferralFormFieldConstraints>,
                 T::Error: ::std::fmt::Display,
             {
                 self.constraints = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for constraints: {e}")
-                    });
+                        format!("cannot use the value given for `constraints`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.label = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for label: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `label`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn locked<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.locked = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for locked: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `locked`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn options<T>(mut self, value: T) -> Self
@@ -6701,46 +6881,43 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.options = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for options: {e}")
+                        format!("cannot use the value given for `options`: {e}")
                     });
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for position: {e}")
-                    });
+                self.position = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "position")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.required = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for required: {e}")
-                    });
+                        format!("cannot use the value given for `required`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ReferralFormFieldType>,
-                >,
+                T: ::std::convert::TryInto<super::ReferralFormFieldType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `type_`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -6797,26 +6974,26 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl ReferralFormFieldConstraints {
             pub fn max_length<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: ::affiliate_runtime::__private::Integer,
             {
-                self.max_length = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for max_length: {e}")
-                    });
+                self.max_length = ::affiliate_runtime::__private::integer::<
+                    i64,
+                    _,
+                >(value, "max_length")
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn pattern<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.pattern = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for pattern: {e}")
-                    });
+                        format!("cannot use the value given for `pattern`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -6863,26 +7040,24 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl ReferralFormFieldOptionsItem {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.label = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for label: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `label`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `value`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -6915,8 +7090,13 @@ OpenAPI 3.0 lets a nullable enum hold null.
         impl ::std::default::Default for TestVariant {
             fn default() -> Self {
                 Self {
-                    percentage: Err("no value supplied for percentage".to_string()),
-                    url: Err("no value supplied for url".to_string()),
+                    percentage: Err(
+                        "required field `percentage` of `TestVariant` was not set"
+                            .to_string(),
+                    ),
+                    url: Err(
+                        "required field `url` of `TestVariant` was not set".to_string(),
+                    ),
                 }
             }
         }
@@ -6929,7 +7109,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
                 self.percentage = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for percentage: {e}")
+                        format!("cannot use the value given for `percentage`: {e}")
                     });
                 self
             }
@@ -6940,9 +7120,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"));
                 self
             }
         }
@@ -6997,69 +7175,75 @@ OpenAPI 3.0 lets a nullable enum hold null.
                     link_props: Ok(Default::default()),
                     partner_id: Ok(Default::default()),
                     tenant_id: Ok(Default::default()),
-                    url: Err("no value supplied for url".to_string()),
+                    url: Err(
+                        "required field `url` of `UpsertPartnerLinkRequest` was not set"
+                            .to_string(),
+                    ),
                 }
             }
         }
         impl UpsertPartnerLinkRequest {
             pub fn comments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comments = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for comments: {e}")
-                    });
+                        format!("cannot use the value given for `comments`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `key`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn link_props<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::LinkProps>>,
+                T: ::std::convert::TryInto<super::LinkProps>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_props = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for link_props: {e}")
-                    });
+                        format!("cannot use the value given for `link_props`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn partner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for partner_id: {e}")
-                    });
+                        format!("cannot use the value given for `partner_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn tenant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tenant_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for tenant_id: {e}")
-                    });
+                        format!("cannot use the value given for `tenant_id`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -7069,9 +7253,7 @@ OpenAPI 3.0 lets a nullable enum hold null.
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `url`: {e}"));
                 self
             }
         }
@@ -7162,7 +7344,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: ::affiliate_runtime::Runtime) -> Self {
+    pub(crate) fn new(baseurl: &str, inner: ::affiliate_runtime::Runtime) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -7178,7 +7360,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
+    pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
         inner: ::affiliate_runtime::Runtime,
@@ -7420,6 +7602,7 @@ pub mod builder {
         sort_order: Result<Option<types::ListPartnersSortOrder>, String>,
         status: Result<Option<types::PartnerStatus>, String>,
         tenant_id: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> ListPartners<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -7435,6 +7618,7 @@ pub mod builder {
                 sort_order: Ok(None),
                 status: Ok(None),
                 tenant_id: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn country<V>(mut self, value: V) -> Self
@@ -7478,28 +7662,18 @@ pub mod builder {
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU64>,
+            V: ::affiliate_runtime::__private::Integer,
         {
-            self.page = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for page failed"
-                        .to_string()
-                });
+            self.page = ::affiliate_runtime::__private::integer(value, "page")
+                .map(::std::option::Option::Some);
             self
         }
         pub fn page_size<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU64>,
+            V: ::affiliate_runtime::__private::Integer,
         {
-            self.page_size = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for page_size failed"
-                        .to_string()
-                });
+            self.page_size = ::affiliate_runtime::__private::integer(value, "page_size")
+                .map(::std::option::Option::Some);
             self
         }
         pub fn search<V>(mut self, value: V) -> Self
@@ -7584,6 +7758,7 @@ pub mod builder {
                 sort_order,
                 status,
                 tenant_id,
+                ..
             } = self;
             let country = country.map_err(Error::InvalidRequest)?;
             let email = email.map_err(Error::InvalidRequest)?;
@@ -7650,12 +7825,14 @@ pub mod builder {
     pub struct CreatePartner<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreatePartnerRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> CreatePartner<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -7688,7 +7865,7 @@ pub mod builder {
         pub(crate) async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::EnrolledPartner>, Error<ByteStream>> {
-            let Self { client, body } = self;
+            let Self { client, body, .. } = self;
             let body = body
                 .and_then(|v| {
                     types::CreatePartnerRequest::try_from(v).map_err(|e| e.to_string())
@@ -7741,6 +7918,7 @@ pub mod builder {
         client: &'a super::Client,
         partner_id: Result<Option<::std::string::String>, String>,
         tenant_id: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> RetrievePartnerLinks<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -7748,6 +7926,7 @@ pub mod builder {
                 client: client,
                 partner_id: Ok(None),
                 tenant_id: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn partner_id<V>(mut self, value: V) -> Self
@@ -7783,7 +7962,7 @@ pub mod builder {
             ResponseValue<::std::vec::Vec<types::PartnerLink>>,
             Error<ByteStream>,
         > {
-            let Self { client, partner_id, tenant_id } = self;
+            let Self { client, partner_id, tenant_id, .. } = self;
             let partner_id = partner_id.map_err(Error::InvalidRequest)?;
             let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/partners/links", client.baseurl,);
@@ -7833,12 +8012,14 @@ pub mod builder {
     pub struct CreatePartnerLink<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreatePartnerLinkRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> CreatePartnerLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -7871,7 +8052,7 @@ pub mod builder {
         pub(crate) async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Link>, Error<ByteStream>> {
-            let Self { client, body } = self;
+            let Self { client, body, .. } = self;
             let body = body
                 .and_then(|v| {
                     types::CreatePartnerLinkRequest::try_from(v)
@@ -7924,12 +8105,14 @@ pub mod builder {
     pub struct UpsertPartnerLink<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpsertPartnerLinkRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> UpsertPartnerLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -7962,7 +8145,7 @@ pub mod builder {
         pub(crate) async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Link>, Error<ByteStream>> {
-            let Self { client, body } = self;
+            let Self { client, body, .. } = self;
             let body = body
                 .and_then(|v| {
                     types::UpsertPartnerLinkRequest::try_from(v)
@@ -8022,6 +8205,7 @@ pub mod builder {
         start: Result<Option<::std::string::String>, String>,
         tenant_id: Result<Option<::std::string::String>, String>,
         timezone: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> RetrievePartnerAnalytics<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8035,6 +8219,7 @@ pub mod builder {
                 start: Ok(None),
                 tenant_id: Ok(None),
                 timezone: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn end<V>(mut self, value: V) -> Self
@@ -8158,6 +8343,7 @@ pub mod builder {
                 start,
                 tenant_id,
                 timezone,
+                ..
             } = self;
             let end = end.map_err(Error::InvalidRequest)?;
             let group_by = group_by.map_err(Error::InvalidRequest)?;
@@ -8220,12 +8406,14 @@ pub mod builder {
     pub struct BanPartner<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BanPartnerRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> BanPartner<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -8256,7 +8444,7 @@ pub mod builder {
         pub(crate) async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::PartnerIdResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
+            let Self { client, body, .. } = self;
             let body = body
                 .and_then(|v| {
                     types::BanPartnerRequest::try_from(v).map_err(|e| e.to_string())
@@ -8308,12 +8496,14 @@ pub mod builder {
     pub struct DeactivatePartner<'a> {
         client: &'a super::Client,
         body: Result<types::builder::PartnerSelector, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> DeactivatePartner<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -8344,7 +8534,7 @@ pub mod builder {
         pub(crate) async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::PartnerIdResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
+            let Self { client, body, .. } = self;
             let body = body
                 .and_then(|v| {
                     types::PartnerSelector::try_from(v).map_err(|e| e.to_string())
@@ -8390,47 +8580,66 @@ pub mod builder {
         }
     }
     impl<'a> ListPartners<'a> {
-        ///Sends the `GET /partners` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> ListPartners<'a> {
+        ///Sends the `GET /partners` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<::std::vec::Vec<types::EnrolledPartner>>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> ListPartners<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
         pub fn pages(
             self,
-        ) -> ::affiliate_runtime::pagination::Pages<
-            'a,
-            ::std::vec::Vec<types::EnrolledPartner>,
-        > {
-            let plan = ::affiliate_runtime::pagination::Plan::Page {
+        ) -> ::affiliate_runtime::Pages<'a, ::std::vec::Vec<types::EnrolledPartner>> {
+            let plan = ::affiliate_runtime::__private::pagination::Plan::Page {
                 first: self
                     .page
                     .as_ref()
                     .ok()
                     .and_then(|v| v.as_ref())
-                    .and_then(::affiliate_runtime::pagination::as_u64)
+                    .and_then(::affiliate_runtime::__private::pagination::as_u64)
                     .unwrap_or(1u64),
                 size: self
                     .page_size
                     .as_ref()
                     .ok()
                     .and_then(|v| v.as_ref())
-                    .and_then(::affiliate_runtime::pagination::as_u64)
+                    .and_then(::affiliate_runtime::__private::pagination::as_u64)
                     .unwrap_or(100u64),
             };
             let base_url = self.client.baseurl.clone();
-            ::affiliate_runtime::pagination::pages(
+            ::affiliate_runtime::__private::pagination::pages(
                 plan,
                 &base_url,
                 move |request| {
                     let builder = self.clone();
                     let builder = match request {
-                        ::affiliate_runtime::pagination::Request::Page {
+                        ::affiliate_runtime::__private::pagination::Request::Page {
                             number,
                             size,
                         } => {
@@ -8441,7 +8650,7 @@ pub mod builder {
                     };
                     builder.send()
                 },
-                |page: &::std::vec::Vec<types::EnrolledPartner>| ::affiliate_runtime::pagination::PageMeta {
+                |page: &::std::vec::Vec<types::EnrolledPartner>| ::affiliate_runtime::__private::pagination::PageMeta {
                     len: (::std::option::Option::Some(page))
                         .map_or(0, |items| items.len()),
                     next_link: None,
@@ -8451,10 +8660,8 @@ pub mod builder {
             )
         }
         /// Every item of every page, fetched lazily; stops at the first error.
-        pub fn stream(
-            self,
-        ) -> ::affiliate_runtime::pagination::Items<'a, types::EnrolledPartner> {
-            ::affiliate_runtime::pagination::items(
+        pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::EnrolledPartner> {
+            ::affiliate_runtime::__private::pagination::items(
                 self.pages(),
                 |page: ::std::vec::Vec<types::EnrolledPartner>| {
                     (::std::option::Option::Some(page)).unwrap_or_default()
@@ -8463,63 +8670,217 @@ pub mod builder {
         }
     }
     impl<'a> CreatePartner<'a> {
-        ///Sends the `POST /partners` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> CreatePartner<'a> {
+        ///Sends the `POST /partners` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<ResponseValue<types::EnrolledPartner>> {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> RetrievePartnerLinks<'a> {
-        ///Sends the `GET /partners/links` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> RetrievePartnerLinks<'a> {
+        ///Sends the `GET /partners/links` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<::std::vec::Vec<types::PartnerLink>>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> CreatePartnerLink<'a> {
-        ///Sends the `POST /partners/links` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> CreatePartnerLink<'a> {
+        ///Sends the `POST /partners/links` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<ResponseValue<types::Link>> {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> UpsertPartnerLink<'a> {
-        ///Sends the `PUT /partners/links/upsert` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> UpsertPartnerLink<'a> {
+        ///Sends the `PUT /partners/links/upsert` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<ResponseValue<types::Link>> {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> RetrievePartnerAnalytics<'a> {
-        ///Sends the `GET /partners/analytics` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> RetrievePartnerAnalytics<'a> {
+        ///Sends the `GET /partners/analytics` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::RetrievePartnerAnalyticsResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> BanPartner<'a> {
-        ///Sends the `POST /partners/ban` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> BanPartner<'a> {
+        ///Sends the `POST /partners/ban` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> DeactivatePartner<'a> {
-        ///Sends the `POST /partners/deactivate` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> DeactivatePartner<'a> {
+        ///Sends the `POST /partners/deactivate` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
 }
@@ -8552,14 +8913,21 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
     ],
     anonymous_operations: &[],
     body_errors: &[],
+    url_templates: &[
+        ("list_partners", "/partners"),
+        ("create_partner", "/partners"),
+        ("retrieve_partner_links", "/partners/links"),
+        ("create_partner_link", "/partners/links"),
+        ("upsert_partner_link", "/partners/links/upsert"),
+        ("retrieve_partner_analytics", "/partners/analytics"),
+        ("ban_partner", "/partners/ban"),
+        ("deactivate_partner", "/partners/deactivate"),
+    ],
 };
-impl ::affiliate_runtime::FromParts for Client {
-    fn from_parts(
-        base_url: &str,
-        http: reqwest::Client,
-        runtime: ::affiliate_runtime::Runtime,
-    ) -> Self {
-        Self::new_with_client(base_url, http, runtime)
+impl ::affiliate_runtime::__private::FromParts for Client {
+    fn from_parts(parts: ::affiliate_runtime::__private::Parts) -> Self {
+        let (base_url, http, runtime) = parts.into_inner();
+        Self::new_with_client(&base_url, http, runtime)
     }
 }
 impl Client {

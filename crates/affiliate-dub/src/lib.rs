@@ -2,14 +2,28 @@
 
 //! Typed async client for Dub Partners API, generated from `specs/dub.yaml`.
 //!
-//! Start with [`Client::from_env`] or [`Client::builder`]; every operation is a method on
-//! [`Client`] returning a builder whose `send()` yields the response or an
-//! [`affiliate_runtime::Error`].
+//! Start with `use affiliate_dub::prelude::*;`, then [`Client::from_env`] or [`Client::builder`];
+//! every operation is a method on [`Client`] returning a builder whose `send()` yields the
+//! response or an [`Error`]. A service needs this crate and an async runtime (tokio), nothing
+//! else.
 
-// prettyplease output: not rustfmt's style, and never edited by hand.
+// prettyplease output: not rustfmt's style, and never edited by hand. Its docs are the
+// spec's prose (URLs written bare), not rustdoc markup.
 #[rustfmt::skip]
 #[allow(clippy::all, unused_imports, unused_mut, dead_code)]
+#[allow(rustdoc::bare_urls)]
 mod generated;
 
 pub use affiliate_runtime::{Error, Result};
 pub use generated::*;
+
+/// The date-time types the API's fields use (`chrono::DateTime<chrono::Utc>`).
+pub use chrono;
+
+/// Everything a service calling this API needs, in one import.
+pub mod prelude {
+    pub use crate::{types, Client, Error, Result};
+    pub use affiliate_runtime::{Poll, ResponseExt, RetryPolicy};
+    /// Stream traits for `pages()` and `stream()` (`try_next`, `try_collect`, `next`...).
+    pub use futures::{Stream, StreamExt, TryStreamExt};
+}

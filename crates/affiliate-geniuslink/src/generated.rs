@@ -246,7 +246,7 @@ whatever the HTTP status.
     pub struct UpdateAffiliateTokensRequest {
         ///Affiliate network parameter name to value, e.g. `{"tag": "mysite-20"}`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub parameters: ::std::option::Option<
             ::std::option::Option<
                 ::std::collections::BTreeMap<
@@ -257,7 +257,7 @@ whatever the HTTP status.
         >,
         ///Geniuslink username the affiliate tokens belong to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, with = "::affiliate_runtime::nullable")]
+        #[serde(default, with = "::affiliate_runtime::__private::nullable")]
         pub username: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -318,11 +318,9 @@ whatever the HTTP status.
             pub fn affiliate_tokens<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        >,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -330,22 +328,22 @@ whatever the HTTP status.
                 self.affiliate_tokens = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for affiliate_tokens: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `affiliate_tokens`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn program_guid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.program_guid = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for program_guid: {e}")
-                    });
+                        format!("cannot use the value given for `program_guid`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -392,28 +390,28 @@ whatever the HTTP status.
         impl AffiliateTokensDeletedResponse {
             pub fn response_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ResponseStatus>>,
+                T: ::std::convert::TryInto<super::ResponseStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.response_status = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for response_status: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `response_status`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for success: {e}")
-                    });
+                        format!("cannot use the value given for `success`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -465,42 +463,43 @@ whatever the HTTP status.
         impl AffiliateTokensSavedResponse {
             pub fn affiliate_tokens_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.affiliate_tokens_id = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for affiliate_tokens_id: {e}"
+                            "cannot use the value given for `affiliate_tokens_id`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn response_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ResponseStatus>>,
+                T: ::std::convert::TryInto<super::ResponseStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.response_status = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for response_status: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `response_status`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for success: {e}")
-                    });
+                        format!("cannot use the value given for `success`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -569,84 +568,80 @@ whatever the HTTP status.
         impl AffiliateTokensSet {
             pub fn created_at_utc<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at_utc = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for created_at_utc: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `created_at_utc`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::affiliate_runtime::lenient::LenientString>,
-                >,
+                T: ::std::convert::TryInto<::affiliate_runtime::lenient::LenientString>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("cannot use the value given for `id`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn programs<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::AffiliateProgramTokens>>,
+                    ::std::vec::Vec<super::AffiliateProgramTokens>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.programs = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for programs: {e}")
-                    });
+                        format!("cannot use the value given for `programs`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn set_guid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.set_guid = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for set_guid: {e}")
-                    });
+                        format!("cannot use the value given for `set_guid`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn updated_at_utc<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at_utc = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for updated_at_utc: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `updated_at_utc`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
-                    });
+                        format!("cannot use the value given for `username`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -699,32 +694,30 @@ whatever the HTTP status.
         impl AffiliateTokensSetResponse {
             pub fn affiliate_tokens_set<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AffiliateTokensSet>,
-                >,
+                T: ::std::convert::TryInto<super::AffiliateTokensSet>,
                 T::Error: ::std::fmt::Display,
             {
                 self.affiliate_tokens_set = value
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for affiliate_tokens_set: {e}"
+                            "cannot use the value given for `affiliate_tokens_set`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn response_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ResponseStatus>>,
+                T: ::std::convert::TryInto<super::ResponseStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.response_status = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for response_status: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `response_status`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -770,9 +763,18 @@ whatever the HTTP status.
         impl ::std::default::Default for CreateAffiliateTokensRequest {
             fn default() -> Self {
                 Self {
-                    parameters: Err("no value supplied for parameters".to_string()),
-                    program_guid: Err("no value supplied for program_guid".to_string()),
-                    username: Err("no value supplied for username".to_string()),
+                    parameters: Err(
+                        "required field `parameters` of `CreateAffiliateTokensRequest` was not set"
+                            .to_string(),
+                    ),
+                    program_guid: Err(
+                        "required field `program_guid` of `CreateAffiliateTokensRequest` was not set"
+                            .to_string(),
+                    ),
+                    username: Err(
+                        "required field `username` of `CreateAffiliateTokensRequest` was not set"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -790,7 +792,7 @@ whatever the HTTP status.
                 self.parameters = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for parameters: {e}")
+                        format!("cannot use the value given for `parameters`: {e}")
                     });
                 self
             }
@@ -802,7 +804,7 @@ whatever the HTTP status.
                 self.program_guid = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for program_guid: {e}")
+                        format!("cannot use the value given for `program_guid`: {e}")
                     });
                 self
             }
@@ -814,7 +816,7 @@ whatever the HTTP status.
                 self.username = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
+                        format!("cannot use the value given for `username`: {e}")
                     });
                 self
             }
@@ -864,28 +866,28 @@ whatever the HTTP status.
         impl ErrorResponse {
             pub fn response_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ResponseStatus>>,
+                T: ::std::convert::TryInto<super::ResponseStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.response_status = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for response_status: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `response_status`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for success: {e}")
-                    });
+                        format!("cannot use the value given for `success`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -931,7 +933,7 @@ whatever the HTTP status.
             pub fn affiliate_programs<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::AffiliateProgramTokens>>,
+                    ::std::vec::Vec<super::AffiliateProgramTokens>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -939,23 +941,23 @@ whatever the HTTP status.
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for affiliate_programs: {e}"
+                            "cannot use the value given for `affiliate_programs`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn response_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ResponseStatus>>,
+                T: ::std::convert::TryInto<super::ResponseStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.response_status = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for response_status: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `response_status`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -1017,57 +1019,57 @@ whatever the HTTP status.
         impl ResponseError {
             pub fn error_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error_code = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for error_code: {e}")
-                    });
+                        format!("cannot use the value given for `error_code`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn field_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.field_name = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for field_name: {e}")
-                    });
+                        format!("cannot use the value given for `field_name`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                        format!("cannot use the value given for `message`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn meta<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        >,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.meta = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for meta: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `meta`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -1136,71 +1138,68 @@ whatever the HTTP status.
         impl ResponseStatus {
             pub fn error_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error_code = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for error_code: {e}")
-                    });
+                        format!("cannot use the value given for `error_code`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn errors<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::ResponseError>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ResponseError>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.errors = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for errors: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `errors`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                        format!("cannot use the value given for `message`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn meta<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        >,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.meta = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for meta: {e}")
-                    });
+                    .map_err(|e| format!("cannot use the value given for `meta`: {e}"))
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn stack_trace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.stack_trace = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for stack_trace: {e}")
-                    });
+                        format!("cannot use the value given for `stack_trace`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -1259,13 +1258,9 @@ whatever the HTTP status.
             pub fn parameters<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::option::Option<
-                            ::std::collections::BTreeMap<
-                                ::std::string::String,
-                                ::std::string::String,
-                            >,
-                        >,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -1273,22 +1268,40 @@ whatever the HTTP status.
                 self.parameters = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for parameters: {e}")
-                    });
+                        format!("cannot use the value given for `parameters`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
-                    });
+                        format!("cannot use the value given for `username`: {e}")
+                    })
+                    .map(|v| ::std::option::Option::Some(
+                        ::std::option::Option::Some(v),
+                    ));
+                self
+            }
+            ///Sends `parameters` as `null` (clearing it); a field never set is left out.
+            pub fn clear_parameters(mut self) -> Self {
+                self.parameters = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
+                self
+            }
+            ///Sends `username` as `null` (clearing it); a field never set is left out.
+            pub fn clear_username(mut self) -> Self {
+                self.username = Ok(
+                    ::std::option::Option::Some(::std::option::Option::None),
+                );
                 self
             }
         }
@@ -1336,7 +1349,7 @@ whatever the HTTP status.
             pub fn affiliate_tokens_set<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::AffiliateProgramTokens>>,
+                    ::std::vec::Vec<super::AffiliateProgramTokens>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1344,23 +1357,23 @@ whatever the HTTP status.
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for affiliate_tokens_set: {e}"
+                            "cannot use the value given for `affiliate_tokens_set`: {e}"
                         )
-                    });
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
             pub fn response_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ResponseStatus>>,
+                T: ::std::convert::TryInto<super::ResponseStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.response_status = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for response_status: {e}"
-                        )
-                    });
+                        format!("cannot use the value given for `response_status`: {e}")
+                    })
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -1452,7 +1465,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: ::affiliate_runtime::Runtime) -> Self {
+    pub(crate) fn new(baseurl: &str, inner: ::affiliate_runtime::Runtime) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1468,7 +1481,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
+    pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
         inner: ::affiliate_runtime::Runtime,
@@ -1734,23 +1747,23 @@ pub mod builder {
         group_id: Result<i64, String>,
         username: Result<::std::string::String, String>,
         x_impersonate: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> ListGroupAffiliateTokens<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                group_id: Err("group_id was not initialized".to_string()),
-                username: Err("username was not initialized".to_string()),
+                group_id: Err("required parameter `group_id` was not set".to_string()),
+                username: Err("required parameter `username` was not set".to_string()),
                 x_impersonate: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: ::affiliate_runtime::__private::Integer,
         {
-            self.group_id = value
-                .try_into()
-                .map_err(|_| "conversion to `i64` for group_id failed".to_string());
+            self.group_id = ::affiliate_runtime::__private::integer(value, "group_id");
             self
         }
         pub fn username<V>(mut self, value: V) -> Self
@@ -1785,7 +1798,7 @@ pub mod builder {
             ResponseValue<types::GroupAffiliateTokensResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, group_id, username, x_impersonate } = self;
+            let Self { client, group_id, username, x_impersonate, .. } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let username = username.map_err(Error::InvalidRequest)?;
             let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
@@ -1843,23 +1856,23 @@ pub mod builder {
         group_id: Result<i64, String>,
         x_impersonate: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::CreateAffiliateTokensRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> CreateGroupAffiliateTokens<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                group_id: Err("group_id was not initialized".to_string()),
+                group_id: Err("required parameter `group_id` was not set".to_string()),
                 x_impersonate: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: ::affiliate_runtime::__private::Integer,
         {
-            self.group_id = value
-                .try_into()
-                .map_err(|_| "conversion to `i64` for group_id failed".to_string());
+            self.group_id = ::affiliate_runtime::__private::integer(value, "group_id");
             self
         }
         pub fn x_impersonate<V>(mut self, value: V) -> Self
@@ -1909,7 +1922,7 @@ pub mod builder {
             ResponseValue<types::AffiliateTokensSavedResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, group_id, x_impersonate, body } = self;
+            let Self { client, group_id, x_impersonate, body, .. } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
             let body = body
@@ -1973,24 +1986,24 @@ pub mod builder {
         guid: Result<::std::string::String, String>,
         x_impersonate: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::UpdateAffiliateTokensRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> UpdateGroupAffiliateTokens<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                group_id: Err("group_id was not initialized".to_string()),
-                guid: Err("guid was not initialized".to_string()),
+                group_id: Err("required parameter `group_id` was not set".to_string()),
+                guid: Err("required parameter `guid` was not set".to_string()),
                 x_impersonate: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: ::affiliate_runtime::__private::Integer,
         {
-            self.group_id = value
-                .try_into()
-                .map_err(|_| "conversion to `i64` for group_id failed".to_string());
+            self.group_id = ::affiliate_runtime::__private::integer(value, "group_id");
             self
         }
         pub fn guid<V>(mut self, value: V) -> Self
@@ -2052,7 +2065,7 @@ pub mod builder {
             ResponseValue<types::AffiliateTokensSavedResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, group_id, guid, x_impersonate, body } = self;
+            let Self { client, group_id, guid, x_impersonate, body, .. } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let guid = guid.map_err(Error::InvalidRequest)?;
             let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
@@ -2117,24 +2130,24 @@ pub mod builder {
         guid: Result<::std::string::String, String>,
         username: Result<::std::string::String, String>,
         x_impersonate: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> DeleteGroupAffiliateTokens<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                group_id: Err("group_id was not initialized".to_string()),
-                guid: Err("guid was not initialized".to_string()),
-                username: Err("username was not initialized".to_string()),
+                group_id: Err("required parameter `group_id` was not set".to_string()),
+                guid: Err("required parameter `guid` was not set".to_string()),
+                username: Err("required parameter `username` was not set".to_string()),
                 x_impersonate: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: ::affiliate_runtime::__private::Integer,
         {
-            self.group_id = value
-                .try_into()
-                .map_err(|_| "conversion to `i64` for group_id failed".to_string());
+            self.group_id = ::affiliate_runtime::__private::integer(value, "group_id");
             self
         }
         pub fn guid<V>(mut self, value: V) -> Self
@@ -2181,7 +2194,7 @@ pub mod builder {
             ResponseValue<types::AffiliateTokensDeletedResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, group_id, guid, username, x_impersonate } = self;
+            let Self { client, group_id, guid, username, x_impersonate, .. } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let guid = guid.map_err(Error::InvalidRequest)?;
             let username = username.map_err(Error::InvalidRequest)?;
@@ -2240,14 +2253,16 @@ pub mod builder {
         include_disabled: Result<Option<bool>, String>,
         username: Result<::std::string::String, String>,
         x_impersonate: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> ListUserAffiliateTokens<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 include_disabled: Ok(None),
-                username: Err("username was not initialized".to_string()),
+                username: Err("required parameter `username` was not set".to_string()),
                 x_impersonate: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn include_disabled<V>(mut self, value: V) -> Self
@@ -2294,7 +2309,7 @@ pub mod builder {
             ResponseValue<types::UserAffiliateTokensResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, include_disabled, username, x_impersonate } = self;
+            let Self { client, include_disabled, username, x_impersonate, .. } = self;
             let include_disabled = include_disabled.map_err(Error::InvalidRequest)?;
             let username = username.map_err(Error::InvalidRequest)?;
             let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
@@ -2354,6 +2369,7 @@ pub mod builder {
         client: &'a super::Client,
         x_impersonate: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::CreateAffiliateTokensRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> CreateUserAffiliateTokens<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2361,6 +2377,7 @@ pub mod builder {
                 client: client,
                 x_impersonate: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn x_impersonate<V>(mut self, value: V) -> Self
@@ -2410,7 +2427,7 @@ pub mod builder {
             ResponseValue<types::AffiliateTokensSavedResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, x_impersonate, body } = self;
+            let Self { client, x_impersonate, body, .. } = self;
             let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -2469,14 +2486,16 @@ pub mod builder {
         guid: Result<::std::string::String, String>,
         x_impersonate: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::UpdateAffiliateTokensRequest, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> UpdateUserAffiliateTokens<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                guid: Err("guid was not initialized".to_string()),
+                guid: Err("required parameter `guid` was not set".to_string()),
                 x_impersonate: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn guid<V>(mut self, value: V) -> Self
@@ -2538,7 +2557,7 @@ pub mod builder {
             ResponseValue<types::AffiliateTokensSavedResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, guid, x_impersonate, body } = self;
+            let Self { client, guid, x_impersonate, body, .. } = self;
             let guid = guid.map_err(Error::InvalidRequest)?;
             let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
             let body = body
@@ -2601,14 +2620,16 @@ pub mod builder {
         guid: Result<::std::string::String, String>,
         username: Result<::std::string::String, String>,
         x_impersonate: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> DeleteUserAffiliateTokens<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                guid: Err("guid was not initialized".to_string()),
-                username: Err("username was not initialized".to_string()),
+                guid: Err("required parameter `guid` was not set".to_string()),
+                username: Err("required parameter `username` was not set".to_string()),
                 x_impersonate: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn guid<V>(mut self, value: V) -> Self
@@ -2655,7 +2676,7 @@ pub mod builder {
             ResponseValue<types::AffiliateTokensDeletedResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, guid, username, x_impersonate } = self;
+            let Self { client, guid, username, x_impersonate, .. } = self;
             let guid = guid.map_err(Error::InvalidRequest)?;
             let username = username.map_err(Error::InvalidRequest)?;
             let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
@@ -2712,6 +2733,7 @@ pub mod builder {
         client: &'a super::Client,
         set_guid: Result<Option<::uuid::Uuid>, String>,
         x_impersonate: Result<Option<::std::string::String>, String>,
+        options: ::affiliate_runtime::__private::CallOptions,
     }
     impl<'a> GetAffiliateTokensSet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2719,6 +2741,7 @@ pub mod builder {
                 client: client,
                 set_guid: Ok(None),
                 x_impersonate: Ok(None),
+                options: ::std::default::Default::default(),
             }
         }
         pub fn set_guid<V>(mut self, value: V) -> Self
@@ -2753,7 +2776,7 @@ pub mod builder {
             ResponseValue<types::AffiliateTokensSetResponse>,
             Error<ByteStream>,
         > {
-            let Self { client, set_guid, x_impersonate } = self;
+            let Self { client, set_guid, x_impersonate, .. } = self;
             let set_guid = set_guid.map_err(Error::InvalidRequest)?;
             let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v4/affiliate-tokens-sets", client.baseurl,);
@@ -2799,93 +2822,291 @@ pub mod builder {
         }
     }
     impl<'a> ListGroupAffiliateTokens<'a> {
-        ///Sends the `GET /v4/groups/{groupId}/group-affiliate-tokens` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> ListGroupAffiliateTokens<'a> {
+        ///Sends the `GET /v4/groups/{groupId}/group-affiliate-tokens` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::GroupAffiliateTokensResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> CreateGroupAffiliateTokens<'a> {
-        ///Sends the `POST /v4/groups/{groupId}/group-affiliate-tokens` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> CreateGroupAffiliateTokens<'a> {
+        ///Sends the `POST /v4/groups/{groupId}/group-affiliate-tokens` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::AffiliateTokensSavedResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> UpdateGroupAffiliateTokens<'a> {
-        ///Sends the `PUT /v4/groups/{groupId}/group-affiliate-tokens/{guid}` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> UpdateGroupAffiliateTokens<'a> {
+        ///Sends the `PUT /v4/groups/{groupId}/group-affiliate-tokens/{guid}` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::AffiliateTokensSavedResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> DeleteGroupAffiliateTokens<'a> {
-        ///Sends the `DELETE /v4/groups/{groupId}/group-affiliate-tokens/{guid}` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> DeleteGroupAffiliateTokens<'a> {
+        ///Sends the `DELETE /v4/groups/{groupId}/group-affiliate-tokens/{guid}` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::AffiliateTokensDeletedResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> ListUserAffiliateTokens<'a> {
-        ///Sends the `GET /v4/user-affiliate-tokens` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> ListUserAffiliateTokens<'a> {
+        ///Sends the `GET /v4/user-affiliate-tokens` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::UserAffiliateTokensResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> CreateUserAffiliateTokens<'a> {
-        ///Sends the `POST /v4/user-affiliate-tokens` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> CreateUserAffiliateTokens<'a> {
+        ///Sends the `POST /v4/user-affiliate-tokens` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::AffiliateTokensSavedResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> UpdateUserAffiliateTokens<'a> {
-        ///Sends the `PUT /v4/user-affiliate-tokens/{guid}` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> UpdateUserAffiliateTokens<'a> {
+        ///Sends the `PUT /v4/user-affiliate-tokens/{guid}` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::AffiliateTokensSavedResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> DeleteUserAffiliateTokens<'a> {
-        ///Sends the `DELETE /v4/user-affiliate-tokens/{guid}` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> DeleteUserAffiliateTokens<'a> {
+        ///Sends the `DELETE /v4/user-affiliate-tokens/{guid}` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::AffiliateTokensDeletedResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
     impl<'a> GetAffiliateTokensSet<'a> {
-        ///Sends the `GET /v4/affiliate-tokens-sets` request; retries per the client's policy; any failure is an [`affiliate_runtime::Error`].
+        /// Limit for each attempt of this call, from sending to the end of the response body,
+        /// instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+        /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+        /// replaces a client-wide header of the same name. Credential headers cannot be set
+        /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+        /// as it does for a name or value that is not a valid header.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.options.add_header(name.as_ref(), value.as_ref());
+            self
+        }
+        /// The retry policy for this call instead of the client's.
+        pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    }
+    impl<'a> GetAffiliateTokensSet<'a> {
+        ///Sends the `GET /v4/affiliate-tokens-sets` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
         pub async fn send(
-            self,
+            mut self,
         ) -> ::affiliate_runtime::Result<
             ResponseValue<types::AffiliateTokensSetResponse>,
         > {
-            ::affiliate_runtime::send(self.send_raw()).await
+            let options = ::std::mem::take(&mut self.options);
+            ::affiliate_runtime::__private::send(options, self.send_raw()).await
         }
     }
 }
@@ -2930,14 +3151,28 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
         ::affiliate_runtime::BodyErrorRule::Present("/responseStatus/errorCode"),
         ::affiliate_runtime::BodyErrorRule::Equals("/success", "false"),
     ],
+    url_templates: &[
+        ("list_group_affiliate_tokens", "/v4/groups/{groupId}/group-affiliate-tokens"),
+        ("create_group_affiliate_tokens", "/v4/groups/{groupId}/group-affiliate-tokens"),
+        (
+            "update_group_affiliate_tokens",
+            "/v4/groups/{groupId}/group-affiliate-tokens/{guid}",
+        ),
+        (
+            "delete_group_affiliate_tokens",
+            "/v4/groups/{groupId}/group-affiliate-tokens/{guid}",
+        ),
+        ("list_user_affiliate_tokens", "/v4/user-affiliate-tokens"),
+        ("create_user_affiliate_tokens", "/v4/user-affiliate-tokens"),
+        ("update_user_affiliate_tokens", "/v4/user-affiliate-tokens/{guid}"),
+        ("delete_user_affiliate_tokens", "/v4/user-affiliate-tokens/{guid}"),
+        ("get_affiliate_tokens_set", "/v4/affiliate-tokens-sets"),
+    ],
 };
-impl ::affiliate_runtime::FromParts for Client {
-    fn from_parts(
-        base_url: &str,
-        http: reqwest::Client,
-        runtime: ::affiliate_runtime::Runtime,
-    ) -> Self {
-        Self::new_with_client(base_url, http, runtime)
+impl ::affiliate_runtime::__private::FromParts for Client {
+    fn from_parts(parts: ::affiliate_runtime::__private::Parts) -> Self {
+        let (base_url, http, runtime) = parts.into_inner();
+        Self::new_with_client(&base_url, http, runtime)
     }
 }
 impl Client {

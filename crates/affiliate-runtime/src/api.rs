@@ -5,11 +5,30 @@
 #[non_exhaustive]
 pub enum SecurityScheme {
     /// `Authorization: Bearer <token>`.
-    Bearer { name: &'static str, env: &'static str },
+    Bearer {
+        /// The scheme's name in the spec.
+        name: &'static str,
+        /// The environment variable holding the token.
+        env: &'static str,
+    },
     /// `Authorization: Basic base64(username:password)`.
-    Basic { name: &'static str, env_username: &'static str, env_password: &'static str },
+    Basic {
+        /// The scheme's name in the spec.
+        name: &'static str,
+        /// The environment variable holding the user name.
+        env_username: &'static str,
+        /// The environment variable holding the password.
+        env_password: &'static str,
+    },
     /// A key sent in its own header; an API may require several at once.
-    ApiKey { name: &'static str, header: &'static str, env: &'static str },
+    ApiKey {
+        /// The scheme's name in the spec.
+        name: &'static str,
+        /// The header the key is sent in.
+        header: &'static str,
+        /// The environment variable holding the key.
+        env: &'static str,
+    },
 }
 
 impl SecurityScheme {
@@ -55,9 +74,13 @@ impl BodyErrorRule {
 pub struct ApiDescriptor {
     /// The spec's file stem (`specs/<name>.yaml`).
     pub name: &'static str,
+    /// The API's display name (`info.title`), used in messages.
     pub title: &'static str,
+    /// The generated crate's name and version (for the `User-Agent`).
     pub crate_name: &'static str,
+    /// The generated crate's version.
     pub crate_version: &'static str,
+    /// The spec's first server.
     pub default_base_url: &'static str,
     /// All of these are sent on every request (one security requirement).
     pub security: &'static [SecurityScheme],
@@ -67,9 +90,17 @@ pub struct ApiDescriptor {
     pub anonymous_operations: &'static [&'static str],
     /// Rules under which a 2xx JSON body is an error after all (`x-affiliate-body-errors`).
     pub body_errors: &'static [BodyErrorRule],
+    /// Each operation's path template as the spec writes it (`/partners/{partnerId}`), by
+    /// snake-case id, for tracing (`url.template`).
+    pub url_templates: &'static [(&'static str, &'static str)],
 }
 
 impl ApiDescriptor {
+    /// The path template of `operation`, if it is one of the spec's.
+    pub fn url_template(&self, operation: &str) -> Option<&'static str> {
+        self.url_templates.iter().find(|(id, _)| *id == operation).map(|(_, template)| *template)
+    }
+
     pub(crate) fn is_idempotent(&self, method: &reqwest::Method, operation: &str) -> bool {
         use reqwest::Method;
         matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)

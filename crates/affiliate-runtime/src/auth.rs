@@ -7,7 +7,7 @@ use base64::Engine as _;
 use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::api::SecurityScheme;
+use crate::api::{ApiDescriptor, SecurityScheme};
 use crate::error::{Error, Result};
 
 /// A secret string (token, key, password) whose `Debug` is `[REDACTED]`.
@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 pub struct Secret(SecretString);
 
 impl Secret {
+    /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(SecretString::from(value.into()))
     }
@@ -46,16 +47,60 @@ impl From<String> for Secret {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Credential {
+    /// A bearer token or an API key.
     Token(Secret),
-    Basic { username: Secret, password: Secret },
+    /// HTTP Basic credentials.
+    Basic {
+        /// The user name (an application key, for some APIs).
+        username: Secret,
+        /// The password (a user API key, for some APIs).
+        password: Secret,
+    },
 }
 
+/// What the API uses, in plain words, for errors about credentials of another kind:
+/// "<title> uses bearer auth: use bearer_token(..) or <ENV>".
+fn what_the_api_uses(api: &ApiDescriptor) -> String {
+    if api.security.is_empty() {
+        return format!("{} takes no credentials", api.title);
+    }
+    let each = api
+        .security
+        .iter()
+        .map(|scheme| match scheme {
+            SecurityScheme::Bearer { env, .. } => format!("bearer auth: use bearer_token(..) or {env}"),
+            SecurityScheme::Basic { env_username, env_password, .. } => {
+                format!("HTTP Basic auth: use basic_auth(..) or {env_username} and {env_password}")
+            }
+            SecurityScheme::ApiKey { header, env, .. } => {
+                format!("an API key in the {header} header: use api_key(\"{header}\", ..) or {env}")
+            }
+        })
+        .collect::<Vec<_>>();
+    format!("{} uses {}", api.title, each.join("; and "))
+}
+
+/// The builder's name for a credential its method could not match to any of the API's schemes;
+/// `build()` reports it as a credential of the wrong kind.
+pub(crate) const UNMATCHED: &str = "";
+
 /// Resolves a credential for every scheme (code first, then the environment) into header pairs.
+/// A credential given for no scheme of the API (a basic-auth pair for a bearer API) is an error,
+/// not silently dropped.
 pub(crate) fn resolve_headers(
-    schemes: &[SecurityScheme],
+    api: &ApiDescriptor,
     given: &[(String, Credential)],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<(HeaderName, HeaderValue)>> {
+    let schemes = api.security;
+    if let Some((name, _)) = given.iter().find(|(name, _)| !schemes.iter().any(|s| s.name() == name)) {
+        let uses = what_the_api_uses(api);
+        return Err(Error::Config(if name == UNMATCHED {
+            uses
+        } else {
+            format!("{uses} (it has no scheme or header named `{name}`)")
+        }));
+    }
     let from_env = |scheme: &SecurityScheme, var: &str| -> Result<Secret> {
         env(var)
             .filter(|v| !v.trim().is_empty())
@@ -78,9 +123,7 @@ pub(crate) fn resolve_headers(
             (SecurityScheme::ApiKey { header, env, .. }, None) => {
                 (header.to_string(), from_env(scheme, env)?.expose().to_string())
             }
-            (_, Some(_)) => {
-                return Err(Error::Config(format!("the credential for `{}` is of the wrong kind", scheme.name())));
-            }
+            (_, Some(_)) => return Err(Error::Config(what_the_api_uses(api))),
         };
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
@@ -116,7 +159,7 @@ mod tests {
         SecurityScheme::ApiKey { name: "apiSecret", header: "X-Api-Secret", env: "T_SECRET" };
 
     fn check(
-        schemes: &[SecurityScheme],
+        schemes: &'static [SecurityScheme],
         given: &[(&str, Credential)],
         env: &[(&str, &str)],
         expected: std::result::Result<&[(&str, &str)], &str>,
@@ -124,7 +167,19 @@ mod tests {
         let given: Vec<(String, Credential)> = given.iter().map(|(n, c)| (n.to_string(), c.clone())).collect();
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        match (resolve_headers(schemes, &given, &lookup), expected) {
+        let api = ApiDescriptor {
+            name: "test",
+            title: "Test API",
+            crate_name: "affiliate-test",
+            crate_version: "0.0.0",
+            default_base_url: "https://api.example.com",
+            security: schemes,
+            idempotent_operations: &[],
+            anonymous_operations: &[],
+            body_errors: &[],
+            url_templates: &[],
+        };
+        match (resolve_headers(&api, &given, &lookup), expected) {
             (Ok(headers), Ok(expected)) => {
                 let got: Vec<(String, String)> =
                     headers.iter().map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string())).collect();
@@ -159,7 +214,34 @@ mod tests {
             Ok(&[("x-api-key", "k"), ("x-api-secret", "s")]),
         );
         check(&[KEY, SECRET], &[("apiKey", token("k"))], &[], Err("T_SECRET"));
-        check(&[BASIC], &[("basicAuth", token("x"))], &[], Err("wrong kind"));
+        let basic_pair = || Credential::Basic { username: Secret::new("u"), password: Secret::new("p") };
+        check(
+            &[BASIC],
+            &[("basicAuth", token("x"))],
+            &[],
+            Err("Test API uses HTTP Basic auth: use basic_auth(..) or T_APP_KEY and T_USER_KEY"),
+        );
+        check(
+            &[BEARER],
+            &[(UNMATCHED, basic_pair())],
+            &[("T_TOKEN", "t")],
+            Err("Test API uses bearer auth: use bearer_token(..) or T_TOKEN"),
+        );
+        check(
+            &[BEARER],
+            &[("Authorization", token("k"))],
+            &[("T_TOKEN", "t")],
+            Err("Test API uses bearer auth: use bearer_token(..) or T_TOKEN (it has no scheme or header named `Authorization`)"),
+        );
+        check(
+            &[KEY, SECRET],
+            &[(UNMATCHED, token("t"))],
+            &[],
+            Err(
+                r#"uses an API key in the X-Api-Key header: use api_key("X-Api-Key", ..) or T_KEY; and an API key in the X-Api-Secret header"#,
+            ),
+        );
+        check(&[], &[(UNMATCHED, token("t"))], &[], Err("Test API takes no credentials"));
         check(&[BEARER], &[("token", token("bad\nvalue"))], &[], Err("not allowed in a header"));
         check(&[], &[], &[], Ok(&[]));
     }

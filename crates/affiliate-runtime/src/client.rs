@@ -10,14 +10,34 @@ use reqwest::header::{HeaderName, HeaderValue};
 use tracing::Instrument;
 
 use crate::api::{ApiDescriptor, SecurityScheme};
-use crate::auth::{resolve_headers, Credential, Secret};
+use crate::auth::{resolve_headers, Credential, Secret, UNMATCHED};
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::send::{record_body_error, record_response};
 
 /// Implemented by each generated `Client`: how to assemble it from what the builder made.
 pub trait FromParts {
-    fn from_parts(base_url: &str, http: reqwest::Client, runtime: Runtime) -> Self;
+    /// The client around `parts`, which only [`ClientBuilder::build`] can make: a client cannot
+    /// be assembled around an HTTP client without the builder's redirect policy and timeouts.
+    fn from_parts(parts: Parts) -> Self;
+}
+
+/// What [`ClientBuilder::build`] made, for a generated client to take apart.
+pub struct Parts {
+    base_url: String,
+    http: reqwest::Client,
+    runtime: Runtime,
+}
+
+impl Parts {
+    fn new(base_url: &str, http: reqwest::Client, runtime: Runtime) -> Self {
+        Parts { base_url: base_url.to_string(), http, runtime }
+    }
+
+    /// Base URL (no trailing slash), HTTP client, runtime.
+    pub fn into_inner(self) -> (String, reqwest::Client, Runtime) {
+        (self.base_url, self.http, self.runtime)
+    }
 }
 
 type EnvSource = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -59,6 +79,8 @@ impl<C> fmt::Debug for ClientBuilder<C> {
 }
 
 impl<C: FromParts> ClientBuilder<C> {
+    /// Called by the generated `Client::builder()`.
+    #[doc(hidden)]
     pub fn new(api: &'static ApiDescriptor) -> Self {
         ClientBuilder {
             api,
@@ -120,6 +142,7 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
+    /// How requests are retried (default: [`RetryPolicy::default`]); one call can override it.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -131,6 +154,7 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
+    /// Limit for opening a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -177,6 +201,8 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
+    /// The client; fails on an unusable base URL or header, or on a credential that is missing or
+    /// of a kind the API does not use.
     pub fn build(self) -> Result<C> {
         let base_url = self.base_url.clone().unwrap_or_else(|| self.api.default_base_url.to_string());
         let parsed =
@@ -185,7 +211,7 @@ impl<C: FromParts> ClientBuilder<C> {
             return Err(Error::Config(format!("base URL `{base_url}` must be an absolute http(s) URL")));
         }
         let env = self.env.clone();
-        let auth = resolve_headers(self.api.security, &self.credentials, &move |name| env(name))?;
+        let auth = resolve_headers(self.api, &self.credentials, &move |name| env(name))?;
         let mut headers = Vec::new();
         for (name, value) in &self.headers {
             let header = HeaderName::from_bytes(name.as_bytes())
@@ -235,11 +261,13 @@ impl<C: FromParts> ClientBuilder<C> {
             .map_err(|e| Error::Config(format!("HTTP client: {}", crate::transport::TransportError::new(e))))?;
         let runtime =
             Runtime { api: self.api, auth, headers, retry: self.retry, origin, max_body_bytes: self.max_body_bytes };
-        Ok(C::from_parts(base_url.trim_end_matches('/'), http, runtime))
+        Ok(C::from_parts(Parts::new(base_url.trim_end_matches('/'), http, runtime)))
     }
 
+    /// The name of the API's scheme `pick` accepts, or [`UNMATCHED`]: a credential of a kind the
+    /// API does not use is then reported by `build()` rather than dropped.
     fn scheme_name(&self, pick: impl Fn(&SecurityScheme) -> bool) -> String {
-        self.api.security.iter().find(|s| pick(s)).map(|s| s.name().to_string()).unwrap_or_default()
+        self.api.security.iter().find(|s| pick(s)).map_or_else(|| UNMATCHED.to_string(), |s| s.name().to_string())
     }
 }
 
@@ -270,18 +298,23 @@ impl fmt::Debug for Runtime {
 }
 
 impl Runtime {
+    /// The API this client calls.
     pub fn api(&self) -> &'static ApiDescriptor {
         self.api
     }
 
+    /// The client's retry policy (a call may override it).
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
     }
 
-    /// The `pre` hook: default headers, and credentials for requests to the API's own origin.
+    /// The `pre` hook: the call's own options, default headers, and credentials for requests to the
+    /// API's own origin. Generated code only.
+    #[doc(hidden)]
     pub fn prepare(&self, request: &mut reqwest::Request, operation: &str) -> std::result::Result<(), String> {
         // progenitor sends `api-version: <info.version>`; these APIs do not use it.
         request.headers_mut().remove("api-version");
+        crate::call::apply(request, &self.auth)?;
         // Parameter names such as `currency[]` are sent literally, as the PHP/Rails-style APIs
         // that use them document; progenitor percent-encodes the brackets.
         if let Some(query) = request.url().query().filter(|q| q.contains('%')) {
@@ -306,6 +339,8 @@ impl Runtime {
 
     /// GETs a link an API returned (a job's result, say) with the client's credentials and retry
     /// policy, streaming the body. Links to another origin are refused, never sent credentials.
+    /// Generated code only (a client's `fetch_link`).
+    #[doc(hidden)]
     pub async fn fetch_link(
         &self,
         http: &reqwest::Client,
@@ -335,23 +370,56 @@ impl Runtime {
         Err(Error::from_response(status, &headers, &body))
     }
 
-    /// The `exec` hook: sends the request, retrying per the policy, inside a tracing span.
+    /// The `exec` hook: sends the request, retrying per the policy (the call's, or the client's),
+    /// inside a tracing span. Generated code only: outside a generated `send()` the errors the
+    /// hooks record (a body over `max_body_bytes`, say) would be lost.
+    ///
+    /// The span follows the OpenTelemetry HTTP client conventions: `http.request.method`,
+    /// `server.address`, `server.port`, `url.template` (the spec's path, never the filled-in URL or
+    /// query, which may carry ids or keys), `http.response.status_code` and `error.type`; plus
+    /// `affiliate.api`, `affiliate.operation` and `attempts` (how many were sent).
+    /// Header values are never recorded.
+    #[doc(hidden)]
     pub async fn execute(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
         operation: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
+        let method = request.method().clone();
+        // A link fetched for a job has no template: its path is the server's, not the spec's.
+        let template = self.api.url_template(operation);
         let span = tracing::info_span!(
             "affiliate.request",
-            api = self.api.name,
-            operation,
-            method = %request.method(),
-            path = request.url().path(),
+            otel.name = %format_args!("{method} {}", template.unwrap_or(operation)),
+            otel.kind = "client",
+            http.request.method = %method,
+            server.address = request.url().host_str().unwrap_or_default(),
+            server.port = request.url().port_or_known_default(),
+            url.template = template,
+            affiliate.api = self.api.name,
+            affiliate.operation = operation,
             attempts = tracing::field::Empty,
-            status = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
         );
-        self.execute_with_retries(client, request, operation).instrument(span).await
+        // A per-call retry policy: the loop reads the policy from `self`, so it runs on a copy.
+        let overridden = crate::call::retry_override().map(|retry| Runtime { retry, ..self.clone() });
+        let runtime = overridden.as_ref().unwrap_or(self);
+        let result = runtime.execute_with_retries(client, request, operation).instrument(span.clone()).await;
+        match &result {
+            Ok(response) => {
+                let status = response.status();
+                span.record("http.response.status_code", status.as_u16());
+                if status.is_client_error() || status.is_server_error() {
+                    span.record("error.type", status.as_str());
+                }
+            }
+            Err(error) => {
+                span.record("error.type", error_type(error));
+            }
+        }
+        result
     }
 
     /// Reads a 2xx JSON body whole, within `max_body_bytes`, inside the retry loop: a connection
@@ -499,6 +567,12 @@ fn redact_userinfo(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}***{}", &url[..scheme_end + 3], &url[at..]),
         _ => url.to_string(),
     }
+}
+
+/// `error.type` for a request that got no response: a low-cardinality label, never the message
+/// (which can contain the URL).
+fn error_type(error: &reqwest::Error) -> &'static str {
+    crate::transport::kind_of(error).code()
 }
 
 fn describe(result: &reqwest::Result<reqwest::Response>) -> String {

@@ -22,70 +22,144 @@ pub const MAX_ERROR_BODY: usize = 64 * 1024;
 pub const SNIPPET_LEN: usize = 1024;
 
 /// Everything that can go wrong calling an API, by what a service would do about it.
+///
+/// Each variant's documentation says whether the request reached the server: "the server
+/// answered" (it did, and may have acted on it, unless the answer is a refusal), "may have reached
+/// the server" (a timeout or a connection lost mid-request: a non-idempotent call may have taken
+/// effect), or "not sent". [`Error::kind`] is a stable label per variant for metrics and logs;
+/// [`Error::is_retryable`] says whether sending the same request later may succeed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// 401: the credentials are missing, malformed or revoked.
+    /// 401: the credentials are missing, malformed or revoked. The server answered and refused.
     #[error("unauthorized: {0}")]
     Unauthorized(Box<ApiError>),
-    /// 403: authenticated, but not allowed (plan, scope, ownership).
+    /// 403: authenticated, but not allowed (plan, scope, ownership). The server answered and refused.
     #[error("forbidden: {0}")]
     Forbidden(Box<ApiError>),
-    /// 404 or 410: the resource does not exist (any more).
+    /// 404 or 410: the resource does not exist (any more). The server answered.
     #[error("not found: {0}")]
     NotFound(Box<ApiError>),
-    /// 409: the request conflicts with the resource's current state.
+    /// 409: the request conflicts with the resource's current state. The server answered.
     #[error("conflict: {0}")]
     Conflict(Box<ApiError>),
-    /// 400 or 422, or a success status whose body reports field errors: fix the request.
+    /// 400 or 422, or a success status whose body reports field errors: fix the request. The
+    /// server answered and refused it.
     #[error("invalid request: {0}")]
     Validation(Box<ApiError>),
     /// 429 after the retry budget was spent; [`ApiError::retry_after`] says when to come back.
+    /// The server answered and did not act on the request.
     #[error("rate limited: {0}")]
     RateLimited(Box<ApiError>),
-    /// 5xx after the retry budget was spent.
+    /// 5xx after the retry budget was spent. The server answered; it may have acted in part.
     #[error("server error: {0}")]
     Server(Box<ApiError>),
-    /// Any other non-success answer (including an error reported in a 2xx body).
+    /// Any other non-success answer (including an error reported in a 2xx body). The server
+    /// answered.
     #[error("API error: {0}")]
     Api(Box<ApiError>),
-    /// No complete response within the configured timeout. The message names what timed out.
+    /// No complete response within the configured timeout. The request may have reached the
+    /// server and taken effect. The message names what timed out.
     #[error("{0}")]
     Timeout(TransportError),
-    /// Below HTTP: DNS, connection, TLS, a reset, a body that could not be read. The message names
-    /// the root cause once (`tls: invalid peer certificate: UnknownIssuer (https://...)`);
-    /// [`TransportError::inner`] has reqwest's full chain.
+    /// Below HTTP: DNS, connection, TLS, a reset, a body that could not be read. Unless the
+    /// connection could not be opened, the request may have reached the server and taken effect.
+    /// The message names the root cause once (`tls: invalid peer certificate: UnknownIssuer
+    /// (https://...)`); [`TransportError::inner`] has reqwest's full chain.
     #[error("transport error: {0}")]
     Transport(TransportError),
-    /// A response arrived but its body is not what the spec describes.
+    /// A response arrived but its body is not what the spec describes. The server answered (and
+    /// acted, if the status is a success).
     #[error("cannot decode the {} response: {message}; body starts: {snippet:?}", status.map_or("success".to_string(), |s| s.to_string()))]
-    Decode { status: Option<StatusCode>, message: String, snippet: String },
+    Decode {
+        /// The response's status, where known.
+        status: Option<StatusCode>,
+        /// What did not match.
+        message: String,
+        /// The start of the body.
+        snippet: String,
+    },
     /// A credential the API requires was given neither in code nor in its environment variable.
-    #[error("missing credential for `{scheme}`: set the environment variable {env} or pass it to the client builder")]
-    MissingCredential { scheme: String, env: String },
-    /// The client builder was given something unusable (a bad base URL or header value).
+    /// Raised by `build()`: nothing was sent.
+    // The variable first: the scheme's name is the spec's internal label, not what a user set.
+    #[error("missing credential: set the environment variable {env} or pass it to the client builder (security scheme `{scheme}`)")]
+    MissingCredential {
+        /// The security scheme's name in the spec.
+        scheme: String,
+        /// The environment variable that was looked up.
+        env: String,
+    },
+    /// The client builder was given something unusable (a bad base URL or header value, a
+    /// credential of a kind the API does not use). Raised by `build()`: nothing was sent.
     #[error("invalid client configuration: {0}")]
     Config(String),
-    /// The request could not be built (a parameter failed conversion).
-    #[error("invalid request: {0}")]
+    /// The request could not be built (a parameter out of range, a required field not set, a
+    /// per-call header that is not allowed). Not sent.
+    #[error("request not sent: {0}")]
     InvalidRequest(String),
-    /// Pagination stopped because the server's paging metadata could not be trusted.
+    /// Pagination stopped because the server's paging metadata could not be trusted. The pages
+    /// before were answered; the next request was not sent.
     #[error("pagination stopped: {0}")]
     Pagination(String),
-    /// A JSON response body exceeded the client's `max_body_bytes`; it was not read further.
+    /// A JSON response body exceeded the client's `max_body_bytes`; it was not read further. The
+    /// server answered (and acted, if the status is a success).
     #[error(
         "the response body exceeds {limit} bytes; not read further (raise ClientBuilder::max_body_bytes if expected)"
     )]
-    TooLarge { status: StatusCode, limit: usize },
-    /// An asynchronous job failed, timed out, or gave no result link.
+    TooLarge {
+        /// The response's status.
+        status: StatusCode,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// An asynchronous job failed, timed out, or gave no result link. The job was accepted by the
+    /// server.
     #[error("job: {0}")]
     Job(String),
-    /// A link from a response points somewhere the client will not send credentials.
+    /// A link from a response points somewhere the client will not send credentials. Not sent.
     #[error("not following link: {0}")]
     ForeignLink(String),
 }
 
 impl Error {
+    /// A stable snake_case label per variant (`not_found`, `rate_limited`, `timeout`, ...), for
+    /// metrics and logs; it never changes for an existing variant.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Validation(_) => "validation",
+            Error::RateLimited(_) => "rate_limited",
+            Error::Server(_) => "server",
+            Error::Api(_) => "api",
+            Error::Timeout(_) => "timeout",
+            Error::Transport(_) => "transport",
+            Error::Decode { .. } => "decode",
+            Error::MissingCredential { .. } => "missing_credential",
+            Error::Config(_) => "config",
+            Error::InvalidRequest(_) => "invalid_request",
+            Error::Pagination(_) => "pagination",
+            Error::TooLarge { .. } => "too_large",
+            Error::Job(_) => "job",
+            Error::ForeignLink(_) => "foreign_link",
+        }
+    }
+
+    /// Whether the same request, sent again later, may succeed: rate limits, server errors,
+    /// timeouts and transport failures (the client's own retries were already spent), except
+    /// those no attempt can fix ([`TransportError::is_permanent`]: an untrusted certificate, say).
+    /// Repeating a non-idempotent call after a timeout or transport error may apply it twice.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited(_) | Error::Server(_) | Error::Timeout(_) => true,
+            Error::Transport(e) => !e.is_permanent(),
+            Error::Api(e) => e.status == StatusCode::REQUEST_TIMEOUT,
+            _ => false,
+        }
+    }
+
     /// The HTTP status, where a response arrived.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -160,9 +234,11 @@ impl From<reqwest::Error> for Error {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApiError {
+    /// The response's status.
     pub status: StatusCode,
     /// The most specific machine-readable code in the body (`not_found`, `ValidationException`).
     pub code: Option<String>,
+    /// The human-readable message, if the body had one.
     pub message: Option<String>,
     /// Per-field problems (`fieldName`, `property`, `invalid-params`...), in body order.
     pub field_errors: Vec<FieldError>,
@@ -172,6 +248,7 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// From `Retry-After` (seconds or HTTP date) or `X-RateLimit-Retry-After`.
     pub retry_after: Option<Duration>,
+    /// The rate-limit headers of the response.
     pub rate_limit: RateLimit,
     /// The start of the raw body (at most [`SNIPPET_LEN`] bytes, lossy UTF-8).
     pub body: String,
@@ -180,6 +257,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// Decodes a response's status, headers and (the start of its) body.
     pub fn new(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
         let mut error = ApiError {
             status,
@@ -227,8 +305,11 @@ impl fmt::Display for ApiError {
 pub struct FieldError {
     /// The field as the API names it (`Username`, `email`, `/body/url`).
     pub field: String,
+    /// The field error's code, if any.
     pub code: Option<String>,
+    /// The field error's message, if any.
     pub message: Option<String>,
+    /// Extra key/value details of this field error.
     pub details: BTreeMap<String, String>,
 }
 

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// `Some(Some(v))` as `v`, anything else as `null` (an absent field is skipped before this).
 pub fn serialize<S: Serializer, T: Serialize>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
     match value {
         Some(Some(value)) => value.serialize(serializer),
@@ -13,6 +14,7 @@ pub fn serialize<S: Serializer, T: Serialize>(value: &Option<Option<T>>, seriali
     }
 }
 
+/// A present key (`null` or a value) as `Some(..)`; serde's `default` makes a missing key `None`.
 pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {

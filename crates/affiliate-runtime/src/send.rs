@@ -6,6 +6,7 @@ use std::future::Future;
 use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
 
+use crate::call::CallOptions;
 use crate::error::{read_bounded, snippet, Error, Result, MAX_ERROR_BODY};
 
 /// What the hooks learn about the final response of one `send` that progenitor's result drops.
@@ -34,26 +35,25 @@ pub(crate) async fn scoped<F: Future>(future: F) -> F::Output {
     OUTCOME.scope(RefCell::new(Outcome::default()), future).await
 }
 
-/// Awaits a generated `send_raw()` and maps its error into [`Error`], reading error bodies (up to
-/// [`MAX_ERROR_BODY`] bytes) to recognise their shape.
-pub async fn send<T, F>(request: F) -> Result<ResponseValue<T>>
+/// Awaits a generated `send_raw()` with the call's own options in effect, and maps its error into
+/// [`Error`], reading error bodies (up to [`MAX_ERROR_BODY`] bytes) to recognise their shape.
+pub async fn send<T, F>(options: CallOptions, request: F) -> Result<ResponseValue<T>>
 where
     F: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>>,
 {
-    OUTCOME
-        .scope(RefCell::new(Outcome::default()), async move {
-            let result = request.await;
-            // An error the hooks found in the body (a spec rule, a size limit) wins: progenitor saw
-            // either the body the rule matched or an empty stand-in.
-            if let Some(error) = OUTCOME.with(|o| o.borrow_mut().body_error.take()) {
-                return Err(error);
-            }
-            match result {
-                Ok(value) => Ok(value),
-                Err(error) => Err(convert(error).await),
-            }
-        })
-        .await
+    let call = OUTCOME.scope(RefCell::new(Outcome::default()), async move {
+        let result = request.await;
+        // An error the hooks found in the body (a spec rule, a size limit) wins: progenitor saw
+        // either the body the rule matched or an empty stand-in.
+        if let Some(error) = OUTCOME.with(|o| o.borrow_mut().body_error.take()) {
+            return Err(error);
+        }
+        match result {
+            Ok(value) => Ok(value),
+            Err(error) => Err(convert(error).await),
+        }
+    });
+    options.scope(call).await
 }
 
 async fn convert(error: progenitor_client::Error<ByteStream>) -> Error {

@@ -37,6 +37,23 @@ pub enum TransportKind {
 }
 
 impl TransportKind {
+    /// A stable snake_case name (`tls`, `dns`, `connect`, `closed`, ...), for metrics and the
+    /// `error.type` of traces.
+    pub fn code(self) -> &'static str {
+        match self {
+            TransportKind::Dns => "dns",
+            TransportKind::Connect => "connect",
+            TransportKind::Tls => "tls",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Closed => "closed",
+            TransportKind::Body => "body",
+            TransportKind::Protocol => "protocol",
+            TransportKind::Request => "request",
+            TransportKind::Redirect => "redirect",
+            TransportKind::Other => "transport",
+        }
+    }
+
     /// The short label that starts the error's message (`tls`, `dns`, ...).
     pub fn label(self) -> &'static str {
         match self {
@@ -89,6 +106,7 @@ impl TransportError {
         TransportError { kind, permanent, message, inner }
     }
 
+    /// What kind of failure this is.
     pub fn kind(&self) -> TransportKind {
         self.kind
     }
@@ -128,6 +146,11 @@ impl fmt::Debug for TransportError {
 }
 
 impl StdError for TransportError {}
+
+/// The kind of a reqwest error (see [`TransportError::kind`]).
+pub(crate) fn kind_of(error: &reqwest::Error) -> TransportKind {
+    classify(error).0
+}
 
 /// Whether another attempt cannot fix this failure (see [`TransportError::is_permanent`]).
 pub(crate) fn is_permanent(error: &reqwest::Error) -> bool {

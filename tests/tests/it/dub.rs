@@ -168,7 +168,7 @@ async fn typed_bodies_serialise_in_camel_case() {
         .await;
     let partner = client(&server)
         .create_partner()
-        .body_map(|b| b.email("ana@example.com").tenant_id(Some("t_9".to_string())))
+        .body_map(|b| b.email("ana@example.com").tenant_id("t_9"))
         .send()
         .await
         .unwrap();
@@ -382,7 +382,7 @@ async fn post_is_not_retried_after_a_server_error() {
         .await;
     let error = client(&server)
         .ban_partner()
-        .body_map(|b| b.partner_id(Some("pn_1".to_string())).reason(types::BanReason::Fraud))
+        .body_map(|b| b.partner_id("pn_1").reason(types::BanReason::Fraud))
         .send()
         .await
         .unwrap_err();
@@ -404,8 +404,7 @@ async fn post_is_retried_after_429() {
         .expect(1)
         .mount(&server)
         .await;
-    let done =
-        client(&server).deactivate_partner().body_map(|b| b.partner_id(Some("pn_1".to_string()))).send().await.unwrap();
+    let done = client(&server).deactivate_partner().body_map(|b| b.partner_id("pn_1")).send().await.unwrap();
     assert_eq!(done.partner_id, "pn_1");
     assert_eq!(received(&server).await.len(), 2, "a 429 means the server did not act: safe to resend");
 }

@@ -85,7 +85,7 @@ async fn list_ids(client: &affiliate_dub::Client) -> affiliate_runtime::Result<V
 async fn ban(client: &affiliate_dub::Client) -> affiliate_runtime::Result<String> {
     let done = client
         .ban_partner()
-        .body_map(|b| b.partner_id(Some("pn_1".to_string())).reason(affiliate_dub::types::BanReason::Fraud))
+        .body_map(|b| b.partner_id("pn_1").reason(affiliate_dub::types::BanReason::Fraud))
         .send()
         .await?;
     Ok(done.into_inner().partner_id)

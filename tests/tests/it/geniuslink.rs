@@ -215,12 +215,8 @@ async fn success_false_is_an_error_and_an_empty_status_is_not() {
             .expect(1)
             .mount(&server)
             .await;
-        let result = client(&server)
-            .update_user_affiliate_tokens()
-            .guid("g")
-            .body_map(|b| b.username(Some("u".to_string())))
-            .send()
-            .await;
+        let result =
+            client(&server).update_user_affiliate_tokens().guid("g").body_map(|b| b.username("u")).send().await;
         assert_eq!(result.is_err(), is_error, "{body}: {result:?}");
         result
     };

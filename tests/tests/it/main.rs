@@ -2,6 +2,7 @@
 
 mod conformance;
 mod dub;
+mod ergonomics;
 mod faults;
 mod geniuslink;
 mod partnerize;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use affiliate_partnerize::{types, Client};
-use affiliate_runtime::jobs::Poll;
+use affiliate_runtime::Poll;
 use affiliate_runtime::{Error, RetryPolicy};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{json, Value};

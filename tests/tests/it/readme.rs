@@ -1,68 +1,86 @@
 //! The README's usage examples, compiled (not run: they would need real credentials), so the
-//! documentation cannot drift from the generated API.
+//! documentation cannot drift from the generated API. Each function holds one README block; the
+//! imports are the ones the README shows (the client crate's prelude and `std`, nothing else).
 
 #![allow(dead_code)]
 
-use affiliate_dub::{types, Client};
-use affiliate_runtime::{Error, ResponseExt};
-use futures::TryStreamExt;
+mod service {
+    use affiliate_dub::prelude::*;
+    use std::time::Duration;
 
-async fn approved_partners() -> affiliate_runtime::Result<Vec<types::EnrolledPartner>> {
-    // Credentials from DUB_API_KEY; a missing variable is an error here, not a 401 later.
-    let dub = Client::from_env()?;
+    async fn approved_partners(page_size: usize) -> Result<Vec<types::EnrolledPartner>> {
+        // Credentials from DUB_API_KEY; a missing variable is an error here, not a 401 later.
+        let dub = Client::from_env()?;
 
-    // One page, with typed filters.
-    let page = dub.list_partners().status(types::PartnerStatus::Approved).page_size(100u64).send().await?;
-    println!("{} left this minute", page.rate_limit().remaining.unwrap_or_default());
+        // One page, with typed filters; integer parameters take any integer type.
+        let page = dub.list_partners().status(types::PartnerStatus::Approved).page_size(page_size).send().await?;
+        println!("{} left this minute", page.rate_limit().remaining.unwrap_or_default());
 
-    // Every page, lazily.
-    let all: Vec<types::EnrolledPartner> =
-        dub.list_partners().status(types::PartnerStatus::Approved).stream().try_collect().await?;
+        // Every page, lazily; per-call options apply to every page of this call only.
+        let all: Vec<types::EnrolledPartner> = dub
+            .list_partners()
+            .status(types::PartnerStatus::Approved)
+            .timeout(Duration::from_secs(5))
+            .header("X-Correlation-Id", "job-42")
+            .stream()
+            .try_collect()
+            .await?;
 
-    // Errors are one type for every API; match on what you would do about them.
-    match dub
-        .ban_partner()
-        .body_map(|b| b.partner_id(Some("pn_123".into())).reason(types::BanReason::Fraud))
-        .send()
-        .await
-    {
-        Ok(done) => println!("banned {}", done.partner_id),
-        Err(Error::NotFound(e)) => println!("no such partner: {e}"),
-        Err(Error::RateLimited(e)) => println!("retry after {:?}", e.retry_after),
-        Err(e) => return Err(e),
-    }
-    Ok(all)
-}
-
-fn configured(key: String, secret: String) -> affiliate_runtime::Result<affiliate_geniuslink::Client> {
-    affiliate_geniuslink::Client::builder()
-        .base_url("https://api.geni.us") // default: the spec's first server
-        .api_key("X-Api-Key", key) // or GENIUSLINK_API_KEY
-        .api_key("X-Api-Secret", secret) // or GENIUSLINK_API_SECRET
-        .header("X-Impersonate", "sub-account") // sent on every call unless the call sets it
-        .retry_policy(affiliate_runtime::RetryPolicy::default().with_max_attempts(3))
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-}
-
-async fn export(publisher: &str) -> affiliate_runtime::Result<u64> {
-    use affiliate_partnerize::types::ExportClicksCsvSuccess;
-    use futures::StreamExt;
-    let pz = affiliate_partnerize::Client::from_env()?; // PARTNERIZE_APPLICATION_KEY, PARTNERIZE_USER_API_KEY
-    let answer =
-        pz.export_clicks_csv().publisher_id(publisher).start_date("2026-11-01").end_date("2026-11-21").send().await?;
-    let csv = match answer.into_inner() {
-        ExportClicksCsvSuccess::Ok(csv) => csv,
-        // Large exports become a job: poll it, then stream its result.
-        ExportClicksCsvSuccess::Accepted(job) => {
-            let poll = affiliate_runtime::jobs::Poll::default();
-            pz.get_job().job_id(job.job.job_id).wait_for_result(&poll).await?.into_inner()
+        // Body setters take the value itself; errors are one type for every API.
+        match dub.ban_partner().body_map(|b| b.partner_id("pn_123").reason(types::BanReason::Fraud)).send().await {
+            Ok(done) => println!("banned {}", done.partner_id),
+            Err(Error::NotFound(e)) => println!("no such partner: {e}"),
+            Err(e) if e.is_retryable() => println!("{} (try later): {e}", e.kind()),
+            Err(e) => return Err(e),
         }
-    };
-    let mut bytes = 0;
-    let mut chunks = csv.into_inner();
-    while let Some(chunk) = chunks.next().await {
-        bytes += chunk?.len() as u64; // a reqwest error converts into affiliate_runtime::Error
+
+        // Upsert by email. A nullable field's `clear_*` sends `null`; a field never set is left out.
+        dub.create_partner()
+            .body_map(|b| b.email("ana@example.com").country("US").clear_description())
+            .header("Idempotency-Key", "ana-2026-11")
+            .retry_policy(RetryPolicy::none())
+            .send()
+            .await?;
+        Ok(all)
     }
-    Ok(bytes)
+}
+
+mod builder {
+    use affiliate_geniuslink::prelude::*;
+    use std::time::Duration;
+
+    fn configured(key: String, secret: String) -> Result<Client> {
+        let client = affiliate_geniuslink::Client::builder()
+            .base_url("https://api.geni.us") // default: the spec's first server
+            .api_key("X-Api-Key", key) // or GENIUSLINK_API_KEY
+            .api_key("X-Api-Secret", secret) // or GENIUSLINK_API_SECRET
+            .header("X-Impersonate", "sub-account") // sent on every call unless the call sets it
+            .retry_policy(RetryPolicy::default().with_max_attempts(3))
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(client)
+    }
+}
+
+mod jobs {
+    use affiliate_partnerize::prelude::*;
+
+    async fn export(pz: &Client, id: &str) -> Result<u64> {
+        use affiliate_partnerize::types::ExportClicksCsvSuccess;
+        let answer =
+            pz.export_clicks_csv().publisher_id(id).start_date("2026-11-01").end_date("2026-11-21").send().await?;
+        let csv = match answer.into_inner() {
+            ExportClicksCsvSuccess::Ok(csv) => csv, // streamed, never buffered whole
+            ExportClicksCsvSuccess::Accepted(job) => {
+                pz.get_job().job_id(job.job.job_id).wait_for_result(&Poll::default()).await?.into_inner()
+            }
+        };
+        // Not in the README: reading the stream, to show the prelude's traits are enough.
+        let mut bytes = 0;
+        let mut chunks = csv.into_inner();
+        while let Some(chunk) = chunks.next().await {
+            bytes += chunk?.len() as u64; // a reqwest error converts into Error
+        }
+        Ok(bytes)
+    }
 }

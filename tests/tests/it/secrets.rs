@@ -3,8 +3,6 @@
 //! Every check runs for the three auth styles: Dub's bearer token, Partnerize's HTTP Basic
 //! (application key + user key) and Geniuslink's two API-key headers.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use affiliate_runtime::{ClientBuilder, Credential, Error, RetryPolicy, Secret};
@@ -363,58 +361,10 @@ async fn credentials_never_show_in_errors() {
 // Tracing
 // ---------------------------------------------------------------------------------------------
 
-thread_local! {
-    /// Where the test subscriber writes on this thread (nowhere when `None`).
-    static CAPTURE: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Writes to the current thread's capture buffer, if it has one.
-struct Captured;
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        CAPTURE.with(|c| {
-            if let Some(buffer) = c.borrow().as_ref() {
-                buffer.lock().unwrap().extend_from_slice(buf);
-            }
-        });
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Captures everything traced on this thread until the returned guard drops.
-///
-/// One process-wide subscriber, installed once: a per-test `set_default` races with other tests'
-/// threads over tracing's global callsite-interest cache, and then silently misses events.
-fn capture_traces() -> (Arc<Mutex<Vec<u8>>>, impl Drop) {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-            .with_ansi(false)
-            .with_writer(|| Captured)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this test binary");
-    });
-    struct Uncapture;
-    impl Drop for Uncapture {
-        fn drop(&mut self) {
-            CAPTURE.with(|c| c.borrow_mut().take());
-        }
-    }
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    CAPTURE.with(|c| *c.borrow_mut() = Some(buffer.clone()));
-    (buffer, Uncapture)
-}
-
 #[tokio::test]
 async fn trace_output_of_a_retry_and_error_cycle_has_no_credentials() {
     // This test's thread only (a current-thread runtime: the HTTP connections run here too).
-    let (buffer, guard) = capture_traces();
+    let (buffer, guard) = crate::support::capture_traces();
     for api in apis() {
         let server = MockServer::start().await;
         Mock::given(method("GET"))

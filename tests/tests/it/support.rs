@@ -1,7 +1,9 @@
 //! Shared helpers: reading operations and examples out of `specs/`, and inspecting what a mock
 //! server received.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -201,4 +203,56 @@ pub fn quick_retries(attempts: u32) -> affiliate_runtime::RetryPolicy {
         .with_max_attempts(attempts)
         .with_backoff(std::time::Duration::from_millis(5), std::time::Duration::from_millis(20))
         .with_max_elapsed(std::time::Duration::from_secs(10))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trace capture
+// ---------------------------------------------------------------------------------------------
+
+thread_local! {
+    /// Where the test subscriber writes on this thread (nowhere when `None`).
+    static CAPTURE: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes to the current thread's capture buffer, if it has one.
+struct Captured;
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        CAPTURE.with(|c| {
+            if let Some(buffer) = c.borrow().as_ref() {
+                buffer.lock().unwrap().extend_from_slice(buf);
+            }
+        });
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Captures everything traced on this thread until the returned guard drops.
+///
+/// One process-wide subscriber, installed once: a per-test `set_default` races with other tests'
+/// threads over tracing's global callsite-interest cache, and then silently misses events.
+pub fn capture_traces() -> (Arc<Mutex<Vec<u8>>>, impl Drop) {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .with_ansi(false)
+            .with_writer(|| Captured)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this test binary");
+    });
+    struct Uncapture;
+    impl Drop for Uncapture {
+        fn drop(&mut self) {
+            CAPTURE.with(|c| c.borrow_mut().take());
+        }
+    }
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    CAPTURE.with(|c| *c.borrow_mut() = Some(buffer.clone()));
+    (buffer, Uncapture)
 }

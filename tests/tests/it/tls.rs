@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 
-use affiliate_runtime::{ClientBuilder, Error, FromParts, TransportKind};
+use affiliate_runtime::{Error, TransportKind};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param};
@@ -19,14 +19,14 @@ use affiliate_tests::net::{addr_of, test_root, ConnectProxy, TlsFront};
 
 const DUB_TOKEN: &str = "dub_live_tls_9QeT7pLm3RzA";
 
-/// Builds a client that trusts the test CA and finds `host` at the TLS front.
-fn over_tls<C: FromParts>(builder: ClientBuilder<C>, host: &'static str, front: &TlsFront) -> C {
+/// The hook a service would pass to `configure_http`: trust the test CA, and find `host` at the
+/// TLS front.
+fn trusting(
+    host: &'static str,
+    front: &TlsFront,
+) -> impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + 'static {
     let addr = front.addr;
-    builder
-        .retry_policy(quick_retries(3))
-        .configure_http(move |http| http.add_root_certificate(test_root()).resolve(host, addr))
-        .build()
-        .unwrap()
+    move |http| http.add_root_certificate(test_root()).resolve(host, addr)
 }
 
 /// `body` compressed with `encoding` (`gzip`, `br` or `zstd`).
@@ -110,7 +110,12 @@ async fn dub_over_https_pages_gzip_and_a_retried_429() {
             .await;
     }
     // No base_url: the spec's https://api.dub.co, as in production.
-    let dub = over_tls(affiliate_dub::Client::builder().bearer_token(DUB_TOKEN), "api.dub.co", &front);
+    let dub = affiliate_dub::Client::builder()
+        .bearer_token(DUB_TOKEN)
+        .retry_policy(quick_retries(3))
+        .configure_http(trusting("api.dub.co", &front))
+        .build()
+        .unwrap();
     let ids: Vec<String> = dub.list_partners().page_size(2u64).stream().map_ok(|p| p.id).try_collect().await.unwrap();
     assert_eq!(ids, ["pn_1", "pn_2", "pn_3", "pn_4", "pn_5"]);
     let requests = received(&server).await;
@@ -157,7 +162,12 @@ async fn partnerize_over_https_pages_and_compressed_csv_exports() {
             .await;
     }
     let (app, user) = ("pz_app_tls_key", "pz_user_tls_key");
-    let pz = over_tls(affiliate_partnerize::Client::builder().basic_auth(app, user), "api.partnerize.com", &front);
+    let pz = affiliate_partnerize::Client::builder()
+        .basic_auth(app, user)
+        .retry_policy(quick_retries(3))
+        .configure_http(trusting("api.partnerize.com", &front))
+        .build()
+        .unwrap();
     let ids: Vec<String> = pz
         .list_tracking_links()
         .publisher_id(PUBLISHER)
@@ -207,11 +217,13 @@ async fn geniuslink_over_https_both_keys_gzip_and_a_retried_429() {
         .mount(&server)
         .await;
     let (key, secret) = ("gl_key_tls", "gl_secret_tls");
-    let gl = over_tls(
-        affiliate_geniuslink::Client::builder().api_key("X-Api-Key", key).api_key("X-Api-Secret", secret),
-        "api.geni.us",
-        &front,
-    );
+    let gl = affiliate_geniuslink::Client::builder()
+        .api_key("X-Api-Key", key)
+        .api_key("X-Api-Secret", secret)
+        .retry_policy(quick_retries(3))
+        .configure_http(trusting("api.geni.us", &front))
+        .build()
+        .unwrap();
     let tokens = gl.list_group_affiliate_tokens().group_id(42).username("jane.doe@example.com").send().await.unwrap();
     assert_eq!(tokens.status().as_u16(), 200, "the gzip body decoded into the typed answer");
     let requests = received(&server).await;
