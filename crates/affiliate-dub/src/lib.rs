@@ -14,7 +14,10 @@
 #[allow(rustdoc::bare_urls)]
 mod generated;
 
-pub use affiliate_runtime::{Error, Result};
+/// The HTTP client underneath, for [`affiliate_runtime::ClientBuilder::configure_http`]
+/// (root certificates, client identities, proxies) without a dependency of your own.
+pub use affiliate_runtime::reqwest;
+pub use affiliate_runtime::{Error, Result, TransportError, TransportKind};
 pub use generated::*;
 
 /// The date-time types the API's fields use (`chrono::DateTime<chrono::Utc>`).

@@ -62,6 +62,18 @@ mod builder {
     }
 }
 
+mod transport {
+    use affiliate_dub::{prelude::*, reqwest};
+
+    fn behind_the_corporate_proxy(pem: &[u8]) -> Result<Client> {
+        let root = reqwest::Certificate::from_pem(pem)?;
+        Client::builder()
+            .proxy("http://proxy.internal:3128") // NO_PROXY still applies
+            .configure_http(move |http| http.add_root_certificate(root).pool_max_idle_per_host(8))
+            .build()
+    }
+}
+
 mod jobs {
     use affiliate_partnerize::prelude::*;
 

@@ -349,6 +349,33 @@ async fn a_default_client_speaks_https_to_its_vendor() {
 }
 
 #[tokio::test]
+async fn a_server_that_never_answers_the_handshake_is_a_timeout_that_says_where() {
+    // Accepts connections and holds them without a word.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((tcp, _)) = listener.accept().await {
+            open.push(tcp);
+        }
+    });
+    let dub = affiliate_dub::Client::builder()
+        .bearer_token(DUB_TOKEN)
+        .retry_policy(affiliate_runtime::RetryPolicy::none())
+        .timeout(std::time::Duration::from_millis(300))
+        .configure_http(move |http| http.resolve("api.dub.co", addr))
+        .build()
+        .unwrap();
+    let error = dub.list_partners().send().await.unwrap_err();
+    held.abort();
+    let Error::Timeout(transport) = &error else { panic!("{error:?}") };
+    assert_eq!(transport.kind(), TransportKind::Timeout);
+    assert_eq!(error.kind(), "timeout");
+    assert!(error.is_retryable());
+    assert_eq!(error.to_string(), "timed out (https://api.dub.co/partners)");
+}
+
+#[tokio::test]
 async fn a_proxy_set_on_the_builder_carries_https_and_no_proxy_is_honoured() {
     let server = MockServer::start().await;
     let front = TlsFront::start(addr_of(&server)).await;
@@ -416,4 +443,57 @@ async fn the_hook_cannot_replace_the_user_agent_or_redirect_policy() {
     assert!(header(&requests[0], "user-agent").is_some_and(|ua| ua.starts_with("affiliate-dub/")));
     assert!(!header(&requests[0], "accept-encoding").unwrap_or_default().contains("gzip"), "the hook's own setting");
     assert_eq!(received(&other).await.len(), 0, "no redirect to another origin, whatever the hook said");
+}
+
+/// The environment is process-wide and other tests build clients in parallel, so the proxy
+/// variables are set for a child process: this test binary again, running one ignored test.
+async fn run_child_with(env: &[(&str, &str)]) {
+    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap());
+    child.args(["tls::child_calls_through_the_environment", "--exact", "--ignored", "--nocapture"]);
+    for name in
+        ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"]
+    {
+        child.env_remove(name);
+    }
+    child.envs(env.iter().copied());
+    let output = child.output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("1 passed"), "the child ran its test:\n{stdout}");
+}
+
+#[tokio::test]
+async fn proxies_from_the_environment_are_used_and_no_proxy_is_honoured() {
+    let server = MockServer::start().await;
+    let front = TlsFront::start(addr_of(&server)).await;
+    let proxy = ConnectProxy::start().await;
+    Mock::given(method("GET"))
+        .and(path("/partners"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let (target, ca, proxy_url) = (front.url(), affiliate_tests::net::pki().ca_pem.clone(), proxy.url());
+    let base = [("AFFILIATE_TEST_TARGET", target.as_str()), ("AFFILIATE_TEST_CA", ca.as_str())];
+    run_child_with(&[base[0], base[1], ("HTTPS_PROXY", proxy_url.as_str())]).await;
+    assert_eq!(proxy.targets(), [front.addr.to_string()], "HTTPS_PROXY carried the request");
+    run_child_with(&[base[0], base[1], ("HTTPS_PROXY", proxy_url.as_str()), ("NO_PROXY", "127.0.0.1")]).await;
+    assert_eq!(proxy.targets().len(), 1, "NO_PROXY=127.0.0.1: straight to the server");
+    assert_eq!(received(&server).await.len(), 2);
+}
+
+#[tokio::test]
+#[ignore = "run in a child process by proxies_from_the_environment_are_used_and_no_proxy_is_honoured"]
+async fn child_calls_through_the_environment() {
+    let target = std::env::var("AFFILIATE_TEST_TARGET").expect("started by the parent test, which sets the target");
+    let ca = std::env::var("AFFILIATE_TEST_CA").expect("and the test CA");
+    let root = reqwest::Certificate::from_pem(ca.as_bytes()).unwrap();
+    let dub = affiliate_dub::Client::builder()
+        .base_url(target)
+        .bearer_token(DUB_TOKEN)
+        .retry_policy(affiliate_runtime::RetryPolicy::none())
+        .configure_http(move |http| http.add_root_certificate(root))
+        .build()
+        .unwrap();
+    dub.list_partners().send().await.unwrap();
 }
