@@ -109,11 +109,11 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
          #[allow(clippy::all, unused_imports, unused_mut, dead_code)]\n\
          #[allow(rustdoc::bare_urls)]\n\
          mod generated;\n\n\
-         pub use affiliate_runtime::{{Error, Result, TransportError, TransportKind}};\n\
-         pub use generated::*;\n\
          /// The HTTP client underneath, for [`affiliate_runtime::ClientBuilder::configure_http`]\n\
          /// (root certificates, client identities, proxies) without a dependency of your own.\n\
          pub use affiliate_runtime::reqwest;\n\
+         pub use affiliate_runtime::{{Error, Result, TransportError, TransportKind}};\n\
+         pub use generated::*;\n\
          {chrono}\n\
          /// Everything a service calling this API needs, in one import.\n\
          pub mod prelude {{\n\
