@@ -297,3 +297,50 @@ fn tls_error(chain: &[&(dyn StdError + 'static)]) -> Option<TlsFailure> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A port on loopback that nothing listens on.
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    }
+
+    #[tokio::test]
+    async fn failures_are_classified_and_told_once() {
+        let port = closed_port();
+        let http = reqwest::Client::new();
+        let check = |error: reqwest::Error, kind: TransportKind, permanent: bool, message: &str| {
+            let error = TransportError::new(error);
+            assert_eq!(error.kind(), kind, "{error}");
+            assert_eq!(error.is_permanent(), permanent, "{error}");
+            assert_eq!(error.to_string(), message);
+            assert!(error.source().is_none(), "the cause is in the message, not repeated in a chain");
+        };
+        let refused = http.get(format!("http://127.0.0.1:{port}/things?token=secret")).send().await.unwrap_err();
+        check(
+            refused,
+            TransportKind::Connect,
+            false,
+            &format!("connect: connection refused (http://127.0.0.1:{port}/things)"),
+        );
+        let scheme = http.get("ftp://127.0.0.1/file").send().await.unwrap_err();
+        check(scheme, TransportKind::Request, true, "request: URL scheme is not allowed (ftp://127.0.0.1/file)");
+        let user_in_url = http.get(format!("http://user:pw@127.0.0.1:{port}/")).send().await.unwrap_err();
+        let shown = TransportError::new(user_in_url).to_string();
+        assert!(!shown.contains("pw") && !shown.contains("user"), "userinfo is left out: {shown}");
+    }
+
+    #[test]
+    fn codes_are_snake_case_and_distinct() {
+        use TransportKind::*;
+        let kinds = [Dns, Connect, Tls, Timeout, Closed, Body, Protocol, Request, Redirect, Other];
+        let mut codes: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
+        assert!(codes.iter().all(|c| c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), kinds.len());
+    }
+}
