@@ -46793,6 +46793,11 @@ pub mod builder {
     }
     impl<'a> ListTrackingLinks<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
+        ///
+        /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+        /// when the server repeats any earlier page or cursor of this stream, sends a next
+        /// link it cannot advance with (empty, or back to an earlier offset), or links to
+        /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
         pub fn pages(
             self,
         ) -> ::affiliate_runtime::pagination::Pages<'a, types::TrackingLinkList> {
@@ -46855,7 +46860,9 @@ pub mod builder {
                 },
             )
         }
-        /// Every item of every page, fetched lazily; stops at the first error.
+        /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+        /// repeated page or cursor, or a next link that cannot advance, ends it with
+        /// `Error::Pagination` (see [`pages`](Self::pages)).
         pub fn stream(
             self,
         ) -> ::affiliate_runtime::pagination::Items<'a, types::TrackingLink> {
@@ -46967,6 +46974,11 @@ pub mod builder {
     }
     impl<'a> GetConversionReport<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
+        ///
+        /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+        /// when the server repeats any earlier page or cursor of this stream, sends a next
+        /// link it cannot advance with (empty, or back to an earlier offset), or links to
+        /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
         pub fn pages(
             self,
         ) -> ::affiliate_runtime::pagination::Pages<'a, types::ConversionReport> {
@@ -47021,7 +47033,9 @@ pub mod builder {
                 },
             )
         }
-        /// Every item of every page, fetched lazily; stops at the first error.
+        /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+        /// repeated page or cursor, or a next link that cannot advance, ends it with
+        /// `Error::Pagination` (see [`pages`](Self::pages)).
         pub fn stream(
             self,
         ) -> ::affiliate_runtime::pagination::Items<
@@ -47047,6 +47061,11 @@ pub mod builder {
     }
     impl<'a> GetClickReport<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
+        ///
+        /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+        /// when the server repeats any earlier page or cursor of this stream, sends a next
+        /// link it cannot advance with (empty, or back to an earlier offset), or links to
+        /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
         pub fn pages(
             self,
         ) -> ::affiliate_runtime::pagination::Pages<'a, types::ClickReport> {
@@ -47109,7 +47128,9 @@ pub mod builder {
                 },
             )
         }
-        /// Every item of every page, fetched lazily; stops at the first error.
+        /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+        /// repeated page or cursor, or a next link that cannot advance, ends it with
+        /// `Error::Pagination` (see [`pages`](Self::pages)).
         pub fn stream(
             self,
         ) -> ::affiliate_runtime::pagination::Items<'a, types::ClickReportClicksItem> {
@@ -47132,6 +47153,11 @@ pub mod builder {
     }
     impl<'a> GetPayableReport<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
+        ///
+        /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+        /// when the server repeats any earlier page or cursor of this stream, sends a next
+        /// link it cannot advance with (empty, or back to an earlier offset), or links to
+        /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
         pub fn pages(
             self,
         ) -> ::affiliate_runtime::pagination::Pages<'a, types::PayableReport> {
@@ -47194,7 +47220,9 @@ pub mod builder {
                 },
             )
         }
-        /// Every item of every page, fetched lazily; stops at the first error.
+        /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+        /// repeated page or cursor, or a next link that cannot advance, ends it with
+        /// `Error::Pagination` (see [`pages`](Self::pages)).
         pub fn stream(
             self,
         ) -> ::affiliate_runtime::pagination::Items<

@@ -12,7 +12,7 @@ use tracing::Instrument;
 use crate::api::{ApiDescriptor, SecurityScheme};
 use crate::auth::{resolve_headers, Credential, Secret};
 use crate::error::{Error, Result};
-use crate::retry::RetryPolicy;
+use crate::retry::{classify, Attempt, Decision, Outcome, RetryPolicy};
 use crate::send::{record_body_error, record_response};
 
 /// Implemented by each generated `Client`: how to assemble it from what the builder made.
@@ -333,6 +333,8 @@ impl Runtime {
             }
             buf.freeze()
         };
+        // The page fingerprint of a pagination stream (a no-op outside one).
+        crate::pagination::record_body(&body);
         // `x-affiliate-body-errors`: a success status whose body reports a failure. A success is
         // never retried, so checking every attempt checks the final one.
         if !self.api.body_errors.is_empty() {
@@ -365,28 +367,27 @@ impl Runtime {
                 Ok(response) => self.buffer_json(response, wants_json).await,
                 Err(error) => Err(error),
             };
-            let wait = match &result {
-                Ok(response) => {
-                    let status = response.status();
-                    let retry = RetryPolicy::retryable_status(status) && (idempotent || status.as_u16() == 429);
-                    retry.then(|| {
-                        crate::ratelimit::retry_after(response.headers()).unwrap_or_else(|| self.retry.backoff(attempt))
-                    })
-                }
-                Err(error) => {
-                    // A failure while reading the body (a reset mid-body) is retried like one before it.
-                    let retry = error.is_connect()
-                        || (idempotent
-                            && (error.is_timeout() || error.is_request() || error.is_body() || error.is_decode()));
-                    retry.then(|| self.retry.backoff(attempt))
-                }
+            let outcome = match &result {
+                Ok(response) => Outcome::Status(response.status()),
+                Err(error) => Outcome::Failed(classify(error)),
             };
-            let within_budget = |wait: Duration| started.elapsed() + wait <= self.retry.max_elapsed;
-            match (wait, spare) {
-                (Some(wait), Some(next)) if within_budget(wait) => {
+            let retry_after = result.as_ref().ok().and_then(|r| crate::ratelimit::retry_after(r.headers()));
+            let verdict = self.retry.decide(
+                &Attempt {
+                    outcome,
+                    idempotent,
+                    number: attempt,
+                    elapsed: started.elapsed(),
+                    retry_after,
+                    resendable: spare.is_some(),
+                },
+                rand::random::<f64>(),
+            );
+            match (verdict, spare) {
+                (Decision::Retry(wait), Some(next)) => {
                     tracing::debug!(
                         attempt,
-                        wait_ms = wait.as_millis() as u64,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                         outcome = %describe(&result),
                         "retrying"
                     );
@@ -395,14 +396,14 @@ impl Runtime {
                     request = next;
                     attempt += 1;
                 }
-                _ => {
+                (verdict, _) => {
                     let span = tracing::Span::current();
                     span.record("attempts", attempt);
                     if let Ok(response) = &result {
                         span.record("status", response.status().as_u16());
                         record_response(response.status());
                     }
-                    tracing::debug!(outcome = %describe(&result), "done");
+                    tracing::debug!(outcome = %describe(&result), ?verdict, "done");
                     return result;
                 }
             }
