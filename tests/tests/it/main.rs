@@ -1,9 +1,11 @@
 //! One test binary for every generated client, each against loopback servers.
 
+mod concurrency;
 mod conformance;
 mod dub;
 mod faults;
 mod geniuslink;
+mod hostile;
 mod partnerize;
 mod readme;
 mod secrets;
