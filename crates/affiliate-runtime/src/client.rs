@@ -313,25 +313,34 @@ impl Runtime {
         if !response.status().is_success() || !is_json {
             return Ok(response);
         }
+        let mut response = response;
         let status = response.status();
         let version = response.version();
-        let headers = response.headers().clone();
+        // Moved, not cloned: reading the body does not need them.
+        let headers = std::mem::take(response.headers_mut());
+        let url = response.url().clone();
         let too_large = |size: u64| size > self.max_body_bytes as u64;
-        let body = if response.content_length().is_some_and(too_large) {
-            record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-            bytes::Bytes::new()
-        } else {
-            let mut response = response;
-            let mut buf = bytes::BytesMut::new();
-            while let Some(chunk) = response.chunk().await? {
-                if too_large((buf.len() + chunk.len()) as u64) {
-                    record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-                    buf.clear();
-                    break;
-                }
-                buf.extend_from_slice(&chunk);
+        let body = match response.content_length() {
+            Some(length) if too_large(length) => {
+                record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+                bytes::Bytes::new()
             }
-            buf.freeze()
+            // A body of announced length within the limit: HTTP/1.1 and HTTP/2 framing stop the
+            // read at that length, so reqwest may collect it (without a copy, when it arrived in
+            // one piece).
+            Some(_) => response.bytes().await?,
+            None => {
+                let mut buf = bytes::BytesMut::new();
+                while let Some(chunk) = response.chunk().await? {
+                    if too_large((buf.len() + chunk.len()) as u64) {
+                        record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+                        buf.clear();
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                buf.freeze()
+            }
         };
         // The page fingerprint of a pagination stream (a no-op outside one).
         crate::pagination::record_body(&body);
@@ -345,7 +354,7 @@ impl Runtime {
                 }
             }
         }
-        Ok(rebuild(status, version, headers, body))
+        Ok(rebuild(status, version, headers, url, body))
     }
 
     async fn execute_with_retries(
@@ -371,7 +380,12 @@ impl Runtime {
                 Ok(response) => Outcome::Status(response.status()),
                 Err(error) => Outcome::Failed(classify(error)),
             };
-            let retry_after = result.as_ref().ok().and_then(|r| crate::ratelimit::retry_after(r.headers()));
+            // Read only where it can matter (a success is never retried).
+            let retry_after = result
+                .as_ref()
+                .ok()
+                .filter(|r| !r.status().is_success())
+                .and_then(|r| crate::ratelimit::retry_after(r.headers()));
             let verdict = self.retry.decide(
                 &Attempt {
                     outcome,
@@ -420,9 +434,14 @@ fn rebuild(
     status: reqwest::StatusCode,
     version: reqwest::Version,
     headers: reqwest::header::HeaderMap,
+    url: reqwest::Url,
     body: bytes::Bytes,
 ) -> reqwest::Response {
-    let mut rebuilt = http::Response::new(body);
+    use reqwest::ResponseBuilderExt;
+    // With its URL (reqwest would otherwise parse a placeholder URL for every response); the
+    // builder cannot fail with no status or header given to it.
+    let mut rebuilt =
+        http::response::Builder::new().url(url).body(body.clone()).unwrap_or_else(|_| http::Response::new(body));
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
