@@ -163,39 +163,52 @@ fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
 }
 
+fn ratio_u(a: u64, b: u64) -> f64 {
+    a as f64 / b as f64
+}
+
 fn kib(bytes: u64) -> u64 {
     bytes / 1024
 }
 
-/// Runs both sides `rounds` times, interleaved; returns (client, baseline) medians and max peaks.
-async fn compare<A, AF, B, BF>(
-    expected: usize,
-    rounds: usize,
-    client: &A,
-    baseline: &B,
-) -> ((Duration, u64), (Duration, u64))
+/// One side of a comparison: median and best time of its runs, and its largest peak.
+struct Side {
+    median: Duration,
+    best: Duration,
+    peak: u64,
+}
+
+/// Both sides' time ratio (first / second), by medians and by best runs. On a machine shared
+/// with other work the best runs are the steadier figure: interference only ever adds time.
+fn ratios(a: &Side, b: &Side) -> String {
+    format!("{:.3}x by median, {:.3}x by best run", ratio(a.median, b.median), ratio(a.best, b.best))
+}
+
+/// Runs both sides `rounds` times, interleaved.
+async fn compare<A, AF, B, BF>(expected: usize, rounds: usize, client: &A, baseline: &B) -> (Side, Side)
 where
     A: Fn() -> AF,
     AF: std::future::Future<Output = usize>,
     B: Fn() -> BF,
     BF: std::future::Future<Output = usize>,
 {
-    let (mut a_t, mut b_t, mut a_p, mut b_p) = (Vec::new(), Vec::new(), 0, 0);
+    let (mut a_runs, mut b_runs) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         // Alternate which side goes first, so that neither always runs on a warmer cache.
-        let (a, b) = if round % 2 == 0 {
-            let a = measure(expected, client).await;
-            (a, measure(expected, baseline).await)
+        if round % 2 == 0 {
+            a_runs.push(measure(expected, client).await);
+            b_runs.push(measure(expected, baseline).await);
         } else {
-            let b = measure(expected, baseline).await;
-            (measure(expected, client).await, b)
-        };
-        a_t.push(a.elapsed);
-        b_t.push(b.elapsed);
-        a_p = a_p.max(a.peak);
-        b_p = b_p.max(b.peak);
+            b_runs.push(measure(expected, baseline).await);
+            a_runs.push(measure(expected, client).await);
+        }
     }
-    ((median(a_t), a_p), (median(b_t), b_p))
+    let side = |runs: Vec<Run>| Side {
+        median: median(runs.iter().map(|r| r.elapsed).collect()),
+        best: runs.iter().map(|r| r.elapsed).min().unwrap_or_default(),
+        peak: runs.iter().map(|r| r.peak).max().unwrap_or_default(),
+    };
+    (side(a_runs), side(b_runs))
 }
 
 fn main() {
@@ -267,29 +280,31 @@ fn main() {
             measure(total, &sent).await;
             measure(total, &streamed).await;
             measure(total, &looped).await;
-            let ((s_t, s_p), (l_t, l_p)) = compare(total, rounds, &streamed, &looped).await;
-            let ((c_t, c_p), (l2_t, _)) = compare(total, rounds.min(3), &sent, &looped).await;
-            println!("  {total:>7} items, {rounds} interleaved rounds:");
-            println!("    hand-written loop: {l_t:>10.2?}  peak {:>7} KiB live heap", kib(l_p));
-            println!("    client .stream():  {s_t:>10.2?}  peak {:>7} KiB live heap", kib(s_p));
+            let (stream, loop_) = compare(total, rounds, &streamed, &looped).await;
+            let (send, loop2) = compare(total, rounds, &sent, &looped).await;
+            println!("  {total:>7} items, {rounds} interleaved rounds (median / best):");
+            for (name, side) in [("hand-written loop", &loop_), ("client .stream()", &stream)] {
+                println!(
+                    "    {name:<18} {:>10.2?} / {:>10.2?}  peak {:>5} KiB live heap",
+                    side.median,
+                    side.best,
+                    kib(side.peak)
+                );
+            }
             println!(
-                "    (client send() in a page loop: {:.3}x the loop's time, peak {} KiB)",
-                ratio(c_t, l2_t),
-                kib(c_p)
+                "    ratio stream/loop: time {}; peak memory {:.2}x",
+                ratios(&stream, &loop_),
+                ratio_u(stream.peak, loop_.peak)
             );
             println!(
-                "    ratio stream/loop: time {:.3}x, peak memory {:.2}x",
-                ratio(s_t, l_t),
-                s_p as f64 / l_p as f64
+                "    (client send() in the same page loop: time {}, peak {} KiB)",
+                ratios(&send, &loop2),
+                kib(send.peak)
             );
-            peaks.push((total, s_p, l_p));
+            peaks.push((total, stream.peak, loop_.peak));
         }
         if let [(_, s10, l10), (_, s100, l100)] = peaks[..] {
-            println!(
-                "  peak memory 100k / 10k: stream {:.2}x, loop {:.2}x",
-                s100 as f64 / s10 as f64,
-                l100 as f64 / l10 as f64
-            );
+            println!("  peak memory 100k / 10k: stream {:.2}x, loop {:.2}x", ratio_u(s100, s10), ratio_u(l100, l10));
         }
 
         // Per-call overhead on a one-item answer.
@@ -311,11 +326,11 @@ fn main() {
             measure(1, &sent).await;
             measure(1, &plain).await;
         }
-        let ((c_t, _), (p_t, _)) = compare(1, 2001, &sent, &plain).await;
-        println!("  one-item call, 2001 interleaved rounds:");
-        println!("    reqwest + serde_json: {p_t:>10.2?}");
-        println!("    client send():        {c_t:>10.2?}");
-        println!("    ratio send/plain: time {:.3}x", ratio(c_t, p_t));
+        let (call, plain) = compare(1, 2001, &sent, &plain).await;
+        println!("  one-item call, 2001 interleaved rounds (median / best):");
+        println!("    reqwest + serde_json: {:>10.2?} / {:>10.2?}", plain.median, plain.best);
+        println!("    client send():        {:>10.2?} / {:>10.2?}", call.median, call.best);
+        println!("    ratio send/plain: time {}", ratios(&call, &plain));
 
         // What identifying a page costs: the old guard re-serialised the decoded page, the new
         // one hashes the body bytes the client buffered anyway.
