@@ -13,7 +13,7 @@
 //! An empty cursor ends a cursor stream: APIs send one on the last page.
 //!
 //! A page is identified by the hash of the body bytes the client's exec hook buffered (see
-//! [`record_body`]), so guarding costs one pass of a fast hash over bytes already in memory;
+//! `record_body`), so guarding costs one pass of a fast hash over bytes already in memory;
 //! a page that reached the stream some other way is hashed from its re-serialisation.
 
 use std::cell::Cell;
