@@ -424,12 +424,45 @@ where
     T: Send + 'a,
     I: Send + 'a,
 {
-    pages
-        .flat_map(move |page| match page {
-            Ok(page) => stream::iter(take(page.into_inner()).into_iter().map(Ok)).boxed(),
-            Err(error) => stream::iter(vec![Err(error)]).boxed(),
-        })
-        .boxed()
+    ItemsOf { pages: Some(pages), take, current: Vec::new().into_iter() }.boxed()
+}
+
+/// The items of each page in turn. By hand rather than `flat_map`: items (often large structs)
+/// then move straight from the page's vector to the caller, not through a boxed stream per page.
+struct ItemsOf<'a, T, I> {
+    /// `None` once the pages are exhausted.
+    pages: Option<Pages<'a, T>>,
+    take: fn(T) -> Vec<I>,
+    current: std::vec::IntoIter<I>,
+}
+
+// No field is ever pinned (items are moved out of a vector, pages are boxed).
+impl<T, I> Unpin for ItemsOf<'_, T, I> {}
+
+impl<T, I> futures::Stream for ItemsOf<'_, T, I> {
+    type Item = Result<I>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<I>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.current.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            // Free the spent page's vector before the next page is fetched and decoded.
+            this.current = Vec::new().into_iter();
+            let Some(pages) = this.pages.as_mut() else { return Poll::Ready(None) };
+            match pages.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(page))) => this.current = (this.take)(page.into_inner()).into_iter(),
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(None) => this.pages = None,
+            }
+        }
+    }
 }
 
 #[cfg(test)]
