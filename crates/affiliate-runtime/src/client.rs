@@ -12,7 +12,7 @@ use tracing::Instrument;
 use crate::api::{ApiDescriptor, SecurityScheme};
 use crate::auth::{resolve_headers, Credential, Secret};
 use crate::error::{Error, Result};
-use crate::retry::{classify, Attempt, Decision, Outcome, RetryPolicy};
+use crate::retry::{classify, Attempt, Decision, Failure, Outcome, RetryPolicy};
 use crate::send::{record_body_error, record_response};
 
 /// Implemented by each generated `Client`: how to assemble it from what the builder made.
@@ -464,9 +464,13 @@ fn literal_brackets_in_names(query: &str) -> String {
 fn describe(result: &reqwest::Result<reqwest::Response>) -> String {
     match result {
         Ok(response) => response.status().to_string(),
-        Err(error) if error.is_timeout() => "timeout".to_string(),
-        Err(error) if error.is_connect() => "connection failed".to_string(),
-        Err(_) => "transport error".to_string(),
+        Err(error) => match classify(error) {
+            Failure::Connect => "connection failed",
+            Failure::Timeout => "timeout",
+            Failure::Interrupted => "transport error",
+            Failure::Permanent => "request cannot be sent",
+        }
+        .to_string(),
     }
 }
 

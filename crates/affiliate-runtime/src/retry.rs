@@ -64,7 +64,8 @@ pub(crate) enum Failure {
     Permanent,
 }
 
-/// Sorts a transport error into a [`Failure`]; the one place that reads reqwest's error kinds.
+/// Sorts a transport error into a [`Failure`]: the one place the retry rule and the logs read
+/// reqwest's error kinds (`Error::from_transport` separates timeouts for callers).
 pub(crate) fn classify(error: &reqwest::Error) -> Failure {
     if error.is_builder() {
         Failure::Permanent
@@ -216,6 +217,40 @@ mod tests {
         }
         let huge = RetryPolicy::default().with_backoff(Duration::MAX, Duration::MAX);
         assert!(huge.backoff(20, 1.0) >= Duration::MAX / 2, "saturates");
+    }
+
+    /// Real reqwest errors, from servers on 127.0.0.1, sorted into their classes.
+    #[tokio::test]
+    async fn transport_errors_are_classified() {
+        use std::io::Read;
+        use std::net::TcpListener;
+        // A port nothing listens on: bound, then closed.
+        let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        // A server that reads the request, then holds (`hold`) or drops the connection unanswered.
+        let server = |hold: bool| {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            std::thread::spawn(move || {
+                if let Ok((mut socket, _)) = listener.accept() {
+                    let _ = socket.read(&mut [0u8; 1024]);
+                    if hold {
+                        std::thread::sleep(Duration::from_secs(2));
+                    }
+                }
+            });
+            format!("http://{addr}/")
+        };
+        let client = reqwest::Client::builder().timeout(Duration::from_millis(300)).build().unwrap();
+        let cases = [
+            ("not a URL", "http://[::1", Failure::Permanent),
+            ("connection refused", &format!("http://{closed}/") as &str, Failure::Connect),
+            ("no answer in time", &server(true), Failure::Timeout),
+            ("closed without an answer", &server(false), Failure::Interrupted),
+        ];
+        for (name, url, expected) in cases {
+            let error = client.get(url).send().await.expect_err(name);
+            assert_eq!(classify(&error), expected, "{name}: {error:?}");
+        }
     }
 
     /// One row per line of the `RetryPolicy` table and of the conditions under it.
