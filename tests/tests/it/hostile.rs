@@ -1,7 +1,8 @@
 //! Property test: whatever a server answers (any status, header values such as `Retry-After`,
 //! `X-RateLimit-*`, `Content-Length` or request ids in any form, non-UTF-8 or deeply nested or
 //! huge-number bodies), a generated client's `send()` and `.stream()` end without a panic, send no
-//! more than their attempts allow, and report the status the server sent.
+//! more than their attempts allow, and report the status the server sent. And whatever paging
+//! values a page carries (counts, next links, cursors), a stream never panics and never loops.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -266,6 +267,98 @@ fn no_answer_makes_a_client_panic_or_loop() {
     runner
         .run(&answer(), |answer| {
             runtime.block_on(check(&client, &server, &answer));
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Paging values as a hostile or broken server might send them, as JSON text.
+fn paging_value() -> impl Strategy<Value = String> {
+    let literal = prop::sample::select(vec![
+        "null",
+        "\"\"",
+        "\" \"",
+        "0",
+        "-1",
+        "2",
+        "1.5",
+        "1e300",
+        "1e999",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "true",
+        "[1]",
+        "{\"a\": 1}",
+        "\"abc\"",
+        "\"-5\"",
+        "\"99999999999999999999\"",
+        "\"/v2/publishers/p1/links?offset=-1\"",
+        "\"/v2/publishers/p1/links?offset=99999999999999999999\"",
+        "\"?offset=18446744073709551615&limit=0\"",
+        "\"?offset=0\"",
+        "\"?offset=2\"",
+        "\"http://evil.example/v2?offset=2\"",
+        "\"//evil.example/x\"",
+        "\"javascript:alert(1)\"",
+        "\"%zz%\"",
+        "\"\\u0000\"",
+    ])
+    .prop_map(str::to_string);
+    let text = prop::collection::vec(any::<char>(), 0..40)
+        .prop_map(|chars| serde_json::to_string(&chars.into_iter().collect::<String>()).unwrap());
+    let long = (1usize..100_000).prop_map(|n| format!("\"{}\"", "7".repeat(n)));
+    prop_oneof![4 => literal, 2 => text, 1 => long]
+}
+
+#[test]
+fn no_paging_value_makes_a_stream_panic_or_loop() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = runtime.block_on(Server::start());
+    let client = affiliate_partnerize::Client::builder()
+        .base_url(&server.base_url)
+        .basic_auth("app_key", "user_key")
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let (_, conversions) = Spec::load("partnerize").success_example("getConversionReport");
+    let conversions = serde_json::to_string(&conversions["conversions"]).unwrap();
+    let mut runner = TestRunner::new(Config { cases: 64, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&(paging_value(), paging_value(), paging_value()), |(count, next, cursor)| {
+            runtime.block_on(async {
+                let answer = |body: String| Answer {
+                    status: 200,
+                    headers: vec![("Content-Type", b"application/json".to_vec())],
+                    body: body.into_bytes(),
+                    length: true,
+                };
+                // Offset paging with a count and a next link. Every page is the same answer: a
+                // stream ends within two requests, by the count, the link, or the repeat guard.
+                server.serve(&answer(format!(
+                    r#"{{"count": {count}, "limit": 2, "offset": 0, "links": [{{"id": "l1"}}, {{"id": "l2"}}],
+                        "hypermedia": {{"pagination": {{"next_page": {next}, "total_item_count": {count}}}}}}}"#
+                )));
+                let items: Vec<_> =
+                    client.list_tracking_links().publisher_id("p1").limit(2u64).stream().take(50).collect().await;
+                assert!(server.requests() <= 2, "offsets: {} requests", server.requests());
+                assert!(items.len() <= 5, "offsets: {} items", items.len());
+
+                // Cursor paging.
+                server.serve(&answer(format!(r#"{{"conversions": {conversions}, "cursor_id": {cursor}}}"#)));
+                let items: Vec<_> = client
+                    .get_conversion_report()
+                    .publisher_id("p1")
+                    .format(affiliate_partnerize::types::ReportFormat::Json)
+                    .start_date("2026-01-01T00:00:00Z")
+                    .stream()
+                    .take(50)
+                    .collect()
+                    .await;
+                assert!(server.requests() <= 2, "cursors: {} requests", server.requests());
+                assert!(items.len() < 50, "cursors: {} items", items.len());
+            });
             Ok(())
         })
         .unwrap();
