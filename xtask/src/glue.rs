@@ -453,6 +453,11 @@ fn paginate(
     Ok(quote! {
         impl<'a> #name<'a> {
             /// Every page, fetched lazily and in order, as the API pages it.
+            ///
+            /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+            /// when the server repeats any earlier page or cursor of this stream, sends a next
+            /// link it cannot advance with (empty, or back to an earlier offset), or links to
+            /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
             pub fn pages(self) -> ::affiliate_runtime::Pages<'a, #page> {
                 let plan = #plan;
                 let base_url = self.client.baseurl.clone();
@@ -473,7 +478,9 @@ fn paginate(
                 )
             }
 
-            /// Every item of every page, fetched lazily; stops at the first error.
+            /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+            /// repeated page or cursor, or a next link that cannot advance, ends it with
+            /// `Error::Pagination` (see [`pages`](Self::pages)).
             pub fn stream(self) -> ::affiliate_runtime::Items<'a, #item> {
                 ::affiliate_runtime::__private::pagination::items(self.pages(), |page: #page| {
                     (#items_value).unwrap_or_default()

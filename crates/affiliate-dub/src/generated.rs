@@ -8613,6 +8613,11 @@ pub mod builder {
     }
     impl<'a> ListPartners<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
+        ///
+        /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+        /// when the server repeats any earlier page or cursor of this stream, sends a next
+        /// link it cannot advance with (empty, or back to an earlier offset), or links to
+        /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
         pub fn pages(
             self,
         ) -> ::affiliate_runtime::Pages<'a, ::std::vec::Vec<types::EnrolledPartner>> {
@@ -8659,7 +8664,9 @@ pub mod builder {
                 },
             )
         }
-        /// Every item of every page, fetched lazily; stops at the first error.
+        /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+        /// repeated page or cursor, or a next link that cannot advance, ends it with
+        /// `Error::Pagination` (see [`pages`](Self::pages)).
         pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::EnrolledPartner> {
             ::affiliate_runtime::__private::pagination::items(
                 self.pages(),

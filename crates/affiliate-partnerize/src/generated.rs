@@ -50781,6 +50781,11 @@ pub mod builder {
     }
     impl<'a> ListTrackingLinks<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
+        ///
+        /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+        /// when the server repeats any earlier page or cursor of this stream, sends a next
+        /// link it cannot advance with (empty, or back to an earlier offset), or links to
+        /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
         pub fn pages(self) -> ::affiliate_runtime::Pages<'a, types::TrackingLinkList> {
             let plan = ::affiliate_runtime::__private::pagination::Plan::Offset {
                 start: self
@@ -50841,7 +50846,9 @@ pub mod builder {
                 },
             )
         }
-        /// Every item of every page, fetched lazily; stops at the first error.
+        /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+        /// repeated page or cursor, or a next link that cannot advance, ends it with
+        /// `Error::Pagination` (see [`pages`](Self::pages)).
         pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::TrackingLink> {
             ::affiliate_runtime::__private::pagination::items(
                 self.pages(),
@@ -51083,6 +51090,11 @@ pub mod builder {
     }
     impl<'a> GetConversionReport<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
+        ///
+        /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+        /// when the server repeats any earlier page or cursor of this stream, sends a next
+        /// link it cannot advance with (empty, or back to an earlier offset), or links to
+        /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
         pub fn pages(self) -> ::affiliate_runtime::Pages<'a, types::ConversionReport> {
             let plan = ::affiliate_runtime::__private::pagination::Plan::Cursor {
                 cursor_param: "cursor_id",
@@ -51137,7 +51149,9 @@ pub mod builder {
                 },
             )
         }
-        /// Every item of every page, fetched lazily; stops at the first error.
+        /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+        /// repeated page or cursor, or a next link that cannot advance, ends it with
+        /// `Error::Pagination` (see [`pages`](Self::pages)).
         pub fn stream(
             self,
         ) -> ::affiliate_runtime::Items<'a, types::ConversionReportConversionsItem> {
@@ -51182,6 +51196,11 @@ pub mod builder {
     }
     impl<'a> GetClickReport<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
+        ///
+        /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+        /// when the server repeats any earlier page or cursor of this stream, sends a next
+        /// link it cannot advance with (empty, or back to an earlier offset), or links to
+        /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
         pub fn pages(self) -> ::affiliate_runtime::Pages<'a, types::ClickReport> {
             let plan = ::affiliate_runtime::__private::pagination::Plan::Offset {
                 start: self
@@ -51242,7 +51261,9 @@ pub mod builder {
                 },
             )
         }
-        /// Every item of every page, fetched lazily; stops at the first error.
+        /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+        /// repeated page or cursor, or a next link that cannot advance, ends it with
+        /// `Error::Pagination` (see [`pages`](Self::pages)).
         pub fn stream(
             self,
         ) -> ::affiliate_runtime::Items<'a, types::ClickReportClicksItem> {
@@ -51287,6 +51308,11 @@ pub mod builder {
     }
     impl<'a> GetPayableReport<'a> {
         /// Every page, fetched lazily and in order, as the API pages it.
+        ///
+        /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+        /// when the server repeats any earlier page or cursor of this stream, sends a next
+        /// link it cannot advance with (empty, or back to an earlier offset), or links to
+        /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
         pub fn pages(self) -> ::affiliate_runtime::Pages<'a, types::PayableReport> {
             let plan = ::affiliate_runtime::__private::pagination::Plan::Offset {
                 start: self
@@ -51347,7 +51373,9 @@ pub mod builder {
                 },
             )
         }
-        /// Every item of every page, fetched lazily; stops at the first error.
+        /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+        /// repeated page or cursor, or a next link that cannot advance, ends it with
+        /// `Error::Pagination` (see [`pages`](Self::pages)).
         pub fn stream(
             self,
         ) -> ::affiliate_runtime::Items<

@@ -12,7 +12,7 @@ use tracing::Instrument;
 use crate::api::{ApiDescriptor, SecurityScheme};
 use crate::auth::{resolve_headers, Credential, Secret, UNMATCHED};
 use crate::error::{Error, Result};
-use crate::retry::RetryPolicy;
+use crate::retry::{classify, Attempt, Decision, Failure, Outcome, RetryPolicy};
 use crate::send::{record_body_error, record_response};
 
 /// Implemented by each generated `Client`: how to assemble it from what the builder made.
@@ -431,26 +431,37 @@ impl Runtime {
         if !response.status().is_success() || !is_json {
             return Ok(response);
         }
+        let mut response = response;
         let status = response.status();
         let version = response.version();
-        let headers = response.headers().clone();
+        // Moved, not cloned: reading the body does not need them.
+        let headers = std::mem::take(response.headers_mut());
+        let url = response.url().clone();
         let too_large = |size: u64| size > self.max_body_bytes as u64;
-        let body = if response.content_length().is_some_and(too_large) {
-            record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-            bytes::Bytes::new()
-        } else {
-            let mut response = response;
-            let mut buf = bytes::BytesMut::new();
-            while let Some(chunk) = response.chunk().await? {
-                if too_large((buf.len() + chunk.len()) as u64) {
-                    record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-                    buf.clear();
-                    break;
-                }
-                buf.extend_from_slice(&chunk);
+        let body = match response.content_length() {
+            Some(length) if too_large(length) => {
+                record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+                bytes::Bytes::new()
             }
-            buf.freeze()
+            // A body of announced length within the limit: HTTP/1.1 and HTTP/2 framing stop the
+            // read at that length, so reqwest may collect it (without a copy, when it arrived in
+            // one piece).
+            Some(_) => response.bytes().await?,
+            None => {
+                let mut buf = bytes::BytesMut::new();
+                while let Some(chunk) = response.chunk().await? {
+                    if too_large((buf.len() + chunk.len()) as u64) {
+                        record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+                        buf.clear();
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                buf.freeze()
+            }
         };
+        // The page fingerprint of a pagination stream (a no-op outside one).
+        crate::pagination::record_body(&body);
         // `x-affiliate-body-errors`: a success status whose body reports a failure. A success is
         // never retried, so checking every attempt checks the final one.
         if !self.api.body_errors.is_empty() {
@@ -461,7 +472,7 @@ impl Runtime {
                 }
             }
         }
-        Ok(rebuild(status, version, headers, body))
+        Ok(rebuild(status, version, headers, url, body))
     }
 
     async fn execute_with_retries(
@@ -483,30 +494,32 @@ impl Runtime {
                 Ok(response) => self.buffer_json(response, wants_json).await,
                 Err(error) => Err(error),
             };
-            let wait = match &result {
-                Ok(response) => {
-                    let status = response.status();
-                    let retry = RetryPolicy::retryable_status(status) && (idempotent || status.as_u16() == 429);
-                    retry.then(|| {
-                        crate::ratelimit::retry_after(response.headers()).unwrap_or_else(|| self.retry.backoff(attempt))
-                    })
-                }
-                Err(error) => {
-                    // A failure while reading the body (a reset mid-body) is retried like one before it.
-                    // A certificate the client does not trust will not be trusted next time either.
-                    let retry = !crate::transport::is_permanent(error)
-                        && (error.is_connect()
-                            || (idempotent
-                                && (error.is_timeout() || error.is_request() || error.is_body() || error.is_decode())));
-                    retry.then(|| self.retry.backoff(attempt))
-                }
+            let outcome = match &result {
+                Ok(response) => Outcome::Status(response.status()),
+                Err(error) => Outcome::Failed(classify(error)),
             };
-            let within_budget = |wait: Duration| started.elapsed() + wait <= self.retry.max_elapsed;
-            match (wait, spare) {
-                (Some(wait), Some(next)) if within_budget(wait) => {
+            // Read only where it can matter (a success is never retried).
+            let retry_after = result
+                .as_ref()
+                .ok()
+                .filter(|r| !r.status().is_success())
+                .and_then(|r| crate::ratelimit::retry_after(r.headers()));
+            let verdict = self.retry.decide(
+                &Attempt {
+                    outcome,
+                    idempotent,
+                    number: attempt,
+                    elapsed: started.elapsed(),
+                    retry_after,
+                    resendable: spare.is_some(),
+                },
+                rand::random::<f64>(),
+            );
+            match (verdict, spare) {
+                (Decision::Retry(wait), Some(next)) => {
                     tracing::debug!(
                         attempt,
-                        wait_ms = wait.as_millis() as u64,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                         outcome = %describe(&result),
                         "retrying"
                     );
@@ -515,14 +528,14 @@ impl Runtime {
                     request = next;
                     attempt += 1;
                 }
-                _ => {
+                (verdict, _) => {
                     let span = tracing::Span::current();
                     span.record("attempts", attempt);
                     if let Ok(response) = &result {
                         span.record("status", response.status().as_u16());
                         record_response(response.status());
                     }
-                    tracing::debug!(outcome = %describe(&result), "done");
+                    tracing::debug!(outcome = %describe(&result), ?verdict, "done");
                     return result;
                 }
             }
@@ -539,9 +552,14 @@ fn rebuild(
     status: reqwest::StatusCode,
     version: reqwest::Version,
     headers: reqwest::header::HeaderMap,
+    url: reqwest::Url,
     body: bytes::Bytes,
 ) -> reqwest::Response {
-    let mut rebuilt = http::Response::new(body);
+    use reqwest::ResponseBuilderExt;
+    // With its URL (reqwest would otherwise parse a placeholder URL for every response); the
+    // builder cannot fail with no status or header given to it.
+    let mut rebuilt =
+        http::response::Builder::new().url(url).body(body.clone()).unwrap_or_else(|_| http::Response::new(body));
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
@@ -578,9 +596,13 @@ fn error_type(error: &reqwest::Error) -> &'static str {
 fn describe(result: &reqwest::Result<reqwest::Response>) -> String {
     match result {
         Ok(response) => response.status().to_string(),
-        Err(error) if error.is_timeout() => "timeout".to_string(),
-        Err(error) if error.is_connect() => "connection failed".to_string(),
-        Err(_) => "transport error".to_string(),
+        Err(error) => match classify(error) {
+            Failure::Connect => "connection failed",
+            Failure::Timeout => "timeout",
+            Failure::Interrupted => "transport error",
+            Failure::Permanent => "request cannot be sent",
+        }
+        .to_string(),
     }
 }
 

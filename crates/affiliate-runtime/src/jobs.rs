@@ -62,7 +62,7 @@ where
         if now.failed {
             return Err(Error::Job(format!("the job ended with status `{}`", now.status.unwrap_or_default())));
         }
-        if started.elapsed() + interval > poll.timeout {
+        if started.elapsed().saturating_add(interval) > poll.timeout {
             return Err(Error::Job(format!(
                 "still `{}` after {:?}; gave up",
                 now.status.unwrap_or_default(),
@@ -70,6 +70,6 @@ where
             )));
         }
         tokio::time::sleep(interval).await;
-        interval = (interval * 2).min(poll.max_interval);
+        interval = interval.saturating_mul(2).min(poll.max_interval);
     }
 }

@@ -1,13 +1,25 @@
 //! Lazy streams over paginated operations: page-number, offset/limit (with a count or a next link)
 //! and cursor strategies, chosen per operation by the spec's `x-affiliate-pagination`.
 //!
-//! Every strategy stops on an empty page, and with [`Error::Pagination`] when the server repeats a
-//! page or a cursor (which would otherwise loop forever) or links to another host (which would
-//! otherwise receive the credentials).
+//! Every strategy stops on an empty page. A stream ends with [`Error::Pagination`] (after the
+//! pages before it) when the server
+//! - sends a page whose body is byte-for-byte one it sent earlier in the same stream, or a cursor
+//!   it gave before (not only the previous one: `111, 222, 111` is caught), which would otherwise
+//!   loop forever; memory stays bounded, as only a 64-bit hash of each page and cursor is kept;
+//! - gives a next-page link that is empty while neither a count nor a short page says the stream
+//!   is over, or one that does not advance the offset: the stream could not move on;
+//! - links to another host, which would otherwise receive the credentials.
+//!
+//! An empty cursor ends a cursor stream: APIs send one on the last page.
+//!
+//! A page is identified by the hash of the body bytes the client's exec hook buffered (see
+//! `record_body`), so guarding costs one pass of a fast hash over bytes already in memory;
+//! a page that reached the stream some other way is hashed from its re-serialisation.
 
-use std::collections::hash_map::DefaultHasher;
+use std::cell::Cell;
+use std::collections::HashSet;
 use std::future::Future;
-use std::hash::Hasher;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use futures::stream::{self, BoxStream, StreamExt};
 use progenitor_client::ResponseValue;
@@ -90,8 +102,9 @@ pub trait PageValue {
 }
 
 impl PageValue for String {
+    /// Empty text is kept: an empty next link is told apart from none.
     fn as_text(&self) -> Option<String> {
-        (!self.is_empty()).then(|| self.clone())
+        Some(self.clone())
     }
     fn as_count(&self) -> Option<u64> {
         self.trim().parse().ok()
@@ -188,11 +201,41 @@ struct State<F> {
     fetch: F,
     next: Option<Request>,
     base_url: String,
-    last_fingerprint: Option<u64>,
-    last_cursor: Option<String>,
+    /// Hashes of every non-empty page so far.
+    seen_pages: HashSet<u64>,
+    /// Hashes of every cursor so far.
+    seen_cursors: HashSet<u64>,
+}
+
+tokio::task_local! {
+    /// While a page is fetched: the hash of the success body the exec hook buffered last.
+    static BODY_PRINT: Cell<Option<u64>>;
+}
+
+/// Called by the exec hook with each success body it buffers: while a page stream is fetching a
+/// page, records the body's hash as that page's fingerprint (elsewhere it does nothing, cheaply).
+pub(crate) fn record_body(body: &[u8]) {
+    let _ = BODY_PRINT.try_with(|slot| slot.set(Some(body_fingerprint(body))));
+}
+
+/// The fingerprint a page stream keeps of a page body. foldhash, not SipHash: a page body is
+/// 100 KiB and more, where SipHash alone costs several percent of a page's round trip. A server
+/// that crafted collisions would only end its own streams early.
+pub fn body_fingerprint(body: &[u8]) -> u64 {
+    let mut hasher = hasher();
+    hasher.write(body);
+    hasher.finish()
+}
+
+fn hasher() -> impl Hasher {
+    foldhash::quality::FixedState::default().build_hasher()
 }
 
 /// Streams every page, requesting the next only when the consumer asks for it.
+///
+/// Ends after the last page, or with [`Error::Pagination`] when the server repeats any earlier
+/// page or cursor of this stream, sends a next link the stream cannot advance with, or links to
+/// another host (see the module documentation).
 pub fn pages<'a, T, F, Fut>(plan: Plan, base_url: &str, fetch: F, meta: fn(&T) -> PageMeta) -> Pages<'a, T>
 where
     T: Serialize + Send + 'a,
@@ -209,23 +252,32 @@ where
         fetch,
         next: Some(first),
         base_url: base_url.to_string(),
-        last_fingerprint: None,
-        last_cursor: None,
+        seen_pages: HashSet::new(),
+        seen_cursors: HashSet::new(),
     };
     stream::unfold(state, move |mut state| async move {
         let request = state.next.take()?;
-        let page = match (state.fetch)(request.clone()).await {
+        let fetch = (state.fetch)(request.clone());
+        let (result, body_print) = BODY_PRINT
+            .scope(Cell::new(None), async move {
+                let result = fetch.await;
+                (result, BODY_PRINT.with(Cell::get))
+            })
+            .await;
+        let page = match result {
             Ok(page) => page,
             Err(error) => return Some((vec![Err(error)], state)),
         };
         let info = meta(page.as_ref());
         if info.len > 0 {
-            let print = fingerprint(page.as_ref());
-            if state.last_fingerprint == Some(print) {
-                let error = Error::Pagination(format!("the server sent the same page twice (request {request:?})"));
+            let print = body_print.unwrap_or_else(|| fingerprint(page.as_ref()));
+            if !state.seen_pages.insert(print) {
+                let error = Error::Pagination(format!(
+                    "the server sent a page it had already sent in this stream (request {})",
+                    shown(&format!("{request:?}"))
+                ));
                 return Some((vec![Err(error)], state));
             }
-            state.last_fingerprint = Some(print);
         }
         match state.following(&request, &info) {
             Ok(next) => state.next = next,
@@ -244,45 +296,75 @@ impl<F> State<F> {
         if info.len == 0 {
             return Ok(None);
         }
-        if let Some(link) = &info.next_link {
+        let len = u64::try_from(info.len).unwrap_or(u64::MAX);
+        // An empty link says neither where the next page is nor that there is none.
+        let next_link = info.next_link.as_deref().filter(|link| !link.trim().is_empty());
+        if let Some(link) = next_link {
             self.check_link(link)?;
         }
         Ok(match (&self.plan, request) {
             (Plan::Page { size, .. }, Request::Page { number, size: asked }) => {
                 let size = if *asked > 0 { *asked } else { *size };
-                let short = size > 0 && (info.len as u64) < size;
-                (!short).then(|| Request::Page { number: number + 1, size: *asked })
+                let short = size > 0 && len < size;
+                if short {
+                    None
+                } else {
+                    let number = number
+                        .checked_add(1)
+                        .ok_or_else(|| Error::Pagination("the page number cannot go past u64::MAX".to_string()))?;
+                    Some(Request::Page { number, size: *asked })
+                }
             }
             (Plan::Offset { offset_param, links, .. }, Request::Offset { offset, limit }) => {
-                let next_offset = offset + info.len as u64;
-                let linked = info.next_link.as_deref().map(|l| query_value(l, offset_param));
-                let done = match (&info.next_link, info.total) {
+                let next_offset = offset.saturating_add(len);
+                let counted_out = info.total.map(|total| next_offset >= total);
+                let short = *limit > 0 && len < *limit;
+                let done = match (next_link, info.total) {
                     // A next link is authoritative when the API gives links.
                     (Some(_), _) => false,
+                    (None, _) if info.next_link.is_some() => {
+                        // Present but empty: the end only if the count or a short page says so.
+                        if counted_out.unwrap_or(short) {
+                            true
+                        } else {
+                            return Err(Error::Pagination(
+                                "the server sent an empty next-page link on a page that is not the last".to_string(),
+                            ));
+                        }
+                    }
                     (None, _) if *links => true,
-                    (None, Some(total)) => next_offset >= total,
-                    (None, None) => *limit > 0 && (info.len as u64) < *limit,
+                    (None, Some(_)) => counted_out.unwrap_or(false),
+                    (None, None) => short,
                 };
                 if done {
                     None
                 } else {
-                    let offset = linked.flatten().and_then(|v| v.parse().ok()).unwrap_or(next_offset);
-                    Some(Request::Offset { offset, limit: *limit })
+                    let linked =
+                        next_link.and_then(|l| query_value(l, offset_param)).and_then(|v| v.trim().parse().ok());
+                    match linked {
+                        Some(linked) if linked <= *offset => {
+                            return Err(Error::Pagination(format!(
+                                "the next-page link goes back to offset {linked} from offset {offset}"
+                            )));
+                        }
+                        linked => Some(Request::Offset { offset: linked.unwrap_or(next_offset), limit: *limit }),
+                    }
                 }
             }
             (Plan::Cursor { cursor_param, .. }, Request::Cursor { limit, .. }) => {
                 let cursor = info
                     .next_cursor
                     .clone()
-                    .or_else(|| info.next_link.as_deref().and_then(|l| query_value(l, cursor_param)))
+                    .or_else(|| next_link.and_then(|l| query_value(l, cursor_param)))
                     .filter(|c| !c.is_empty());
                 match cursor {
                     None => None,
-                    Some(cursor) if self.last_cursor.as_deref() == Some(cursor.as_str()) => {
-                        return Err(Error::Pagination(format!("the server repeated cursor `{cursor}`")));
-                    }
                     Some(cursor) => {
-                        self.last_cursor = Some(cursor.clone());
+                        let mut hasher = hasher();
+                        cursor.hash(&mut hasher);
+                        if !self.seen_cursors.insert(hasher.finish()) {
+                            return Err(Error::Pagination(format!("the server repeated cursor `{}`", shown(&cursor))));
+                        }
                         Some(Request::Cursor { cursor: Some(cursor), limit: *limit })
                     }
                 }
@@ -305,15 +387,24 @@ impl<F> State<F> {
     }
 }
 
+/// Server-sent text as an error message quotes it: at most 100 characters.
+fn shown(text: &str) -> String {
+    match text.char_indices().nth(100) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 fn query_value(link: &str, name: &str) -> Option<String> {
     let url = reqwest::Url::parse("http://localhost/").ok()?.join(link).ok()?;
     url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
-/// Identifies a page by its content, to notice a server that ignores the page parameter.
+/// Identifies a page by its content when no body hash was recorded (a fetch that did not go
+/// through the exec hook): hashes its JSON re-serialisation, which costs about a decode.
 fn fingerprint<T: Serialize>(page: &T) -> u64 {
-    struct HashWriter(DefaultHasher);
-    impl std::io::Write for HashWriter {
+    struct HashWriter<H>(H);
+    impl<H: Hasher> std::io::Write for HashWriter<H> {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             self.0.write(buf);
             Ok(buf.len())
@@ -322,7 +413,7 @@ fn fingerprint<T: Serialize>(page: &T) -> u64 {
             Ok(())
         }
     }
-    let mut writer = HashWriter(DefaultHasher::new());
+    let mut writer = HashWriter(hasher());
     let _ = serde_json::to_writer(&mut writer, page);
     writer.0.finish()
 }
@@ -333,12 +424,45 @@ where
     T: Send + 'a,
     I: Send + 'a,
 {
-    pages
-        .flat_map(move |page| match page {
-            Ok(page) => stream::iter(take(page.into_inner()).into_iter().map(Ok).collect::<Vec<_>>()).boxed(),
-            Err(error) => stream::iter(vec![Err(error)]).boxed(),
-        })
-        .boxed()
+    ItemsOf { pages: Some(pages), take, current: Vec::new().into_iter() }.boxed()
+}
+
+/// The items of each page in turn. By hand rather than `flat_map`: items (often large structs)
+/// then move straight from the page's vector to the caller, not through a boxed stream per page.
+struct ItemsOf<'a, T, I> {
+    /// `None` once the pages are exhausted.
+    pages: Option<Pages<'a, T>>,
+    take: fn(T) -> Vec<I>,
+    current: std::vec::IntoIter<I>,
+}
+
+// No field is ever pinned (items are moved out of a vector, pages are boxed).
+impl<T, I> Unpin for ItemsOf<'_, T, I> {}
+
+impl<T, I> futures::Stream for ItemsOf<'_, T, I> {
+    type Item = Result<I>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<I>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.current.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            // Free the spent page's vector before the next page is fetched and decoded.
+            this.current = Vec::new().into_iter();
+            let Some(pages) = this.pages.as_mut() else { return Poll::Ready(None) };
+            match pages.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(page))) => this.current = (this.take)(page.into_inner()).into_iter(),
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(None) => this.pages = None,
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -467,6 +591,187 @@ mod tests {
         assert_eq!(requests.len(), 2);
         assert_eq!(&items[..2], &oks(&[1, 2])[..]);
         assert!(items[2].as_ref().unwrap_err().contains("repeated cursor `a`"));
+    }
+
+    fn cursor(items: &[u32], next: Option<&str>) -> TestPage {
+        TestPage { next_cursor: next.map(str::to_string), ..page(items) }
+    }
+
+    fn linked(items: &[u32], next: Option<&str>, total: Option<u64>) -> TestPage {
+        TestPage { next_link: next.map(str::to_string), total, ..page(items) }
+    }
+
+    /// What a stream ends with: its items, then `Ok(())` at a clean end or the error's text.
+    fn ending(items: &[std::result::Result<u32, String>]) -> (Vec<u32>, std::result::Result<(), String>) {
+        let oks = items.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+        let end = items.iter().find_map(|r| r.as_ref().err()).map_or(Ok(()), |e| Err(e.clone()));
+        (oks, end)
+    }
+
+    /// Loop guards: (name, plan, answers, requests made, items, error text or a clean end).
+    #[tokio::test]
+    async fn loop_guards_end_the_stream_when_it_cannot_advance() {
+        let page_plan = Plan::Page { first: 1, size: 2 };
+        let cursor_plan = Plan::Cursor { cursor_param: "cursor", limit: None };
+        let link_plan = Plan::Offset { start: 0, limit: 2, offset_param: "offset", links: true };
+        let count_plan = Plan::Offset { start: 0, limit: 2, offset_param: "offset", links: false };
+        type Case = (&'static str, Plan, Vec<TestPage>, usize, Vec<u32>, std::result::Result<(), &'static str>);
+        let cases: Vec<Case> = vec![
+            (
+                "a page repeating the page before it",
+                page_plan.clone(),
+                vec![page(&[1, 2]), page(&[1, 2])],
+                2,
+                vec![1, 2],
+                Err("already sent in this stream"),
+            ),
+            (
+                "a page repeating an earlier page, not the previous one",
+                page_plan.clone(),
+                vec![page(&[1, 2]), page(&[3, 4]), page(&[1, 2])],
+                3,
+                vec![1, 2, 3, 4],
+                Err("already sent in this stream"),
+            ),
+            (
+                "cursors cycling 111, 222, 111",
+                cursor_plan.clone(),
+                vec![cursor(&[1], Some("111")), cursor(&[2], Some("222")), cursor(&[3], Some("111"))],
+                3,
+                vec![1, 2, 3],
+                Err("repeated cursor `111`"),
+            ),
+            (
+                "an empty cursor is the last page",
+                cursor_plan.clone(),
+                vec![cursor(&[1], Some("111")), cursor(&[2], Some(""))],
+                2,
+                vec![1, 2],
+                Ok(()),
+            ),
+            (
+                "an empty next link on a full page without a count",
+                link_plan.clone(),
+                vec![linked(&[1, 2], Some("/v1/x?offset=2"), None), linked(&[3, 4], Some(""), None)],
+                2,
+                vec![1, 2, 3, 4],
+                Err("empty next-page link"),
+            ),
+            (
+                "an empty next link once the count is reached is the end",
+                link_plan.clone(),
+                vec![linked(&[1, 2], Some("/v1/x?offset=2"), Some(4)), linked(&[3, 4], Some(" "), Some(4))],
+                2,
+                vec![1, 2, 3, 4],
+                Ok(()),
+            ),
+            (
+                "an empty next link on a short page is the end",
+                link_plan.clone(),
+                vec![linked(&[1], Some(""), None)],
+                1,
+                vec![1],
+                Ok(()),
+            ),
+            (
+                "an empty next link before the count is reached",
+                count_plan.clone(),
+                vec![linked(&[1, 2], Some(""), Some(10))],
+                1,
+                vec![1, 2],
+                Err("empty next-page link"),
+            ),
+            (
+                "a next link back to the same offset",
+                link_plan.clone(),
+                vec![linked(&[1, 2], Some("/v1/x?offset=2"), None), linked(&[3, 4], Some("/v1/x?offset=2"), None)],
+                2,
+                vec![1, 2, 3, 4],
+                Err("goes back to offset 2 from offset 2"),
+            ),
+            (
+                "a next link to a huge offset, then a page: no overflow",
+                link_plan.clone(),
+                vec![
+                    linked(&[1, 2], Some("/v1/x?offset=18446744073709551615"), None),
+                    linked(&[3, 4], Some("/v1/x?offset=18446744073709551615"), None),
+                ],
+                2,
+                vec![1, 2, 3, 4],
+                Err("goes back to offset 18446744073709551615"),
+            ),
+            (
+                "page numbers run out at u64::MAX",
+                Plan::Page { first: u64::MAX, size: 2 },
+                vec![page(&[1, 2])],
+                1,
+                vec![1, 2],
+                Err("cannot go past u64::MAX"),
+            ),
+        ];
+        for (name, plan, answers, request_count, expected_items, expected_end) in cases {
+            let (requests, items) = run(plan, answers.into_iter().map(Ok).collect()).await;
+            assert_eq!(requests.len(), request_count, "{name}: requests");
+            let (items, end) = ending(&items);
+            assert_eq!(items, expected_items, "{name}: items");
+            match (end, expected_end) {
+                (Ok(()), Ok(())) => {}
+                (Err(error), Err(expected)) => assert!(error.contains(expected), "{name}: {error}"),
+                (end, expected) => panic!("{name}: ended with {end:?}, expected {expected:?}"),
+            }
+        }
+    }
+
+    /// A cursor stream that never repeats runs as long as the server goes on (memory: one hash each).
+    #[tokio::test]
+    async fn a_long_cursor_stream_is_not_mistaken_for_a_loop() {
+        let answers: Vec<_> =
+            (0..2_000u32).map(|i| Ok(cursor(&[i], (i < 1_999).then(|| format!("c{i}")).as_deref()))).collect();
+        let (requests, items) = run(Plan::Cursor { cursor_param: "cursor", limit: None }, answers).await;
+        assert_eq!(requests.len(), 2_000);
+        assert_eq!(ending(&items), ((0..2_000).collect(), Ok(())));
+    }
+
+    /// Pages are told apart by the body bytes the exec hook recorded, not by their decoded values.
+    #[tokio::test]
+    async fn the_recorded_body_bytes_are_the_fingerprint() {
+        // (name, (decoded items, recorded body) per page, requests, error expected)
+        type Answer = (Vec<u32>, Option<&'static str>);
+        let cases: Vec<(&str, Vec<Answer>, usize, bool)> = vec![
+            ("same values, different bytes", vec![(vec![1, 2], Some("[1,2]")), (vec![1, 2], Some("[1, 2]"))], 3, false),
+            ("different values, same bytes", vec![(vec![1, 2], Some("[1,2]")), (vec![3, 4], Some("[1,2]"))], 2, true),
+            ("no bytes recorded: the values decide", vec![(vec![1, 2], None), (vec![1, 2], None)], 2, true),
+        ];
+        for (name, answers, request_count, fails) in cases {
+            let answers = Arc::new(Mutex::new(answers.into_iter().chain([(vec![], None)])));
+            let requests = Arc::new(Mutex::new(0));
+            let counter = requests.clone();
+            let stream = pages(
+                Plan::Page { first: 1, size: 2 },
+                "https://api.example.com",
+                move |_| {
+                    *counter.lock().unwrap() += 1;
+                    let (items, body) = answers.lock().unwrap().next().expect("more requests than answers");
+                    async move {
+                        if let Some(body) = body {
+                            record_body(body.as_bytes());
+                        }
+                        Ok(ResponseValue::new(page(&items), StatusCode::OK, HeaderMap::new()))
+                    }
+                },
+                meta,
+            );
+            let results: Vec<_> = stream.collect().await;
+            assert_eq!(*requests.lock().unwrap(), request_count, "{name}");
+            assert_eq!(results.iter().any(|r| r.is_err()), fails, "{name}");
+        }
+    }
+
+    #[test]
+    fn server_text_in_errors_is_shortened() {
+        assert_eq!(shown("abc"), "abc");
+        let long = "é".repeat(500);
+        assert_eq!(shown(&long).chars().count(), 101);
     }
 
     #[tokio::test]

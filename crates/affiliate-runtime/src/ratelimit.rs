@@ -55,8 +55,13 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The longest wait a `Retry-After` is read as; larger values (and an infinite one) saturate to it.
+/// Retries never wait this long (the budget ends them first), but callers see the value.
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 /// How long the server asked us to wait: `Retry-After` (delta-seconds or HTTP date) or
-/// `X-RateLimit-Retry-After` (seconds).
+/// `X-RateLimit-Retry-After` (seconds), at most [`MAX_RETRY_AFTER`]. Negative, NaN and
+/// unparsable values are ignored; a date in the past is zero.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     retry_after_at(headers, SystemTime::now())
 }
@@ -65,13 +70,17 @@ pub(crate) fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Dur
     let parse = |value: &str| -> Option<Duration> {
         let value = value.trim();
         if let Ok(seconds) = value.parse::<u64>() {
-            return Some(Duration::from_secs(seconds));
+            return Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER));
         }
         if let Ok(seconds) = value.parse::<f64>() {
-            return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+            if seconds.is_nan() || seconds < 0.0 {
+                return None;
+            }
+            // Not `from_secs_f64`: it panics on values past `Duration::MAX` (`1e23`, `inf`).
+            return Some(Duration::try_from_secs_f64(seconds).unwrap_or(MAX_RETRY_AFTER).min(MAX_RETRY_AFTER));
         }
         let at = httpdate::parse_http_date(value).ok()?;
-        Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+        Some(at.duration_since(now).unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER))
     };
     ["retry-after", "x-ratelimit-retry-after"].iter().find_map(|n| header_str(headers, n).and_then(parse))
 }
@@ -102,6 +111,20 @@ mod tests {
         check(&[("x-ratelimit-retry-after", "12")], Some(12));
         check(&[("retry-after", "soon")], None);
         check(&[("retry-after", "-1")], None);
+        check(&[("retry-after", "-0.5")], None);
+        check(&[("retry-after", "NaN")], None);
+        check(&[("retry-after", "")], None);
+        check(&[("retry-after", "1.5")], Some(1));
+        check(&[("retry-after", "0.001")], Some(0));
+        // Huge values saturate at the cap instead of panicking.
+        let cap = Some(MAX_RETRY_AFTER.as_secs());
+        check(&[("retry-after", "99999999999999999999999")], cap);
+        check(&[("retry-after", "18446744073709551615")], cap);
+        check(&[("retry-after", "1e300")], cap);
+        check(&[("retry-after", "inf")], cap);
+        check(&[("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")], cap);
+        // An unparsable first header does not hide a good second one.
+        check(&[("retry-after", "later"), ("x-ratelimit-retry-after", "4")], Some(4));
         check(&[], None);
     }
 
@@ -113,6 +136,8 @@ mod tests {
             ("x-ratelimit-reset", "1795000000"),
         ]));
         assert_eq!((rl.limit, rl.remaining, rl.reset), (Some(600), Some(599), Some(1_795_000_000)));
-        assert_eq!(RateLimit::from_headers(&headers(&[("x-ratelimit-limit", "x")])), RateLimit::default());
+        for bad in ["x", "-1", "1.5", "99999999999999999999999", ""] {
+            assert_eq!(RateLimit::from_headers(&headers(&[("x-ratelimit-limit", bad)])), RateLimit::default(), "{bad}");
+        }
     }
 }

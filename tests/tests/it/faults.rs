@@ -166,7 +166,7 @@ async fn play(mut socket: TcpStream, steps: Vec<Step>) -> std::io::Result<()> {
 }
 
 /// Reads a request head (64 KiB at most) and the body its Content-Length announces.
-async fn read_request(socket: &mut TcpStream) -> std::io::Result<String> {
+pub(crate) async fn read_request(socket: &mut TcpStream) -> std::io::Result<String> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -675,5 +675,142 @@ async fn a_json_body_labelled_otherwise_is_still_bounded_and_checked() {
     let result = geniuslink(&server.uri()).list_user_affiliate_tokens().username("jane").send().await;
     let error = result.expect_err("the body reports ArgumentException");
     assert_eq!((error.status().map(|s| s.as_u16()), error.code()), (Some(200), Some("ArgumentException")));
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile values and loops
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn absurd_retry_after_values_end_the_retries_at_once_without_a_panic() {
+    // (Retry-After sent on a 503, what the error reports): huge values saturate at a year, which is
+    // past any budget, so the answer is returned at once; unusable ones are ignored (backoff).
+    let year = Some(Duration::from_secs(365 * 24 * 60 * 60));
+    let cases = [
+        ("99999999999999999999999", year, 1),
+        ("1e308", year, 1),
+        ("inf", year, 1),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", year, 1),
+        ("NaN", None, 3),
+        ("-5", None, 3),
+    ];
+    for (value, reported, requests) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(503).insert_header("retry-after", value))
+            .mount(&server)
+            .await;
+        let started = Instant::now();
+        let error = list_ids(&dub(&server.uri(), 3)).await.unwrap_err();
+        assert!(matches!(error, Error::Server(_)), "{value}: {error:?}");
+        assert_eq!(error.retry_after(), reported, "{value}");
+        assert_eq!(received(&server).await.len(), requests, "{value}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{value}: took {:?}", started.elapsed());
+    }
+}
+
+/// `getConversionReport` pages: the spec's example with `ids` as conversions and `cursor` as the next cursor.
+fn conversion_page(ids: &[&str], cursor: Value) -> Value {
+    let (_, mut page) = Spec::load("partnerize").success_example("getConversionReport");
+    let template = page["conversions"][0].clone();
+    page["conversions"] = ids
+        .iter()
+        .map(|id| {
+            let mut conversion = template.clone();
+            conversion["conversion_data"]["conversion_id"] = json!(id);
+            conversion
+        })
+        .collect();
+    page["cursor_id"] = cursor;
+    page
+}
+
+#[tokio::test]
+async fn a_cursor_cycle_ends_the_stream_instead_of_looping() {
+    // After a failover the server answers cursors 111, 222, 111, 222, ...: the third page repeats
+    // the first page's cursor, which ends the stream although it differs from the one before it.
+    let server = MockServer::start().await;
+    let conversions_path = "/reporting/report_publisher/publisher/p1/conversion.json";
+    let answers = [(None, "c1", 111), (Some("111"), "c2", 222), (Some("222"), "c3", 111), (Some("111"), "c4", 222)];
+    for (asked, id, next) in answers {
+        let mock = Mock::given(method("GET")).and(path(conversions_path));
+        let mock = match asked {
+            Some(cursor) => mock.and(query_param("cursor_id", cursor)),
+            None => mock.and(wiremock::matchers::query_param_is_missing("cursor_id")),
+        };
+        mock.respond_with(ResponseTemplate::new(200).set_body_json(conversion_page(&[id], json!(next))))
+            .mount(&server)
+            .await;
+    }
+    let results: Vec<_> = partnerize(&server.uri())
+        .get_conversion_report()
+        .publisher_id("p1")
+        .format(affiliate_partnerize::types::ReportFormat::Json)
+        .start_date("2026-01-01T00:00:00Z")
+        .stream()
+        .take(20)
+        .collect()
+        .await;
+    let ids: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|c| c.conversion_data.as_ref().unwrap().conversion_id.clone().unwrap())
+        .collect();
+    assert_eq!(ids, ["c1", "c2", "c3"]);
+    match results.last() {
+        Some(Err(Error::Pagination(message))) => assert!(message.contains("repeated cursor `111`"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(received(&server).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_page_repeating_an_earlier_one_ends_the_stream() {
+    // Pages 1, 2, then page 1 again for every later page number.
+    let server = MockServer::start().await;
+    for (page, ids) in [("1", [1, 2]), ("2", [3, 4])] {
+        Mock::given(method("GET"))
+            .and(query_param("page", page))
+            .respond_with(ResponseTemplate::new(200).set_body_json(partners(ids)))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(partners([1, 2])))
+        .mount(&server)
+        .await;
+    let results: Vec<_> = dub(&server.uri(), 3).list_partners().page_size(2u64).stream().take(50).collect().await;
+    let ids: Vec<String> = results.iter().filter_map(|r| r.as_ref().ok()).map(|p| p.id.clone()).collect();
+    assert_eq!(ids, ["pn_1", "pn_2", "pn_3", "pn_4"]);
+    assert!(matches!(results.last(), Some(Err(Error::Pagination(_)))), "{:?}", results.last());
+    assert_eq!(received(&server).await.len(), 3);
+}
+
+#[tokio::test]
+async fn an_empty_next_page_link_on_a_full_page_ends_the_stream_with_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/publishers/p1/links"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 10, "limit": 2, "offset": 0,
+            "links": [{"id": "l1"}, {"id": "l2"}],
+            "hypermedia": {"pagination": {"next_page": ""}}
+        })))
+        .mount(&server)
+        .await;
+    let results: Vec<_> = partnerize(&server.uri())
+        .list_tracking_links()
+        .publisher_id("p1")
+        .limit(2u64)
+        .stream()
+        .take(20)
+        .collect()
+        .await;
+    assert_eq!(results.len(), 3, "{results:?}");
+    match &results[2] {
+        Err(Error::Pagination(message)) => assert!(message.contains("empty next-page link"), "{message}"),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(received(&server).await.len(), 1);
 }

@@ -1,10 +1,12 @@
 //! One test binary for every generated client, each against loopback servers.
 
+mod concurrency;
 mod conformance;
 mod dub;
 mod ergonomics;
 mod faults;
 mod geniuslink;
+mod hostile;
 mod partnerize;
 mod readme;
 mod secrets;
