@@ -10,46 +10,17 @@
 //! does now). Times are only meaningful as ratios. No assertions.
 //! Run: `cargo bench -p affiliate-tests --bench stream`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::Hasher;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use affiliate_dub::{types, Client};
+use affiliate_tests::bench::{compare, measure, ratio, Counting};
 use futures::TryStreamExt;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-struct Counting;
-
-/// Bytes currently allocated, and the most seen since the last reset.
-static LIVE: AtomicU64 = AtomicU64::new(0);
-static PEAK: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size() as u64, Ordering::Relaxed) + layout.size() as u64;
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as u64, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if new_size >= layout.size() {
-            let live = LIVE.fetch_add((new_size - layout.size()) as u64, Ordering::Relaxed)
-                + (new_size - layout.size()) as u64;
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        } else {
-            LIVE.fetch_sub((layout.size() - new_size) as u64, Ordering::Relaxed);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -134,81 +105,12 @@ async fn connection(mut socket: TcpStream, template: Arc<Template>, total: usize
     }
 }
 
-struct Run {
-    elapsed: Duration,
-    /// Peak live heap bytes above those live at the start.
-    peak: u64,
-}
-
-async fn measure<F, Fut>(expected: usize, f: &F) -> Run
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = usize>,
-{
-    let start = LIVE.load(Ordering::Relaxed);
-    PEAK.store(start, Ordering::Relaxed);
-    let started = Instant::now();
-    let items = f().await;
-    let elapsed = started.elapsed();
-    assert_eq!(items, expected);
-    Run { elapsed, peak: PEAK.load(Ordering::Relaxed).saturating_sub(start) }
-}
-
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values[values.len() / 2]
-}
-
-fn ratio(a: Duration, b: Duration) -> f64 {
-    a.as_secs_f64() / b.as_secs_f64()
-}
-
 fn ratio_u(a: u64, b: u64) -> f64 {
     a as f64 / b as f64
 }
 
 fn kib(bytes: u64) -> u64 {
     bytes / 1024
-}
-
-/// One side of a comparison: median and best time of its runs, and its largest peak.
-struct Side {
-    median: Duration,
-    best: Duration,
-    peak: u64,
-}
-
-/// Both sides' time ratio (first / second), by medians and by best runs. On a machine shared
-/// with other work the best runs are the steadier figure: interference only ever adds time.
-fn ratios(a: &Side, b: &Side) -> String {
-    format!("{:.3}x by median, {:.3}x by best run", ratio(a.median, b.median), ratio(a.best, b.best))
-}
-
-/// Runs both sides `rounds` times, interleaved.
-async fn compare<A, AF, B, BF>(expected: usize, rounds: usize, client: &A, baseline: &B) -> (Side, Side)
-where
-    A: Fn() -> AF,
-    AF: std::future::Future<Output = usize>,
-    B: Fn() -> BF,
-    BF: std::future::Future<Output = usize>,
-{
-    let (mut a_runs, mut b_runs) = (Vec::new(), Vec::new());
-    for round in 0..rounds {
-        // Alternate which side goes first, so that neither always runs on a warmer cache.
-        if round % 2 == 0 {
-            a_runs.push(measure(expected, client).await);
-            b_runs.push(measure(expected, baseline).await);
-        } else {
-            b_runs.push(measure(expected, baseline).await);
-            a_runs.push(measure(expected, client).await);
-        }
-    }
-    let side = |runs: Vec<Run>| Side {
-        median: median(runs.iter().map(|r| r.elapsed).collect()),
-        best: runs.iter().map(|r| r.elapsed).min().unwrap_or_default(),
-        peak: runs.iter().map(|r| r.peak).max().unwrap_or_default(),
-    };
-    (side(a_runs), side(b_runs))
 }
 
 fn main() {
@@ -277,11 +179,9 @@ fn main() {
                 count
             };
             // Warm up connections and caches.
-            measure(total, &sent).await;
-            measure(total, &streamed).await;
-            measure(total, &looped).await;
-            let (stream, loop_) = compare(total, rounds, &streamed, &looped).await;
-            let (send, loop2) = compare(total, rounds, &sent, &looped).await;
+            measure(Some(total), &sent).await;
+            let (stream, loop_) = compare(Some(total), 1, rounds, &streamed, &looped).await;
+            let (send, loop2) = compare(Some(total), 0, rounds, &sent, &looped).await;
             println!("  {total:>7} items, {rounds} interleaved rounds (median / best):");
             for (name, side) in [("hand-written loop", &loop_), ("client .stream()", &stream)] {
                 println!(
@@ -293,12 +193,12 @@ fn main() {
             }
             println!(
                 "    ratio stream/loop: time {}; peak memory {:.2}x",
-                ratios(&stream, &loop_),
+                stream.time_ratios(&loop_),
                 ratio_u(stream.peak, loop_.peak)
             );
             println!(
                 "    (client send() in the same page loop: time {}, peak {} KiB)",
-                ratios(&send, &loop2),
+                send.time_ratios(&loop2),
                 kib(send.peak)
             );
             peaks.push((total, stream.peak, loop_.peak));
@@ -322,15 +222,11 @@ fn main() {
             let bytes = response.bytes().await.unwrap();
             serde_json::from_slice::<Vec<types::EnrolledPartner>>(&bytes).unwrap().len()
         };
-        for _ in 0..20 {
-            measure(1, &sent).await;
-            measure(1, &plain).await;
-        }
-        let (call, plain) = compare(1, 2001, &sent, &plain).await;
+        let (call, plain) = compare(Some(1), 20, 2001, &sent, &plain).await;
         println!("  one-item call, 2001 interleaved rounds (median / best):");
         println!("    reqwest + serde_json: {:>10.2?} / {:>10.2?}", plain.median, plain.best);
         println!("    client send():        {:>10.2?} / {:>10.2?}", call.median, call.best);
-        println!("    ratio send/plain: time {}", ratios(&call, &plain));
+        println!("    ratio send/plain: time {}", call.time_ratios(&plain));
 
         // What identifying a page costs: the old guard re-serialised the decoded page, the new
         // one hashes the body bytes the client buffered anyway.

@@ -9,28 +9,13 @@
 use std::io::Write;
 
 use affiliate_dub::{types, Client};
-use affiliate_tests::bench::{compare, Counting};
+use affiliate_tests::bench::{compare, dub_partners, ratio, Counting};
 use affiliate_tests::net::{static_server, test_root, TlsFront};
-use serde_json::{json, Value};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
 const ITEMS: usize = 2_000;
-
-fn partners(count: usize) -> Value {
-    let spec: Value = serde_yaml::from_str(include_str!("../../specs/dub.yaml")).unwrap();
-    let example = &spec["paths"]["/partners"]["get"]["responses"]["200"]["content"]["application/json"]["example"][0];
-    Value::Array(
-        (0..count)
-            .map(|i| {
-                let mut p = example.clone();
-                p["id"] = json!(format!("pn_{i:08}"));
-                p
-            })
-            .collect(),
-    )
-}
 
 fn gzip(body: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -41,7 +26,7 @@ fn gzip(body: &[u8]) -> Vec<u8> {
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let body = bytes::Bytes::from(serde_json::to_vec(&partners(ITEMS)).unwrap());
+        let body = bytes::Bytes::from(serde_json::to_vec(&dub_partners(ITEMS)).unwrap());
         let compressed = bytes::Bytes::from(gzip(&body));
         let (plain, gzipped) = (body.clone(), compressed.clone());
         // The variant is picked by a request header both sides send.
@@ -89,14 +74,20 @@ fn main() {
                 }
                 serde_json::from_slice::<Vec<types::EnrolledPartner>>(&bytes).unwrap().len()
             };
-            let ((base_t, base_a), (gen_t, gen_a)) = compare(&baseline, &generated, 3, 41).await;
+            let (base, client_side) = compare(Some(ITEMS), 3, 41, &baseline, &generated).await;
             println!("  {variant}:");
-            println!("    baseline (reqwest + serde_json): {base_t:>10.2?}  {base_a:>10} bytes allocated/call");
-            println!("    generated client send():         {gen_t:>10.2?}  {gen_a:>10} bytes allocated/call");
+            println!(
+                "    baseline (reqwest + serde_json): {:>10.2?}  {:>10} bytes allocated/call",
+                base.median, base.allocated
+            );
+            println!(
+                "    generated client send():         {:>10.2?}  {:>10} bytes allocated/call",
+                client_side.median, client_side.allocated
+            );
             println!(
                 "    ratio client/baseline: time {:.2}x (target <= 1.10x), allocated bytes {:.2}x",
-                gen_t.as_secs_f64() / base_t.as_secs_f64(),
-                gen_a as f64 / base_a as f64
+                ratio(client_side.median, base.median),
+                client_side.allocated as f64 / base.allocated as f64
             );
         }
         let alpn = front.alpn();

@@ -1,62 +1,123 @@
-//! Measuring for the benchmarks: a counting allocator, one timed and counted run, medians.
+//! Measuring for the benchmarks: a counting allocator (bytes allocated, live and peak), one timed
+//! run, and interleaved comparisons of a client against a hand-written baseline.
 //!
 //! Times are only meaningful as ratios of interleaved runs in the same process (the machines are
-//! shared and noisy); allocated bytes are exact.
+//! shared and noisy); allocation figures are exact.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Counts bytes allocated; install with `#[global_allocator] static A: Counting = Counting;`.
+/// Counts heap bytes; install with `#[global_allocator] static A: Counting = Counting;`.
 pub struct Counting;
 
+/// Bytes ever allocated, bytes live now, and the most live since the last [`measure`] began.
 static ALLOCATED: AtomicU64 = AtomicU64::new(0);
+static LIVE: AtomicU64 = AtomicU64::new(0);
+static PEAK: AtomicU64 = AtomicU64::new(0);
 
-// SAFETY: every call is forwarded unchanged to the system allocator; only a counter is added.
+fn grew(bytes: usize) {
+    ALLOCATED.fetch_add(bytes as u64, Ordering::Relaxed);
+    let live = LIVE.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
+    PEAK.fetch_max(live, Ordering::Relaxed);
+}
+
+fn shrank(bytes: usize) {
+    LIVE.fetch_sub(bytes as u64, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only counters are added.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATED.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        grew(layout.size());
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        shrank(layout.size());
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATED.fetch_add(new_size.saturating_sub(layout.size()) as u64, Ordering::Relaxed);
+        match new_size.checked_sub(layout.size()) {
+            Some(more) => grew(more),
+            None => shrank(layout.size() - new_size),
+        }
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
 
-/// Bytes allocated so far in this process (with [`Counting`] installed).
-pub fn allocated() -> u64 {
-    ALLOCATED.load(Ordering::Relaxed)
+/// One run of a measured closure.
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    pub elapsed: Duration,
+    /// Bytes allocated during the run.
+    pub allocated: u64,
+    /// The most live heap bytes during the run, above those live when it began.
+    pub peak: u64,
 }
 
-/// Runs `f` once: (elapsed, bytes allocated meanwhile). `f` returns how many items it handled,
-/// which must not be zero (a run that did nothing measures nothing).
-pub async fn measure<F, Fut>(f: &F) -> (Duration, u64)
+/// Runs `f` once. `f` returns how many items it handled; `expected` (when given) must match,
+/// and zero never does: a run that did nothing measures nothing.
+pub async fn measure<F, Fut>(expected: Option<usize>, f: &F) -> Run
 where
     F: Fn() -> Fut,
     Fut: Future<Output = usize>,
 {
-    let before = allocated();
+    let (allocated, live) = (ALLOCATED.load(Ordering::Relaxed), LIVE.load(Ordering::Relaxed));
+    PEAK.store(live, Ordering::Relaxed);
     let started = Instant::now();
     let items = f().await;
     let elapsed = started.elapsed();
     assert!(items > 0, "the measured run handled nothing");
-    (elapsed, allocated() - before)
+    if let Some(expected) = expected {
+        assert_eq!(items, expected, "the measured run handled the wrong number of items");
+    }
+    Run {
+        elapsed,
+        allocated: ALLOCATED.load(Ordering::Relaxed) - allocated,
+        peak: PEAK.load(Ordering::Relaxed).saturating_sub(live),
+    }
 }
 
-/// Median of `values` (the upper one of an even count).
-pub fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values.get(values.len() / 2).copied().unwrap_or_default()
+/// One side of a comparison, over all its runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Side {
+    pub median: Duration,
+    /// The fastest run: on a shared machine interference only ever adds time.
+    pub best: Duration,
+    /// Mean bytes allocated per run.
+    pub allocated: u64,
+    /// The largest peak of live heap bytes of any run.
+    pub peak: u64,
 }
 
-/// Runs `a` and `b` interleaved (alternating which goes first) `rounds` times after `warmup` rounds each: median times and mean
-/// bytes allocated per run, `((time_a, bytes_a), (time_b, bytes_b))`.
-pub async fn compare<A, FA, B, FB>(a: &A, b: &B, warmup: usize, rounds: usize) -> ((Duration, u64), (Duration, u64))
+impl Side {
+    fn of(runs: &[Run]) -> Side {
+        let mut times: Vec<Duration> = runs.iter().map(|r| r.elapsed).collect();
+        times.sort();
+        Side {
+            median: times.get(times.len() / 2).copied().unwrap_or_default(),
+            best: times.first().copied().unwrap_or_default(),
+            allocated: runs.iter().map(|r| r.allocated).sum::<u64>() / (runs.len().max(1) as u64),
+            peak: runs.iter().map(|r| r.peak).max().unwrap_or_default(),
+        }
+    }
+
+    /// `self / other` by medians and by best runs.
+    pub fn time_ratios(&self, other: &Side) -> String {
+        format!("{:.3}x by median, {:.3}x by best run", ratio(self.median, other.median), ratio(self.best, other.best))
+    }
+}
+
+/// `a / b` as a float.
+pub fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+/// Runs `a` and `b` `warmup` times each, then interleaved `rounds` times, alternating which goes
+/// first: the second of a pair can inherit the first's leftovers (connection bookkeeping, a busy
+/// peer), and that must not count against one side.
+pub async fn compare<A, FA, B, FB>(expected: Option<usize>, warmup: usize, rounds: usize, a: &A, b: &B) -> (Side, Side)
 where
     A: Fn() -> FA,
     FA: Future<Output = usize>,
@@ -64,25 +125,33 @@ where
     FB: Future<Output = usize>,
 {
     for _ in 0..warmup {
-        measure(a).await;
-        measure(b).await;
+        measure(expected, a).await;
+        measure(expected, b).await;
     }
-    let (mut times_a, mut times_b, mut bytes_a, mut bytes_b) = (Vec::new(), Vec::new(), 0, 0);
+    let (mut runs_a, mut runs_b) = (Vec::new(), Vec::new());
     for round in 0..rounds {
-        // Alternate which side goes first: the second of a pair can inherit the first's
-        // leftovers (connection bookkeeping, a busy peer), and that must not count against one side.
-        let ((ta, ba), (tb, bb)) = if round % 2 == 0 {
-            let first = measure(a).await;
-            (first, measure(b).await)
+        if round % 2 == 0 {
+            runs_a.push(measure(expected, a).await);
+            runs_b.push(measure(expected, b).await);
         } else {
-            let first = measure(b).await;
-            (measure(a).await, first)
-        };
-        times_a.push(ta);
-        times_b.push(tb);
-        bytes_a += ba;
-        bytes_b += bb;
+            runs_b.push(measure(expected, b).await);
+            runs_a.push(measure(expected, a).await);
+        }
     }
-    let rounds = rounds.max(1) as u64;
-    ((median(times_a), bytes_a / rounds), (median(times_b), bytes_b / rounds))
+    (Side::of(&runs_a), Side::of(&runs_b))
+}
+
+/// `count` copies of the Dub spec's partner example with distinct ids, as a JSON array.
+pub fn dub_partners(count: usize) -> serde_json::Value {
+    let spec: serde_json::Value = serde_yaml::from_str(include_str!("../../specs/dub.yaml")).expect("the Dub spec");
+    let example = &spec["paths"]["/partners"]["get"]["responses"]["200"]["content"]["application/json"]["example"][0];
+    serde_json::Value::Array(
+        (0..count)
+            .map(|i| {
+                let mut partner = example.clone();
+                partner["id"] = serde_json::json!(format!("pn_{i:08}"));
+                partner
+            })
+            .collect(),
+    )
 }
