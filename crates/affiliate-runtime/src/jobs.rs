@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 pub struct Poll {
     /// Wait before the second status request; doubles up to `max_interval`.
     pub interval: Duration,
+    /// Longest wait between two status requests, however long the job runs.
     pub max_interval: Duration,
     /// Give up (with [`Error::Job`]) after this long.
     pub timeout: Duration,
@@ -30,6 +31,7 @@ impl Default for Poll {
 }
 
 impl Poll {
+    /// Polling settings; a `max_interval` below `interval` is raised to it, so waits never shrink.
     pub fn new(interval: Duration, max_interval: Duration, timeout: Duration) -> Self {
         Poll { interval, max_interval: max_interval.max(interval), timeout }
     }
@@ -40,7 +42,9 @@ impl Poll {
 pub struct JobState {
     /// The status value as the API sent it.
     pub status: Option<String>,
+    /// The status is one of the spec's `done` values: this response is the finished job.
     pub done: bool,
+    /// The status is one of the spec's `failed` values: the job will never finish.
     pub failed: bool,
 }
 

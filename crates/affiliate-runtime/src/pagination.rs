@@ -37,21 +37,59 @@ pub type Items<'a, I> = BoxStream<'a, Result<I>>;
 #[non_exhaustive]
 pub enum Plan {
     /// Page numbers from `first`; the last page is the first one shorter than `size` (0: unknown).
-    Page { first: u64, size: u64 },
+    Page {
+        /// Number of the first page to request (the caller's, else the spec's `first`).
+        first: u64,
+        /// Items per page; 0 when unknown, so that only an empty page ends the stream.
+        size: u64,
+    },
     /// Offsets from `start` in steps of the items received. With `links`, the API's next-page link
     /// decides (none on a non-empty page: the last page); otherwise the total count, then a short page.
-    Offset { start: u64, limit: u64, offset_param: &'static str, links: bool },
+    Offset {
+        /// Index of the first item to request.
+        start: u64,
+        /// Items per page, to tell a short (last) page; 0 when unknown.
+        limit: u64,
+        /// Query parameter holding the offset: a next-page link's value of it is followed.
+        offset_param: &'static str,
+        /// The API gives next-page links (the spec's `next`), so a page without one is the last.
+        links: bool,
+    },
     /// An opaque cursor from each page for the next.
-    Cursor { cursor_param: &'static str, limit: Option<u64> },
+    Cursor {
+        /// Query parameter carrying the cursor; a next-page link's value of it serves when a page
+        /// has no cursor of its own.
+        cursor_param: &'static str,
+        /// Items per page the caller asked for (`None`: the server's default).
+        limit: Option<u64>,
+    },
 }
 
 /// What to ask for next; the generated code turns it into builder calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Request {
-    Page { number: u64, size: u64 },
-    Offset { offset: u64, limit: u64 },
-    Cursor { cursor: Option<String>, limit: Option<u64> },
+    /// One page, by its number.
+    Page {
+        /// Value for the page-number parameter.
+        number: u64,
+        /// Value for the page-size parameter; 0: leave it out.
+        size: u64,
+    },
+    /// The items from an offset on.
+    Offset {
+        /// Index of the first item wanted.
+        offset: u64,
+        /// Value for the limit parameter; 0: leave it out.
+        limit: u64,
+    },
+    /// The page after a cursor.
+    Cursor {
+        /// The cursor the previous page gave; `None` for the first page.
+        cursor: Option<String>,
+        /// Value for the limit parameter; `None`: leave it out.
+        limit: Option<u64>,
+    },
 }
 
 /// What a page says about the next one, read by generated code from the response.
@@ -74,6 +112,7 @@ pub fn as_u64<V: AsU64>(value: &V) -> Option<u64> {
 
 /// Conversion of the integer types progenitor uses for parameters.
 pub trait AsU64 {
+    /// The value as a `u64`; `None` when it is negative, so no request asks for a wrapped-around number.
     fn as_u64(&self) -> Option<u64>;
 }
 
@@ -97,7 +136,9 @@ as_u64_nonzero!(std::num::NonZeroU64, std::num::NonZeroU32, std::num::NonZeroI64
 
 /// Values read from a page as metadata: a link or cursor (text) or a count.
 pub trait PageValue {
+    /// The value as a link or cursor; `None` when it is neither text nor a number.
     fn as_text(&self) -> Option<String>;
+    /// The value as an item count; `None` when it cannot be one (negative, not a number).
     fn as_count(&self) -> Option<u64>;
 }
 

@@ -17,6 +17,7 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    /// Reads both the `X-RateLimit-*` names and the unprefixed `RateLimit-*` ones of the IETF draft.
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let number = |names: &[&str]| names.iter().find_map(|n| header_str(headers, n)?.trim().parse().ok());
         RateLimit {
@@ -29,7 +30,9 @@ impl RateLimit {
 
 /// Rate-limit and request-id accessors on any response.
 pub trait ResponseExt {
+    /// The response's rate-limit headers, to pace the requests that follow.
     fn rate_limit(&self) -> RateLimit;
+    /// The server's id for this request, to quote when reporting a problem to the API's provider.
     fn request_id(&self) -> Option<String>;
 }
 

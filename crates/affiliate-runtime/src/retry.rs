@@ -34,6 +34,7 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// Backoff before the second attempt; doubles each time.
     pub initial_backoff: Duration,
+    /// Where the doubling stops; with jitter a wait is then between half of it and all of it.
     pub max_backoff: Duration,
     /// No retry starts later than this after the first attempt started.
     pub max_elapsed: Duration,
@@ -133,17 +134,20 @@ impl RetryPolicy {
         RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
     }
 
+    /// Attempts in all, including the first; 0 counts as 1, as the first attempt is always made.
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
+    /// Backoff before the second attempt and its cap; a `max` below `initial` is raised to it.
     pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.initial_backoff = initial;
         self.max_backoff = max.max(initial);
         self
     }
 
+    /// Time budget: no retry starts later than `budget` after the first attempt started.
     pub fn with_max_elapsed(mut self, budget: Duration) -> Self {
         self.max_elapsed = budget;
         self
