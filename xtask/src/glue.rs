@@ -16,7 +16,18 @@ use crate::postprocess::{vec_item, Builder, Types};
 pub fn root(api: &Api, crate_name: &str) -> TokenStream {
     let name = &api.name;
     let title = &api.title;
-    let base_url = &api.base_url;
+    // Without `servers` there is no default: the runtime's `build()` then asks for `base_url(..)`.
+    let (base_url_const, default_base_url) = match &api.base_url {
+        Some(url) => (
+            quote! {
+                /// The production base URL (`servers[0]` of the spec); override it with
+                /// [`ClientBuilder::base_url`](::affiliate_runtime::ClientBuilder::base_url).
+                pub const DEFAULT_BASE_URL: &str = #url;
+            },
+            quote! { DEFAULT_BASE_URL },
+        ),
+        None => (TokenStream::new(), quote! { "" }),
+    };
     let schemes = api.security.iter().map(|s| match s {
         Scheme::Bearer { name, env } => quote! {
             ::affiliate_runtime::SecurityScheme::Bearer { name: #name, env: #env }
@@ -60,9 +71,7 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
         format!("Builds a client with credentials from {env_doc}; a missing one is an error here, not a 401 later.")
     };
     quote! {
-        /// The production base URL (`servers[0]` of the spec); override it with
-        /// [`ClientBuilder::base_url`](::affiliate_runtime::ClientBuilder::base_url).
-        pub const DEFAULT_BASE_URL: &str = #base_url;
+        #base_url_const
 
         /// What the runtime needs to know about this API: where it lives, how it authenticates,
         /// which operations may be retried.
@@ -71,7 +80,7 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
             title: #title,
             crate_name: #crate_name,
             crate_version: env!("CARGO_PKG_VERSION"),
-            default_base_url: DEFAULT_BASE_URL,
+            default_base_url: #default_base_url,
             security: &[#(#schemes),*],
             idempotent_operations: &[#(#idempotent),*],
             anonymous_operations: &[#(#anonymous),*],
@@ -205,7 +214,7 @@ pub fn types(api: &Api) -> TokenStream {
         let name = variant_enum(op);
         let doc = format!("The success answers of `{}`, one variant per status.", op.id);
         let variants = op.success_variants.iter().map(|v| {
-            let ident = variant_ident(v.status);
+            let ident = variant_ident(v);
             let doc = format!("HTTP {}", v.status);
             match &v.body {
                 VariantBody::Empty => quote! { #[doc = #doc] #ident },
@@ -217,7 +226,7 @@ pub fn types(api: &Api) -> TokenStream {
             }
         });
         let debug_arms = op.success_variants.iter().map(|v| {
-            let ident = variant_ident(v.status);
+            let ident = variant_ident(v);
             let label = ident.to_string();
             match &v.body {
                 VariantBody::Empty => quote! { Self::#ident => f.write_str(#label), },
@@ -243,17 +252,8 @@ fn variant_enum(op: &Operation) -> syn::Ident {
     format_ident!("{}Success", heck::ToUpperCamelCase::to_upper_camel_case(op.id.as_str()))
 }
 
-fn variant_ident(status: u16) -> syn::Ident {
-    let name = match status {
-        200 => "Ok".to_string(),
-        201 => "Created".to_string(),
-        202 => "Accepted".to_string(),
-        203 => "NonAuthoritative".to_string(),
-        204 => "NoContent".to_string(),
-        206 => "PartialContent".to_string(),
-        other => format!("Status{other}"),
-    };
-    format_ident!("{}", name)
+fn variant_ident(variant: &crate::normalise::SuccessVariant) -> syn::Ident {
+    format_ident!("{}", variant.name)
 }
 
 /// `send()` for an operation whose answer depends on the status: the raw body becomes the variant.
@@ -261,7 +261,7 @@ fn variant_send(op: &Operation, name: &syn::Ident, doc: &str) -> TokenStream {
     let answer = variant_enum(op);
     let arms = op.success_variants.iter().map(|v| {
         let status = v.status;
-        let ident = variant_ident(status);
+        let ident = variant_ident(v);
         match &v.body {
             VariantBody::Empty => quote! {
                 #status => Ok(::affiliate_runtime::__private::map_response(response, |_| types::#answer::#ident)),

@@ -113,6 +113,20 @@ fn fixture_features_are_present() {
             "url_templates: &[",
         ],
     );
+    // Valid specs the generator used to refuse.
+    check("no_servers", &["default_base_url: \"\","]);
+    check("non_ascii_version", &["pub async fn send("]);
+    check(
+        "two_success_types",
+        &[
+            "pub enum GetASuccess",
+            "Ok(GetAOk)",
+            "Accepted(GetAAccepted)",
+            "202u16 => { ::affiliate_runtime::__private::decode_json(response)",
+        ],
+    );
+    assert!(!generated("no_servers").contains("DEFAULT_BASE_URL"), "no servers, no default");
+    assert!(generated("non_ascii_version").contains("1.0 \\u{2013} b\\u{ea}ta"), "version escaped to ASCII");
     // The response-only schema keeps a plain Option.
     check("tri_state", &["pub struct Website { #[serde(skip_serializing_if = \"::std::option::Option::is_none\")] pub name: ::std::option::Option<::std::string::String>, }"]);
     let code = generated("bearer");
@@ -133,10 +147,12 @@ const HOSTILE: &[(&str, &str, &str)] = &[
     ("duplicate_operation_id", "/paths/~1b/get/operationId", "duplicates the operationId at /paths/~1a/get"),
     ("missing_operation_id", "/paths/~1a/get/operationId", "missing"),
     ("openapi_31", "/openapi", "OpenAPI 3.1.0 is not supported"),
-    ("two_success_types", "/paths/~1a/get/responses/202", "two success responses"),
+    ("success_variants_refused", "/paths/~1a/get/responses/202", "two success responses with different bodies"),
+    ("misspelled_extension", "/paths/~1a/get/x-affiliate-paginaton", "unknown extension `x-affiliate-paginaton`"),
+    ("unknown_extension_key", "/paths/~1a/get/x-affiliate-pagination/pageSize", "unknown key `pageSize`"),
+    ("misplaced_extension", "/x-affiliate-idempotent", "belongs on an operation"),
     ("unknown_pagination_style", "/paths/~1a/get/x-affiliate-pagination/style", "unknown pagination style `keyset`"),
     ("pagination_param_missing", "/paths/~1a/get/x-affiliate-pagination/size", "`per_page` is not a query parameter"),
-    ("non_ascii_version", "/info/version", "printable ASCII"),
     ("cookie_parameter", "/paths/~1a/get/parameters/0", "cookie parameter `session`"),
     ("deep_object_parameter", "/paths/~1a/get/parameters/0/style", "style `deepObject` is not supported"),
     ("multipart_body", "/paths/~1a/post/requestBody/content/multipart~1form-data", "not supported"),

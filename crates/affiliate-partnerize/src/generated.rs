@@ -2367,7 +2367,7 @@ pub mod types {
         )]
         pub total_conversion_count: ::std::collections::BTreeMap<
             ::std::string::String,
-            i64,
+            ::affiliate_runtime::lenient::LenientInteger,
         >,
         ///Commission totals keyed by currency code.
         #[serde(
@@ -2376,14 +2376,17 @@ pub mod types {
         )]
         pub total_publisher_commission: ::std::collections::BTreeMap<
             ::std::string::String,
-            f64,
+            ::affiliate_runtime::lenient::LenientNumber,
         >,
         ///Conversion value totals keyed by currency code.
         #[serde(
             default,
             skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
         )]
-        pub total_value: ::std::collections::BTreeMap<::std::string::String, f64>,
+        pub total_value: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::affiliate_runtime::lenient::LenientNumber,
+        >,
     }
     impl ConversionReport {
         pub fn builder() -> builder::ConversionReport {
@@ -6422,7 +6425,7 @@ pub mod types {
         )]
         pub total_commission_value: ::std::collections::BTreeMap<
             ::std::string::String,
-            f64,
+            ::affiliate_runtime::lenient::LenientNumber,
         >,
         ///Conversion counts keyed by currency code.
         #[serde(
@@ -6431,7 +6434,7 @@ pub mod types {
         )]
         pub total_conversion_count: ::std::collections::BTreeMap<
             ::std::string::String,
-            i64,
+            ::affiliate_runtime::lenient::LenientInteger,
         >,
         ///Partner commission totals keyed by currency code.
         #[serde(
@@ -6440,14 +6443,17 @@ pub mod types {
         )]
         pub total_publisher_commission_value: ::std::collections::BTreeMap<
             ::std::string::String,
-            f64,
+            ::affiliate_runtime::lenient::LenientNumber,
         >,
         ///Conversion value totals keyed by currency code.
         #[serde(
             default,
             skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
         )]
-        pub total_value: ::std::collections::BTreeMap<::std::string::String, f64>,
+        pub total_value: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::affiliate_runtime::lenient::LenientNumber,
+        >,
     }
     impl PayableReport {
         pub fn builder() -> builder::PayableReport {
@@ -17545,15 +17551,24 @@ pub mod types {
                 ::std::string::String,
             >,
             total_conversion_count: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, i64>,
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::affiliate_runtime::lenient::LenientInteger,
+                >,
                 ::std::string::String,
             >,
             total_publisher_commission: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, f64>,
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::affiliate_runtime::lenient::LenientNumber,
+                >,
                 ::std::string::String,
             >,
             total_value: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, f64>,
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::affiliate_runtime::lenient::LenientNumber,
+                >,
                 ::std::string::String,
             >,
         }
@@ -17728,7 +17743,10 @@ pub mod types {
             pub fn total_conversion_count<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<::std::string::String, i64>,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::affiliate_runtime::lenient::LenientInteger,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -17744,7 +17762,10 @@ pub mod types {
             pub fn total_publisher_commission<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<::std::string::String, f64>,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::affiliate_runtime::lenient::LenientNumber,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -17760,7 +17781,10 @@ pub mod types {
             pub fn total_value<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<::std::string::String, f64>,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::affiliate_runtime::lenient::LenientNumber,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -28159,19 +28183,31 @@ pub mod types {
                 ::std::string::String,
             >,
             total_commission_value: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, f64>,
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::affiliate_runtime::lenient::LenientNumber,
+                >,
                 ::std::string::String,
             >,
             total_conversion_count: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, i64>,
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::affiliate_runtime::lenient::LenientInteger,
+                >,
                 ::std::string::String,
             >,
             total_publisher_commission_value: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, f64>,
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::affiliate_runtime::lenient::LenientNumber,
+                >,
                 ::std::string::String,
             >,
             total_value: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, f64>,
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::affiliate_runtime::lenient::LenientNumber,
+                >,
                 ::std::string::String,
             >,
         }
@@ -28273,7 +28309,10 @@ pub mod types {
             pub fn total_commission_value<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<::std::string::String, f64>,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::affiliate_runtime::lenient::LenientNumber,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -28289,7 +28328,10 @@ pub mod types {
             pub fn total_conversion_count<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<::std::string::String, i64>,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::affiliate_runtime::lenient::LenientInteger,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -28305,7 +28347,10 @@ pub mod types {
             pub fn total_publisher_commission_value<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<::std::string::String, f64>,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::affiliate_runtime::lenient::LenientNumber,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -28321,7 +28366,10 @@ pub mod types {
             pub fn total_value<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<::std::string::String, f64>,
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::affiliate_runtime::lenient::LenientNumber,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {

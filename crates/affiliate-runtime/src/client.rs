@@ -204,7 +204,15 @@ impl<C: FromParts> ClientBuilder<C> {
     /// The client; fails on an unusable base URL or header, or on a credential that is missing or
     /// of a kind the API does not use.
     pub fn build(self) -> Result<C> {
-        let base_url = self.base_url.clone().unwrap_or_else(|| self.api.default_base_url.to_string());
+        let base_url = match (&self.base_url, self.api.default_base_url) {
+            (Some(url), _) => url.clone(),
+            // The spec names no server: there is nothing sensible to default to.
+            (None, "") => return Err(Error::Config(format!(
+                "{} has no default base URL (its spec lists no servers): set one with `.base_url(..)` before `build()`",
+                self.api.title
+            ))),
+            (None, default) => default.to_string(),
+        };
         let parsed =
             reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
