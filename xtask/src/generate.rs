@@ -84,9 +84,17 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
     let root_glue: syn::File = syn::parse2(glue::root(&api, &crate_name)).map_err(|e| fail(format!("glue: {e}")))?;
     file_ast.items.extend(root_glue.items);
 
+    postprocess::prune_type_builders(&mut file_ast).map_err(fail)?;
+    postprocess::drop_noise(&mut file_ast).map_err(fail)?;
+    // One file per concern: the data types, the operation builders, the client (what is left).
+    let types_file = postprocess::split_module(&mut file_ast, "types").map_err(fail)?;
+    let builder_file = postprocess::split_module(&mut file_ast, "builder").map_err(fail)?;
+
     let source = file.display().to_string();
     let header = format!("// {HEADER} {source}. Do not edit.\n\n");
     let generated = format!("{header}{}", prettyplease::unparse(&file_ast));
+    let types_rs = format!("{header}{}", prettyplease::unparse(&types_file));
+    let builder_rs = format!("{header}{}", prettyplease::unparse(&builder_file));
     let type_space = generator.get_type_space();
     let manifest = manifest(
         &crate_name,
@@ -132,6 +140,8 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
         (dir.join("Cargo.toml"), manifest),
         (dir.join("src/lib.rs"), lib),
         (dir.join("src/generated.rs"), generated),
+        (dir.join("src/generated/types.rs"), types_rs),
+        (dir.join("src/generated/builder.rs"), builder_rs),
     ]))
 }
 

@@ -11,7 +11,7 @@
 //!   through the runtime's builder (its redirect policy keeps credentials on the API's host).
 //! - [`Types`] answers the glue's questions about generated structs (field names, types).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -693,4 +693,200 @@ pub fn qualify(ty: &Type) -> Type {
         }
     }
     Type::Path(p)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pruning type builders
+// ---------------------------------------------------------------------------------------------
+
+/// Every identifier in a token stream (type names among them).
+fn idents(tokens: TokenStream, out: &mut BTreeSet<String>) {
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(i) => {
+                out.insert(i.to_string());
+            }
+            proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+/// Drops typify's struct builders (`types::builder::X`, `X::builder()`) except for the types a
+/// request body can contain: `body_map` is the only place they are needed, and the rest made
+/// more than half of the generated code. Roots are the `types::builder::X` the operation builders
+/// name; the closure follows every type a kept struct's fields name.
+pub fn prune_type_builders(file: &mut syn::File) -> Result<usize, String> {
+    let mut roots = BTreeSet::new();
+    let operations = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or("progenitor's output has no `mod builder`")?;
+    for item in operations {
+        let mut idents = Vec::new();
+        collect_builder_paths(&quote!(#item), &mut idents);
+        roots.extend(idents);
+    }
+    let types = module_items(&mut file.items, "types").ok_or("progenitor's output has no `mod types`")?;
+    let definitions: BTreeMap<String, &Item> = types
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some((s.ident.to_string(), item)),
+            Item::Enum(e) => Some((e.ident.to_string(), item)),
+            _ => None,
+        })
+        .collect();
+    let mut keep = BTreeSet::new();
+    let mut pending: Vec<String> = roots.into_iter().collect();
+    while let Some(name) = pending.pop() {
+        if !keep.insert(name.clone()) {
+            continue;
+        }
+        let definition = definitions.get(&name).ok_or_else(|| {
+            format!("an operation builder names `types::builder::{name}`, which is not a generated type")
+        })?;
+        let mut named = BTreeSet::new();
+        // Field types only: an enum variant named like a type (`Scope::Partner`) is no reference.
+        let fields: Vec<&syn::Field> = match definition {
+            Item::Struct(s) => s.fields.iter().collect(),
+            Item::Enum(e) => e.variants.iter().flat_map(|v| v.fields.iter()).collect(),
+            _ => Vec::new(),
+        };
+        for field in fields {
+            let ty = &field.ty;
+            idents(quote!(#ty), &mut named);
+        }
+        pending.extend(named.into_iter().filter(|n| definitions.contains_key(n) && !keep.contains(n)));
+    }
+    // typify emits `mod builder` only when there are structs.
+    let Some(builders) = module_items(types, "builder") else { return Ok(0) };
+    let before = builders.len();
+    builders.retain(|item| match item {
+        Item::Struct(s) => keep.contains(&s.ident.to_string()),
+        Item::Impl(imp) => last_ident(&imp.self_ty).is_some_and(|n| keep.contains(&n)),
+        _ => true,
+    });
+    let removed = before - builders.len();
+    for item in types.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || last_ident(&imp.self_ty).is_some_and(|n| keep.contains(&n)) {
+            continue;
+        }
+        imp.items.retain(|member| !matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "builder"));
+    }
+    types.retain(|item| !matches!(item, Item::Impl(imp) if imp.items.is_empty()));
+    Ok(removed)
+}
+
+/// `X` of every `types::builder::X` in a token stream.
+fn collect_builder_paths(tokens: &TokenStream, out: &mut Vec<String>) {
+    let tokens: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+    let ident = |t: &proc_macro2::TokenTree| match t {
+        proc_macro2::TokenTree::Ident(i) => Some(i.to_string()),
+        _ => None,
+    };
+    let colon = |t: &proc_macro2::TokenTree| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ':');
+    for (i, token) in tokens.iter().enumerate() {
+        if let proc_macro2::TokenTree::Group(g) = token {
+            collect_builder_paths(&g.stream(), out);
+            continue;
+        }
+        // types :: builder :: X  is seven tokens (`::` is two puncts).
+        if ident(token).as_deref() == Some("types")
+            && tokens.get(i + 3).and_then(ident).as_deref() == Some("builder")
+            && tokens.get(i + 1).is_some_and(colon)
+            && tokens.get(i + 4).is_some_and(colon)
+        {
+            if let Some(name) = tokens.get(i + 6).and_then(ident) {
+                out.push(name);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Splitting the output
+// ---------------------------------------------------------------------------------------------
+
+/// Moves the inline module `name` out of `file`: the declaration stays (`pub mod types;`, with
+/// its attributes and docs), the items are returned as a file of their own.
+pub fn split_module(file: &mut syn::File, name: &str) -> Result<syn::File, String> {
+    let module = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == name => Some(m),
+            _ => None,
+        })
+        .ok_or_else(|| format!("progenitor's output has no `mod {name}`"))?;
+    let (_, items) = module.content.take().ok_or_else(|| format!("`mod {name}` is not inline"))?;
+    module.semi = Some(Default::default());
+    // rustfmt would otherwise format the moved file: prettyplease's style is kept as generated.
+    module.attrs.push(syn::parse_quote!(#[rustfmt::skip]));
+    Ok(syn::File { shebang: None, attrs: Vec::new(), items })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated noise
+// ---------------------------------------------------------------------------------------------
+
+/// Drops what progenitor emits that no caller uses: the `ignore`d usage example under every
+/// `Client` method (the builder's setters say the same), and the `api-version` header built from
+/// `info.version` on every request (the runtime removes it before sending).
+pub fn drop_noise(file: &mut syn::File) -> Result<(), String> {
+    let mut examples = 0;
+    let mut headers = 0;
+    for item in &mut file.items {
+        match item {
+            Item::Impl(imp) if last_ident(&imp.self_ty).as_deref() == Some("Client") && imp.trait_.is_none() => {
+                for member in &mut imp.items {
+                    let syn::ImplItem::Fn(f) = member else { continue };
+                    for attr in &mut f.attrs {
+                        let syn::Meta::NameValue(nv) = &mut attr.meta else { continue };
+                        if !nv.path.is_ident("doc") {
+                            continue;
+                        }
+                        let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(doc), .. }) = &nv.value else { continue };
+                        let text = doc.value();
+                        if let Some(at) = text.find("```ignore") {
+                            let kept = text[..at].trim_end().to_string();
+                            nv.value = syn::parse_quote!(#kept);
+                            examples += 1;
+                        }
+                    }
+                }
+            }
+            Item::Mod(module) if module.ident == "builder" => {
+                let Some((_, items)) = module.content.as_mut() else { continue };
+                for item in items {
+                    let Item::Impl(imp) = item else { continue };
+                    for member in &mut imp.items {
+                        let syn::ImplItem::Fn(f) = member else { continue };
+                        if f.sig.ident != "send_raw" {
+                            continue;
+                        }
+                        let before = f.block.stmts.len();
+                        f.block.stmts.retain(|stmt| !quote!(#stmt).to_string().contains("api_version"));
+                        headers += before - f.block.stmts.len();
+                        // `request` is mutated by the `pre` hook; the lint allowance is noise.
+                        for stmt in &mut f.block.stmts {
+                            if let syn::Stmt::Local(local) = stmt {
+                                local.attrs.retain(|a| !quote!(#a).to_string().contains("unused_mut"));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // progenitor changed shape if nothing matched: better to hear it than to ship the noise again.
+    if headers == 0 && examples > 0 {
+        return Err("no `api-version` header found in any `send_raw`: progenitor's output changed".to_string());
+    }
+    Ok(())
 }

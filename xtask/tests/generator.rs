@@ -16,7 +16,7 @@ fn generated(fixture: &str) -> String {
     let outputs = generate_crate(&file, &text).unwrap_or_else(|errors| panic!("{fixture}: {errors:?}"));
     let name = fixture.replace('_', "-");
     let source = |f: &str| outputs[&PathBuf::from(format!("crates/affiliate-{name}/{f}"))].clone();
-    format!("{}\n{}", source("Cargo.toml"), source("src/generated.rs"))
+    ["Cargo.toml", "src/generated.rs", "src/generated/types.rs", "src/generated/builder.rs"].map(source).join("\n")
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn fixture_features_are_present() {
         "tri_state",
         &[
             "T: ::std::convert::TryInto<::std::string::String>,",
-            ".map(|v| ::std::option::Option::Some(::std::option::Option::Some(v),))",
+            ".map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)))",
             "pub fn clear_name(mut self) -> Self { self.name = Ok(::std::option::Option::Some(::std::option::Option::None));",
         ],
     );
@@ -131,6 +131,13 @@ fn fixture_features_are_present() {
     check("tri_state", &["pub struct Website { #[serde(skip_serializing_if = \"::std::option::Option::is_none\")] pub name: ::std::option::Option<::std::string::String>, }"]);
     let code = generated("bearer");
     assert!(!code.contains("deny_unknown_fields"), "additionalProperties: false is dropped");
+    // Struct builders only for request bodies: `WebsiteUpdate` is sent, `Website` only received.
+    let code = squash(&generated("tri_state"));
+    assert!(code.contains(&squash("impl WebsiteUpdate { pub fn builder() -> builder::WebsiteUpdate")));
+    assert!(!code.contains(&squash("impl Website { pub fn builder()")), "no builder for a response-only type");
+    // Noise progenitor emits and nobody reads.
+    assert!(!code.contains("Client::api_version()"), "the api-version header is not built");
+    assert!(!code.contains("```ignore"), "no usage example under every method");
 }
 
 #[test]
@@ -182,7 +189,7 @@ fn hostile_specs_fail_with_file_and_location() {
 fn recursive_schemas_are_supported() {
     let text = std::fs::read_to_string(xtask_dir().join("tests/hostile/recursive_schema.yaml")).unwrap();
     let outputs = generate_crate(Path::new("specs/tree.yaml"), &text).unwrap();
-    let code = &outputs[&PathBuf::from("crates/affiliate-tree/src/generated.rs")];
+    let code = &outputs[&PathBuf::from("crates/affiliate-tree/src/generated/types.rs")];
     assert!(code.contains("::std::boxed::Box<Node>"), "recursion goes through a Box");
 }
 

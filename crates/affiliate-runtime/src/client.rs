@@ -207,10 +207,12 @@ impl<C: FromParts> ClientBuilder<C> {
         let base_url = match (&self.base_url, self.api.default_base_url) {
             (Some(url), _) => url.clone(),
             // The spec names no server: there is nothing sensible to default to.
-            (None, "") => return Err(Error::Config(format!(
+            (None, "") => {
+                return Err(Error::Config(format!(
                 "{} has no default base URL (its spec lists no servers): set one with `.base_url(..)` before `build()`",
                 self.api.title
-            ))),
+            )))
+            }
             (None, default) => default.to_string(),
         };
         let parsed =
