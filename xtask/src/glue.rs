@@ -139,12 +139,23 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
 }
 
 /// Items for `mod builder`: a `send` with the runtime's error per builder, and pagination streams.
-pub fn builders(api: &Api, builders: &BTreeMap<String, Builder>, types: &Types) -> Result<TokenStream, String> {
+///
+/// Errors are (JSON pointer, message), every one found: the operation, or the extension whose
+/// pointers do not fit the generated types.
+pub fn builders(
+    api: &Api,
+    builders: &BTreeMap<String, Builder>,
+    types: &Types,
+) -> Result<TokenStream, Vec<(String, String)>> {
     let mut out = TokenStream::new();
+    let mut errors = Vec::new();
     for op in &api.operations {
+        let at = crate::spec::pointer(&["paths", &op.path, &op.method]);
         let key = op.id.to_snake_case();
-        let builder =
-            builders.get(&key).ok_or_else(|| format!("operation {}: progenitor generated no builder", op.id))?;
+        let Some(builder) = builders.get(&key) else {
+            errors.push((at, format!("progenitor generated no builder for `{}`", op.id)));
+            continue;
+        };
         let name = &builder.name;
         let success = &builder.success;
         let doc = format!(
@@ -168,13 +179,23 @@ pub fn builders(api: &Api, builders: &BTreeMap<String, Builder>, types: &Types) 
             out.extend(variant_send(op, name, &doc));
         }
         if let Some(job) = &op.job {
-            out.extend(job_wait(name, success, job, types).map_err(|e| format!("operation {}: {e}", op.id))?);
+            match job_wait(name, success, job, types) {
+                Ok(tokens) => out.extend(tokens),
+                Err(e) => errors.push((format!("{at}/x-affiliate-job"), e)),
+            }
         }
         if let Some(pagination) = &op.pagination {
-            out.extend(paginate(name, success, pagination, types).map_err(|e| format!("operation {}: {e}", op.id))?);
+            match paginate(name, success, pagination, types) {
+                Ok(tokens) => out.extend(tokens),
+                Err(e) => errors.push((format!("{at}/x-affiliate-pagination"), e)),
+            }
         }
     }
-    Ok(out)
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// `timeout`, `header` and `retry_policy` for one call; `send()`, `pages()` and `stream()` apply

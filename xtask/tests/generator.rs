@@ -157,6 +157,7 @@ const HOSTILE: &[(&str, &str, &str)] = &[
     ("success_variants_refused", "/paths/~1a/get/responses/202", "two success responses with different bodies"),
     ("misspelled_extension", "/paths/~1a/get/x-affiliate-paginaton", "unknown extension `x-affiliate-paginaton`"),
     ("unknown_extension_key", "/paths/~1a/get/x-affiliate-pagination/pageSize", "unknown key `pageSize`"),
+    ("pagination_items_missing", "/paths/~1a/get/x-affiliate-pagination", "`Page` has no field `results`"),
     ("misplaced_extension", "/x-affiliate-idempotent", "belongs on an operation"),
     ("unknown_pagination_style", "/paths/~1a/get/x-affiliate-pagination/style", "unknown pagination style `keyset`"),
     ("pagination_param_missing", "/paths/~1a/get/x-affiliate-pagination/size", "`per_page` is not a query parameter"),
@@ -250,8 +251,30 @@ fn check_mode_names_stale_files_and_writes_nothing() {
     assert!(run(false).status.success());
     assert!(run(true).status.success(), "clean after regenerate");
     // An edited generated file is drift too; so is a crate whose spec was removed.
-    std::fs::write(root.join("crates/affiliate-bearer/src/lib.rs"), "// edited by hand\n").unwrap();
+    // A Windows checkout (CRLF) is not stale.
+    let lib = root.join("crates/affiliate-bearer/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, text.replace('\n', "\r\n")).unwrap();
+    assert!(run(true).status.success(), "CRLF line endings are not drift");
+    std::fs::write(&lib, "// edited by hand\n").unwrap();
     assert!(String::from_utf8_lossy(&run(true).stderr).contains("crates/affiliate-bearer/src/lib.rs"));
+    // --diff shows what changed as a unified diff.
+    let diff = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["regenerate", "--check", "--diff", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&diff.stderr);
+    for needle in [
+        "--- a/crates/affiliate-bearer/src/lib.rs",
+        "+++ b/crates/affiliate-bearer/src/lib.rs",
+        "@@ -1 +1,",
+        "-// edited by hand",
+        "+//! Typed async client",
+    ] {
+        assert!(stderr.contains(needle), "missing `{needle}` in:\n{stderr}");
+    }
     std::fs::remove_file(root.join("specs/bearer.yaml")).unwrap();
     assert!(String::from_utf8_lossy(&run(true).stderr).contains("crates/affiliate-bearer"));
     assert!(run(false).status.success());
