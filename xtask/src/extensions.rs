@@ -2,10 +2,17 @@
 //!
 //! A misspelled extension would otherwise be ignored and the operation would quietly lose its
 //! feature, so every `x-affiliate-*` key and sub-key outside this table is a spec error. The table
-//! is the code's half of `docs/spec-extensions.md`; the tidy test keeps the two in step.
+//! is the code's half of `docs/spec-extensions.md`; the tidy test keeps the two in step. The
+//! extensions that take a mapping are parsed into the model here; the ones that rewrite the
+//! document (`x-affiliate-lenient`, `x-affiliate-success-variants`) live with the rewrites in
+//! `normalise`.
+
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::model::{BodyErrorRule, Job, Pagination};
+use crate::normalise::Normaliser;
 use crate::spec::escape;
 
 /// Where in a spec an extension belongs.
@@ -143,5 +150,128 @@ fn sub_keys(name: &str, value: &Value, at: &str, out: &mut Vec<(String, String)>
             }
         }
         _ => {}
+    }
+}
+
+/// Parsing the extensions that carry data into the model (the caller has already refused unknown keys).
+impl Normaliser<'_> {
+    pub(crate) fn body_errors(&mut self, doc: &Value) -> Vec<BodyErrorRule> {
+        let Some(rules) = doc.get("x-affiliate-body-errors") else { return Vec::new() };
+        let Some(rules) = rules.as_array() else {
+            self.error("/x-affiliate-body-errors", "must be a list of {pointer, present | equals} rules");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let at = format!("/x-affiliate-body-errors/{i}");
+            let pointer = match rule.get("pointer").and_then(Value::as_str) {
+                Some(p) if p.starts_with('/') => p.to_string(),
+                _ => {
+                    self.error(format!("{at}/pointer"), "missing or not a JSON pointer (`/responseStatus/errorCode`)");
+                    continue;
+                }
+            };
+            match (rule.get("present"), rule.get("equals")) {
+                (Some(Value::Bool(true)), None) => out.push(BodyErrorRule::Present(pointer)),
+                (None, Some(value)) => out.push(BodyErrorRule::Equals(pointer, value.to_string())),
+                _ => self.error(at, "a rule needs exactly one of `present: true` or `equals: <value>`"),
+            }
+        }
+        out
+    }
+
+    pub(crate) fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {
+        let pointer = |me: &mut Self, key: &str| match ext.get(key).and_then(Value::as_str) {
+            Some(p) if p.starts_with('/') => Some(p.to_string()),
+            _ => {
+                me.error(format!("{at}/{key}"), "missing or not a JSON pointer into the status response");
+                None
+            }
+        };
+        let list = |key: &str| -> Vec<String> {
+            ext.get(key)
+                .and_then(Value::as_array)
+                .map(|v| v.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        let status = pointer(self, "status");
+        let result = pointer(self, "result");
+        let done = list("done");
+        if done.is_empty() {
+            self.error(format!("{at}/done"), "list the status values that mean the job is done");
+        }
+        Some(Job { status: status?, done, failed: list("failed"), result: result? })
+    }
+
+    pub(crate) fn pagination(&mut self, at: &str, ext: &Value, query: &BTreeSet<String>) -> Option<Pagination> {
+        let field = |key: &str| ext.get(key).and_then(Value::as_str).map(str::to_string);
+        let number = |key: &str, default: u64| ext.get(key).and_then(Value::as_u64).unwrap_or(default);
+        let param = |me: &mut Self, key: &str, required: bool| -> Option<String> {
+            match field(key) {
+                Some(name) if query.contains(&name) => Some(name),
+                Some(name) => {
+                    me.error(format!("{at}/{key}"), format!("`{name}` is not a query parameter of this operation"));
+                    None
+                }
+                None if required => {
+                    me.error(format!("{at}/{key}"), "missing");
+                    None
+                }
+                None => None,
+            }
+        };
+        let items = match field("items") {
+            Some(p) if p.is_empty() || p.starts_with('/') => p,
+            Some(p) => {
+                self.error(format!("{at}/items"), format!("`{p}` is not a JSON pointer"));
+                return None;
+            }
+            None => {
+                self.error(format!("{at}/items"), "missing: a JSON pointer to the item array (\"\" for the body)");
+                return None;
+            }
+        };
+        let errors_before = self.errors.len();
+        let result = match ext.get("style").and_then(Value::as_str) {
+            Some("page") => Some(Pagination::Page {
+                page: param(self, "page", true).unwrap_or_default(),
+                size: param(self, "size", true).unwrap_or_default(),
+                first: number("first", 1),
+                default_size: number("defaultSize", 0),
+                items,
+            }),
+            Some("offset") => Some(Pagination::Offset {
+                offset: param(self, "offset", true).unwrap_or_default(),
+                limit: param(self, "limit", true).unwrap_or_default(),
+                default_size: number("defaultSize", 0),
+                items,
+                count: field("count"),
+                next: field("next"),
+            }),
+            Some("cursor") => {
+                let next_cursor = field("nextCursor");
+                if next_cursor.is_none() {
+                    self.error(format!("{at}/nextCursor"), "missing");
+                }
+                Some(Pagination::Cursor {
+                    cursor: param(self, "cursor", true).unwrap_or_default(),
+                    limit: param(self, "limit", false),
+                    items,
+                    next_cursor: next_cursor.unwrap_or_default(),
+                })
+            }
+            Some(other) => {
+                self.error(
+                    format!("{at}/style"),
+                    format!("unknown pagination style `{other}` (expected page, offset or cursor)"),
+                );
+                None
+            }
+            None => {
+                self.error(format!("{at}/style"), "missing (page, offset or cursor)");
+                None
+            }
+        };
+        (self.errors.len() == errors_before).then_some(result).flatten()
     }
 }

@@ -75,7 +75,8 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
     let mut file_ast: syn::File =
         syn::parse2(tokens).map_err(|e| fail(format!("progenitor produced unparsable code: {e}")))?;
     let builders = postprocess::rewrite(&mut file_ast).map_err(fail)?;
-    postprocess::tri_state(&mut file_ast, &api.tri_state).map_err(fail)?;
+    postprocess::tri_state(&mut file_ast, &api.tri_state)
+        .map_err(|(at, message)| vec![SpecError::new(file, at, message)])?;
     postprocess::setters(&mut file_ast).map_err(fail)?;
     let types = postprocess::Types::new(&file_ast);
     let builder_glue = glue::builders(&api, &builders, &types).map_err(|errors| {

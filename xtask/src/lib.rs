@@ -5,6 +5,7 @@
 pub mod extensions;
 pub mod generate;
 mod glue;
+pub mod model;
 pub mod normalise;
 mod postprocess;
 pub mod spec;

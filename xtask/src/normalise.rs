@@ -1,8 +1,25 @@
-//! Rewrites a spec into the subset progenitor handles, and reads the `x-affiliate-*` extensions.
+//! Rewrites a spec into the subset progenitor handles, and drives the reading of the model.
 //!
 //! progenitor panics on several valid constructs and ignores others; every such case is either
 //! rewritten here (with the reason next to the rewrite) or reported as a [`SpecError`] that names the
-//! file and JSON pointer. The result is a JSON document plus the [`Api`] model the glue is built from.
+//! file and JSON pointer. The result is a JSON document plus the [`Api`] model (`model.rs`) the glue
+//! is built from; the extensions' vocabulary and parsing live in `extensions.rs`.
+//!
+//! The passes run in this order, and the order matters:
+//! 1. `info`/`servers`: the version is escaped to ASCII before progenitor sees it.
+//! 2. Unknown or misplaced `x-affiliate-*` keys, on the document as written, before any rewrite
+//!    adds or moves keys (a later pass would otherwise report its own output, or lose the pointer).
+//! 3. `$ref` resolution: every later pass follows references and assumes they resolve.
+//! 4. Stripping `additionalProperties: false` and property defaults, document-wide: before the
+//!    operations pass copies resolved responses into operations, so no copy keeps them.
+//! 5. Security, body-error rules: read-only, from the root.
+//! 6. Lenient scalars become `$ref`s to marker components (their nullability moves into the
+//!    replacement type).
+//! 7. Operations: parameters, responses (success variants, raw error bodies), request bodies and
+//!    the per-operation extensions; inline success-variant schemas are then hoisted into
+//!    components, after every operation is seen, so a name clash is found whatever the order.
+//! 8. Tri-state fields: last, over request-body schemas as they will be generated; after (6), so
+//!    a lenient field, now a `$ref`, is not made tri-state on top of its own `Option`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -10,114 +27,10 @@ use std::path::Path;
 use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use serde_json::{json, Map, Value};
 
+pub use crate::model::*;
 use crate::spec::{pointer, SpecError};
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
-/// What the glue needs to know about one API, beyond what progenitor generates.
-#[derive(Debug, Clone)]
-pub struct Api {
-    /// The spec's file stem: `<name>` for `specs/<name>.yaml`.
-    pub name: String,
-    pub title: String,
-    /// `servers[0].url`; `None` when the spec has no servers (the caller must set one).
-    pub base_url: Option<String>,
-    pub security: Vec<Scheme>,
-    pub operations: Vec<Operation>,
-    /// `x-affiliate-body-errors`: when a 2xx JSON body is an error after all.
-    pub body_errors: Vec<BodyErrorRule>,
-    /// Component schemas added for `x-affiliate-lenient` fields, with the Rust type replacing each.
-    pub replacements: Vec<(String, String)>,
-    /// Optional, nullable properties of schemas sent in request bodies, as (component, property):
-    /// these become tri-state (absent, explicit null, value) so a request can clear a field.
-    pub tri_state: Vec<(String, String)>,
-}
-
-/// One rule of `x-affiliate-body-errors` (pointers are JSON pointers into the response body).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyErrorRule {
-    /// `{pointer: /a/b, present: true}`: a non-null, non-empty value there.
-    Present(String),
-    /// `{pointer: /a/b, equals: <JSON value>}`: that value there (kept as canonical JSON text).
-    Equals(String, String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scheme {
-    Bearer { name: String, env: String },
-    Basic { name: String, env_username: String, env_password: String },
-    ApiKeyHeader { name: String, header: String, env: String },
-}
-
-#[derive(Debug, Clone)]
-pub struct Operation {
-    /// The spec's `operationId`.
-    pub id: String,
-    pub method: String,
-    pub path: String,
-    /// Safe to send again after a failure: GET/HEAD/PUT/DELETE/OPTIONS, or marked in the spec.
-    pub idempotent: bool,
-    /// `security: []` on the operation: no credentials are sent.
-    pub anonymous: bool,
-    pub pagination: Option<Pagination>,
-    /// `x-affiliate-success-variants`: each 2xx status is its own variant of the answer.
-    pub success_variants: Vec<SuccessVariant>,
-    /// `x-affiliate-job`: this operation reports an asynchronous job's status.
-    pub job: Option<Job>,
-}
-
-/// One success answer of an operation with `x-affiliate-success-variants: true`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SuccessVariant {
-    pub status: u16,
-    /// The enum variant: `Ok`, `Accepted`... or the name the spec gives it.
-    pub name: String,
-    pub body: VariantBody,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VariantBody {
-    Empty,
-    /// Any non-JSON media type: streamed to the caller.
-    Raw,
-    /// JSON of a named component schema.
-    Json(String),
-}
-
-/// The `x-affiliate-job` extension: pointers into the status response, and the status values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
-    pub status: String,
-    pub done: Vec<String>,
-    pub failed: Vec<String>,
-    pub result: String,
-}
-
-/// The `x-affiliate-pagination` extension, validated. Parameter names are wire names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pagination {
-    Page {
-        page: String,
-        size: String,
-        first: u64,
-        default_size: u64,
-        items: String,
-    },
-    Offset {
-        offset: String,
-        limit: String,
-        default_size: u64,
-        items: String,
-        count: Option<String>,
-        next: Option<String>,
-    },
-    Cursor {
-        cursor: String,
-        limit: Option<String>,
-        items: String,
-        next_cursor: String,
-    },
-}
 
 /// Normalises `doc` in place and returns the glue model, or every problem found.
 pub fn normalise(file: &Path, doc: &mut Value) -> Result<Api, Vec<SpecError>> {
@@ -130,15 +43,15 @@ pub fn normalise(file: &Path, doc: &mut Value) -> Result<Api, Vec<SpecError>> {
     }
 }
 
-struct Normaliser<'a> {
+pub(crate) struct Normaliser<'a> {
     file: &'a Path,
-    errors: Vec<SpecError>,
+    pub(crate) errors: Vec<SpecError>,
     /// Inline success-variant schemas to add as components: (name, where it was, schema).
     hoisted: Vec<(String, String, Value)>,
 }
 
 impl Normaliser<'_> {
-    fn error(&mut self, location: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, location: impl Into<String>, message: impl Into<String>) {
         self.errors.push(SpecError::new(self.file, location, message));
     }
 
@@ -229,31 +142,6 @@ impl Normaliser<'_> {
             }
             _ => {}
         }
-    }
-
-    fn body_errors(&mut self, doc: &Value) -> Vec<BodyErrorRule> {
-        let Some(rules) = doc.get("x-affiliate-body-errors") else { return Vec::new() };
-        let Some(rules) = rules.as_array() else {
-            self.error("/x-affiliate-body-errors", "must be a list of {pointer, present | equals} rules");
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (i, rule) in rules.iter().enumerate() {
-            let at = format!("/x-affiliate-body-errors/{i}");
-            let pointer = match rule.get("pointer").and_then(Value::as_str) {
-                Some(p) if p.starts_with('/') => p.to_string(),
-                _ => {
-                    self.error(format!("{at}/pointer"), "missing or not a JSON pointer (`/responseStatus/errorCode`)");
-                    continue;
-                }
-            };
-            match (rule.get("present"), rule.get("equals")) {
-                (Some(Value::Bool(true)), None) => out.push(BodyErrorRule::Present(pointer)),
-                (None, Some(value)) => out.push(BodyErrorRule::Equals(pointer, value.to_string())),
-                _ => self.error(at, "a rule needs exactly one of `present: true` or `equals: <value>`"),
-            }
-        }
-        out
     }
 
     fn security(&mut self, doc: &Value, api: &str) -> Vec<Scheme> {
@@ -573,29 +461,6 @@ impl Normaliser<'_> {
         }
     }
 
-    fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {
-        let pointer = |me: &mut Self, key: &str| match ext.get(key).and_then(Value::as_str) {
-            Some(p) if p.starts_with('/') => Some(p.to_string()),
-            _ => {
-                me.error(format!("{at}/{key}"), "missing or not a JSON pointer into the status response");
-                None
-            }
-        };
-        let list = |key: &str| -> Vec<String> {
-            ext.get(key)
-                .and_then(Value::as_array)
-                .map(|v| v.iter().filter_map(Value::as_str).map(str::to_string).collect())
-                .unwrap_or_default()
-        };
-        let status = pointer(self, "status");
-        let result = pointer(self, "result");
-        let done = list("done");
-        if done.is_empty() {
-            self.error(format!("{at}/done"), "list the status values that mean the job is done");
-        }
-        Some(Job { status: status?, done, failed: list("failed"), result: result? })
-    }
-
     /// Rewrites `x-affiliate-lenient` properties into references to marker components that the
     /// generator replaces with the runtime's lenient scalar types.
     fn lenient(&mut self, doc: &mut Value) -> Vec<(String, String)> {
@@ -673,78 +538,6 @@ impl Normaliser<'_> {
         }
         body = only_one_media_type(body);
         op.insert("requestBody".to_string(), body);
-    }
-
-    fn pagination(&mut self, at: &str, ext: &Value, query: &BTreeSet<String>) -> Option<Pagination> {
-        let field = |key: &str| ext.get(key).and_then(Value::as_str).map(str::to_string);
-        let number = |key: &str, default: u64| ext.get(key).and_then(Value::as_u64).unwrap_or(default);
-        let param = |me: &mut Self, key: &str, required: bool| -> Option<String> {
-            match field(key) {
-                Some(name) if query.contains(&name) => Some(name),
-                Some(name) => {
-                    me.error(format!("{at}/{key}"), format!("`{name}` is not a query parameter of this operation"));
-                    None
-                }
-                None if required => {
-                    me.error(format!("{at}/{key}"), "missing");
-                    None
-                }
-                None => None,
-            }
-        };
-        let items = match field("items") {
-            Some(p) if p.is_empty() || p.starts_with('/') => p,
-            Some(p) => {
-                self.error(format!("{at}/items"), format!("`{p}` is not a JSON pointer"));
-                return None;
-            }
-            None => {
-                self.error(format!("{at}/items"), "missing: a JSON pointer to the item array (\"\" for the body)");
-                return None;
-            }
-        };
-        let errors_before = self.errors.len();
-        let result = match ext.get("style").and_then(Value::as_str) {
-            Some("page") => Some(Pagination::Page {
-                page: param(self, "page", true).unwrap_or_default(),
-                size: param(self, "size", true).unwrap_or_default(),
-                first: number("first", 1),
-                default_size: number("defaultSize", 0),
-                items,
-            }),
-            Some("offset") => Some(Pagination::Offset {
-                offset: param(self, "offset", true).unwrap_or_default(),
-                limit: param(self, "limit", true).unwrap_or_default(),
-                default_size: number("defaultSize", 0),
-                items,
-                count: field("count"),
-                next: field("next"),
-            }),
-            Some("cursor") => {
-                let next_cursor = field("nextCursor");
-                if next_cursor.is_none() {
-                    self.error(format!("{at}/nextCursor"), "missing");
-                }
-                Some(Pagination::Cursor {
-                    cursor: param(self, "cursor", true).unwrap_or_default(),
-                    limit: param(self, "limit", false),
-                    items,
-                    next_cursor: next_cursor.unwrap_or_default(),
-                })
-            }
-            Some(other) => {
-                self.error(
-                    format!("{at}/style"),
-                    format!("unknown pagination style `{other}` (expected page, offset or cursor)"),
-                );
-                None
-            }
-            None => {
-                self.error(format!("{at}/style"), "missing (page, offset or cursor)");
-                None
-            }
-        };
-        (self.errors.len() == errors_before).then_some(result).flatten()
     }
 }
 

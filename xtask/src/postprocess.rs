@@ -426,29 +426,45 @@ fn open_enum(e: &ItemEnum) -> Result<TokenStream, String> {
 /// Turns the given optional, nullable fields (component schema, wire name) from `Option<T>` into
 /// `Option<Option<T>>`: `None` is left out of the JSON, `Some(None)` is sent as `null`, and
 /// `Some(Some(v))` as the value. Both the struct and typify's builder for it change together.
-pub fn tri_state(file: &mut syn::File, fields: &[(String, String)]) -> Result<(), String> {
-    let Some(types) = module_items(&mut file.items, "types") else { return Ok(()) };
+/// Errors are (JSON pointer of the schema property, message): every lookup that misses is one.
+pub fn tri_state(file: &mut syn::File, fields: &[(String, String)]) -> Result<(), (String, String)> {
+    let at =
+        |component: &str, wire: &str| crate::spec::pointer(&["components", "schemas", component, "properties", wire]);
+    let Some(types) = module_items(&mut file.items, "types") else {
+        return match fields.first() {
+            Some((component, wire)) => Err((at(component, wire), "progenitor generated no `mod types`".to_string())),
+            None => Ok(()),
+        };
+    };
     let mut idents: Vec<(String, Ident)> = Vec::new();
     for (component, wire) in fields {
         let name = heck::ToUpperCamelCase::to_upper_camel_case(component.as_str());
         let found = types.iter_mut().find_map(|item| match item {
-            Item::Struct(s) if s.ident == name => Some(s),
+            Item::Struct(s) if s.ident == name => Some(Some(s)),
+            Item::Enum(e) if e.ident == name => Some(None),
+            Item::Type(t) if t.ident == name => Some(None),
             _ => None,
         });
-        // typify may have made the schema something other than a struct (a newtype, an enum):
-        // then there is no optional field to change.
-        let Some(strukt) = found else { continue };
+        // typify may have made the schema something other than a struct with named fields (an
+        // enum, an alias, a newtype): then there is no optional field to change. A schema with no
+        // generated type at all is a miss.
+        let strukt = match found {
+            Some(Some(strukt)) => strukt,
+            Some(None) => continue,
+            None => return Err((at(component, wire), format!("no generated type `{name}` for this schema"))),
+        };
         let Fields::Named(named) = &mut strukt.fields else { continue };
-        for field in named.named.iter_mut() {
-            let Some(ident) = field.ident.clone() else { continue };
-            if wire_name(&field.attrs, &ident).ok().as_deref() != Some(wire.as_str()) {
-                continue;
-            }
-            let Some(inner) = unwrap_option(&field.ty) else { continue };
-            field.ty = syn::parse_quote!(::std::option::Option<::std::option::Option<#inner>>);
-            field.attrs.push(syn::parse_quote!(#[serde(default, with = "::affiliate_runtime::__private::nullable")]));
-            idents.push((name.clone(), ident));
-        }
+        let field = named
+            .named
+            .iter_mut()
+            .find(|f| f.ident.as_ref().is_some_and(|i| wire_name(&f.attrs, i).ok().as_deref() == Some(wire.as_str())))
+            .ok_or_else(|| (at(component, wire), format!("`{name}` has no field for `{wire}`")))?;
+        let ident = field.ident.clone().ok_or_else(|| (at(component, wire), "unnamed field".to_string()))?;
+        let inner = unwrap_option(&field.ty)
+            .ok_or_else(|| (at(component, wire), format!("`{name}::{ident}` is not an Option")))?;
+        field.ty = syn::parse_quote!(::std::option::Option<::std::option::Option<#inner>>);
+        field.attrs.push(syn::parse_quote!(#[serde(default, with = "::affiliate_runtime::__private::nullable")]));
+        idents.push((name.clone(), ident));
     }
     let Some(builders) = module_items(types, "builder") else { return Ok(()) };
     for item in builders.iter_mut() {
