@@ -367,8 +367,14 @@ fn paginate(
     };
     let items = types.access(page, items_at)?;
     let item = vec_item(&items.leaf).ok_or_else(|| format!("`{items_at}` is not an array"))?;
-    let items_ref = &items.by_ref;
-    let items_value = &items.by_value;
+    // A pointer through required fields only needs no `Option` juggling.
+    let (len, items_of_page) = match &items.plain {
+        Some(plain) => (quote! { #plain.len() }, plain.clone()),
+        None => {
+            let (by_ref, by_value) = (&items.by_ref, &items.by_value);
+            (quote! { (#by_ref).map_or(0, |items| items.len()) }, quote! { (#by_value).unwrap_or_default() })
+        }
+    };
     let setter = |wire: &str| format_ident!("{}", wire.to_snake_case());
     let optional_access = |at: &Option<String>| -> Result<Option<TokenStream>, String> {
         at.as_ref().map(|at| types.access(page, at).map(|a| a.by_ref)).transpose()
@@ -486,7 +492,7 @@ fn paginate(
                         builder.send()
                     },
                     |page: &#page| ::affiliate_runtime::__private::pagination::PageMeta {
-                        len: (#items_ref).map_or(0, |items| items.len()),
+                        len: #len,
                         next_link: #next,
                         total: #count,
                         next_cursor: #cursor,
@@ -497,7 +503,7 @@ fn paginate(
             /// Every item of every page, fetched lazily; stops at the first error.
             pub fn stream(self) -> ::affiliate_runtime::Items<'a, #item> {
                 ::affiliate_runtime::__private::pagination::items(self.pages(), |page: #page| {
-                    (#items_value).unwrap_or_default()
+                    #items_of_page
                 })
             }
         }

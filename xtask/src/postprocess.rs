@@ -613,6 +613,9 @@ pub struct Access {
     pub by_ref: TokenStream,
     /// Evaluates to `Option<Leaf>` given `page: T`.
     pub by_value: TokenStream,
+    /// When no field on the way is optional: `page.a.b` (no `Option` to unwrap; by reference or
+    /// by value depending on what `page` is).
+    pub plain: Option<TokenStream>,
     pub leaf: Type,
 }
 
@@ -647,6 +650,8 @@ impl Types {
     pub fn access(&self, root: &Type, at: &str) -> Result<Access, String> {
         let mut by_ref = quote! { ::std::option::Option::Some(page) };
         let mut by_value = by_ref.clone();
+        let mut path: Vec<Ident> = Vec::new();
+        let mut optional = false;
         let mut ty = root.clone();
         if !at.is_empty() {
             for segment in at.trim_start_matches('/').split('/') {
@@ -659,15 +664,18 @@ impl Types {
                     .ok_or_else(|| format!("`{at}`: `{name}` has no field `{segment}`"))?;
                 by_ref = quote! { #by_ref.map(|v| &v.#ident) };
                 by_value = quote! { #by_value.map(|v| v.#ident) };
+                path.push(ident.clone());
                 ty = qualify(field_ty);
                 if let Some(inner) = unwrap_option(&ty) {
                     by_ref = quote! { #by_ref.and_then(|v| v.as_ref()) };
                     by_value = quote! { #by_value.flatten() };
+                    optional = true;
                     ty = inner;
                 }
             }
         }
-        Ok(Access { by_ref, by_value, leaf: ty })
+        let plain = (!optional).then(|| quote! { page #(.#path)* });
+        Ok(Access { by_ref, by_value, plain, leaf: ty })
     }
 }
 

@@ -152,6 +152,13 @@ fn fixture_features_are_present() {
     // Noise progenitor emits and nobody reads.
     assert!(!code.contains("Client::api_version()"), "the api-version header is not built");
     assert!(!code.contains("```ignore"), "no usage example under every method");
+    for fixture in ["page_pagination", "offset_pagination", "cursor_pagination"] {
+        let code = squash(&generated(fixture));
+        assert!(
+            !code.contains("Option::Some(page)).map_or(0"),
+            "{fixture}: items through required fields are read directly"
+        );
+    }
 }
 
 /// Every fixture generates a crate that compiles: all of them as members of one scratch

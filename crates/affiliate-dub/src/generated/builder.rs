@@ -955,7 +955,7 @@ impl<'a> ListPartners<'a> {
                 builder.send()
             },
             |page: &::std::vec::Vec<types::EnrolledPartner>| ::affiliate_runtime::__private::pagination::PageMeta {
-                len: (::std::option::Option::Some(page)).map_or(0, |items| items.len()),
+                len: page.len(),
                 next_link: None,
                 total: None,
                 next_cursor: None,
@@ -966,9 +966,7 @@ impl<'a> ListPartners<'a> {
     pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::EnrolledPartner> {
         ::affiliate_runtime::__private::pagination::items(
             self.pages(),
-            |page: ::std::vec::Vec<types::EnrolledPartner>| {
-                (::std::option::Option::Some(page)).unwrap_or_default()
-            },
+            |page: ::std::vec::Vec<types::EnrolledPartner>| { page },
         )
     }
 }

@@ -10007,8 +10007,7 @@ impl<'a> ListTrackingLinks<'a> {
                 builder.send()
             },
             |page: &types::TrackingLinkList| ::affiliate_runtime::__private::pagination::PageMeta {
-                len: (::std::option::Option::Some(page).map(|v| &v.links))
-                    .map_or(0, |items| items.len()),
+                len: page.links.len(),
                 next_link: (::std::option::Option::Some(page)
                     .map(|v| &v.hypermedia)
                     .and_then(|v| v.as_ref())
@@ -10033,9 +10032,7 @@ impl<'a> ListTrackingLinks<'a> {
     pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::TrackingLink> {
         ::affiliate_runtime::__private::pagination::items(
             self.pages(),
-            |page: types::TrackingLinkList| {
-                (::std::option::Option::Some(page).map(|v| v.links)).unwrap_or_default()
-            },
+            |page: types::TrackingLinkList| { page.links },
         )
     }
 }
@@ -10311,8 +10308,7 @@ impl<'a> GetConversionReport<'a> {
                 builder.send()
             },
             |page: &types::ConversionReport| ::affiliate_runtime::__private::pagination::PageMeta {
-                len: (::std::option::Option::Some(page).map(|v| &v.conversions))
-                    .map_or(0, |items| items.len()),
+                len: page.conversions.len(),
                 next_link: None,
                 total: None,
                 next_cursor: (::std::option::Option::Some(page)
@@ -10330,10 +10326,7 @@ impl<'a> GetConversionReport<'a> {
     ) -> ::affiliate_runtime::Items<'a, types::ConversionReportConversionsItem> {
         ::affiliate_runtime::__private::pagination::items(
             self.pages(),
-            |page: types::ConversionReport| {
-                (::std::option::Option::Some(page).map(|v| v.conversions))
-                    .unwrap_or_default()
-            },
+            |page: types::ConversionReport| { page.conversions },
         )
     }
 }
@@ -10407,8 +10400,7 @@ impl<'a> GetClickReport<'a> {
                 builder.send()
             },
             |page: &types::ClickReport| ::affiliate_runtime::__private::pagination::PageMeta {
-                len: (::std::option::Option::Some(page).map(|v| &v.clicks))
-                    .map_or(0, |items| items.len()),
+                len: page.clicks.len(),
                 next_link: (::std::option::Option::Some(page)
                     .map(|v| &v.hypermedia)
                     .and_then(|v| v.as_ref())
@@ -10433,9 +10425,7 @@ impl<'a> GetClickReport<'a> {
     pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::ClickReportClicksItem> {
         ::affiliate_runtime::__private::pagination::items(
             self.pages(),
-            |page: types::ClickReport| {
-                (::std::option::Option::Some(page).map(|v| v.clicks)).unwrap_or_default()
-            },
+            |page: types::ClickReport| { page.clicks },
         )
     }
 }
@@ -10509,8 +10499,7 @@ impl<'a> GetPayableReport<'a> {
                 builder.send()
             },
             |page: &types::PayableReport| ::affiliate_runtime::__private::pagination::PageMeta {
-                len: (::std::option::Option::Some(page).map(|v| &v.conversion_items))
-                    .map_or(0, |items| items.len()),
+                len: page.conversion_items.len(),
                 next_link: (::std::option::Option::Some(page)
                     .map(|v| &v.hypermedia)
                     .and_then(|v| v.as_ref())
@@ -10540,10 +10529,7 @@ impl<'a> GetPayableReport<'a> {
     > {
         ::affiliate_runtime::__private::pagination::items(
             self.pages(),
-            |page: types::PayableReport| {
-                (::std::option::Option::Some(page).map(|v| v.conversion_items))
-                    .unwrap_or_default()
-            },
+            |page: types::PayableReport| { page.conversion_items },
         )
     }
 }
