@@ -79,11 +79,13 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
         .map_err(|(at, message)| vec![SpecError::new(file, at, message)])?;
     postprocess::setters(&mut file_ast).map_err(fail)?;
     let types = postprocess::Types::new(&file_ast);
-    let builder_glue = glue::builders(&api, &builders, &types).map_err(|errors| {
-        errors.into_iter().map(|(at, message)| SpecError::new(file, at, message)).collect::<Vec<_>>()
-    })?;
+    let located = |errors: Vec<(String, String)>| -> Vec<SpecError> {
+        errors.into_iter().map(|(at, message)| SpecError::new(file, at, message)).collect()
+    };
+    let builder_glue = glue::builders(&api, &builders, &types).map_err(located)?;
     postprocess::extend_module(&mut file_ast, "builder", builder_glue).map_err(fail)?;
-    postprocess::extend_module(&mut file_ast, "types", glue::types(&api)).map_err(fail)?;
+    let types_glue = glue::types(&api, &types).map_err(located)?;
+    postprocess::extend_module(&mut file_ast, "types", types_glue).map_err(fail)?;
     let root_glue: syn::File = syn::parse2(glue::root(&api, &crate_name)).map_err(|e| fail(format!("glue: {e}")))?;
     file_ast.items.extend(root_glue.items);
 

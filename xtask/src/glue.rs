@@ -185,7 +185,7 @@ pub fn builders(
             }
         }
         if let Some(pagination) = &op.pagination {
-            match paginate(name, success, pagination, types) {
+            match paginate(builder, pagination, types) {
                 Ok(tokens) => out.extend(tokens),
                 Err(e) => errors.push((format!("{at}/x-affiliate-pagination"), e)),
             }
@@ -229,10 +229,32 @@ fn call_options(name: &syn::Ident) -> TokenStream {
 }
 
 /// The enum of success answers for an operation with `x-affiliate-success-variants`, for `mod types`.
-pub fn types(api: &Api) -> TokenStream {
+///
+/// Every name is looked up in the generated types: a variant's type that typify did not generate,
+/// or a component already named like the enum, is an error (JSON pointer, message).
+pub fn types(api: &Api, types: &Types) -> Result<TokenStream, Vec<(String, String)>> {
     let mut out = TokenStream::new();
+    let mut errors = Vec::new();
     for op in api.operations.iter().filter(|o| !o.success_variants.is_empty()) {
         let name = variant_enum(op);
+        let at = crate::spec::pointer(&["paths", &op.path, &op.method]);
+        if types.defines(&name.to_string()) {
+            errors.push((
+                at.clone(),
+                format!("a schema is already named `{name}`, the enum of this operation's success variants"),
+            ));
+        }
+        for v in &op.success_variants {
+            if let VariantBody::Json(schema) = &v.body {
+                let ty = heck::ToUpperCamelCase::to_upper_camel_case(schema.as_str());
+                if !types.defines(&ty) {
+                    errors.push((
+                        format!("{at}/responses/{}", v.status),
+                        format!("no generated type `{ty}` for the schema `{schema}`"),
+                    ));
+                }
+            }
+        }
         let doc = format!("The success answers of `{}`, one variant per status.", op.id);
         let variants = op.success_variants.iter().map(|v| {
             let ident = variant_ident(v);
@@ -266,7 +288,11 @@ pub fn types(api: &Api) -> TokenStream {
             }
         });
     }
-    out
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 fn variant_enum(op: &Operation) -> syn::Ident {
@@ -356,12 +382,8 @@ fn job_wait(name: &syn::Ident, page: &syn::Type, job: &Job, types: &Types) -> Re
     })
 }
 
-fn paginate(
-    name: &syn::Ident,
-    page: &syn::Type,
-    pagination: &Pagination,
-    types: &Types,
-) -> Result<TokenStream, String> {
+fn paginate(builder: &Builder, pagination: &Pagination, types: &Types) -> Result<TokenStream, String> {
+    let (name, page) = (&builder.name, &builder.success);
     let items_at = match pagination {
         Pagination::Page { items, .. } | Pagination::Offset { items, .. } | Pagination::Cursor { items, .. } => items,
     };
@@ -375,14 +397,22 @@ fn paginate(
             (quote! { (#by_ref).map_or(0, |items| items.len()) }, quote! { (#by_value).unwrap_or_default() })
         }
     };
-    let setter = |wire: &str| format_ident!("{}", wire.to_snake_case());
+    // The builder's own setter for a query parameter: progenitor's name for it, looked up, not guessed.
+    let setter = |wire: &str| -> Result<syn::Ident, String> {
+        let snake = wire.to_snake_case();
+        [snake.clone(), format!("{snake}_"), format!("_{snake}")]
+            .into_iter()
+            .find(|candidate| builder.setters.contains(candidate))
+            .map(|found| format_ident!("{found}"))
+            .ok_or_else(|| format!("the builder has no setter for the query parameter `{wire}`"))
+    };
     let optional_access = |at: &Option<String>| -> Result<Option<TokenStream>, String> {
         at.as_ref().map(|at| types.access(page, at).map(|a| a.by_ref)).transpose()
     };
     let (plan, fetch, meta_next, meta_count, meta_cursor) = match pagination {
         Pagination::Page { page: page_param, size, first, default_size, .. } => {
-            let page_setter = setter(page_param);
-            let size_setter = setter(size);
+            let page_setter = setter(page_param)?;
+            let size_setter = setter(size)?;
             (
                 quote! {
                     ::affiliate_runtime::__private::pagination::Plan::Page {
@@ -407,8 +437,8 @@ fn paginate(
             )
         }
         Pagination::Offset { offset, limit, default_size, count, next, .. } => {
-            let offset_setter = setter(offset);
-            let limit_setter = setter(limit);
+            let offset_setter = setter(offset)?;
+            let limit_setter = setter(limit)?;
             let links = next.is_some();
             (
                 quote! {
@@ -436,13 +466,12 @@ fn paginate(
             )
         }
         Pagination::Cursor { cursor, limit, next_cursor, .. } => {
-            let cursor_setter = setter(cursor);
-            let limit_call = limit.as_ref().map(|l| {
-                let s = setter(l);
+            let cursor_setter = setter(cursor)?;
+            let limit_setter = limit.as_deref().map(setter).transpose()?;
+            let limit_call = limit_setter.as_ref().map(|s| {
                 quote! { let builder = match limit { Some(limit) => builder.#s(limit), None => builder }; }
             });
-            let limit_value = limit.as_ref().map_or(quote! { None }, |l| {
-                let s = setter(l);
+            let limit_value = limit_setter.as_ref().map_or(quote! { None }, |s| {
                 quote! { self.#s.as_ref().ok().and_then(|v| v.as_ref()).and_then(::affiliate_runtime::__private::pagination::as_u64) }
             });
             (

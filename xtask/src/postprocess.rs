@@ -24,6 +24,8 @@ pub struct Builder {
     pub name: Ident,
     /// `T` in `ResponseValue<T>`, as written inside `mod builder` (e.g. `types::Partner`).
     pub success: Type,
+    /// Its parameter setters, as progenitor named them (`type_`, `_2fa_code`...).
+    pub setters: BTreeSet<String>,
 }
 
 /// Rewrites the file in place and returns the builders by their snake-case operation id.
@@ -100,7 +102,8 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
                 let success = response_value_arg(&f.sig.output)
                     .ok_or_else(|| format!("builder {name}: unexpected `send` return type"))?;
                 ignore_options_in_destructuring(f);
-                builders.insert(to_snake(&name.to_string()), Builder { name: name.clone(), success });
+                let setters = struct_fields.keys().filter(|f| *f != "client").cloned().collect();
+                builders.insert(to_snake(&name.to_string()), Builder { name: name.clone(), success, setters });
             } else if let Some(target) = setter_target(f, "V") {
                 let field = f.sig.ident.clone();
                 let optional = struct_fields
@@ -605,6 +608,8 @@ fn module_items<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Ite
 /// Structs of `mod types`, for resolving JSON pointers to Rust field accesses.
 pub struct Types {
     structs: BTreeMap<String, Vec<(String, Ident, Type)>>,
+    /// Every type name `mod types` defines (structs, enums, aliases).
+    names: BTreeSet<String>,
 }
 
 /// How to reach a value from a page, by reference and by value.
@@ -622,6 +627,7 @@ pub struct Access {
 impl Types {
     pub fn new(file: &syn::File) -> Self {
         let mut structs = BTreeMap::new();
+        let mut names = BTreeSet::new();
         for item in &file.items {
             let Item::Mod(module) = item else { continue };
             if module.ident != "types" {
@@ -629,6 +635,12 @@ impl Types {
             }
             let Some((_, items)) = &module.content else { continue };
             for item in items {
+                match item {
+                    Item::Struct(s) => names.insert(s.ident.to_string()),
+                    Item::Enum(e) => names.insert(e.ident.to_string()),
+                    Item::Type(t) => names.insert(t.ident.to_string()),
+                    _ => false,
+                };
                 let Item::Struct(s) = item else { continue };
                 let Fields::Named(named) = &s.fields else { continue };
                 let fields = named
@@ -643,7 +655,12 @@ impl Types {
                 structs.insert(s.ident.to_string(), fields);
             }
         }
-        Self { structs }
+        Self { structs, names }
+    }
+
+    /// Whether `mod types` defines a type of this name.
+    pub fn defines(&self, name: &str) -> bool {
+        self.names.contains(name)
     }
 
     /// Resolves a JSON pointer (`/a/b`) against type `root` into optional-value expressions.

@@ -227,6 +227,7 @@ macro_rules! hostile {
 }
 
 hostile! {
+    success_enum_name_taken => ("/paths/~1a/get", "a schema is already named `GetASuccess`"),
     yaml_syntax => ("line 4 column 10", "invalid YAML"),
     dangling_ref => ("/paths/~1a/get/responses/200/content/application~1json/schema/$ref", "does not resolve"),
     duplicate_operation_id => ("/paths/~1b/get/operationId", "duplicates the operationId at /paths/~1a/get"),
