@@ -75,18 +75,31 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
     let mut file_ast: syn::File =
         syn::parse2(tokens).map_err(|e| fail(format!("progenitor produced unparsable code: {e}")))?;
     let builders = postprocess::rewrite(&mut file_ast).map_err(fail)?;
-    postprocess::tri_state(&mut file_ast, &api.tri_state).map_err(fail)?;
+    postprocess::tri_state(&mut file_ast, &api.tri_state)
+        .map_err(|(at, message)| vec![SpecError::new(file, at, message)])?;
     postprocess::setters(&mut file_ast).map_err(fail)?;
     let types = postprocess::Types::new(&file_ast);
-    let builder_glue = glue::builders(&api, &builders, &types).map_err(fail)?;
+    let located = |errors: Vec<(String, String)>| -> Vec<SpecError> {
+        errors.into_iter().map(|(at, message)| SpecError::new(file, at, message)).collect()
+    };
+    let builder_glue = glue::builders(&api, &builders, &types).map_err(located)?;
     postprocess::extend_module(&mut file_ast, "builder", builder_glue).map_err(fail)?;
-    postprocess::extend_module(&mut file_ast, "types", glue::types(&api)).map_err(fail)?;
+    let types_glue = glue::types(&api, &types).map_err(located)?;
+    postprocess::extend_module(&mut file_ast, "types", types_glue).map_err(fail)?;
     let root_glue: syn::File = syn::parse2(glue::root(&api, &crate_name)).map_err(|e| fail(format!("glue: {e}")))?;
     file_ast.items.extend(root_glue.items);
+
+    postprocess::prune_type_builders(&mut file_ast).map_err(fail)?;
+    postprocess::drop_noise(&mut file_ast).map_err(fail)?;
+    // One file per concern: the data types, the operation builders, the client (what is left).
+    let types_file = postprocess::split_module(&mut file_ast, "types").map_err(fail)?;
+    let builder_file = postprocess::split_module(&mut file_ast, "builder").map_err(fail)?;
 
     let source = file.display().to_string();
     let header = format!("// {HEADER} {source}. Do not edit.\n\n");
     let generated = format!("{header}{}", prettyplease::unparse(&file_ast));
+    let types_rs = format!("{header}{}", prettyplease::unparse(&types_file));
+    let builder_rs = format!("{header}{}", prettyplease::unparse(&builder_file));
     let type_space = generator.get_type_space();
     let manifest = manifest(
         &crate_name,
@@ -135,6 +148,8 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
         (dir.join("Cargo.toml"), manifest),
         (dir.join("src/lib.rs"), lib),
         (dir.join("src/generated.rs"), generated),
+        (dir.join("src/generated/types.rs"), types_rs),
+        (dir.join("src/generated/builder.rs"), builder_rs),
     ]))
 }
 
@@ -182,12 +197,29 @@ fn manifest(name: &str, source: &str, title: &str, chrono: bool, uuid: bool, reg
     )
 }
 
+thread_local! {
+    /// Set while this thread runs generator code whose panics are reported as spec errors.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Runs `f`, turning a panic into its message without printing the default panic report.
+///
+/// The panic hook is process-global: swapping it per call would race with other threads (parallel
+/// tests) and could silence, or restore over, someone else's. Instead one hook is installed once;
+/// it stays quiet only on a thread inside this function and defers to the previous hook otherwise.
 fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
     let result = catch_unwind(AssertUnwindSafe(f));
-    std::panic::set_hook(previous);
+    QUIET.with(|q| q.set(was));
     result.map_err(|payload| {
         payload
             .downcast_ref::<String>()
@@ -213,11 +245,16 @@ fn orphans(root: &Path, outputs: &Outputs) -> Vec<PathBuf> {
     found
 }
 
+/// The file on disk with line endings normalised: a Windows checkout (`core.autocrlf`) is not stale.
+fn on_disk(root: &Path, path: &Path) -> Option<String> {
+    std::fs::read_to_string(root.join(path)).ok().map(|text| text.replace("\r\n", "\n"))
+}
+
 /// Paths whose content differs from what would be generated (missing, changed, or orphaned).
 pub fn stale_files(root: &Path, outputs: &Outputs) -> Vec<PathBuf> {
     let mut stale: Vec<PathBuf> = outputs
         .iter()
-        .filter(|(path, content)| std::fs::read_to_string(root.join(path)).ok().as_deref() != Some(content.as_str()))
+        .filter(|(path, content)| on_disk(root, path).as_deref() != Some(content.as_str()))
         .map(|(path, _)| path.clone())
         .collect();
     stale.extend(orphans(root, outputs));
@@ -240,4 +277,26 @@ pub fn write_outputs(root: &Path, outputs: &Outputs) -> std::io::Result<usize> {
         }
     }
     Ok(stale.len())
+}
+
+/// A unified diff from what is on disk to what would be generated, for each stale path.
+pub fn stale_diff(root: &Path, outputs: &Outputs, stale: &[PathBuf]) -> String {
+    let mut text = String::new();
+    for path in stale {
+        let shown = path.display().to_string().replace('\\', "/");
+        match outputs.get(path) {
+            Some(new) => {
+                let old = on_disk(root, path).unwrap_or_default();
+                let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
+                let unified = diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{shown}"), &format!("b/{shown}"))
+                    .to_string();
+                text.push_str(&unified);
+            }
+            None => text.push_str(&format!("--- a/{shown}\n+++ /dev/null\n(no spec produces this crate any more)\n")),
+        }
+    }
+    text
 }

@@ -16,7 +16,18 @@ use crate::postprocess::{vec_item, Builder, Types};
 pub fn root(api: &Api, crate_name: &str) -> TokenStream {
     let name = &api.name;
     let title = &api.title;
-    let base_url = &api.base_url;
+    // Without `servers` there is no default: the runtime's `build()` then asks for `base_url(..)`.
+    let (base_url_const, default_base_url) = match &api.base_url {
+        Some(url) => (
+            quote! {
+                /// The production base URL (`servers[0]` of the spec); override it with
+                /// [`ClientBuilder::base_url`](::affiliate_runtime::ClientBuilder::base_url).
+                pub const DEFAULT_BASE_URL: &str = #url;
+            },
+            quote! { DEFAULT_BASE_URL },
+        ),
+        None => (TokenStream::new(), quote! { "" }),
+    };
     let schemes = api.security.iter().map(|s| match s {
         Scheme::Bearer { name, env } => quote! {
             ::affiliate_runtime::SecurityScheme::Bearer { name: #name, env: #env }
@@ -60,9 +71,7 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
         format!("Builds a client with credentials from {env_doc}; a missing one is an error here, not a 401 later.")
     };
     quote! {
-        /// The production base URL (`servers[0]` of the spec); override it with
-        /// [`ClientBuilder::base_url`](::affiliate_runtime::ClientBuilder::base_url).
-        pub const DEFAULT_BASE_URL: &str = #base_url;
+        #base_url_const
 
         /// What the runtime needs to know about this API: where it lives, how it authenticates,
         /// which operations may be retried.
@@ -71,7 +80,7 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
             title: #title,
             crate_name: #crate_name,
             crate_version: env!("CARGO_PKG_VERSION"),
-            default_base_url: DEFAULT_BASE_URL,
+            default_base_url: #default_base_url,
             security: &[#(#schemes),*],
             idempotent_operations: &[#(#idempotent),*],
             anonymous_operations: &[#(#anonymous),*],
@@ -130,12 +139,23 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
 }
 
 /// Items for `mod builder`: a `send` with the runtime's error per builder, and pagination streams.
-pub fn builders(api: &Api, builders: &BTreeMap<String, Builder>, types: &Types) -> Result<TokenStream, String> {
+///
+/// Errors are (JSON pointer, message), every one found: the operation, or the extension whose
+/// pointers do not fit the generated types.
+pub fn builders(
+    api: &Api,
+    builders: &BTreeMap<String, Builder>,
+    types: &Types,
+) -> Result<TokenStream, Vec<(String, String)>> {
     let mut out = TokenStream::new();
+    let mut errors = Vec::new();
     for op in &api.operations {
+        let at = crate::spec::pointer(&["paths", &op.path, &op.method]);
         let key = op.id.to_snake_case();
-        let builder =
-            builders.get(&key).ok_or_else(|| format!("operation {}: progenitor generated no builder", op.id))?;
+        let Some(builder) = builders.get(&key) else {
+            errors.push((at, format!("progenitor generated no builder for `{}`", op.id)));
+            continue;
+        };
         let name = &builder.name;
         let success = &builder.success;
         let doc = format!(
@@ -159,13 +179,23 @@ pub fn builders(api: &Api, builders: &BTreeMap<String, Builder>, types: &Types) 
             out.extend(variant_send(op, name, &doc));
         }
         if let Some(job) = &op.job {
-            out.extend(job_wait(name, success, job, types).map_err(|e| format!("operation {}: {e}", op.id))?);
+            match job_wait(name, success, job, types) {
+                Ok(tokens) => out.extend(tokens),
+                Err(e) => errors.push((format!("{at}/x-affiliate-job"), e)),
+            }
         }
         if let Some(pagination) = &op.pagination {
-            out.extend(paginate(name, success, pagination, types).map_err(|e| format!("operation {}: {e}", op.id))?);
+            match paginate(builder, pagination, types) {
+                Ok(tokens) => out.extend(tokens),
+                Err(e) => errors.push((format!("{at}/x-affiliate-pagination"), e)),
+            }
         }
     }
-    Ok(out)
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// `timeout`, `header` and `retry_policy` for one call; `send()`, `pages()` and `stream()` apply
@@ -199,13 +229,35 @@ fn call_options(name: &syn::Ident) -> TokenStream {
 }
 
 /// The enum of success answers for an operation with `x-affiliate-success-variants`, for `mod types`.
-pub fn types(api: &Api) -> TokenStream {
+///
+/// Every name is looked up in the generated types: a variant's type that typify did not generate,
+/// or a component already named like the enum, is an error (JSON pointer, message).
+pub fn types(api: &Api, types: &Types) -> Result<TokenStream, Vec<(String, String)>> {
     let mut out = TokenStream::new();
+    let mut errors = Vec::new();
     for op in api.operations.iter().filter(|o| !o.success_variants.is_empty()) {
         let name = variant_enum(op);
+        let at = crate::spec::pointer(&["paths", &op.path, &op.method]);
+        if types.defines(&name.to_string()) {
+            errors.push((
+                at.clone(),
+                format!("a schema is already named `{name}`, the enum of this operation's success variants"),
+            ));
+        }
+        for v in &op.success_variants {
+            if let VariantBody::Json(schema) = &v.body {
+                let ty = heck::ToUpperCamelCase::to_upper_camel_case(schema.as_str());
+                if !types.defines(&ty) {
+                    errors.push((
+                        format!("{at}/responses/{}", v.status),
+                        format!("no generated type `{ty}` for the schema `{schema}`"),
+                    ));
+                }
+            }
+        }
         let doc = format!("The success answers of `{}`, one variant per status.", op.id);
         let variants = op.success_variants.iter().map(|v| {
-            let ident = variant_ident(v.status);
+            let ident = variant_ident(v);
             let doc = format!("HTTP {}", v.status);
             match &v.body {
                 VariantBody::Empty => quote! { #[doc = #doc] #ident },
@@ -217,7 +269,7 @@ pub fn types(api: &Api) -> TokenStream {
             }
         });
         let debug_arms = op.success_variants.iter().map(|v| {
-            let ident = variant_ident(v.status);
+            let ident = variant_ident(v);
             let label = ident.to_string();
             match &v.body {
                 VariantBody::Empty => quote! { Self::#ident => f.write_str(#label), },
@@ -236,24 +288,19 @@ pub fn types(api: &Api) -> TokenStream {
             }
         });
     }
-    out
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 fn variant_enum(op: &Operation) -> syn::Ident {
     format_ident!("{}Success", heck::ToUpperCamelCase::to_upper_camel_case(op.id.as_str()))
 }
 
-fn variant_ident(status: u16) -> syn::Ident {
-    let name = match status {
-        200 => "Ok".to_string(),
-        201 => "Created".to_string(),
-        202 => "Accepted".to_string(),
-        203 => "NonAuthoritative".to_string(),
-        204 => "NoContent".to_string(),
-        206 => "PartialContent".to_string(),
-        other => format!("Status{other}"),
-    };
-    format_ident!("{}", name)
+fn variant_ident(variant: &crate::normalise::SuccessVariant) -> syn::Ident {
+    format_ident!("{}", variant.name)
 }
 
 /// `send()` for an operation whose answer depends on the status: the raw body becomes the variant.
@@ -261,7 +308,7 @@ fn variant_send(op: &Operation, name: &syn::Ident, doc: &str) -> TokenStream {
     let answer = variant_enum(op);
     let arms = op.success_variants.iter().map(|v| {
         let status = v.status;
-        let ident = variant_ident(status);
+        let ident = variant_ident(v);
         match &v.body {
             VariantBody::Empty => quote! {
                 #status => Ok(::affiliate_runtime::__private::map_response(response, |_| types::#answer::#ident)),
@@ -335,27 +382,37 @@ fn job_wait(name: &syn::Ident, page: &syn::Type, job: &Job, types: &Types) -> Re
     })
 }
 
-fn paginate(
-    name: &syn::Ident,
-    page: &syn::Type,
-    pagination: &Pagination,
-    types: &Types,
-) -> Result<TokenStream, String> {
+fn paginate(builder: &Builder, pagination: &Pagination, types: &Types) -> Result<TokenStream, String> {
+    let (name, page) = (&builder.name, &builder.success);
     let items_at = match pagination {
         Pagination::Page { items, .. } | Pagination::Offset { items, .. } | Pagination::Cursor { items, .. } => items,
     };
     let items = types.access(page, items_at)?;
     let item = vec_item(&items.leaf).ok_or_else(|| format!("`{items_at}` is not an array"))?;
-    let items_ref = &items.by_ref;
-    let items_value = &items.by_value;
-    let setter = |wire: &str| format_ident!("{}", wire.to_snake_case());
+    // A pointer through required fields only needs no `Option` juggling.
+    let (len, items_of_page) = match &items.plain {
+        Some(plain) => (quote! { #plain.len() }, plain.clone()),
+        None => {
+            let (by_ref, by_value) = (&items.by_ref, &items.by_value);
+            (quote! { (#by_ref).map_or(0, |items| items.len()) }, quote! { (#by_value).unwrap_or_default() })
+        }
+    };
+    // The builder's own setter for a query parameter: progenitor's name for it, looked up, not guessed.
+    let setter = |wire: &str| -> Result<syn::Ident, String> {
+        let snake = wire.to_snake_case();
+        [snake.clone(), format!("{snake}_"), format!("_{snake}")]
+            .into_iter()
+            .find(|candidate| builder.setters.contains(candidate))
+            .map(|found| format_ident!("{found}"))
+            .ok_or_else(|| format!("the builder has no setter for the query parameter `{wire}`"))
+    };
     let optional_access = |at: &Option<String>| -> Result<Option<TokenStream>, String> {
         at.as_ref().map(|at| types.access(page, at).map(|a| a.by_ref)).transpose()
     };
     let (plan, fetch, meta_next, meta_count, meta_cursor) = match pagination {
         Pagination::Page { page: page_param, size, first, default_size, .. } => {
-            let page_setter = setter(page_param);
-            let size_setter = setter(size);
+            let page_setter = setter(page_param)?;
+            let size_setter = setter(size)?;
             (
                 quote! {
                     ::affiliate_runtime::__private::pagination::Plan::Page {
@@ -380,8 +437,8 @@ fn paginate(
             )
         }
         Pagination::Offset { offset, limit, default_size, count, next, .. } => {
-            let offset_setter = setter(offset);
-            let limit_setter = setter(limit);
+            let offset_setter = setter(offset)?;
+            let limit_setter = setter(limit)?;
             let links = next.is_some();
             (
                 quote! {
@@ -409,13 +466,12 @@ fn paginate(
             )
         }
         Pagination::Cursor { cursor, limit, next_cursor, .. } => {
-            let cursor_setter = setter(cursor);
-            let limit_call = limit.as_ref().map(|l| {
-                let s = setter(l);
+            let cursor_setter = setter(cursor)?;
+            let limit_setter = limit.as_deref().map(setter).transpose()?;
+            let limit_call = limit_setter.as_ref().map(|s| {
                 quote! { let builder = match limit { Some(limit) => builder.#s(limit), None => builder }; }
             });
-            let limit_value = limit.as_ref().map_or(quote! { None }, |l| {
-                let s = setter(l);
+            let limit_value = limit_setter.as_ref().map_or(quote! { None }, |s| {
                 quote! { self.#s.as_ref().ok().and_then(|v| v.as_ref()).and_then(::affiliate_runtime::__private::pagination::as_u64) }
             });
             (
@@ -470,7 +526,7 @@ fn paginate(
                         builder.send()
                     },
                     |page: &#page| ::affiliate_runtime::__private::pagination::PageMeta {
-                        len: (#items_ref).map_or(0, |items| items.len()),
+                        len: #len,
                         next_link: #next,
                         total: #count,
                         next_cursor: #cursor,
@@ -483,7 +539,7 @@ fn paginate(
             /// `Error::Pagination` (see [`pages`](Self::pages)).
             pub fn stream(self) -> ::affiliate_runtime::Items<'a, #item> {
                 ::affiliate_runtime::__private::pagination::items(self.pages(), |page: #page| {
-                    (#items_value).unwrap_or_default()
+                    #items_of_page
                 })
             }
         }

@@ -1,9 +1,11 @@
-//! `cargo xtask`: the workspace's one build tool. `regenerate [--check]` turns `specs/*.yaml` into the
+//! `cargo xtask`: the workspace's one build tool. `regenerate [--check [--diff]]` turns `specs/*.yaml` into the
 //! committed client crates under `crates/`. The library half exists so tests can call the
 //! generator directly; `main.rs` is the command line.
 
+pub mod extensions;
 pub mod generate;
 mod glue;
+pub mod model;
 pub mod normalise;
 mod postprocess;
 pub mod spec;
@@ -12,8 +14,9 @@ use std::path::Path;
 
 pub use spec::{Result, SpecError};
 
-/// `cargo xtask regenerate [--check]` over the workspace at `root`; the error is the report to print.
-pub fn regenerate(root: &Path, check: bool) -> std::result::Result<String, String> {
+/// `cargo xtask regenerate [--check [--diff]]` over the workspace at `root`; the error is the
+/// report to print. `diff` adds a unified diff of every stale file to a failed check.
+pub fn regenerate(root: &Path, check: bool, diff: bool) -> std::result::Result<String, String> {
     let outputs = generate::generate_workspace(root).map_err(|errors| {
         let mut text = String::new();
         for e in &errors {
@@ -32,6 +35,10 @@ pub fn regenerate(root: &Path, check: bool) -> std::result::Result<String, Strin
             text.push_str(&format!("  {}\n", path.display()));
         }
         text.push_str("run `cargo xtask regenerate` and commit the result");
+        if diff {
+            text.push('\n');
+            text.push_str(&generate::stale_diff(root, &outputs, &stale));
+        }
         return Err(text);
     }
     let written = generate::write_outputs(root, &outputs).map_err(|e| e.to_string())?;

@@ -7,9 +7,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  regenerate [--check] [--root DIR]
+  regenerate [--check [--diff]] [--root DIR]
       Generate crates/affiliate-<name>/ from every specs/<name>.yaml.
-      --check writes nothing and fails if any generated file is stale.
+      --check writes nothing and fails if any generated file is stale;
+      --diff also prints a unified diff of what is stale.
 ";
 
 fn main() -> ExitCode {
@@ -31,15 +32,20 @@ fn run(args: &[String]) -> Result<String, String> {
     match args.next() {
         Some("regenerate") => {
             let mut check = false;
+            let mut diff = false;
             let mut root = workspace_root();
             while let Some(arg) = args.next() {
                 match arg {
                     "--check" => check = true,
+                    "--diff" => diff = true,
                     "--root" => root = PathBuf::from(args.next().ok_or("--root needs a directory")?),
                     other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
                 }
             }
-            xtask::regenerate(&root, check)
+            if diff && !check {
+                return Err("--diff goes with --check".to_string());
+            }
+            xtask::regenerate(&root, check, diff)
         }
         Some("-h" | "--help" | "help") | None => Ok(USAGE.trim_end().to_string()),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),

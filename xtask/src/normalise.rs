@@ -1,124 +1,40 @@
-//! Rewrites a spec into the subset progenitor handles, and reads the `x-affiliate-*` extensions.
+//! Rewrites a spec into the subset progenitor handles, and drives the reading of the model.
 //!
 //! progenitor panics on several valid constructs and ignores others; every such case is either
 //! rewritten here (with the reason next to the rewrite) or reported as a [`SpecError`] that names the
-//! file and JSON pointer. The result is a JSON document plus the [`Api`] model the glue is built from.
+//! file and JSON pointer. The result is a JSON document plus the [`Api`] model (`model.rs`) the glue
+//! is built from; the extensions' vocabulary and parsing live in `extensions.rs`.
+//!
+//! The passes run in this order, and the order matters:
+//! 1. `info`/`servers`: the version is escaped to ASCII before progenitor sees it.
+//! 2. Unknown or misplaced `x-affiliate-*` keys, on the document as written, before any rewrite
+//!    adds or moves keys (a later pass would otherwise report its own output, or lose the pointer).
+//! 3. `$ref` resolution: every later pass follows references and assumes they resolve.
+//! 4. Stripping `additionalProperties: false` and property defaults, document-wide: before the
+//!    operations pass copies resolved responses into operations, so no copy keeps them.
+//! 5. Security, body-error rules: read-only, from the root.
+//! 6. Lenient scalars become `$ref`s to marker components (their nullability moves into the
+//!    replacement type).
+//! 7. Operations: parameters, responses (success variants, raw error bodies), request bodies and
+//!    the per-operation extensions; inline success-variant schemas are then hoisted into
+//!    components, after every operation is seen, so a name clash is found whatever the order.
+//! 8. Tri-state fields: last, over request-body schemas as they will be generated; after (6), so
+//!    a lenient field, now a `$ref`, is not made tri-state on top of its own `Option`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use heck::{ToShoutySnakeCase, ToSnakeCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use serde_json::{json, Map, Value};
 
+pub use crate::model::*;
 use crate::spec::{pointer, SpecError};
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
-/// What the glue needs to know about one API, beyond what progenitor generates.
-#[derive(Debug, Clone)]
-pub struct Api {
-    /// The spec's file stem: `<name>` for `specs/<name>.yaml`.
-    pub name: String,
-    pub title: String,
-    pub base_url: String,
-    pub security: Vec<Scheme>,
-    pub operations: Vec<Operation>,
-    /// `x-affiliate-body-errors`: when a 2xx JSON body is an error after all.
-    pub body_errors: Vec<BodyErrorRule>,
-    /// Component schemas added for `x-affiliate-lenient` fields, with the Rust type replacing each.
-    pub replacements: Vec<(String, String)>,
-    /// Optional, nullable properties of schemas sent in request bodies, as (component, property):
-    /// these become tri-state (absent, explicit null, value) so a request can clear a field.
-    pub tri_state: Vec<(String, String)>,
-}
-
-/// One rule of `x-affiliate-body-errors` (pointers are JSON pointers into the response body).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyErrorRule {
-    /// `{pointer: /a/b, present: true}`: a non-null, non-empty value there.
-    Present(String),
-    /// `{pointer: /a/b, equals: <JSON value>}`: that value there (kept as canonical JSON text).
-    Equals(String, String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scheme {
-    Bearer { name: String, env: String },
-    Basic { name: String, env_username: String, env_password: String },
-    ApiKeyHeader { name: String, header: String, env: String },
-}
-
-#[derive(Debug, Clone)]
-pub struct Operation {
-    /// The spec's `operationId`.
-    pub id: String,
-    pub method: String,
-    pub path: String,
-    /// Safe to send again after a failure: GET/HEAD/PUT/DELETE/OPTIONS, or marked in the spec.
-    pub idempotent: bool,
-    /// `security: []` on the operation: no credentials are sent.
-    pub anonymous: bool,
-    pub pagination: Option<Pagination>,
-    /// `x-affiliate-success-variants`: each 2xx status is its own variant of the answer.
-    pub success_variants: Vec<SuccessVariant>,
-    /// `x-affiliate-job`: this operation reports an asynchronous job's status.
-    pub job: Option<Job>,
-}
-
-/// One success answer of an operation with `x-affiliate-success-variants: true`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SuccessVariant {
-    pub status: u16,
-    pub body: VariantBody,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VariantBody {
-    Empty,
-    /// Any non-JSON media type: streamed to the caller.
-    Raw,
-    /// JSON of a named component schema.
-    Json(String),
-}
-
-/// The `x-affiliate-job` extension: pointers into the status response, and the status values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
-    pub status: String,
-    pub done: Vec<String>,
-    pub failed: Vec<String>,
-    pub result: String,
-}
-
-/// The `x-affiliate-pagination` extension, validated. Parameter names are wire names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pagination {
-    Page {
-        page: String,
-        size: String,
-        first: u64,
-        default_size: u64,
-        items: String,
-    },
-    Offset {
-        offset: String,
-        limit: String,
-        default_size: u64,
-        items: String,
-        count: Option<String>,
-        next: Option<String>,
-    },
-    Cursor {
-        cursor: String,
-        limit: Option<String>,
-        items: String,
-        next_cursor: String,
-    },
-}
-
 /// Normalises `doc` in place and returns the glue model, or every problem found.
 pub fn normalise(file: &Path, doc: &mut Value) -> Result<Api, Vec<SpecError>> {
-    let mut n = Normaliser { file, errors: Vec::new() };
+    let mut n = Normaliser { file, errors: Vec::new(), hoisted: Vec::new() };
     let api = n.run(doc);
     if n.errors.is_empty() {
         Ok(api)
@@ -127,13 +43,15 @@ pub fn normalise(file: &Path, doc: &mut Value) -> Result<Api, Vec<SpecError>> {
     }
 }
 
-struct Normaliser<'a> {
+pub(crate) struct Normaliser<'a> {
     file: &'a Path,
-    errors: Vec<SpecError>,
+    pub(crate) errors: Vec<SpecError>,
+    /// Inline success-variant schemas to add as components: (name, where it was, schema).
+    hoisted: Vec<(String, String, Value)>,
 }
 
 impl Normaliser<'_> {
-    fn error(&mut self, location: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, location: impl Into<String>, message: impl Into<String>) {
         self.errors.push(SpecError::new(self.file, location, message));
     }
 
@@ -147,27 +65,31 @@ impl Normaliser<'_> {
         let title = str_at(doc, "/info/title").unwrap_or_default().to_string();
         match str_at(doc, "/info/version") {
             // progenitor sends info.version in a header built with `HeaderValue::from_static`, which
-            // panics on the first request if it is not visible ASCII.
-            Some(v) if !v.is_empty() && v.bytes().all(|b| (0x20..0x7f).contains(&b)) => {}
-            Some(v) => self.error(
-                "/info/version",
-                format!("`{v}` must be non-empty printable ASCII (it is sent as a header value)"),
-            ),
+            // panics on anything but visible ASCII; the runtime strips that header anyway, so a
+            // version it could not send is replaced by its ASCII escape: nothing depends on it.
+            Some(v) if v.bytes().all(|b| (0x20..0x7f).contains(&b)) => {}
+            Some(v) => {
+                let ascii: String = v.escape_default().collect();
+                if let Some(slot) = doc.pointer_mut("/info/version") {
+                    *slot = Value::String(ascii);
+                }
+            }
             None => self.error("/info/version", "missing"),
         }
+        // No `servers`: valid OpenAPI; the client then needs `base_url(..)` before `build()`.
         let base_url = match str_at(doc, "/servers/0/url") {
             Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                url.trim_end_matches('/').to_string()
+                Some(url.trim_end_matches('/').to_string())
             }
             Some(url) => {
                 self.error("/servers/0/url", format!("`{url}` must be an absolute http(s) URL"));
-                String::new()
+                None
             }
-            None => {
-                self.error("/servers", "missing: the first server is the client's default base URL");
-                String::new()
-            }
+            None => None,
         };
+        for (at, message) in crate::extensions::misplaced(doc) {
+            self.error(at, message);
+        }
         self.check_refs(doc, doc, &mut String::new());
         strip_closed_objects(doc);
         strip_property_defaults(doc);
@@ -175,6 +97,7 @@ impl Normaliser<'_> {
         let body_errors = self.body_errors(doc);
         let replacements = self.lenient(doc);
         let operations = self.operations(doc);
+        self.hoist(doc);
         let tri_state = nullable_in_requests(doc);
         Api { name, title, base_url, security, operations, body_errors, replacements, tri_state }
     }
@@ -219,31 +142,6 @@ impl Normaliser<'_> {
             }
             _ => {}
         }
-    }
-
-    fn body_errors(&mut self, doc: &Value) -> Vec<BodyErrorRule> {
-        let Some(rules) = doc.get("x-affiliate-body-errors") else { return Vec::new() };
-        let Some(rules) = rules.as_array() else {
-            self.error("/x-affiliate-body-errors", "must be a list of {pointer, present | equals} rules");
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (i, rule) in rules.iter().enumerate() {
-            let at = format!("/x-affiliate-body-errors/{i}");
-            let pointer = match rule.get("pointer").and_then(Value::as_str) {
-                Some(p) if p.starts_with('/') => p.to_string(),
-                _ => {
-                    self.error(format!("{at}/pointer"), "missing or not a JSON pointer (`/responseStatus/errorCode`)");
-                    continue;
-                }
-            };
-            match (rule.get("present"), rule.get("equals")) {
-                (Some(Value::Bool(true)), None) => out.push(BodyErrorRule::Present(pointer)),
-                (None, Some(value)) => out.push(BodyErrorRule::Equals(pointer, value.to_string())),
-                _ => self.error(at, "a rule needs exactly one of `present: true` or `equals: <value>`"),
-            }
-        }
-        out
     }
 
     fn security(&mut self, doc: &Value, api: &str) -> Vec<Scheme> {
@@ -346,7 +244,7 @@ impl Normaliser<'_> {
                     continue;
                 }
                 let params = self.parameters(&at, op, &shared_params, &components);
-                let success_variants = self.responses(&at, op, &components);
+                let success_variants = self.responses(&at, &id, op, &components);
                 let job = op.get("x-affiliate-job").and_then(|j| self.job(&format!("{at}/x-affiliate-job"), j));
                 self.request_body(&at, op, &components);
                 let idempotent = matches!(method, "get" | "head" | "put" | "delete" | "options")
@@ -413,28 +311,84 @@ impl Normaliser<'_> {
     ///
     /// progenitor panics when an operation has two success or two error types, and decodes error
     /// bodies against one schema only. Error bodies therefore reach the runtime as raw bytes, where
-    /// one shape-recognising decoder serves every vendor. Operations marked
-    /// `x-affiliate-success-variants` get a raw `2XX` too; the glue decodes each status's body.
-    fn responses(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) -> Vec<SuccessVariant> {
+    /// one shape-recognising decoder serves every vendor. Success responses with different bodies
+    /// (200 with data, 202 with a job) become one variant per status: a raw `2XX` for progenitor,
+    /// decoded by the glue. `x-affiliate-success-variants` forces (`true`), refuses (`false`) or
+    /// renames (`{"202": Queued}`) the variants.
+    fn responses(
+        &mut self,
+        at: &str,
+        id: &str,
+        op: &mut Map<String, Value>,
+        components: &Value,
+    ) -> Vec<SuccessVariant> {
         let Some(responses) = op.get("responses").and_then(Value::as_object) else {
             self.error(format!("{at}/responses"), "missing, or not a mapping of status to response");
             return Vec::new();
         };
-        let by_status = op.get("x-affiliate-success-variants").and_then(Value::as_bool) == Some(true);
-        let mut variants = Vec::new();
-        let mut success: Option<(String, Value)> = None;
-        for (status, response) in responses {
-            if !status.starts_with('2') {
-                continue;
+        let ext_at = format!("{at}/x-affiliate-success-variants");
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        let forced = match op.get("x-affiliate-success-variants") {
+            None => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::Object(map)) => {
+                for (status, name) in map {
+                    match name.as_str() {
+                        Some(n) if valid_type_name(n) => {
+                            names.insert(status.clone(), n.to_string());
+                        }
+                        _ => self.error(
+                            format!("{ext_at}/{}", crate::spec::escape(status)),
+                            "a variant name must be a Rust type name (`Queued`)",
+                        ),
+                    }
+                }
+                Some(true)
             }
-            let response_at = format!("{at}/responses/{}", crate::spec::escape(status));
-            let response = resolve(response, components);
-            if by_status {
+            Some(_) => {
+                self.error(ext_at.clone(), "must be true, false, or a mapping of status to variant name");
+                None
+            }
+        };
+        let successes: Vec<(String, Value, Value)> = responses
+            .iter()
+            .filter(|(status, _)| status.starts_with('2'))
+            .map(|(status, response)| {
+                let response = resolve(response, components);
+                (status.clone(), success_body(&response), response)
+            })
+            .collect();
+        let differ = successes.windows(2).any(|w| w[0].1 != w[1].1);
+        for status in names.keys() {
+            if !successes.iter().any(|(s, _, _)| s == status) {
+                self.error(format!("{ext_at}/{}", crate::spec::escape(status)), "not a 2xx response of this operation");
+            }
+        }
+        let by_status = match forced {
+            Some(true) => true,
+            Some(false) if differ => {
+                let (first, second) = (&successes[0].0, &successes[successes.len() - 1].0);
+                self.error(
+                    format!("{at}/responses/{}", crate::spec::escape(second)),
+                    format!(
+                        "two success responses with different bodies ({first} and {second}) and \
+                         `x-affiliate-success-variants: false`: declare one schema (oneOf if it varies)"
+                    ),
+                );
+                return Vec::new();
+            }
+            Some(false) | None => differ,
+        };
+        let mut variants = Vec::new();
+        if by_status {
+            for (status, body, _) in &successes {
+                let response_at = format!("{at}/responses/{}", crate::spec::escape(status));
                 let Ok(code) = status.parse::<u16>() else {
                     self.error(response_at, "success variants need exact status codes (200, 202), not ranges");
                     continue;
                 };
-                let body = match success_body(&response) {
+                let name = names.get(status).cloned().unwrap_or_else(|| variant_name(code));
+                let body = match body {
                     Value::String(kind) if kind == "empty" => VariantBody::Empty,
                     Value::String(kind) if kind == "raw" => VariantBody::Raw,
                     schema => match schema
@@ -442,39 +396,23 @@ impl Normaliser<'_> {
                         .and_then(Value::as_str)
                         .and_then(|r| r.strip_prefix("#/components/schemas/"))
                     {
-                        Some(name) => VariantBody::Json(name.to_string()),
+                        Some(component) => VariantBody::Json(component.to_string()),
                         None => {
-                            self.error(
-                                format!("{response_at}/content"),
-                                "a JSON success variant needs `$ref: '#/components/schemas/...'` (it names the variant's type)",
-                            );
-                            continue;
+                            // An inline schema becomes a component named after the operation and
+                            // the variant, so the variant has a type to carry.
+                            let component = format!("{}{name}", id.to_upper_camel_case());
+                            self.hoisted.push((component.clone(), format!("{response_at}/content"), schema.clone()));
+                            VariantBody::Json(component)
                         }
                     },
                 };
-                variants.push(SuccessVariant { status: code, body });
-                continue;
-            }
-            let body = success_body(&response);
-            match &success {
-                None => success = Some((status.clone(), body)),
-                Some((first, first_body)) if *first_body != body => {
-                    self.error(
-                        response_at,
-                        format!(
-                            "two success responses with different bodies ({first} and {status}); progenitor supports \
-                             one: declare one schema (oneOf if it varies), or mark the operation \
-                             `x-affiliate-success-variants: true` to get one variant per status"
-                        ),
-                    );
-                    return Vec::new();
-                }
-                Some(_) => {}
+                variants.push(SuccessVariant { status: code, name, body });
             }
         }
+        let success = successes.first().map(|(status, _, _)| status.clone());
         let mut normalised = Map::new();
         if by_status {
-            if variants.is_empty() {
+            if successes.is_empty() {
                 self.error(format!("{at}/responses"), "no 2xx response: every operation needs one");
                 return variants;
             }
@@ -483,7 +421,7 @@ impl Normaliser<'_> {
                 json!({"description": "one of the success variants", "content": {"application/octet-stream": {}}}),
             );
         } else {
-            let Some((first, _)) = success else {
+            let Some(first) = success else {
                 self.error(format!("{at}/responses"), "no 2xx response: every operation needs one");
                 return variants;
             };
@@ -503,27 +441,24 @@ impl Normaliser<'_> {
         variants
     }
 
-    fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {
-        let pointer = |me: &mut Self, key: &str| match ext.get(key).and_then(Value::as_str) {
-            Some(p) if p.starts_with('/') => Some(p.to_string()),
-            _ => {
-                me.error(format!("{at}/{key}"), "missing or not a JSON pointer into the status response");
-                None
+    /// Adds the inline success-variant schemas as components (a name already taken is an error).
+    fn hoist(&mut self, doc: &mut Value) {
+        for (name, at, schema) in std::mem::take(&mut self.hoisted) {
+            let schemas = doc
+                .as_object_mut()
+                .and_then(|root| root.entry("components").or_insert_with(|| json!({})).as_object_mut())
+                .and_then(|components| components.entry("schemas").or_insert_with(|| json!({})).as_object_mut());
+            match schemas {
+                Some(schemas) if schemas.contains_key(&name) => self.error(
+                    at,
+                    format!("the inline schema would be named `{name}`, which is already a component: use a `$ref`"),
+                ),
+                Some(schemas) => {
+                    schemas.insert(name, schema);
+                }
+                None => self.error("/components", "must be a mapping with a `schemas` mapping"),
             }
-        };
-        let list = |key: &str| -> Vec<String> {
-            ext.get(key)
-                .and_then(Value::as_array)
-                .map(|v| v.iter().filter_map(Value::as_str).map(str::to_string).collect())
-                .unwrap_or_default()
-        };
-        let status = pointer(self, "status");
-        let result = pointer(self, "result");
-        let done = list("done");
-        if done.is_empty() {
-            self.error(format!("{at}/done"), "list the status values that mean the job is done");
         }
-        Some(Job { status: status?, done, failed: list("failed"), result: result? })
     }
 
     /// Rewrites `x-affiliate-lenient` properties into references to marker components that the
@@ -603,78 +538,6 @@ impl Normaliser<'_> {
         }
         body = only_one_media_type(body);
         op.insert("requestBody".to_string(), body);
-    }
-
-    fn pagination(&mut self, at: &str, ext: &Value, query: &BTreeSet<String>) -> Option<Pagination> {
-        let field = |key: &str| ext.get(key).and_then(Value::as_str).map(str::to_string);
-        let number = |key: &str, default: u64| ext.get(key).and_then(Value::as_u64).unwrap_or(default);
-        let param = |me: &mut Self, key: &str, required: bool| -> Option<String> {
-            match field(key) {
-                Some(name) if query.contains(&name) => Some(name),
-                Some(name) => {
-                    me.error(format!("{at}/{key}"), format!("`{name}` is not a query parameter of this operation"));
-                    None
-                }
-                None if required => {
-                    me.error(format!("{at}/{key}"), "missing");
-                    None
-                }
-                None => None,
-            }
-        };
-        let items = match field("items") {
-            Some(p) if p.is_empty() || p.starts_with('/') => p,
-            Some(p) => {
-                self.error(format!("{at}/items"), format!("`{p}` is not a JSON pointer"));
-                return None;
-            }
-            None => {
-                self.error(format!("{at}/items"), "missing: a JSON pointer to the item array (\"\" for the body)");
-                return None;
-            }
-        };
-        let errors_before = self.errors.len();
-        let result = match ext.get("style").and_then(Value::as_str) {
-            Some("page") => Some(Pagination::Page {
-                page: param(self, "page", true).unwrap_or_default(),
-                size: param(self, "size", true).unwrap_or_default(),
-                first: number("first", 1),
-                default_size: number("defaultSize", 0),
-                items,
-            }),
-            Some("offset") => Some(Pagination::Offset {
-                offset: param(self, "offset", true).unwrap_or_default(),
-                limit: param(self, "limit", true).unwrap_or_default(),
-                default_size: number("defaultSize", 0),
-                items,
-                count: field("count"),
-                next: field("next"),
-            }),
-            Some("cursor") => {
-                let next_cursor = field("nextCursor");
-                if next_cursor.is_none() {
-                    self.error(format!("{at}/nextCursor"), "missing");
-                }
-                Some(Pagination::Cursor {
-                    cursor: param(self, "cursor", true).unwrap_or_default(),
-                    limit: param(self, "limit", false),
-                    items,
-                    next_cursor: next_cursor.unwrap_or_default(),
-                })
-            }
-            Some(other) => {
-                self.error(
-                    format!("{at}/style"),
-                    format!("unknown pagination style `{other}` (expected page, offset or cursor)"),
-                );
-                None
-            }
-            None => {
-                self.error(format!("{at}/style"), "missing (page, offset or cursor)");
-                None
-            }
-        };
-        (self.errors.len() == errors_before).then_some(result).flatten()
     }
 }
 
@@ -772,6 +635,23 @@ fn strip_property_defaults(value: &mut Value) {
     }
 }
 
+/// The default variant name of a success status.
+fn variant_name(status: u16) -> String {
+    match status {
+        200 => "Ok".to_string(),
+        201 => "Created".to_string(),
+        202 => "Accepted".to_string(),
+        203 => "NonAuthoritative".to_string(),
+        204 => "NoContent".to_string(),
+        206 => "PartialContent".to_string(),
+        other => format!("Status{other}"),
+    }
+}
+
+fn valid_type_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 fn valid_operation_id(id: &str) -> bool {
     id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -781,7 +661,7 @@ fn http_token(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.!#$%&'*+^`|~".contains(&b))
 }
 
-/// Finds object properties marked `x-affiliate-lenient`: (pointer, type, required, nullable).
+/// Finds object properties and map values marked `x-affiliate-lenient`: (pointer, type, required, nullable).
 fn collect_lenient(value: &Value, at: &mut String, out: &mut Vec<(String, Option<String>, bool, bool)>) {
     match value {
         Value::Object(map) => {
@@ -800,6 +680,18 @@ fn collect_lenient(value: &Value, at: &mut String, out: &mut Vec<(String, Option
                             property.get("nullable").and_then(Value::as_bool) == Some(true),
                         ));
                     }
+                }
+            }
+            // The values of a map (`additionalProperties: {type: number, x-affiliate-lenient: true}`)
+            // are always present: lenient, and an Option only if nullable.
+            if let Some(values) = map.get("additionalProperties").filter(|v| v.is_object()) {
+                if values.get("x-affiliate-lenient").and_then(Value::as_bool) == Some(true) {
+                    out.push((
+                        format!("{at}/additionalProperties"),
+                        values.get("type").and_then(Value::as_str).map(str::to_string),
+                        true,
+                        values.get("nullable").and_then(Value::as_bool) == Some(true),
+                    ));
                 }
             }
             for (key, child) in map {

@@ -11,7 +11,7 @@
 //!   through the runtime's builder (its redirect policy keeps credentials on the API's host).
 //! - [`Types`] answers the glue's questions about generated structs (field names, types).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -24,6 +24,8 @@ pub struct Builder {
     pub name: Ident,
     /// `T` in `ResponseValue<T>`, as written inside `mod builder` (e.g. `types::Partner`).
     pub success: Type,
+    /// Its parameter setters, as progenitor named them (`type_`, `_2fa_code`...).
+    pub setters: BTreeSet<String>,
 }
 
 /// Rewrites the file in place and returns the builders by their snake-case operation id.
@@ -100,7 +102,8 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
                 let success = response_value_arg(&f.sig.output)
                     .ok_or_else(|| format!("builder {name}: unexpected `send` return type"))?;
                 ignore_options_in_destructuring(f);
-                builders.insert(to_snake(&name.to_string()), Builder { name: name.clone(), success });
+                let setters = struct_fields.keys().filter(|f| *f != "client").cloned().collect();
+                builders.insert(to_snake(&name.to_string()), Builder { name: name.clone(), success, setters });
             } else if let Some(target) = setter_target(f, "V") {
                 let field = f.sig.ident.clone();
                 let optional = struct_fields
@@ -426,29 +429,45 @@ fn open_enum(e: &ItemEnum) -> Result<TokenStream, String> {
 /// Turns the given optional, nullable fields (component schema, wire name) from `Option<T>` into
 /// `Option<Option<T>>`: `None` is left out of the JSON, `Some(None)` is sent as `null`, and
 /// `Some(Some(v))` as the value. Both the struct and typify's builder for it change together.
-pub fn tri_state(file: &mut syn::File, fields: &[(String, String)]) -> Result<(), String> {
-    let Some(types) = module_items(&mut file.items, "types") else { return Ok(()) };
+/// Errors are (JSON pointer of the schema property, message): every lookup that misses is one.
+pub fn tri_state(file: &mut syn::File, fields: &[(String, String)]) -> Result<(), (String, String)> {
+    let at =
+        |component: &str, wire: &str| crate::spec::pointer(&["components", "schemas", component, "properties", wire]);
+    let Some(types) = module_items(&mut file.items, "types") else {
+        return match fields.first() {
+            Some((component, wire)) => Err((at(component, wire), "progenitor generated no `mod types`".to_string())),
+            None => Ok(()),
+        };
+    };
     let mut idents: Vec<(String, Ident)> = Vec::new();
     for (component, wire) in fields {
         let name = heck::ToUpperCamelCase::to_upper_camel_case(component.as_str());
         let found = types.iter_mut().find_map(|item| match item {
-            Item::Struct(s) if s.ident == name => Some(s),
+            Item::Struct(s) if s.ident == name => Some(Some(s)),
+            Item::Enum(e) if e.ident == name => Some(None),
+            Item::Type(t) if t.ident == name => Some(None),
             _ => None,
         });
-        // typify may have made the schema something other than a struct (a newtype, an enum):
-        // then there is no optional field to change.
-        let Some(strukt) = found else { continue };
+        // typify may have made the schema something other than a struct with named fields (an
+        // enum, an alias, a newtype): then there is no optional field to change. A schema with no
+        // generated type at all is a miss.
+        let strukt = match found {
+            Some(Some(strukt)) => strukt,
+            Some(None) => continue,
+            None => return Err((at(component, wire), format!("no generated type `{name}` for this schema"))),
+        };
         let Fields::Named(named) = &mut strukt.fields else { continue };
-        for field in named.named.iter_mut() {
-            let Some(ident) = field.ident.clone() else { continue };
-            if wire_name(&field.attrs, &ident).ok().as_deref() != Some(wire.as_str()) {
-                continue;
-            }
-            let Some(inner) = unwrap_option(&field.ty) else { continue };
-            field.ty = syn::parse_quote!(::std::option::Option<::std::option::Option<#inner>>);
-            field.attrs.push(syn::parse_quote!(#[serde(default, with = "::affiliate_runtime::__private::nullable")]));
-            idents.push((name.clone(), ident));
-        }
+        let field = named
+            .named
+            .iter_mut()
+            .find(|f| f.ident.as_ref().is_some_and(|i| wire_name(&f.attrs, i).ok().as_deref() == Some(wire.as_str())))
+            .ok_or_else(|| (at(component, wire), format!("`{name}` has no field for `{wire}`")))?;
+        let ident = field.ident.clone().ok_or_else(|| (at(component, wire), "unnamed field".to_string()))?;
+        let inner = unwrap_option(&field.ty)
+            .ok_or_else(|| (at(component, wire), format!("`{name}::{ident}` is not an Option")))?;
+        field.ty = syn::parse_quote!(::std::option::Option<::std::option::Option<#inner>>);
+        field.attrs.push(syn::parse_quote!(#[serde(default, with = "::affiliate_runtime::__private::nullable")]));
+        idents.push((name.clone(), ident));
     }
     let Some(builders) = module_items(types, "builder") else { return Ok(()) };
     for item in builders.iter_mut() {
@@ -589,6 +608,8 @@ fn module_items<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Ite
 /// Structs of `mod types`, for resolving JSON pointers to Rust field accesses.
 pub struct Types {
     structs: BTreeMap<String, Vec<(String, Ident, Type)>>,
+    /// Every type name `mod types` defines (structs, enums, aliases).
+    names: BTreeSet<String>,
 }
 
 /// How to reach a value from a page, by reference and by value.
@@ -597,12 +618,16 @@ pub struct Access {
     pub by_ref: TokenStream,
     /// Evaluates to `Option<Leaf>` given `page: T`.
     pub by_value: TokenStream,
+    /// When no field on the way is optional: `page.a.b` (no `Option` to unwrap; by reference or
+    /// by value depending on what `page` is).
+    pub plain: Option<TokenStream>,
     pub leaf: Type,
 }
 
 impl Types {
     pub fn new(file: &syn::File) -> Self {
         let mut structs = BTreeMap::new();
+        let mut names = BTreeSet::new();
         for item in &file.items {
             let Item::Mod(module) = item else { continue };
             if module.ident != "types" {
@@ -610,6 +635,12 @@ impl Types {
             }
             let Some((_, items)) = &module.content else { continue };
             for item in items {
+                match item {
+                    Item::Struct(s) => names.insert(s.ident.to_string()),
+                    Item::Enum(e) => names.insert(e.ident.to_string()),
+                    Item::Type(t) => names.insert(t.ident.to_string()),
+                    _ => false,
+                };
                 let Item::Struct(s) = item else { continue };
                 let Fields::Named(named) = &s.fields else { continue };
                 let fields = named
@@ -624,13 +655,20 @@ impl Types {
                 structs.insert(s.ident.to_string(), fields);
             }
         }
-        Self { structs }
+        Self { structs, names }
+    }
+
+    /// Whether `mod types` defines a type of this name.
+    pub fn defines(&self, name: &str) -> bool {
+        self.names.contains(name)
     }
 
     /// Resolves a JSON pointer (`/a/b`) against type `root` into optional-value expressions.
     pub fn access(&self, root: &Type, at: &str) -> Result<Access, String> {
         let mut by_ref = quote! { ::std::option::Option::Some(page) };
         let mut by_value = by_ref.clone();
+        let mut path: Vec<Ident> = Vec::new();
+        let mut optional = false;
         let mut ty = root.clone();
         if !at.is_empty() {
             for segment in at.trim_start_matches('/').split('/') {
@@ -643,15 +681,18 @@ impl Types {
                     .ok_or_else(|| format!("`{at}`: `{name}` has no field `{segment}`"))?;
                 by_ref = quote! { #by_ref.map(|v| &v.#ident) };
                 by_value = quote! { #by_value.map(|v| v.#ident) };
+                path.push(ident.clone());
                 ty = qualify(field_ty);
                 if let Some(inner) = unwrap_option(&ty) {
                     by_ref = quote! { #by_ref.and_then(|v| v.as_ref()) };
                     by_value = quote! { #by_value.flatten() };
+                    optional = true;
                     ty = inner;
                 }
             }
         }
-        Ok(Access { by_ref, by_value, leaf: ty })
+        let plain = (!optional).then(|| quote! { page #(.#path)* });
+        Ok(Access { by_ref, by_value, plain, leaf: ty })
     }
 }
 
@@ -693,4 +734,200 @@ pub fn qualify(ty: &Type) -> Type {
         }
     }
     Type::Path(p)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pruning type builders
+// ---------------------------------------------------------------------------------------------
+
+/// Every identifier in a token stream (type names among them).
+fn idents(tokens: TokenStream, out: &mut BTreeSet<String>) {
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(i) => {
+                out.insert(i.to_string());
+            }
+            proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+/// Drops typify's struct builders (`types::builder::X`, `X::builder()`) except for the types a
+/// request body can contain: `body_map` is the only place they are needed, and the rest made
+/// more than half of the generated code. Roots are the `types::builder::X` the operation builders
+/// name; the closure follows every type a kept struct's fields name.
+pub fn prune_type_builders(file: &mut syn::File) -> Result<usize, String> {
+    let mut roots = BTreeSet::new();
+    let operations = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or("progenitor's output has no `mod builder`")?;
+    for item in operations {
+        let mut idents = Vec::new();
+        collect_builder_paths(&quote!(#item), &mut idents);
+        roots.extend(idents);
+    }
+    let types = module_items(&mut file.items, "types").ok_or("progenitor's output has no `mod types`")?;
+    let definitions: BTreeMap<String, &Item> = types
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some((s.ident.to_string(), item)),
+            Item::Enum(e) => Some((e.ident.to_string(), item)),
+            _ => None,
+        })
+        .collect();
+    let mut keep = BTreeSet::new();
+    let mut pending: Vec<String> = roots.into_iter().collect();
+    while let Some(name) = pending.pop() {
+        if !keep.insert(name.clone()) {
+            continue;
+        }
+        let definition = definitions.get(&name).ok_or_else(|| {
+            format!("an operation builder names `types::builder::{name}`, which is not a generated type")
+        })?;
+        let mut named = BTreeSet::new();
+        // Field types only: an enum variant named like a type (`Scope::Partner`) is no reference.
+        let fields: Vec<&syn::Field> = match definition {
+            Item::Struct(s) => s.fields.iter().collect(),
+            Item::Enum(e) => e.variants.iter().flat_map(|v| v.fields.iter()).collect(),
+            _ => Vec::new(),
+        };
+        for field in fields {
+            let ty = &field.ty;
+            idents(quote!(#ty), &mut named);
+        }
+        pending.extend(named.into_iter().filter(|n| definitions.contains_key(n) && !keep.contains(n)));
+    }
+    // typify emits `mod builder` only when there are structs.
+    let Some(builders) = module_items(types, "builder") else { return Ok(0) };
+    let before = builders.len();
+    builders.retain(|item| match item {
+        Item::Struct(s) => keep.contains(&s.ident.to_string()),
+        Item::Impl(imp) => last_ident(&imp.self_ty).is_some_and(|n| keep.contains(&n)),
+        _ => true,
+    });
+    let removed = before - builders.len();
+    for item in types.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || last_ident(&imp.self_ty).is_some_and(|n| keep.contains(&n)) {
+            continue;
+        }
+        imp.items.retain(|member| !matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "builder"));
+    }
+    types.retain(|item| !matches!(item, Item::Impl(imp) if imp.items.is_empty()));
+    Ok(removed)
+}
+
+/// `X` of every `types::builder::X` in a token stream.
+fn collect_builder_paths(tokens: &TokenStream, out: &mut Vec<String>) {
+    let tokens: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+    let ident = |t: &proc_macro2::TokenTree| match t {
+        proc_macro2::TokenTree::Ident(i) => Some(i.to_string()),
+        _ => None,
+    };
+    let colon = |t: &proc_macro2::TokenTree| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ':');
+    for (i, token) in tokens.iter().enumerate() {
+        if let proc_macro2::TokenTree::Group(g) = token {
+            collect_builder_paths(&g.stream(), out);
+            continue;
+        }
+        // types :: builder :: X  is seven tokens (`::` is two puncts).
+        if ident(token).as_deref() == Some("types")
+            && tokens.get(i + 3).and_then(ident).as_deref() == Some("builder")
+            && tokens.get(i + 1).is_some_and(colon)
+            && tokens.get(i + 4).is_some_and(colon)
+        {
+            if let Some(name) = tokens.get(i + 6).and_then(ident) {
+                out.push(name);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Splitting the output
+// ---------------------------------------------------------------------------------------------
+
+/// Moves the inline module `name` out of `file`: the declaration stays (`pub mod types;`, with
+/// its attributes and docs), the items are returned as a file of their own.
+pub fn split_module(file: &mut syn::File, name: &str) -> Result<syn::File, String> {
+    let module = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == name => Some(m),
+            _ => None,
+        })
+        .ok_or_else(|| format!("progenitor's output has no `mod {name}`"))?;
+    let (_, items) = module.content.take().ok_or_else(|| format!("`mod {name}` is not inline"))?;
+    module.semi = Some(Default::default());
+    // rustfmt would otherwise format the moved file: prettyplease's style is kept as generated.
+    module.attrs.push(syn::parse_quote!(#[rustfmt::skip]));
+    Ok(syn::File { shebang: None, attrs: Vec::new(), items })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated noise
+// ---------------------------------------------------------------------------------------------
+
+/// Drops what progenitor emits that no caller uses: the `ignore`d usage example under every
+/// `Client` method (the builder's setters say the same), and the `api-version` header built from
+/// `info.version` on every request (the runtime removes it before sending).
+pub fn drop_noise(file: &mut syn::File) -> Result<(), String> {
+    let mut examples = 0;
+    let mut headers = 0;
+    for item in &mut file.items {
+        match item {
+            Item::Impl(imp) if last_ident(&imp.self_ty).as_deref() == Some("Client") && imp.trait_.is_none() => {
+                for member in &mut imp.items {
+                    let syn::ImplItem::Fn(f) = member else { continue };
+                    for attr in &mut f.attrs {
+                        let syn::Meta::NameValue(nv) = &mut attr.meta else { continue };
+                        if !nv.path.is_ident("doc") {
+                            continue;
+                        }
+                        let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(doc), .. }) = &nv.value else { continue };
+                        let text = doc.value();
+                        if let Some(at) = text.find("```ignore") {
+                            let kept = text[..at].trim_end().to_string();
+                            nv.value = syn::parse_quote!(#kept);
+                            examples += 1;
+                        }
+                    }
+                }
+            }
+            Item::Mod(module) if module.ident == "builder" => {
+                let Some((_, items)) = module.content.as_mut() else { continue };
+                for item in items {
+                    let Item::Impl(imp) = item else { continue };
+                    for member in &mut imp.items {
+                        let syn::ImplItem::Fn(f) = member else { continue };
+                        if f.sig.ident != "send_raw" {
+                            continue;
+                        }
+                        let before = f.block.stmts.len();
+                        f.block.stmts.retain(|stmt| !quote!(#stmt).to_string().contains("api_version"));
+                        headers += before - f.block.stmts.len();
+                        // `request` is mutated by the `pre` hook; the lint allowance is noise.
+                        for stmt in &mut f.block.stmts {
+                            if let syn::Stmt::Local(local) = stmt {
+                                local.attrs.retain(|a| !quote!(#a).to_string().contains("unused_mut"));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // progenitor changed shape if nothing matched: better to hear it than to ship the noise again.
+    if headers == 0 && examples > 0 {
+        return Err("no `api-version` header found in any `send_raw`: progenitor's output changed".to_string());
+    }
+    Ok(())
 }

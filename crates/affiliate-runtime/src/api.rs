@@ -80,7 +80,7 @@ pub struct ApiDescriptor {
     pub crate_name: &'static str,
     /// The generated crate's version.
     pub crate_version: &'static str,
-    /// The spec's first server.
+    /// The spec's first server; empty when the spec lists none (`base_url(..)` is then required).
     pub default_base_url: &'static str,
     /// All of these are sent on every request (one security requirement).
     pub security: &'static [SecurityScheme],

@@ -204,7 +204,17 @@ impl<C: FromParts> ClientBuilder<C> {
     /// The client; fails on an unusable base URL or header, or on a credential that is missing or
     /// of a kind the API does not use.
     pub fn build(self) -> Result<C> {
-        let base_url = self.base_url.clone().unwrap_or_else(|| self.api.default_base_url.to_string());
+        let base_url = match (&self.base_url, self.api.default_base_url) {
+            (Some(url), _) => url.clone(),
+            // The spec names no server: there is nothing sensible to default to.
+            (None, "") => {
+                return Err(Error::Config(format!(
+                "{} has no default base URL (its spec lists no servers): set one with `.base_url(..)` before `build()`",
+                self.api.title
+            )))
+            }
+            (None, default) => default.to_string(),
+        };
         let parsed =
             reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
@@ -615,5 +625,42 @@ mod tests {
         check("multipivot%5Bcampaign%5D%5B%5D=111111l29", "multipivot[campaign][]=111111l29");
         check("q=a%5Bb%5D&x%5b%5d=1", "q=a%5Bb%5D&x[]=1");
         check("flag&page=2", "flag&page=2");
+    }
+
+    /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.
+    #[test]
+    fn no_default_base_url_needs_base_url_before_build() {
+        struct Built;
+        impl super::FromParts for Built {
+            fn from_parts(_: super::Parts) -> Self {
+                Built
+            }
+        }
+        static API: crate::ApiDescriptor = crate::ApiDescriptor {
+            name: "test",
+            title: "Test API",
+            crate_name: "affiliate-test",
+            crate_version: "0.0.0",
+            default_base_url: "",
+            security: &[],
+            idempotent_operations: &[],
+            anonymous_operations: &[],
+            body_errors: &[],
+            url_templates: &[],
+        };
+        let check = |base_url: Option<&str>, expected: Result<(), &str>| {
+            let mut builder = super::ClientBuilder::<Built>::new(&API);
+            if let Some(url) = base_url {
+                builder = builder.base_url(url);
+            }
+            match (builder.build(), expected) {
+                (Ok(_), Ok(())) => {}
+                (Err(e), Err(fragment)) => assert!(e.to_string().contains(fragment), "{e}"),
+                (Ok(_), Err(fragment)) => panic!("built; expected an error with `{fragment}`"),
+                (Err(e), Ok(())) => panic!("{base_url:?}: {e}"),
+            }
+        };
+        check(None, Err("Test API has no default base URL (its spec lists no servers): set one with `.base_url(..)`"));
+        check(Some("http://127.0.0.1:9"), Ok(()));
     }
 }

@@ -1,0 +1,277 @@
+//! The `x-affiliate-*` vocabulary: which extension may appear where, and which keys each takes.
+//!
+//! A misspelled extension would otherwise be ignored and the operation would quietly lose its
+//! feature, so every `x-affiliate-*` key and sub-key outside this table is a spec error. The table
+//! is the code's half of `docs/spec-extensions.md`; the tidy test keeps the two in step. The
+//! extensions that take a mapping are parsed into the model here; the ones that rewrite the
+//! document (`x-affiliate-lenient`, `x-affiliate-success-variants`) live with the rewrites in
+//! `normalise`.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::model::{BodyErrorRule, Job, Pagination};
+use crate::normalise::Normaliser;
+use crate::spec::escape;
+
+/// Where in a spec an extension belongs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Root,
+    SecurityScheme,
+    Operation,
+    Property,
+}
+
+impl Place {
+    fn describe(self) -> &'static str {
+        match self {
+            Place::Root => "the root of the spec",
+            Place::SecurityScheme => "a security scheme",
+            Place::Operation => "an operation",
+            Place::Property => "a schema property or `additionalProperties` schema",
+        }
+    }
+}
+
+/// Every extension the generator reads, and where.
+pub const EXTENSIONS: &[(&str, Place)] = &[
+    ("x-affiliate-body-errors", Place::Root),
+    ("x-affiliate-env", Place::SecurityScheme),
+    ("x-affiliate-env-username", Place::SecurityScheme),
+    ("x-affiliate-env-password", Place::SecurityScheme),
+    ("x-affiliate-idempotent", Place::Operation),
+    ("x-affiliate-pagination", Place::Operation),
+    ("x-affiliate-success-variants", Place::Operation),
+    ("x-affiliate-job", Place::Operation),
+    ("x-affiliate-lenient", Place::Property),
+];
+
+/// Keys of `x-affiliate-pagination` by style (`style` and `items` are common to all).
+pub const PAGINATION_KEYS: &[(&str, &[&str])] = &[
+    ("page", &["page", "size", "first", "defaultSize"]),
+    ("offset", &["offset", "limit", "defaultSize", "count", "next"]),
+    ("cursor", &["cursor", "limit", "nextCursor"]),
+];
+
+/// Keys of `x-affiliate-job`.
+pub const JOB_KEYS: &[&str] = &["status", "done", "failed", "result"];
+
+/// Keys of one `x-affiliate-body-errors` rule.
+pub const BODY_ERROR_KEYS: &[&str] = &["pointer", "present", "equals"];
+
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// Every `x-affiliate-*` key in `doc` that is unknown or out of place: (JSON pointer, message).
+pub fn misplaced(doc: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    walk(doc, &mut Vec::new(), &mut out);
+    out
+}
+
+fn place(path: &[String]) -> Option<Place> {
+    match path {
+        [] => Some(Place::Root),
+        [c, s, _] if c == "components" && s == "securitySchemes" => Some(Place::SecurityScheme),
+        [p, _, method] if p == "paths" && METHODS.contains(&method.as_str()) => Some(Place::Operation),
+        [.., properties, _] if properties == "properties" => Some(Place::Property),
+        [.., values] if values == "additionalProperties" => Some(Place::Property),
+        _ => None,
+    }
+}
+
+fn walk(value: &Value, path: &mut Vec<String>, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            let here = place(path);
+            for (key, child) in map {
+                let at: String = path.iter().chain(std::iter::once(key)).map(|s| format!("/{}", escape(s))).collect();
+                if key.starts_with("x-affiliate-") {
+                    match EXTENSIONS.iter().find(|(name, _)| name == key) {
+                        None => out.push((
+                            at,
+                            format!(
+                                "unknown extension `{key}` (known: {}; see docs/spec-extensions.md)",
+                                EXTENSIONS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                            ),
+                        )),
+                        Some((_, wanted)) if here != Some(*wanted) => {
+                            out.push((at, format!("`{key}` belongs on {}", wanted.describe())))
+                        }
+                        Some(_) => sub_keys(key, child, &at, out),
+                    }
+                    // An extension's value is data, not more spec: do not look inside.
+                    continue;
+                }
+                path.push(key.clone());
+                walk(child, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                path.push(i.to_string());
+                walk(child, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Unknown keys inside an extension that takes a mapping.
+fn sub_keys(name: &str, value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    let mut unknown = |map: &serde_json::Map<String, Value>, at: &str, allowed: &[&str]| {
+        for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
+            out.push((
+                format!("{at}/{}", escape(key)),
+                format!("unknown key `{key}` in `{name}` (expected one of: {})", allowed.join(", ")),
+            ));
+        }
+    };
+    match (name, value) {
+        ("x-affiliate-pagination", Value::Object(map)) => {
+            let style = map.get("style").and_then(Value::as_str);
+            let mut allowed = vec!["style", "items"];
+            match PAGINATION_KEYS.iter().find(|(s, _)| Some(*s) == style) {
+                Some((_, keys)) => allowed.extend_from_slice(keys),
+                // An unknown style is reported by the pagination parser; only flag keys no style has.
+                None => allowed.extend(PAGINATION_KEYS.iter().flat_map(|(_, keys)| keys.iter().copied())),
+            }
+            unknown(map, at, &allowed);
+        }
+        ("x-affiliate-job", Value::Object(map)) => unknown(map, at, JOB_KEYS),
+        ("x-affiliate-body-errors", Value::Array(rules)) => {
+            for (i, rule) in rules.iter().enumerate() {
+                if let Value::Object(map) = rule {
+                    unknown(map, &format!("{at}/{i}"), BODY_ERROR_KEYS);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Parsing the extensions that carry data into the model (the caller has already refused unknown keys).
+impl Normaliser<'_> {
+    pub(crate) fn body_errors(&mut self, doc: &Value) -> Vec<BodyErrorRule> {
+        let Some(rules) = doc.get("x-affiliate-body-errors") else { return Vec::new() };
+        let Some(rules) = rules.as_array() else {
+            self.error("/x-affiliate-body-errors", "must be a list of {pointer, present | equals} rules");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let at = format!("/x-affiliate-body-errors/{i}");
+            let pointer = match rule.get("pointer").and_then(Value::as_str) {
+                Some(p) if p.starts_with('/') => p.to_string(),
+                _ => {
+                    self.error(format!("{at}/pointer"), "missing or not a JSON pointer (`/responseStatus/errorCode`)");
+                    continue;
+                }
+            };
+            match (rule.get("present"), rule.get("equals")) {
+                (Some(Value::Bool(true)), None) => out.push(BodyErrorRule::Present(pointer)),
+                (None, Some(value)) => out.push(BodyErrorRule::Equals(pointer, value.to_string())),
+                _ => self.error(at, "a rule needs exactly one of `present: true` or `equals: <value>`"),
+            }
+        }
+        out
+    }
+
+    pub(crate) fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {
+        let pointer = |me: &mut Self, key: &str| match ext.get(key).and_then(Value::as_str) {
+            Some(p) if p.starts_with('/') => Some(p.to_string()),
+            _ => {
+                me.error(format!("{at}/{key}"), "missing or not a JSON pointer into the status response");
+                None
+            }
+        };
+        let list = |key: &str| -> Vec<String> {
+            ext.get(key)
+                .and_then(Value::as_array)
+                .map(|v| v.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        let status = pointer(self, "status");
+        let result = pointer(self, "result");
+        let done = list("done");
+        if done.is_empty() {
+            self.error(format!("{at}/done"), "list the status values that mean the job is done");
+        }
+        Some(Job { status: status?, done, failed: list("failed"), result: result? })
+    }
+
+    pub(crate) fn pagination(&mut self, at: &str, ext: &Value, query: &BTreeSet<String>) -> Option<Pagination> {
+        let field = |key: &str| ext.get(key).and_then(Value::as_str).map(str::to_string);
+        let number = |key: &str, default: u64| ext.get(key).and_then(Value::as_u64).unwrap_or(default);
+        let param = |me: &mut Self, key: &str, required: bool| -> Option<String> {
+            match field(key) {
+                Some(name) if query.contains(&name) => Some(name),
+                Some(name) => {
+                    me.error(format!("{at}/{key}"), format!("`{name}` is not a query parameter of this operation"));
+                    None
+                }
+                None if required => {
+                    me.error(format!("{at}/{key}"), "missing");
+                    None
+                }
+                None => None,
+            }
+        };
+        let items = match field("items") {
+            Some(p) if p.is_empty() || p.starts_with('/') => p,
+            Some(p) => {
+                self.error(format!("{at}/items"), format!("`{p}` is not a JSON pointer"));
+                return None;
+            }
+            None => {
+                self.error(format!("{at}/items"), "missing: a JSON pointer to the item array (\"\" for the body)");
+                return None;
+            }
+        };
+        let errors_before = self.errors.len();
+        let result = match ext.get("style").and_then(Value::as_str) {
+            Some("page") => Some(Pagination::Page {
+                page: param(self, "page", true).unwrap_or_default(),
+                size: param(self, "size", true).unwrap_or_default(),
+                first: number("first", 1),
+                default_size: number("defaultSize", 0),
+                items,
+            }),
+            Some("offset") => Some(Pagination::Offset {
+                offset: param(self, "offset", true).unwrap_or_default(),
+                limit: param(self, "limit", true).unwrap_or_default(),
+                default_size: number("defaultSize", 0),
+                items,
+                count: field("count"),
+                next: field("next"),
+            }),
+            Some("cursor") => {
+                let next_cursor = field("nextCursor");
+                if next_cursor.is_none() {
+                    self.error(format!("{at}/nextCursor"), "missing");
+                }
+                Some(Pagination::Cursor {
+                    cursor: param(self, "cursor", true).unwrap_or_default(),
+                    limit: param(self, "limit", false),
+                    items,
+                    next_cursor: next_cursor.unwrap_or_default(),
+                })
+            }
+            Some(other) => {
+                self.error(
+                    format!("{at}/style"),
+                    format!("unknown pagination style `{other}` (expected page, offset or cursor)"),
+                );
+                None
+            }
+            None => {
+                self.error(format!("{at}/style"), "missing (page, offset or cursor)");
+                None
+            }
+        };
+        (self.errors.len() == errors_before).then_some(result).flatten()
+    }
+}

@@ -1,0 +1,280 @@
+//! House rules as a test (after rust-analyzer's `tidy`): every rule is a function from the
+//! workspace's files to the violations it finds; `house_rules` runs them all over the real tree,
+//! and `rules_catch_what_they_claim` feeds each one a bad sample so none of them can pass vacuously.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use xtask::generate::HEADER;
+
+/// A text file of the workspace: path relative to the root, and content.
+struct File {
+    path: PathBuf,
+    text: String,
+}
+
+/// What the rules look at, read once.
+struct Tree {
+    /// Hand-written Rust: everything outside the generated crates, `target/` and tool caches.
+    rust: Vec<File>,
+    /// Spec names: `<name>` of every `specs/<name>.yaml` (the vendors).
+    specs: Vec<String>,
+    extensions_doc: String,
+    /// `tests/tests/it/*.rs`.
+    integration: Vec<File>,
+    /// Hand-written crates: manifest and every Rust file under the crate's directory.
+    crates: Vec<(File, Vec<File>)>,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn is_generated_crate(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|m| m.lines().next().is_some_and(|l| l.contains(HEADER)))
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<File>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.is_dir() {
+            if name.starts_with('.') || name == "target" || name == "node_modules" || is_generated_crate(&path) {
+                continue;
+            }
+            walk(root, &path, out);
+        } else if name.ends_with(".rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            out.push(File { path: path.strip_prefix(root).unwrap().to_path_buf(), text });
+        }
+    }
+}
+
+fn read_tree(root: &Path) -> Tree {
+    let mut rust = Vec::new();
+    walk(root, root, &mut rust);
+    let mut specs: Vec<String> = std::fs::read_dir(root.join("specs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().to_string())
+        .collect();
+    specs.sort();
+    let integration = rust.iter().filter(|f| f.path.starts_with("tests/tests/it")).map(clone).collect();
+    let mut crates = Vec::new();
+    for dir in ["xtask", "crates/affiliate-runtime", "tests", "examples/service"] {
+        let manifest = File {
+            path: PathBuf::from(dir).join("Cargo.toml"),
+            text: std::fs::read_to_string(root.join(dir).join("Cargo.toml")).unwrap(),
+        };
+        let sources = rust.iter().filter(|f| f.path.starts_with(dir)).map(clone).collect();
+        crates.push((manifest, sources));
+    }
+    Tree {
+        rust,
+        specs,
+        extensions_doc: std::fs::read_to_string(root.join("docs/spec-extensions.md")).unwrap(),
+        integration,
+        crates,
+    }
+}
+
+fn clone(f: &File) -> File {
+    File { path: f.path.clone(), text: f.text.clone() }
+}
+
+/// Every hand-written module starts with a `//!` line saying what it is for.
+fn module_docs(tree: &Tree) -> Vec<String> {
+    tree.rust
+        .iter()
+        .filter(|f| !f.text.starts_with("//!"))
+        .map(|f| format!("{}: does not start with a `//!` line", f.path.display()))
+        .collect()
+}
+
+/// Vendor differences live in the specs: hand-written Rust in `xtask/` and the runtime names no vendor.
+fn vendor_names(tree: &Tree) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in tree.rust.iter().filter(|f| f.path.starts_with("xtask") || f.path.starts_with("crates/affiliate-runtime"))
+    {
+        let lower = f.text.to_lowercase();
+        for vendor in &tree.specs {
+            if let Some(at) = lower.find(&vendor.to_lowercase()) {
+                let line = lower[..at].lines().count().max(1);
+                out.push(format!("{}:{line}: names the vendor `{vendor}`", f.path.display()));
+            }
+        }
+    }
+    out
+}
+
+/// `x-affiliate-<name>` words in a text.
+fn extension_names(text: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("x-affiliate-") {
+        let tail = &rest[at + "x-affiliate-".len()..];
+        let len = tail.find(|c: char| !(c.is_ascii_lowercase() || c == '-')).unwrap_or(tail.len());
+        let name = tail[..len].trim_end_matches('-');
+        if !name.is_empty() {
+            names.insert(format!("x-affiliate-{name}"));
+        }
+        rest = &tail[len..];
+    }
+    names
+}
+
+/// The extensions the code reads and the ones the docs describe are the same set.
+fn extensions_documented(tree: &Tree) -> Vec<String> {
+    let code: BTreeSet<String> = tree
+        .rust
+        .iter()
+        .filter(|f| f.path.starts_with("xtask/src") || f.path.starts_with("crates/affiliate-runtime/src"))
+        .flat_map(|f| extension_names(&f.text))
+        .collect();
+    let docs = extension_names(&tree.extensions_doc);
+    let mut out = Vec::new();
+    for name in code.difference(&docs) {
+        out.push(format!("`{name}` is used in the code but missing from docs/spec-extensions.md"));
+    }
+    for name in docs.difference(&code) {
+        out.push(format!("`{name}` is documented in docs/spec-extensions.md but no code reads it"));
+    }
+    out
+}
+
+/// Every spec has integration tests (`tests/tests/it/<name>.rs`) and is in the conformance suite.
+fn specs_tested(tree: &Tree) -> Vec<String> {
+    let find = |name: &str| tree.integration.iter().find(|f| f.path.file_name().is_some_and(|n| n == name));
+    let conformance = find("conformance.rs").map(|f| f.text.as_str()).unwrap_or_default();
+    let main = find("main.rs").map(|f| f.text.as_str()).unwrap_or_default();
+    let mut out = Vec::new();
+    for spec in &tree.specs {
+        if find(&format!("{spec}.rs")).is_none() || !main.contains(&format!("mod {spec};")) {
+            out.push(format!("specs/{spec}.yaml has no integration tests (tests/tests/it/{spec}.rs, `mod {spec};`)"));
+        }
+        if !conformance.contains(&format!("\"{spec}\"")) || !conformance.contains(&format!("{spec}::cases()")) {
+            out.push(format!("specs/{spec}.yaml is not in the conformance suite (tests/tests/it/conformance.rs)"));
+        }
+    }
+    out
+}
+
+/// Dependency names declared in a manifest's `[dependencies]`-like tables.
+fn declared(manifest: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_deps = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_deps = matches!(line, "[dependencies]" | "[dev-dependencies]" | "[build-dependencies]");
+            continue;
+        }
+        if !in_deps || line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some((name, _)) = line.split_once('=') {
+            names.push(name.trim().to_string());
+        }
+    }
+    names
+}
+
+/// Dependencies enabled for a feature only, not named in code (`dep:x` in `[features]`, or kept
+/// for the feature flags they switch on elsewhere in the graph).
+fn feature_only(manifest: &str, name: &str) -> bool {
+    manifest.contains(&format!("\"dep:{name}\"")) || manifest.contains(&format!("\"{name}/"))
+}
+
+/// Every declared dependency is named in the crate's Rust (a path `name::`, `use name`, or a macro).
+fn unused_dependencies(tree: &Tree) -> Vec<String> {
+    let mut out = Vec::new();
+    for (manifest, sources) in &tree.crates {
+        for name in declared(&manifest.text) {
+            let ident = name.replace('-', "_");
+            let used = sources.iter().any(|f| {
+                f.text.contains(&format!("{ident}::"))
+                    || f.text.contains(&format!("use {ident}"))
+                    || f.text.contains(&format!("extern crate {ident}"))
+            });
+            if !used && !feature_only(&manifest.text, &name) {
+                out.push(format!("{}: `{name}` is declared but never used", manifest.path.display()));
+            }
+        }
+    }
+    out
+}
+
+type Rule = fn(&Tree) -> Vec<String>;
+
+const RULES: &[(&str, Rule)] = &[
+    ("module docs", module_docs),
+    ("vendor names", vendor_names),
+    ("extensions documented", extensions_documented),
+    ("specs tested", specs_tested),
+    ("unused dependencies", unused_dependencies),
+];
+
+#[test]
+fn house_rules() {
+    let tree = read_tree(&root());
+    assert!(tree.rust.len() > 20 && tree.specs.len() > 1, "the tidy walk found the workspace");
+    let mut violations = Vec::new();
+    for (rule, check) in RULES {
+        violations.extend(check(&tree).into_iter().map(|v| format!("[{rule}] {v}")));
+    }
+    assert!(violations.is_empty(), "house rules broken:\n{}", violations.join("\n"));
+}
+
+/// Each rule, given a tree with one planted violation, reports it (one case per rule).
+#[test]
+fn rules_catch_what_they_claim() {
+    let file = |path: &str, text: &str| File { path: PathBuf::from(path), text: text.to_string() };
+    let empty = || Tree {
+        rust: Vec::new(),
+        specs: vec!["acme".to_string()],
+        extensions_doc: String::new(),
+        integration: vec![
+            file("tests/tests/it/acme.rs", "//! acme"),
+            file("tests/tests/it/main.rs", "mod acme;"),
+            file("tests/tests/it/conformance.rs", "\"acme\" => acme::cases()"),
+        ],
+        crates: Vec::new(),
+    };
+    let check = |rule: Rule, tree: Tree, expected: &str| {
+        let found = rule(&tree);
+        assert!(found.iter().any(|v| v.contains(expected)), "expected `{expected}`, got {found:?}");
+    };
+    let mut t = empty();
+    t.rust.push(file("xtask/src/x.rs", "fn main() {}\n"));
+    check(module_docs, t, "xtask/src/x.rs: does not start with a `//!` line");
+    let mut t = empty();
+    t.rust.push(file("crates/affiliate-runtime/src/x.rs", "//! x\n// ACME quirk\n"));
+    check(vendor_names, t, "crates/affiliate-runtime/src/x.rs:2: names the vendor `acme`");
+    let mut t = empty();
+    t.rust.push(file("xtask/src/x.rs", "//! x\nconst A: &str = \"x-affiliate-shiny\";\n"));
+    t.extensions_doc = "`x-affiliate-dusty: true`".to_string();
+    check(extensions_documented, clone_tree(&t), "`x-affiliate-shiny` is used in the code but missing");
+    check(extensions_documented, t, "`x-affiliate-dusty` is documented in docs/spec-extensions.md but no code");
+    let mut t = empty();
+    t.specs.push("other".to_string());
+    check(specs_tested, clone_tree(&t), "specs/other.yaml has no integration tests");
+    check(specs_tested, t, "specs/other.yaml is not in the conformance suite");
+    let mut t = empty();
+    t.crates.push((
+        file("xtask/Cargo.toml", "[dependencies]\nserde = \"1\"\nheck = \"0.5\"\n"),
+        vec![file("xtask/src/lib.rs", "//! x\nuse serde::Serialize;\n")],
+    ));
+    check(unused_dependencies, t, "xtask/Cargo.toml: `heck` is declared but never used");
+}
+
+fn clone_tree(t: &Tree) -> Tree {
+    Tree {
+        rust: t.rust.iter().map(clone).collect(),
+        specs: t.specs.clone(),
+        extensions_doc: t.extensions_doc.clone(),
+        integration: t.integration.iter().map(clone).collect(),
+        crates: t.crates.iter().map(|(m, s)| (clone(m), s.iter().map(clone).collect())).collect(),
+    }
+}
