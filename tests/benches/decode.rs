@@ -8,7 +8,7 @@
 //! Run: `cargo bench -p affiliate-tests --bench decode`.
 
 use affiliate_dub::{types, Client};
-use affiliate_tests::bench::{compare, dub_partners, ratio, Counting};
+use affiliate_tests::bench::{compare, dub_partners, print_call_comparison, Counting};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -45,22 +45,10 @@ fn main() {
             "decode benchmark: GET /partners, {ITEMS} items, {} KiB body, {rounds} interleaved rounds",
             body.len() / 1024
         );
-        println!(
-            "  baseline (reqwest + serde_json): {:>10.2?}  {:>10} bytes allocated/call",
-            base.median, base.allocated
-        );
-        println!(
-            "  generated client send():         {:>10.2?}  {:>10} bytes allocated/call",
-            client_side.median, client_side.allocated
-        );
+        print_call_comparison(2, &base, &client_side);
         println!(
             "  decode only (from_slice):        {:>10.2?}  {:>10} bytes allocated/call",
             decode.median, decode.allocated
-        );
-        println!(
-            "  ratio client/baseline: time {:.2}x, allocated bytes {:.2}x",
-            ratio(client_side.median, base.median),
-            client_side.allocated as f64 / base.allocated as f64
         );
     });
 }

@@ -9,7 +9,7 @@
 use std::io::Write;
 
 use affiliate_dub::{types, Client};
-use affiliate_tests::bench::{compare, dub_partners, ratio, Counting};
+use affiliate_tests::bench::{compare, dub_partners, print_call_comparison, Counting};
 use affiliate_tests::net::{static_server, test_root, TlsFront};
 
 #[global_allocator]
@@ -76,19 +76,7 @@ fn main() {
             };
             let (base, client_side) = compare(Some(ITEMS), 3, 41, &baseline, &generated).await;
             println!("  {variant}:");
-            println!(
-                "    baseline (reqwest + serde_json): {:>10.2?}  {:>10} bytes allocated/call",
-                base.median, base.allocated
-            );
-            println!(
-                "    generated client send():         {:>10.2?}  {:>10} bytes allocated/call",
-                client_side.median, client_side.allocated
-            );
-            println!(
-                "    ratio client/baseline: time {:.2}x (target <= 1.10x), allocated bytes {:.2}x",
-                ratio(client_side.median, base.median),
-                client_side.allocated as f64 / base.allocated as f64
-            );
+            print_call_comparison(4, &base, &client_side);
         }
         let alpn = front.alpn();
         println!("  ALPN of the {} TLS connections: {:?}", alpn.len(), alpn);

@@ -109,6 +109,25 @@ impl Side {
     }
 }
 
+/// Prints one call's figures for the baseline and the client, and their ratios, indented by
+/// `indent` spaces.
+pub fn print_call_comparison(indent: usize, base: &Side, client: &Side) {
+    let pad = " ".repeat(indent);
+    println!(
+        "{pad}baseline (reqwest + serde_json): {:>10.2?}  {:>10} bytes allocated/call",
+        base.median, base.allocated
+    );
+    println!(
+        "{pad}generated client send():         {:>10.2?}  {:>10} bytes allocated/call",
+        client.median, client.allocated
+    );
+    println!(
+        "{pad}ratio client/baseline: time {} (target <= 1.10x), allocated bytes {:.2}x",
+        client.time_ratios(base),
+        client.allocated as f64 / base.allocated as f64
+    );
+}
+
 /// `a / b` as a float.
 pub fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
