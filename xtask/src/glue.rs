@@ -40,6 +40,9 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
         Scheme::ApiKeyHeader { name, header, env } => quote! {
             ::affiliate_runtime::SecurityScheme::ApiKey { name: #name, header: #header, env: #env }
         },
+        Scheme::ApiKeyQuery { name, param, env } => quote! {
+            ::affiliate_runtime::SecurityScheme::ApiKeyQuery { name: #name, param: #param, env: #env }
+        },
     });
     let body_errors = api.body_errors.iter().map(|rule| match rule {
         BodyErrorRule::Present(pointer) => quote! { ::affiliate_runtime::BodyErrorRule::Present(#pointer) },
@@ -59,7 +62,9 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
         .security
         .iter()
         .flat_map(|s| match s {
-            Scheme::Bearer { env, .. } | Scheme::ApiKeyHeader { env, .. } => vec![env.clone()],
+            Scheme::Bearer { env, .. } | Scheme::ApiKeyHeader { env, .. } | Scheme::ApiKeyQuery { env, .. } => {
+                vec![env.clone()]
+            }
             Scheme::Basic { env_username, env_password, .. } => vec![env_username.clone(), env_password.clone()],
         })
         .map(|e| format!("`{e}`"))

@@ -34,6 +34,7 @@ pub enum Scheme {
     Bearer { name: String, env: String },
     Basic { name: String, env_username: String, env_password: String },
     ApiKeyHeader { name: String, header: String, env: String },
+    ApiKeyQuery { name: String, param: String, env: String },
 }
 
 #[derive(Debug, Clone)]

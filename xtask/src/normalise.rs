@@ -191,7 +191,25 @@ impl Normaliser<'_> {
                     }),
                     _ => self.error(format!("{at}/name"), "an apiKey scheme needs a valid header name"),
                 },
-                _ => self.error(at, "unsupported security scheme: use http bearer, http basic, or apiKey in header"),
+                (Some("apiKey"), _, Some("query")) => match scheme.get("name").and_then(Value::as_str) {
+                    // Sent with `append_pair`, which encodes anything; a name that needs encoding
+                    // is still almost certainly a typo.
+                    Some(param)
+                        if !param.is_empty()
+                            && param.bytes().all(|b| b.is_ascii_graphic() && !b"&=#?".contains(&b)) =>
+                    {
+                        schemes.push(Scheme::ApiKeyQuery {
+                            name: name.clone(),
+                            param: param.to_string(),
+                            env: env("x-affiliate-env", ""),
+                        })
+                    }
+                    _ => self.error(format!("{at}/name"), "an apiKey scheme in query needs a plain parameter name"),
+                },
+                _ => self.error(
+                    at,
+                    "unsupported security scheme: use http bearer, http basic, or apiKey in header or query",
+                ),
             }
         }
         schemes

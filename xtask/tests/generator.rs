@@ -73,6 +73,10 @@ fn fixture_features_are_present() {
     check("basic", &["env_username: \"FIXTURE_APP_KEY\"", "anonymous_operations: &[\"health\"]"]);
     check("basic", &["DEFAULT_BASE_URL: &str = \"https://api.example.com/v1\""]);
     check("api_key_headers", &["header: \"X-Api-Key\"", "env: \"API_KEY_HEADERS_KEY\"", "env: \"FIXTURE_SECRET\""]);
+    check(
+        "path_parameters",
+        &["SecurityScheme::ApiKeyQuery { name: \"queryKey\", param: \"api_key\", env: \"FIXTURE_API_KEY\", }"],
+    );
     check("page_pagination", &["Plan::Page", "unwrap_or(50u64)", "pub fn stream("]);
     check("offset_pagination", &["Plan::Offset", "links: true", "next_page", "PageValue::as_count"]);
     check("cursor_pagination", &["Plan::Cursor", "cursor_param: \"cursor_id\"", "next_cursor:"]);

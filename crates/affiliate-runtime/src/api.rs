@@ -29,6 +29,15 @@ pub enum SecurityScheme {
         /// The environment variable holding the key.
         env: &'static str,
     },
+    /// A key sent as a query parameter (`?api_key=...`) on every request to the API's origin.
+    ApiKeyQuery {
+        /// The scheme's name in the spec.
+        name: &'static str,
+        /// The query parameter the key is sent in.
+        param: &'static str,
+        /// The environment variable holding the key.
+        env: &'static str,
+    },
 }
 
 impl SecurityScheme {
@@ -37,7 +46,8 @@ impl SecurityScheme {
         match self {
             SecurityScheme::Bearer { name, .. }
             | SecurityScheme::Basic { name, .. }
-            | SecurityScheme::ApiKey { name, .. } => name,
+            | SecurityScheme::ApiKey { name, .. }
+            | SecurityScheme::ApiKeyQuery { name, .. } => name,
         }
     }
 }

@@ -75,6 +75,9 @@ fn what_the_api_uses(api: &ApiDescriptor) -> String {
             SecurityScheme::ApiKey { header, env, .. } => {
                 format!("an API key in the {header} header: use api_key(\"{header}\", ..) or {env}")
             }
+            SecurityScheme::ApiKeyQuery { param, env, .. } => {
+                format!("an API key in the `{param}` query parameter: use api_key(\"{param}\", ..) or {env}")
+            }
         })
         .collect::<Vec<_>>();
     format!("{} uses {}", api.title, each.join("; and "))
@@ -84,14 +87,22 @@ fn what_the_api_uses(api: &ApiDescriptor) -> String {
 /// `build()` reports it as a credential of the wrong kind.
 pub(crate) const UNMATCHED: &str = "";
 
-/// Resolves a credential for every scheme (code first, then the environment) into header pairs.
-/// A credential given for no scheme of the API (a basic-auth pair for a bearer API) is an error,
-/// not silently dropped.
-pub(crate) fn resolve_headers(
+/// Resolved credentials: sensitive headers, and query parameters for APIs that take a key there.
+// `Debug` is safe: header values are marked sensitive and `Secret` prints redacted.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Auth {
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub query: Vec<(&'static str, Secret)>,
+}
+
+/// Resolves a credential for every scheme (code first, then the environment) into header pairs
+/// and query parameters. A credential given for no scheme of the API (a basic-auth pair for a
+/// bearer API) is an error, not silently dropped.
+pub(crate) fn resolve(
     api: &ApiDescriptor,
     given: &[(String, Credential)],
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Vec<(HeaderName, HeaderValue)>> {
+) -> Result<Auth> {
     let schemes = api.security;
     if let Some((name, _)) = given.iter().find(|(name, _)| !schemes.iter().any(|s| s.name() == name)) {
         let uses = what_the_api_uses(api);
@@ -107,10 +118,18 @@ pub(crate) fn resolve_headers(
             .map(Secret::new)
             .ok_or_else(|| Error::MissingCredential { scheme: scheme.name().to_string(), env: var.to_string() })
     };
-    let mut headers = Vec::new();
+    let mut auth = Auth::default();
     for scheme in schemes {
         let given = given.iter().find(|(name, _)| name == scheme.name()).map(|(_, c)| c);
         let (name, value) = match (scheme, given) {
+            (SecurityScheme::ApiKeyQuery { param, .. }, Some(Credential::Token(key))) => {
+                auth.query.push((param, key.clone()));
+                continue;
+            }
+            (SecurityScheme::ApiKeyQuery { param, env, .. }, None) => {
+                auth.query.push((param, from_env(scheme, env)?));
+                continue;
+            }
             (SecurityScheme::Bearer { .. }, Some(Credential::Token(token))) => bearer(token),
             (SecurityScheme::Bearer { env, .. }, None) => bearer(&from_env(scheme, env)?),
             (SecurityScheme::Basic { .. }, Some(Credential::Basic { username, password })) => basic(username, password),
@@ -132,9 +151,9 @@ pub(crate) fn resolve_headers(
             Error::Config(format!("the credential for `{}` contains characters not allowed in a header", scheme.name()))
         })?;
         value.set_sensitive(true);
-        headers.push((name, value));
+        auth.headers.push((name, value));
     }
-    Ok(headers)
+    Ok(auth)
 }
 
 fn bearer(token: &Secret) -> (String, String) {
@@ -157,6 +176,7 @@ mod tests {
     const KEY: SecurityScheme = SecurityScheme::ApiKey { name: "apiKey", header: "X-Api-Key", env: "T_KEY" };
     const SECRET: SecurityScheme =
         SecurityScheme::ApiKey { name: "apiSecret", header: "X-Api-Secret", env: "T_SECRET" };
+    const QUERY: SecurityScheme = SecurityScheme::ApiKeyQuery { name: "queryKey", param: "api_key", env: "T_QKEY" };
 
     fn check(
         schemes: &'static [SecurityScheme],
@@ -179,10 +199,14 @@ mod tests {
             body_errors: &[],
             url_templates: &[],
         };
-        match (resolve_headers(&api, &given, &lookup), expected) {
-            (Ok(headers), Ok(expected)) => {
-                let got: Vec<(String, String)> =
-                    headers.iter().map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string())).collect();
+        // Query parameters are listed as `?name`.
+        match (resolve(&api, &given, &lookup), expected) {
+            (Ok(Auth { headers, query }), Ok(expected)) => {
+                let got: Vec<(String, String)> = headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string()))
+                    .chain(query.iter().map(|(n, v)| (format!("?{n}"), v.expose().to_string())))
+                    .collect();
                 let want: Vec<(String, String)> =
                     expected.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
                 assert_eq!(got, want);
@@ -244,6 +268,15 @@ mod tests {
         check(&[], &[(UNMATCHED, token("t"))], &[], Err("Test API takes no credentials"));
         check(&[BEARER], &[("token", token("bad\nvalue"))], &[], Err("not allowed in a header"));
         check(&[], &[], &[], Ok(&[]));
+        check(&[QUERY], &[("queryKey", token("q"))], &[], Ok(&[("?api_key", "q")]));
+        check(&[QUERY, KEY], &[], &[("T_QKEY", "qe"), ("T_KEY", "k")], Ok(&[("x-api-key", "k"), ("?api_key", "qe")]));
+        check(&[QUERY], &[], &[], Err("T_QKEY"));
+        check(
+            &[QUERY],
+            &[(UNMATCHED, token("t"))],
+            &[],
+            Err(r#"uses an API key in the `api_key` query parameter: use api_key("api_key", ..) or T_QKEY"#),
+        );
     }
 
     #[test]

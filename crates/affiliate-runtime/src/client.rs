@@ -10,7 +10,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use tracing::Instrument;
 
 use crate::api::{ApiDescriptor, SecurityScheme};
-use crate::auth::{resolve_headers, Credential, Secret, UNMATCHED};
+use crate::auth::{resolve, Auth, Credential, Secret, UNMATCHED};
 use crate::error::{Error, Result};
 use crate::retry::{classify, Attempt, Decision, Failure, Outcome, RetryPolicy};
 use crate::send::{record_body_error, record_response};
@@ -116,12 +116,14 @@ impl<C: FromParts> ClientBuilder<C> {
         self.credential(scheme, Credential::Basic { username: username.into(), password: password.into() })
     }
 
-    /// The value of an API-key header scheme, named by its header (`X-Api-Key`) or scheme name.
+    /// The value of an API-key scheme, named by its header (`X-Api-Key`), its query parameter
+    /// (`api_key`) or its scheme name.
     pub fn api_key(self, header_or_scheme: &str, key: impl Into<Secret>) -> Self {
         let scheme = self.scheme_name(|s| match s {
             SecurityScheme::ApiKey { name, header, .. } => {
                 header.eq_ignore_ascii_case(header_or_scheme) || *name == header_or_scheme
             }
+            SecurityScheme::ApiKeyQuery { name, param, .. } => *param == header_or_scheme || *name == header_or_scheme,
             _ => false,
         });
         let scheme = if scheme.is_empty() { header_or_scheme.to_string() } else { scheme };
@@ -221,7 +223,7 @@ impl<C: FromParts> ClientBuilder<C> {
             return Err(Error::Config(format!("base URL `{base_url}` must be an absolute http(s) URL")));
         }
         let env = self.env.clone();
-        let auth = resolve_headers(self.api, &self.credentials, &move |name| env(name))?;
+        let auth = resolve(self.api, &self.credentials, &move |name| env(name))?;
         let mut headers = Vec::new();
         for (name, value) in &self.headers {
             let header = HeaderName::from_bytes(name.as_bytes())
@@ -285,7 +287,7 @@ impl<C: FromParts> ClientBuilder<C> {
 #[derive(Clone)]
 pub struct Runtime {
     api: &'static ApiDescriptor,
-    auth: Vec<(HeaderName, HeaderValue)>,
+    auth: Auth,
     headers: Vec<(HeaderName, HeaderValue)>,
     retry: RetryPolicy,
     origin: url::Origin,
@@ -300,7 +302,8 @@ impl fmt::Debug for Runtime {
         // Header names only: values are credentials or may be.
         f.debug_struct("Runtime")
             .field("api", &self.api.name)
-            .field("auth_headers", &self.auth.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("auth_headers", &self.auth.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("auth_query", &self.auth.query.iter().map(|(n, _)| *n).collect::<Vec<_>>())
             .field("headers", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .field("retry", &self.retry)
             .finish()
@@ -324,7 +327,12 @@ impl Runtime {
     pub fn prepare(&self, request: &mut reqwest::Request, operation: &str) -> std::result::Result<(), String> {
         // progenitor sends `api-version: <info.version>`; these APIs do not use it.
         request.headers_mut().remove("api-version");
-        crate::call::apply(request, &self.auth)?;
+        crate::call::apply(request, &self.auth.headers)?;
+        let credentials = request.url().origin() == self.origin && !self.api.anonymous_operations.contains(&operation);
+        // Before the bracket rewrite below, which must see the final query.
+        if credentials && !self.auth.query.is_empty() {
+            add_query_credentials(request.url_mut(), &self.auth.query);
+        }
         // Parameter names such as `currency[]` are sent literally, as the PHP/Rails-style APIs
         // that use them document; progenitor percent-encodes the brackets.
         if let Some(query) = request.url().query().filter(|q| q.contains('%')) {
@@ -338,9 +346,8 @@ impl Runtime {
                 request.headers_mut().insert(name.clone(), value.clone());
             }
         }
-        let same_origin = request.url().origin() == self.origin;
-        if same_origin && !self.api.anonymous_operations.contains(&operation) {
-            for (name, value) in &self.auth {
+        if credentials {
+            for (name, value) in &self.auth.headers {
                 request.headers_mut().insert(name.clone(), value.clone());
             }
         }
@@ -589,6 +596,24 @@ fn literal_brackets_in_names(query: &str) -> String {
         .join("&")
 }
 
+/// Sets each query credential on `url`, replacing a copy the URL already carries (a next-page link
+/// the server built from the request echoes the key).
+fn add_query_credentials(url: &mut reqwest::Url, credentials: &[(&'static str, Secret)]) {
+    let echoed = url.query_pairs().any(|(name, _)| credentials.iter().any(|(param, _)| name == *param));
+    if echoed {
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(name, _)| !credentials.iter().any(|(param, _)| name == *param))
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    let mut pairs = url.query_pairs_mut();
+    for (param, key) in credentials {
+        pairs.append_pair(param, key.expose());
+    }
+}
+
 /// `http://user:pass@host` -> `http://***@host`, for messages and `Debug`.
 fn redact_userinfo(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -625,6 +650,71 @@ mod tests {
         check("multipivot%5Bcampaign%5D%5B%5D=111111l29", "multipivot[campaign][]=111111l29");
         check("q=a%5Bb%5D&x%5b%5d=1", "q=a%5Bb%5D&x[]=1");
         check("flag&page=2", "flag&page=2");
+    }
+
+    #[test]
+    fn query_credentials_are_added_once() {
+        let key = [("api_key", crate::Secret::new("k&1"))];
+        let check = |url: &str, expected: &str| {
+            let mut url = reqwest::Url::parse(url).unwrap();
+            super::add_query_credentials(&mut url, &key);
+            assert_eq!(url.as_str(), expected);
+        };
+        check("https://api.example.com/things", "https://api.example.com/things?api_key=k%261");
+        check("https://api.example.com/things?page=2", "https://api.example.com/things?page=2&api_key=k%261");
+        // A link the server built from the request echoes the key: replaced, not doubled.
+        check(
+            "https://api.example.com/things?api_key=old&page=3",
+            "https://api.example.com/things?page=3&api_key=k%261",
+        );
+    }
+
+    /// A query-key API: the key goes on requests to the API's origin (from code or the
+    /// environment), never to another origin, and never into `Debug`.
+    #[test]
+    fn query_keys_go_to_the_api_origin_only() {
+        struct Built(super::Runtime);
+        impl super::FromParts for Built {
+            fn from_parts(parts: super::Parts) -> Self {
+                Built(parts.into_inner().2)
+            }
+        }
+        static API: crate::ApiDescriptor = crate::ApiDescriptor {
+            name: "test",
+            title: "Test API",
+            crate_name: "affiliate-test",
+            crate_version: "0.0.0",
+            default_base_url: "https://api.example.com",
+            security: &[crate::SecurityScheme::ApiKeyQuery { name: "queryKey", param: "api_key", env: "T_QKEY" }],
+            idempotent_operations: &[],
+            anonymous_operations: &["health"],
+            body_errors: &[],
+            url_templates: &[],
+        };
+        let check = |built: Built, url: &str, operation: &str, expected: &str| {
+            let mut request = reqwest::Request::new(reqwest::Method::GET, reqwest::Url::parse(url).unwrap());
+            built.0.prepare(&mut request, operation).unwrap();
+            assert_eq!(request.url().as_str(), expected);
+            assert!(!format!("{:?}", built.0).contains("k123"), "{:?}", built.0);
+        };
+        let from_code = || super::ClientBuilder::<Built>::new(&API).api_key("api_key", "k123").build().unwrap();
+        let from_env = || {
+            super::ClientBuilder::<Built>::new(&API)
+                .env_source(|name| (name == "T_QKEY").then(|| "k123".to_string()))
+                .build()
+                .unwrap()
+        };
+        check(
+            from_code(),
+            "https://api.example.com/things?a=1",
+            "list",
+            "https://api.example.com/things?a=1&api_key=k123",
+        );
+        check(from_env(), "https://api.example.com/things", "list", "https://api.example.com/things?api_key=k123");
+        check(from_code(), "https://elsewhere.example.com/things", "list", "https://elsewhere.example.com/things");
+        check(from_code(), "https://api.example.com/health", "health", "https://api.example.com/health");
+        let missing = super::ClientBuilder::<Built>::new(&API).env_source(|_| None).build().map(drop).unwrap_err();
+        assert!(missing.to_string().contains("T_QKEY"), "{missing}");
     }
 
     /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.

@@ -103,6 +103,12 @@ impl TransportError {
             let _ = url.set_username("");
             message.push_str(&format!(" ({url})"));
         }
+        // reqwest's own `Display` shows the whole URL, query included, and some APIs take their
+        // key there: keep the URL in `inner` without its query.
+        let mut inner = inner;
+        if let Some(url) = inner.url_mut() {
+            url.set_query(None);
+        }
         TransportError { kind, permanent, message, inner }
     }
 
@@ -328,6 +334,9 @@ mod tests {
         );
         let scheme = http.get("ftp://127.0.0.1/file").send().await.unwrap_err();
         check(scheme, TransportKind::Request, true, "request: URL scheme is not allowed (ftp://127.0.0.1/file)");
+        let keyed =
+            TransportError::new(http.get(format!("http://127.0.0.1:{port}/?api_key=k123")).send().await.unwrap_err());
+        assert!(!format!("{keyed} {:?} {}", keyed, keyed.inner()).contains("k123"), "no query anywhere: {keyed:?}");
         let user_in_url = http.get(format!("http://user:pw@127.0.0.1:{port}/")).send().await.unwrap_err();
         let shown = TransportError::new(user_in_url).to_string();
         assert!(!shown.contains("pw") && !shown.contains("user"), "userinfo is left out: {shown}");
