@@ -4,6 +4,7 @@
 
 pub mod generate;
 mod glue;
+mod mock;
 pub mod normalise;
 mod postprocess;
 pub mod spec;

@@ -5,6 +5,7 @@ mod dub;
 mod ergonomics;
 mod faults;
 mod geniuslink;
+mod mocks;
 mod partnerize;
 mod readme;
 mod secrets;

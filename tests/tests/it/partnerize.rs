@@ -1186,7 +1186,7 @@ async fn reference_lists_have_a_documented_example() {
 }
 
 /// The spec's sample tracking link, with another id.
-fn tracking_link(id: &str) -> Value {
+pub(crate) fn tracking_link(id: &str) -> Value {
     let (_, example) = Spec::load("partnerize").success_example("listTrackingLinks");
     let mut link = example["links"][0].clone();
     link["id"] = json!(id);
@@ -1252,7 +1252,7 @@ async fn offset_pagination_follows_next_page_links_until_null() {
 }
 
 /// The spec's sample conversion, with another id.
-fn conversion(id: &str) -> Value {
+pub(crate) fn conversion(id: &str) -> Value {
     let (_, example) = Spec::load("partnerize").success_example("getConversionReport");
     let mut conversion = example["conversions"][0].clone();
     conversion["conversion_data"]["conversion_id"] = json!(id);
