@@ -2,6 +2,7 @@
 //! committed client crates under `crates/`. The library half exists so tests can call the
 //! generator directly; `main.rs` is the command line.
 
+mod cli;
 pub mod generate;
 mod glue;
 mod mock;

@@ -355,7 +355,7 @@ pub fn generate(
 /// Names the expectation type uses itself; a parameter or answer with one of these is an error.
 const RESERVED: &[&str] = &["matching", "respond_with", "example", "pages"];
 
-fn foreign(ty: &Type) -> bool {
+pub(crate) fn foreign(ty: &Type) -> bool {
     let Type::Path(p) = ty else { return false };
     p.path.leading_colon.is_some() && p.path.segments.first().is_some_and(|s| s.ident != "std")
 }
@@ -438,13 +438,13 @@ fn empty_answer(status: u16) -> TokenStream {
 }
 
 /// The field name progenitor gives a parameter (snake case of the wire name, brackets and dots as `_`).
-fn param_field(wire: &str) -> String {
+pub(crate) fn param_field(wire: &str) -> String {
     let cleaned: String = wire.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
     cleaned.to_snake_case()
 }
 
 /// Builder struct fields (name, type) by builder name, from the generated client's `mod builder`.
-fn builder_fields(file: &syn::File) -> BTreeMap<String, Vec<(String, Type)>> {
+pub(crate) fn builder_fields(file: &syn::File) -> BTreeMap<String, Vec<(String, Type)>> {
     let mut out = BTreeMap::new();
     for item in &file.items {
         let Item::Mod(module) = item else { continue };
@@ -468,7 +468,7 @@ fn builder_fields(file: &syn::File) -> BTreeMap<String, Vec<(String, Type)>> {
 }
 
 /// `T` of `Result<T, String>`.
-fn result_ok(ty: &Type) -> Option<Type> {
+pub(crate) fn result_ok(ty: &Type) -> Option<Type> {
     let Type::Path(p) = ty else { return None };
     let seg = p.path.segments.last()?;
     if seg.ident != "Result" {
@@ -482,7 +482,7 @@ fn result_ok(ty: &Type) -> Option<Type> {
 }
 
 /// `types::X` for a body field typed `Result<types::builder::X, String>` (JSON bodies only).
-fn body_type(ty: &Type) -> Option<Type> {
+pub(crate) fn body_type(ty: &Type) -> Option<Type> {
     let inner = result_ok(ty)?;
     let Type::Path(p) = &inner else { return None };
     let names: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -494,7 +494,7 @@ fn body_type(ty: &Type) -> Option<Type> {
     }
 }
 
-fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
     for _ in 0..8 {
         let Some(reference) = value.get("$ref").and_then(Value::as_str) else { break };
         match doc.pointer(reference.trim_start_matches('#')) {
@@ -505,13 +505,13 @@ fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
     value
 }
 
-fn operation<'a>(doc: &'a Value, path: &str, method: &str) -> Option<(&'a Value, &'a Value)> {
+pub(crate) fn operation<'a>(doc: &'a Value, path: &str, method: &str) -> Option<(&'a Value, &'a Value)> {
     let item = doc.get("paths")?.get(path)?;
     Some((item, item.get(method)?))
 }
 
 /// (wire name, location) of every parameter of the operation (path-level ones included).
-fn operation_params(doc: &Value, path: &str, method: &str) -> Vec<(String, String)> {
+pub(crate) fn operation_params(doc: &Value, path: &str, method: &str) -> Vec<(String, String)> {
     let Some((item, op)) = operation(doc, path, method) else { return Vec::new() };
     let mut out = Vec::new();
     for list in [item.get("parameters"), op.get("parameters")].into_iter().flatten() {
