@@ -66,6 +66,7 @@ pub fn generate(
             let inner = optional.unwrap_or(inner);
             let flag = field.to_kebab_case();
             let id = field.as_str();
+            let value_name = field.to_uppercase();
             let help = format!("{} ({} parameter `{}`)", param.description, param.location, param.wire);
             let (many, parse_ty) = match vec_item(&inner) {
                 Some(item) => (true, item),
@@ -73,7 +74,7 @@ pub fn generate(
             };
             let parse_ty = parse_type(&parse_ty);
             args.push(quote! {
-                .arg(::clap::Arg::new(#id).long(#flag).help(#help).required(#required)
+                .arg(::clap::Arg::new(#id).long(#flag).value_name(#value_name).help(#help).required(#required)
                     .action(if #many { ::clap::ArgAction::Append } else { ::clap::ArgAction::Set }))
             });
             sets.push(if many {

@@ -31,6 +31,7 @@ fn command() -> clap::Command {
         .arg(
             clap::Arg::new("base-url")
                 .long("base-url")
+                .value_name("URL")
                 .global(true)
                 .help("Send requests here instead of the API's production URL"),
         )

@@ -16,6 +16,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("country")
                         .long("country")
+                        .value_name("COUNTRY")
                         .help(
                             "Only partners from this country (ISO 3166-1 alpha-2 code). (query parameter `country`)",
                         )
@@ -31,6 +32,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("email")
                         .long("email")
+                        .value_name("EMAIL")
                         .help(
                             "Only the partner with this email address. (query parameter `email`)",
                         )
@@ -46,6 +48,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("group_id")
                         .long("group-id")
+                        .value_name("GROUP_ID")
                         .help(
                             "Only partners in this partner group. (query parameter `groupId`)",
                         )
@@ -61,6 +64,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("page")
                         .long("page")
+                        .value_name("PAGE")
                         .help(
                             "Page number (the first page is 1). (query parameter `page`)",
                         )
@@ -76,6 +80,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("page_size")
                         .long("page-size")
+                        .value_name("PAGE_SIZE")
                         .help(
                             "Number of partners per page. (query parameter `pageSize`)",
                         )
@@ -91,6 +96,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("search")
                         .long("search")
+                        .value_name("SEARCH")
                         .help(
                             "Free-text search over partner name and email. (query parameter `search`)",
                         )
@@ -106,6 +112,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("sort_by")
                         .long("sort-by")
+                        .value_name("SORT_BY")
                         .help(
                             "Field to sort the partners by: creation time, a lifetime total, or one of the partner metrics (query parameter `sortBy`)",
                         )
@@ -121,6 +128,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("sort_order")
                         .long("sort-order")
+                        .value_name("SORT_ORDER")
                         .help("Sort direction. (query parameter `sortOrder`)")
                         .required(false)
                         .action(
@@ -134,6 +142,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("status")
                         .long("status")
+                        .value_name("STATUS")
                         .help(
                             "Only partners with this enrollment status. (query parameter `status`)",
                         )
@@ -149,6 +158,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("tenant_id")
                         .long("tenant-id")
+                        .value_name("TENANT_ID")
                         .help(
                             "Only the partner with this tenant ID (the partner's ID in your own system). (query parameter `tenantId`)",
                         )
@@ -182,6 +192,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("partner_id")
                         .long("partner-id")
+                        .value_name("PARTNER_ID")
                         .help(
                             "The partner's ID on Dub. Send this or `tenantId`. (query parameter `partnerId`)",
                         )
@@ -197,6 +208,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("tenant_id")
                         .long("tenant-id")
+                        .value_name("TENANT_ID")
                         .help(
                             "The partner's ID in your own system. Send this or `partnerId`. (query parameter `tenantId`)",
                         )
@@ -238,6 +250,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("end")
                         .long("end")
+                        .value_name("END")
                         .help(
                             "End of the date range (ISO 8601 date or date-time); defaults to now. (query parameter `end`)",
                         )
@@ -253,6 +266,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("group_by")
                         .long("group-by")
+                        .value_name("GROUP_BY")
                         .help("Shape of the result. (query parameter `groupBy`)")
                         .required(false)
                         .action(
@@ -266,6 +280,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("interval")
                         .long("interval")
+                        .value_name("INTERVAL")
                         .help(
                             "Interval to retrieve analytics for. Ignored if `start` and `end` are given. (query parameter `interval`)",
                         )
@@ -281,6 +296,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("partner_id")
                         .long("partner-id")
+                        .value_name("PARTNER_ID")
                         .help(
                             "The partner's ID on Dub. Send this or `tenantId`. (query parameter `partnerId`)",
                         )
@@ -296,6 +312,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("query")
                         .long("query")
+                        .value_name("QUERY")
                         .help(
                             "Filter expression over event metadata, e.g. `metadata['key']:'value'`. (query parameter `query`)",
                         )
@@ -311,6 +328,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("start")
                         .long("start")
+                        .value_name("START")
                         .help(
                             "Start of the date range (ISO 8601 date or date-time). Takes precedence over `interval`. (query parameter `start`)",
                         )
@@ -326,6 +344,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("tenant_id")
                         .long("tenant-id")
+                        .value_name("TENANT_ID")
                         .help(
                             "The partner's ID in your own system. Send this or `partnerId`. (query parameter `tenantId`)",
                         )
@@ -341,6 +360,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("timezone")
                         .long("timezone")
+                        .value_name("TIMEZONE")
                         .help(
                             "IANA time zone used to bucket timeseries data. (query parameter `timezone`)",
                         )

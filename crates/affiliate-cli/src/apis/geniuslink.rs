@@ -16,6 +16,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("group_id")
                         .long("group-id")
+                        .value_name("GROUP_ID")
                         .help("Id of the link group. (path parameter `groupId`)")
                         .required(true)
                         .action(
@@ -29,6 +30,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("username")
                         .long("username")
+                        .value_name("USERNAME")
                         .help(
                             "Geniuslink username the affiliate tokens belong to. (query parameter `username`)",
                         )
@@ -44,6 +46,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("x_impersonate")
                         .long("x-impersonate")
+                        .value_name("X_IMPERSONATE")
                         .help(
                             "Act for a sub-account username (the sub-account's Geniuslink username). (header parameter `X-Impersonate`)",
                         )
@@ -67,6 +70,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("group_id")
                         .long("group-id")
+                        .value_name("GROUP_ID")
                         .help("Id of the link group. (path parameter `groupId`)")
                         .required(true)
                         .action(
@@ -80,6 +84,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("x_impersonate")
                         .long("x-impersonate")
+                        .value_name("X_IMPERSONATE")
                         .help(
                             "Act for a sub-account username (the sub-account's Geniuslink username). (header parameter `X-Impersonate`)",
                         )
@@ -104,6 +109,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("group_id")
                         .long("group-id")
+                        .value_name("GROUP_ID")
                         .help("Id of the link group. (path parameter `groupId`)")
                         .required(true)
                         .action(
@@ -117,6 +123,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("guid")
                         .long("guid")
+                        .value_name("GUID")
                         .help(
                             "GUID assigned to the affiliate program connection (see the v3 affiliate tokens lists). (path parameter `guid`)",
                         )
@@ -132,6 +139,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("x_impersonate")
                         .long("x-impersonate")
+                        .value_name("X_IMPERSONATE")
                         .help(
                             "Act for a sub-account username (the sub-account's Geniuslink username). (header parameter `X-Impersonate`)",
                         )
@@ -156,6 +164,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("group_id")
                         .long("group-id")
+                        .value_name("GROUP_ID")
                         .help("Id of the link group. (path parameter `groupId`)")
                         .required(true)
                         .action(
@@ -169,6 +178,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("guid")
                         .long("guid")
+                        .value_name("GUID")
                         .help(
                             "GUID assigned to the affiliate program connection (see the v3 affiliate tokens lists). (path parameter `guid`)",
                         )
@@ -184,6 +194,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("username")
                         .long("username")
+                        .value_name("USERNAME")
                         .help(
                             "Geniuslink username the affiliate tokens belong to. (query parameter `username`)",
                         )
@@ -199,6 +210,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("x_impersonate")
                         .long("x-impersonate")
+                        .value_name("X_IMPERSONATE")
                         .help(
                             "Act for a sub-account username (the sub-account's Geniuslink username). (header parameter `X-Impersonate`)",
                         )
@@ -222,6 +234,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("include_disabled")
                         .long("include-disabled")
+                        .value_name("INCLUDE_DISABLED")
                         .help(
                             "Also return disabled affiliate program connections. (query parameter `includeDisabled`)",
                         )
@@ -237,6 +250,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("username")
                         .long("username")
+                        .value_name("USERNAME")
                         .help(
                             "Geniuslink username the affiliate tokens belong to. (query parameter `username`)",
                         )
@@ -252,6 +266,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("x_impersonate")
                         .long("x-impersonate")
+                        .value_name("X_IMPERSONATE")
                         .help(
                             "Act for a sub-account username (the sub-account's Geniuslink username). (header parameter `X-Impersonate`)",
                         )
@@ -275,6 +290,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("x_impersonate")
                         .long("x-impersonate")
+                        .value_name("X_IMPERSONATE")
                         .help(
                             "Act for a sub-account username (the sub-account's Geniuslink username). (header parameter `X-Impersonate`)",
                         )
@@ -299,6 +315,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("guid")
                         .long("guid")
+                        .value_name("GUID")
                         .help(
                             "GUID assigned to the affiliate program connection (see the v3 affiliate tokens lists). (path parameter `guid`)",
                         )
@@ -314,6 +331,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("x_impersonate")
                         .long("x-impersonate")
+                        .value_name("X_IMPERSONATE")
                         .help(
                             "Act for a sub-account username (the sub-account's Geniuslink username). (header parameter `X-Impersonate`)",
                         )
@@ -338,6 +356,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("guid")
                         .long("guid")
+                        .value_name("GUID")
                         .help(
                             "GUID assigned to the affiliate program connection (see the v3 affiliate tokens lists). (path parameter `guid`)",
                         )
@@ -353,6 +372,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("username")
                         .long("username")
+                        .value_name("USERNAME")
                         .help(
                             "Geniuslink username the affiliate tokens belong to. (query parameter `username`)",
                         )
@@ -368,6 +388,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("x_impersonate")
                         .long("x-impersonate")
+                        .value_name("X_IMPERSONATE")
                         .help(
                             "Act for a sub-account username (the sub-account's Geniuslink username). (header parameter `X-Impersonate`)",
                         )
@@ -391,6 +412,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("set_guid")
                         .long("set-guid")
+                        .value_name("SET_GUID")
                         .help(
                             "GUID of the affiliate tokens set. (query parameter `setGuid`)",
                         )
@@ -406,6 +428,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("x_impersonate")
                         .long("x-impersonate")
+                        .value_name("X_IMPERSONATE")
                         .help(
                             "Act for a sub-account username (the sub-account's Geniuslink username). (header parameter `X-Impersonate`)",
                         )

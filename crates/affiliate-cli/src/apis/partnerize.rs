@@ -14,6 +14,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -35,6 +36,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -57,6 +59,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -78,6 +81,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -100,6 +104,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -120,6 +125,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -133,6 +139,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("website_id")
                         .long("website-id")
+                        .value_name("WEBSITE_ID")
                         .help("ID of the partner website. (path parameter `website_id`)")
                         .required(true)
                         .action(
@@ -154,6 +161,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -175,6 +183,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -197,6 +206,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -217,6 +227,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -230,6 +241,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("database_id")
                         .long("database-id")
+                        .value_name("DATABASE_ID")
                         .help(
                             "ID of the partner database. (path parameter `database_id`)",
                         )
@@ -253,6 +265,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisherId`)")
                         .required(true)
                         .action(
@@ -274,6 +287,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisherId`)")
                         .required(true)
                         .action(
@@ -287,6 +301,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("advertiser_id")
                         .long("advertiser-id")
+                        .value_name("ADVERTISER_ID")
                         .help("ID of the brand. (path parameter `advertiserId`)")
                         .required(true)
                         .action(
@@ -308,6 +323,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -321,6 +337,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("status")
                         .long("status")
+                        .value_name("STATUS")
                         .help(
                             "The status of the partner on the campaign (e.g. `a`). (path parameter `status`)",
                         )
@@ -344,6 +361,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -357,6 +375,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("status")
                         .long("status")
+                        .value_name("STATUS")
                         .help(
                             "The status of the partner on the campaign (e.g. `a`). (path parameter `status`)",
                         )
@@ -379,6 +398,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -400,6 +420,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisherId`)")
                         .required(true)
                         .action(
@@ -422,6 +443,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisherId`)")
                         .required(true)
                         .action(
@@ -442,6 +464,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisherId`)")
                         .required(true)
                         .action(
@@ -464,6 +487,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -483,6 +507,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -496,6 +521,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help("ID of the campaign. (path parameter `campaign_id`)")
                         .required(true)
                         .action(
@@ -509,6 +535,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("creative_type_id")
                         .long("creative-type-id")
+                        .value_name("CREATIVE_TYPE_ID")
                         .help(
                             "Filter by creative_type_id (the reference accepts an array or a string). (query parameter `creative_type_id`)",
                         )
@@ -524,6 +551,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("status")
                         .long("status")
+                        .value_name("STATUS")
                         .help(
                             "Filter creatives by active status. (query parameter `status`)",
                         )
@@ -539,6 +567,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("tags")
                         .long("tags")
+                        .value_name("TAGS")
                         .help("Filter by tags. (query parameter `tags`)")
                         .required(false)
                         .action(
@@ -558,6 +587,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -571,6 +601,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("active")
                         .long("active")
+                        .value_name("ACTIVE")
                         .help("Filter by active. (query parameter `active`)")
                         .required(false)
                         .action(
@@ -584,6 +615,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help(
                             "ID of the campaign to restrict output to. (query parameter `campaign_id`)",
                         )
@@ -607,6 +639,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help(
                             "ID of partner whose terms we want to read. (path parameter `publisher_id`)",
                         )
@@ -622,6 +655,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("custom_terms_id")
                         .long("custom-terms-id")
+                        .value_name("CUSTOM_TERMS_ID")
                         .help("ID of custom terms. (path parameter `custom_terms_id`)")
                         .required(true)
                         .action(
@@ -643,6 +677,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisherId`)")
                         .required(true)
                         .action(
@@ -656,6 +691,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaigns")
                         .long("campaigns")
+                        .value_name("CAMPAIGNS")
                         .help(
                             "Comma-separated list of Campaign IDs. (query parameter `campaigns`)",
                         )
@@ -679,6 +715,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -692,6 +729,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help("ID of the campaign. (path parameter `campaign_id`)")
                         .required(true)
                         .action(
@@ -711,6 +749,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help(
                             "The ID of the campaign for which to get partner commission rates. (path parameter `campaignId`)",
                         )
@@ -726,6 +765,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help(
                             "The ID of a Partner on a campaign. (path parameter `publisherId`)",
                         )
@@ -749,6 +789,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help(
                             "The ID of the campaign to list the Partner commissions for. (path parameter `campaignId`)",
                         )
@@ -764,6 +805,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help(
                             "The ID of the Partner to list commissions for. (path parameter `publisherId`)",
                         )
@@ -787,6 +829,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help(
                             "The ID of the campaign to list the commissions for. (path parameter `campaignId`)",
                         )
@@ -802,6 +845,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help(
                             "The ID of a Partner on a campaign. (path parameter `publisherId`)",
                         )
@@ -817,6 +861,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("at")
                         .long("at")
+                        .value_name("AT")
                         .help(
                             "The date and time to show the active commissions for. Defaults to now. (query parameter `at`)",
                         )
@@ -840,6 +885,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help(
                             "The ID of the campaign to list the partner commissions for. (path parameter `campaignId`)",
                         )
@@ -855,6 +901,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help(
                             "The ID of the partner to list commissions for. (path parameter `publisherId`)",
                         )
@@ -878,6 +925,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help(
                             "The ID of the campaign to list the Partner commissions for. (path parameter `campaignId`)",
                         )
@@ -893,6 +941,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help(
                             "The ID of the Partner to list commissions for. (path parameter `publisherId`)",
                         )
@@ -916,6 +965,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help(
                             "The ID of the campaign to list the Partner commissions for. (path parameter `campaignId`)",
                         )
@@ -931,6 +981,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help(
                             "The ID of the Partner to list commissions for. (path parameter `publisherId`)",
                         )
@@ -952,6 +1003,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("The ID of a Partner. (path parameter `publisherId`)")
                         .required(true)
                         .action(
@@ -973,6 +1025,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -986,6 +1039,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help(
                             "Filter by the ID of a campaign. (query parameter `campaign_id`)",
                         )
@@ -1001,6 +1055,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("conversion_date_time")
                         .long("conversion-date-time")
+                        .value_name("CONVERSION_DATE_TIME")
                         .help(
                             "Filter by a conversion date. (query parameter `conversion_date_time`)",
                         )
@@ -1016,6 +1071,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("conversion_reference")
                         .long("conversion-reference")
+                        .value_name("CONVERSION_REFERENCE")
                         .help(
                             "Filter by a conversion reference. (query parameter `conversion_reference`)",
                         )
@@ -1031,6 +1087,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("current_state")
                         .long("current-state")
+                        .value_name("CURRENT_STATE")
                         .help(
                             "Filter by the current state. (query parameter `current_state`)",
                         )
@@ -1046,6 +1103,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("date_range_column")
                         .long("date-range-column")
+                        .value_name("DATE_RANGE_COLUMN")
                         .help(
                             "Field to filter the date range on. (query parameter `date_range_column`)",
                         )
@@ -1061,6 +1119,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("date_range_end")
                         .long("date-range-end")
+                        .value_name("DATE_RANGE_END")
                         .help("End of a date range. (query parameter `date_range_end`)")
                         .required(false)
                         .action(
@@ -1074,6 +1133,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("date_range_start")
                         .long("date-range-start")
+                        .value_name("DATE_RANGE_START")
                         .help(
                             "Start of a date range. (query parameter `date_range_start`)",
                         )
@@ -1089,6 +1149,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("order_by")
                         .long("order-by")
+                        .value_name("ORDER_BY")
                         .help(
                             "Direction to sort the results by. (query parameter `order_by`)",
                         )
@@ -1104,6 +1165,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_reference")
                         .long("publisher-reference")
+                        .value_name("PUBLISHER_REFERENCE")
                         .help(
                             "Filter by a partner reference. (query parameter `publisher_reference`)",
                         )
@@ -1119,6 +1181,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("sort_column")
                         .long("sort-column")
+                        .value_name("SORT_COLUMN")
                         .help(
                             "Field to sort the results by. (query parameter `sort_column`)",
                         )
@@ -1134,6 +1197,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("text_date")
                         .long("text-date")
+                        .value_name("TEXT_DATE")
                         .help(
                             "Natural language representation of a date range. (query parameter `text_date`)",
                         )
@@ -1149,6 +1213,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("tq_export")
                         .long("tq-export")
+                        .value_name("TQ_EXPORT")
                         .help(
                             "Download the results as a CSV file. (query parameter `tq_export`)",
                         )
@@ -1164,6 +1229,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("transaction_query_id")
                         .long("transaction-query-id")
+                        .value_name("TRANSACTION_QUERY_ID")
                         .help(
                             "Filter by the ID of a transaction query. (query parameter `transaction_query_id`)",
                         )
@@ -1179,6 +1245,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("transaction_query_type")
                         .long("transaction-query-type")
+                        .value_name("TRANSACTION_QUERY_TYPE")
                         .help(
                             "Filter by the type. (query parameter `transaction_query_type`)",
                         )
@@ -1202,6 +1269,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1224,6 +1292,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1237,6 +1306,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("transaction_query_id")
                         .long("transaction-query-id")
+                        .value_name("TRANSACTION_QUERY_ID")
                         .help(
                             "ID of the transaction query. (path parameter `transaction_query_id`)",
                         )
@@ -1260,6 +1330,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1273,6 +1344,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("currency")
                         .long("currency")
+                        .value_name("CURRENCY")
                         .help("Tracked currency. (query parameter `currency`)")
                         .required(false)
                         .action(
@@ -1286,6 +1358,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("end_date")
                         .long("end-date")
+                        .value_name("END_DATE")
                         .help(
                             "Selfbill created till end date. (query parameter `end_date`)",
                         )
@@ -1301,6 +1374,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("order")
                         .long("order")
+                        .value_name("ORDER")
                         .help("Field to sort the results by. (query parameter `order`)")
                         .required(false)
                         .action(
@@ -1314,6 +1388,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("order_dir")
                         .long("order-dir")
+                        .value_name("ORDER_DIR")
                         .help(
                             "Direction to sort the results by. (query parameter `order_dir`)",
                         )
@@ -1329,6 +1404,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("paid_currency")
                         .long("paid-currency")
+                        .value_name("PAID_CURRENCY")
                         .help("Paid currency. (query parameter `paid_currency`)")
                         .required(false)
                         .action(
@@ -1342,6 +1418,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("payment_end_date")
                         .long("payment-end-date")
+                        .value_name("PAYMENT_END_DATE")
                         .help(
                             "Payment paid till end date. (query parameter `payment_end_date`)",
                         )
@@ -1357,6 +1434,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("payment_start_date")
                         .long("payment-start-date")
+                        .value_name("PAYMENT_START_DATE")
                         .help(
                             "Payment paid from start date. (query parameter `payment_start_date`)",
                         )
@@ -1372,6 +1450,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("selfbill_currency")
                         .long("selfbill-currency")
+                        .value_name("SELFBILL_CURRENCY")
                         .help("Selfbill currency. (query parameter `selfbill_currency`)")
                         .required(false)
                         .action(
@@ -1385,6 +1464,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("start_date")
                         .long("start-date")
+                        .value_name("START_DATE")
                         .help(
                             "Selfbill created from start date. (query parameter `start_date`)",
                         )
@@ -1400,6 +1480,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("status")
                         .long("status")
+                        .value_name("STATUS")
                         .help("Payment status. (query parameter `status`)")
                         .required(false)
                         .action(
@@ -1419,6 +1500,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1432,6 +1514,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_self_bill_id")
                         .long("publisher-self-bill-id")
+                        .value_name("PUBLISHER_SELF_BILL_ID")
                         .help(
                             "ID of the self-billing invoice. (path parameter `publisher_self_bill_id`)",
                         )
@@ -1453,6 +1536,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1472,6 +1556,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1492,6 +1577,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1513,6 +1599,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1532,6 +1619,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1545,6 +1633,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("limit")
                         .long("limit")
+                        .value_name("LIMIT")
                         .help(
                             "Limit the number of results returned. (query parameter `limit`)",
                         )
@@ -1560,6 +1649,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("offset")
                         .long("offset")
+                        .value_name("OFFSET")
                         .help(
                             "Offset the results by a given amount. Defaults to 0. (query parameter `offset`)",
                         )
@@ -1584,6 +1674,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1604,6 +1695,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1617,6 +1709,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("link_id")
                         .long("link-id")
+                        .value_name("LINK_ID")
                         .help("ID of the tracking link. (path parameter `link_id`)")
                         .required(true)
                         .action(
@@ -1636,6 +1729,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1649,6 +1743,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("link_id")
                         .long("link-id")
+                        .value_name("LINK_ID")
                         .help("ID of the tracking link. (path parameter `link_id`)")
                         .required(true)
                         .action(
@@ -1671,6 +1766,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("job_id")
                         .long("job-id")
+                        .value_name("JOB_ID")
                         .help("ID of the job. (path parameter `jobID`)")
                         .required(true)
                         .action(
@@ -1693,6 +1789,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("job_id")
                         .long("job-id")
+                        .value_name("JOB_ID")
                         .help("ID of the job. (path parameter `job_id`)")
                         .required(true)
                         .action(
@@ -1714,6 +1811,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1727,6 +1825,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("format")
                         .long("format")
+                        .value_name("FORMAT")
                         .help("Format for the response. (path parameter `format`)")
                         .required(true)
                         .action(
@@ -1740,6 +1839,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("currency")
                         .long("currency")
+                        .value_name("CURRENCY")
                         .help(
                             "Filter the results by the specified currency (repeat for several). (query parameter `currency[]`)",
                         )
@@ -1755,6 +1855,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("cursor_id")
                         .long("cursor-id")
+                        .value_name("CURSOR_ID")
                         .help(
                             "Cursor value that defines the client position in the result set (from the previous response). (query parameter `cursor_id`)",
                         )
@@ -1770,6 +1871,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("date_type")
                         .long("date-type")
+                        .value_name("DATE_TYPE")
                         .help(
                             "Set to `last_modified` to run the report for conversions that have been updated in the date range. (query parameter `date_type`)",
                         )
@@ -1785,6 +1887,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("end_date")
                         .long("end-date")
+                        .value_name("END_DATE")
                         .help(
                             "End date for data to be included in the report. (query parameter `end_date`)",
                         )
@@ -1800,6 +1903,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("include_payment_info")
                         .long("include-payment-info")
+                        .value_name("INCLUDE_PAYMENT_INFO")
                         .help(
                             "Include payment information. Omit or false to exclude (the default). (query parameter `include_payment_info`)",
                         )
@@ -1815,6 +1919,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("invoice_created_date")
                         .long("invoice-created-date")
+                        .value_name("INVOICE_CREATED_DATE")
                         .help(
                             "Invoices that were created after the supplied date. (query parameter `invoice_created_date`)",
                         )
@@ -1830,6 +1935,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("limit")
                         .long("limit")
+                        .value_name("LIMIT")
                         .help(
                             "Limit the number of results returned (maximum 300). (query parameter `limit`)",
                         )
@@ -1845,6 +1951,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("multipivot_campaign")
                         .long("multipivot-campaign")
+                        .value_name("MULTIPIVOT_CAMPAIGN")
                         .help(
                             "Secondary pivot filter on campaign IDs (`multipivot[{pivot}][]=value`). (query parameter `multipivot[campaign][]`)",
                         )
@@ -1860,6 +1967,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("multipivot_product")
                         .long("multipivot-product")
+                        .value_name("MULTIPIVOT_PRODUCT")
                         .help(
                             "Secondary pivot filter on product SKUs. Repeat for several. (query parameter `multipivot[product][]`)",
                         )
@@ -1875,6 +1983,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("multipivot_publisher_reference")
                         .long("multipivot-publisher-reference")
+                        .value_name("MULTIPIVOT_PUBLISHER_REFERENCE")
                         .help(
                             "Secondary pivot filter on partner references (`pubref`). Repeat for several. (query parameter `multipivot[publisher_reference][]`)",
                         )
@@ -1890,6 +1999,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("offset")
                         .long("offset")
+                        .value_name("OFFSET")
                         .help(
                             "Offset the results by a given amount. Defaults to 0. Prefer cursor_id on this report. (query parameter `offset`)",
                         )
@@ -1905,6 +2015,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("start_date")
                         .long("start-date")
+                        .value_name("START_DATE")
                         .help(
                             "Start date for data to be included in the report. (query parameter `start_date`)",
                         )
@@ -1920,6 +2031,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("statuses")
                         .long("statuses")
+                        .value_name("STATUSES")
                         .help("Filter by statuses. (query parameter `statuses[]`)")
                         .required(false)
                         .action(
@@ -1933,6 +2045,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("text_date")
                         .long("text-date")
+                        .value_name("TEXT_DATE")
                         .help(
                             "Restricts the results to one of: this hour, last hour, today, yesterday, this week, last week, last X days, this month, last month, this year, last year. (query parameter `text_date`)",
                         )
@@ -1948,6 +2061,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("timezone")
                         .long("timezone")
+                        .value_name("TIMEZONE")
                         .help(
                             "Enforce a specified Timezone. (query parameter `timezone`)",
                         )
@@ -1972,6 +2086,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -1985,6 +2100,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("format")
                         .long("format")
+                        .value_name("FORMAT")
                         .help("Format for the response. (path parameter `format`)")
                         .required(true)
                         .action(
@@ -1998,6 +2114,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("currency")
                         .long("currency")
+                        .value_name("CURRENCY")
                         .help(
                             "Filter the results by the specified currency (repeat for several). (query parameter `currency[]`)",
                         )
@@ -2013,6 +2130,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("date_type")
                         .long("date-type")
+                        .value_name("DATE_TYPE")
                         .help(
                             "Set to `last_modified` to run the report for conversions that have been updated in the date range. (query parameter `date_type`)",
                         )
@@ -2028,6 +2146,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("end_date")
                         .long("end-date")
+                        .value_name("END_DATE")
                         .help(
                             "End date for data to be included in the report. (query parameter `end_date`)",
                         )
@@ -2043,6 +2162,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("limit")
                         .long("limit")
+                        .value_name("LIMIT")
                         .help(
                             "Limit the number of results returned. (query parameter `limit`)",
                         )
@@ -2058,6 +2178,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("multipivot_campaign")
                         .long("multipivot-campaign")
+                        .value_name("MULTIPIVOT_CAMPAIGN")
                         .help(
                             "Secondary pivot filter on campaign IDs (`multipivot[{pivot}][]=value`). (query parameter `multipivot[campaign][]`)",
                         )
@@ -2073,6 +2194,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("multipivot_publisher_reference")
                         .long("multipivot-publisher-reference")
+                        .value_name("MULTIPIVOT_PUBLISHER_REFERENCE")
                         .help(
                             "Secondary pivot filter on partner references (`pubref`). Repeat for several. (query parameter `multipivot[publisher_reference][]`)",
                         )
@@ -2088,6 +2210,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("offset")
                         .long("offset")
+                        .value_name("OFFSET")
                         .help(
                             "Offset the results by a given amount. Defaults to 0. (query parameter `offset`)",
                         )
@@ -2103,6 +2226,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("start_date")
                         .long("start-date")
+                        .value_name("START_DATE")
                         .help(
                             "Start date for data to be included in the report. (query parameter `start_date`)",
                         )
@@ -2118,6 +2242,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("statuses")
                         .long("statuses")
+                        .value_name("STATUSES")
                         .help("Filter by statuses. (query parameter `statuses[]`)")
                         .required(false)
                         .action(
@@ -2131,6 +2256,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("text_date")
                         .long("text-date")
+                        .value_name("TEXT_DATE")
                         .help(
                             "Restricts the results to one of: this hour, last hour, today, yesterday, this week, last week, last X days, this month, last month, this year, last year. (query parameter `text_date`)",
                         )
@@ -2146,6 +2272,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("timezone")
                         .long("timezone")
+                        .value_name("TIMEZONE")
                         .help(
                             "Enforce a specified Timezone. (query parameter `timezone`)",
                         )
@@ -2170,6 +2297,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (path parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -2183,6 +2311,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("limit")
                         .long("limit")
+                        .value_name("LIMIT")
                         .help(
                             "Limit the number of results returned. (query parameter `limit`)",
                         )
@@ -2198,6 +2327,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("offset")
                         .long("offset")
+                        .value_name("OFFSET")
                         .help(
                             "Offset the results by a given amount. Defaults to 0. (query parameter `offset`)",
                         )
@@ -2222,6 +2352,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("complete_email")
                         .long("complete-email")
+                        .value_name("COMPLETE_EMAIL")
                         .help(
                             "With limit=0, send a link to the CSV to this address when generation is complete. (query parameter `complete_email`)",
                         )
@@ -2237,6 +2368,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("delimiter")
                         .long("delimiter")
+                        .value_name("DELIMITER")
                         .help(
                             "Choose the delimiter for separating values. (query parameter `delimiter`)",
                         )
@@ -2252,6 +2384,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("encoding")
                         .long("encoding")
+                        .value_name("ENCODING")
                         .help(
                             "Character encoding of the file. (query parameter `encoding`)",
                         )
@@ -2267,6 +2400,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("end_date")
                         .long("end-date")
+                        .value_name("END_DATE")
                         .help(
                             "End date for data to be included in the report. (query parameter `end_date`)",
                         )
@@ -2282,6 +2416,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("export_reference")
                         .long("export-reference")
+                        .value_name("EXPORT_REFERENCE")
                         .help(
                             "Add a prefix to the report filename. (query parameter `export_reference`)",
                         )
@@ -2297,6 +2432,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("limit")
                         .long("limit")
+                        .value_name("LIMIT")
                         .help(
                             "When set to zero, attempt to download everything. (query parameter `limit`)",
                         )
@@ -2312,6 +2448,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (query parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -2325,6 +2462,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("start_date")
                         .long("start-date")
+                        .value_name("START_DATE")
                         .help(
                             "Start date for data to be included in the report. (query parameter `start_date`)",
                         )
@@ -2340,6 +2478,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("timezone")
                         .long("timezone")
+                        .value_name("TIMEZONE")
                         .help("Force a specified Timezone. (query parameter `timezone`)")
                         .required(false)
                         .action(
@@ -2361,6 +2500,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("complete_email")
                         .long("complete-email")
+                        .value_name("COMPLETE_EMAIL")
                         .help(
                             "With limit=0, send a link to the CSV to this address when generation is complete. (query parameter `complete_email`)",
                         )
@@ -2376,6 +2516,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("conversion_id")
                         .long("conversion-id")
+                        .value_name("CONVERSION_ID")
                         .help(
                             "Filter on a specific conversion_id. (query parameter `conversion_id`)",
                         )
@@ -2391,6 +2532,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("conversion_reference")
                         .long("conversion-reference")
+                        .value_name("CONVERSION_REFERENCE")
                         .help(
                             "Filter on a specific conversion_reference value. (query parameter `conversion_reference`)",
                         )
@@ -2406,6 +2548,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("currency")
                         .long("currency")
+                        .value_name("CURRENCY")
                         .help(
                             "Filter on a specific currency (repeat for several). (query parameter `currency[]`)",
                         )
@@ -2421,6 +2564,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("date_type")
                         .long("date-type")
+                        .value_name("DATE_TYPE")
                         .help(
                             "Alter the context of what the date ranges apply to. (query parameter `date_type`)",
                         )
@@ -2436,6 +2580,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("delimiter")
                         .long("delimiter")
+                        .value_name("DELIMITER")
                         .help(
                             "Choose the delimiter for separating values. (query parameter `delimiter`)",
                         )
@@ -2451,6 +2596,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("encoding")
                         .long("encoding")
+                        .value_name("ENCODING")
                         .help(
                             "Character encoding of the file. (query parameter `encoding`)",
                         )
@@ -2466,6 +2612,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("end_date")
                         .long("end-date")
+                        .value_name("END_DATE")
                         .help(
                             "End date for data to be included in the report. (query parameter `end_date`)",
                         )
@@ -2481,6 +2628,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("export_reference")
                         .long("export-reference")
+                        .value_name("EXPORT_REFERENCE")
                         .help(
                             "Add a prefix to the report filename. (query parameter `export_reference`)",
                         )
@@ -2496,6 +2644,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("limit")
                         .long("limit")
+                        .value_name("LIMIT")
                         .help(
                             "When set to zero, attempt to download everything. (query parameter `limit`)",
                         )
@@ -2511,6 +2660,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (query parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -2524,6 +2674,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("ref_conversion_metric_id")
                         .long("ref-conversion-metric-id")
+                        .value_name("REF_CONVERSION_METRIC_ID")
                         .help(
                             "Filter on a specific conversion metric. (query parameter `ref_conversion_metric_id`)",
                         )
@@ -2539,6 +2690,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("start_date")
                         .long("start-date")
+                        .value_name("START_DATE")
                         .help(
                             "Start date for data to be included in the report. (query parameter `start_date`)",
                         )
@@ -2554,6 +2706,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("timezone")
                         .long("timezone")
+                        .value_name("TIMEZONE")
                         .help("Force a specified Timezone. (query parameter `timezone`)")
                         .required(false)
                         .action(
@@ -2575,6 +2728,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("complete_email")
                         .long("complete-email")
+                        .value_name("COMPLETE_EMAIL")
                         .help(
                             "With limit=0, send a link to the CSV to this address when generation is complete. (query parameter `complete_email`)",
                         )
@@ -2590,6 +2744,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("conversion_id")
                         .long("conversion-id")
+                        .value_name("CONVERSION_ID")
                         .help(
                             "Filter on a specific conversion_id. (query parameter `conversion_id`)",
                         )
@@ -2605,6 +2760,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("conversion_reference")
                         .long("conversion-reference")
+                        .value_name("CONVERSION_REFERENCE")
                         .help(
                             "Filter on a specific conversion_reference value. (query parameter `conversion_reference`)",
                         )
@@ -2620,6 +2776,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("currency")
                         .long("currency")
+                        .value_name("CURRENCY")
                         .help(
                             "Filter on a specific currency (repeat for several). (query parameter `currency[]`)",
                         )
@@ -2635,6 +2792,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("date_type")
                         .long("date-type")
+                        .value_name("DATE_TYPE")
                         .help(
                             "Alter the context of what the date ranges apply to. (query parameter `date_type`)",
                         )
@@ -2650,6 +2808,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("delimiter")
                         .long("delimiter")
+                        .value_name("DELIMITER")
                         .help(
                             "Choose the delimiter for separating values. (query parameter `delimiter`)",
                         )
@@ -2665,6 +2824,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("encoding")
                         .long("encoding")
+                        .value_name("ENCODING")
                         .help(
                             "Character encoding of the file. (query parameter `encoding`)",
                         )
@@ -2680,6 +2840,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("end_date")
                         .long("end-date")
+                        .value_name("END_DATE")
                         .help(
                             "End date for data to be included in the report. (query parameter `end_date`)",
                         )
@@ -2695,6 +2856,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("export_reference")
                         .long("export-reference")
+                        .value_name("EXPORT_REFERENCE")
                         .help(
                             "Add a prefix to the report filename. (query parameter `export_reference`)",
                         )
@@ -2710,6 +2872,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("include_payment_info")
                         .long("include-payment-info")
+                        .value_name("INCLUDE_PAYMENT_INFO")
                         .help(
                             "Include payment information. Omit or false to exclude (the default). (query parameter `include_payment_info`)",
                         )
@@ -2725,6 +2888,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("limit")
                         .long("limit")
+                        .value_name("LIMIT")
                         .help(
                             "When set to zero, attempt to download everything. (query parameter `limit`)",
                         )
@@ -2740,6 +2904,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("publisher_id")
                         .long("publisher-id")
+                        .value_name("PUBLISHER_ID")
                         .help("ID of the partner. (query parameter `publisher_id`)")
                         .required(true)
                         .action(
@@ -2753,6 +2918,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("ref_conversion_metric_id")
                         .long("ref-conversion-metric-id")
+                        .value_name("REF_CONVERSION_METRIC_ID")
                         .help(
                             "Filter on a specific conversion metric. (query parameter `ref_conversion_metric_id`)",
                         )
@@ -2768,6 +2934,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("start_date")
                         .long("start-date")
+                        .value_name("START_DATE")
                         .help(
                             "Start date for data to be included in the report. (query parameter `start_date`)",
                         )
@@ -2783,6 +2950,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("timezone")
                         .long("timezone")
+                        .value_name("TIMEZONE")
                         .help("Force a specified Timezone. (query parameter `timezone`)")
                         .required(false)
                         .action(
@@ -2966,6 +3134,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("partner_id")
                         .long("partner-id")
+                        .value_name("PARTNER_ID")
                         .help("ID of the Partner. (path parameter `partnerId`)")
                         .required(true)
                         .action(
@@ -2979,6 +3148,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_status")
                         .long("campaign-status")
+                        .value_name("CAMPAIGN_STATUS")
                         .help(
                             "Status of the campaigns to return. Default 'a'. (query parameter `campaign_status[]`)",
                         )
@@ -2994,6 +3164,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("fields")
                         .long("fields")
+                        .value_name("FIELDS")
                         .help(
                             "Additional data properties to return in the response payload. (query parameter `fields[]`)",
                         )
@@ -3009,6 +3180,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("network_status")
                         .long("network-status")
+                        .value_name("NETWORK_STATUS")
                         .help(
                             "Status of the partner in the network of the campaigns to return. (query parameter `network_status[]`)",
                         )
@@ -3024,6 +3196,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("status")
                         .long("status")
+                        .value_name("STATUS")
                         .help(
                             "Status of the participations to return. Default 'a'. (query parameter `status[]`)",
                         )
@@ -3047,6 +3220,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("partner_id")
                         .long("partner-id")
+                        .value_name("PARTNER_ID")
                         .help(
                             "ID of the partner to restrict the scope of Partnerize Tags to. (query parameter `partner_id`)",
                         )
@@ -3062,6 +3236,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("with_features")
                         .long("with-features")
+                        .value_name("WITH_FEATURES")
                         .help(
                             "Include the features of each tag in the response. (query parameter `with_features`)",
                         )
@@ -3094,6 +3269,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("partnerize_tag_id")
                         .long("partnerize-tag-id")
+                        .value_name("PARTNERIZE_TAG_ID")
                         .help(
                             "ID of the Partnerize Tag. (path parameter `partnerizeTagId`)",
                         )
@@ -3115,6 +3291,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("partnerize_tag_id")
                         .long("partnerize-tag-id")
+                        .value_name("PARTNERIZE_TAG_ID")
                         .help(
                             "The ID of the Partnerize Tag to delete. (path parameter `partnerizeTagId`)",
                         )
@@ -3136,6 +3313,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("partnerize_tag_id")
                         .long("partnerize-tag-id")
+                        .value_name("PARTNERIZE_TAG_ID")
                         .help(
                             "The ID of the Partnerize Tag to be updated. (path parameter `partnerizeTagId`)",
                         )
@@ -3168,6 +3346,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("tag_id")
                         .long("tag-id")
+                        .value_name("TAG_ID")
                         .help("The ID of the Partnerize Tag. (path parameter `tagId`)")
                         .required(true)
                         .action(
@@ -3187,6 +3366,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("tag_id")
                         .long("tag-id")
+                        .value_name("TAG_ID")
                         .help("The ID of the Partnerize Tag. (path parameter `tagId`)")
                         .required(true)
                         .action(
@@ -3209,6 +3389,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("tag_id")
                         .long("tag-id")
+                        .value_name("TAG_ID")
                         .help("The ID of the Partnerize Tag. (path parameter `tagId`)")
                         .required(true)
                         .action(
@@ -3222,6 +3403,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("feature_name")
                         .long("feature-name")
+                        .value_name("FEATURE_NAME")
                         .help("Name of the feature. (path parameter `featureName`)")
                         .required(true)
                         .action(
@@ -3243,6 +3425,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("brand_ids")
                         .long("brand-ids")
+                        .value_name("BRAND_IDS")
                         .help(
                             "Only retrieve information about this set of brands. (query parameter `brand_ids[]`)",
                         )
@@ -3258,6 +3441,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("partner")
                         .long("partner")
+                        .value_name("PARTNER")
                         .help(
                             "Only retrieve brands associated with this partner. (query parameter `partner`)",
                         )
@@ -3281,6 +3465,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_id")
                         .long("campaign-id")
+                        .value_name("CAMPAIGN_ID")
                         .help("Filter by campaign. (query parameter `campaign_id`)")
                         .required(false)
                         .action(
@@ -3294,6 +3479,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("content")
                         .long("content")
+                        .value_name("CONTENT")
                         .help("Filter by content. (query parameter `content`)")
                         .required(false)
                         .action(
@@ -3307,6 +3493,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("created_at")
                         .long("created-at")
+                        .value_name("CREATED_AT")
                         .help(
                             "Filter by created datetime (a range `start..end`). (query parameter `created_at`)",
                         )
@@ -3322,6 +3509,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("locale")
                         .long("locale")
+                        .value_name("LOCALE")
                         .help("Filter by locale. (query parameter `locale`)")
                         .required(false)
                         .action(
@@ -3341,6 +3529,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("id")
                         .long("id")
+                        .value_name("ID")
                         .help(
                             "The ID of the campaign terms and conditions. (path parameter `id`)",
                         )
@@ -3364,6 +3553,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("campaign_terms_and_conditions_id")
                         .long("campaign-terms-and-conditions-id")
+                        .value_name("CAMPAIGN_TERMS_AND_CONDITIONS_ID")
                         .help(
                             "Filter by campaign terms and conditions. (query parameter `campaign_terms_and_conditions_id`)",
                         )
@@ -3379,6 +3569,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("created_at")
                         .long("created-at")
+                        .value_name("CREATED_AT")
                         .help(
                             "Filter by created datetime (a range `start..end`). (query parameter `created_at`)",
                         )
@@ -3394,6 +3585,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("created_by")
                         .long("created-by")
+                        .value_name("CREATED_BY")
                         .help(
                             "Filter by created by user. (query parameter `created_by`)",
                         )
@@ -3409,6 +3601,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("partner_id")
                         .long("partner-id")
+                        .value_name("PARTNER_ID")
                         .help("Filter by partner. (query parameter `partner_id`)")
                         .required(false)
                         .action(
@@ -3439,6 +3632,7 @@ pub fn command() -> ::clap::Command {
                 .arg(
                     ::clap::Arg::new("id")
                         .long("id")
+                        .value_name("ID")
                         .help("The ID of the acknowledgment. (path parameter `id`)")
                         .required(true)
                         .action(
