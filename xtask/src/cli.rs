@@ -14,7 +14,7 @@ use syn::Type;
 
 use crate::mock::{body_type, builder_fields, foreign, operation, param_field, resolve, result_ok};
 use crate::normalise::{Api, VariantBody};
-use crate::postprocess::{last_ident, qualify, unwrap_option, vec_item, Builder};
+use crate::postprocess::{last_ident, qualify, unwrap_option, vec_item, Builder, Types};
 
 const DIR: &str = "crates/affiliate-cli/src/apis";
 
@@ -24,6 +24,7 @@ pub fn generate(
     original: &Value,
     builders: &BTreeMap<String, Builder>,
     file: &syn::File,
+    types: &Types,
     client_crate: &str,
     source: &str,
 ) -> Result<(PathBuf, String), String> {
@@ -95,10 +96,11 @@ pub fn generate(
         if op.pagination.is_some() {
             args.push(quote! { .arg(crate::support::all_arg()) });
         }
-        if op.job.is_some() {
+        let follow = job_follow(api, original, builders, types, op)?;
+        if op.job.is_some() || follow.is_some() {
             args.push(quote! { .arg(crate::support::wait_arg()) });
         }
-        let output = output(op, builder)?;
+        let output = output(op, builder, follow.as_ref())?;
         let paged = op.pagination.as_ref().map(|_| {
             quote! {
                 if m.get_flag("all") {
@@ -202,8 +204,74 @@ pub fn index(outputs: &BTreeMap<PathBuf, String>) -> (PathBuf, String) {
     (dir.join("mod.rs"), format!("// {header} specs/*.yaml. Do not edit.\n\n{text}"))
 }
 
+/// For an operation that may answer with a job (a JSON success variant of the type the job-status
+/// operation returns): the status the job arrives with, the job operation's method and id setter, and
+/// how to read the job id from the answer (`page`). The id is the answer's field named like the
+/// job operation's one path parameter.
+struct Follow {
+    status: u16,
+    method: syn::Ident,
+    setter: syn::Ident,
+    id: TokenStream,
+}
+
+fn job_follow(
+    api: &Api,
+    original: &Value,
+    builders: &BTreeMap<String, Builder>,
+    types: &Types,
+    op: &crate::normalise::Operation,
+) -> Result<Option<Follow>, String> {
+    for variant in &op.success_variants {
+        let VariantBody::Json(component) = &variant.body else { continue };
+        let ty: Type =
+            syn::parse_str(&format!("types::{}", heck::ToUpperCamelCase::to_upper_camel_case(component.as_str())))
+                .map_err(|e| e.to_string())?;
+        for job_op in api.operations.iter().filter(|o| o.job.is_some()) {
+            let Some(job_builder) = builders.get(&job_op.id.to_snake_case()) else { continue };
+            if last_ident(&job_builder.success) != last_ident(&ty) {
+                continue;
+            }
+            let path_params: Vec<Param> =
+                params(original, &job_op.path, &job_op.method).into_iter().filter(|p| p.location == "path").collect();
+            let [param] = path_params.as_slice() else { continue };
+            let field = param_field(&param.wire);
+            let Some(pointer) = find_property(original, &format!("#/components/schemas/{component}"), &field, 3) else {
+                continue;
+            };
+            let access = types.access(&ty, &pointer)?;
+            return Ok(Some(Follow {
+                status: variant.status,
+                method: format_ident!("{}", job_op.id.to_snake_case()),
+                setter: format_ident!("{}", field),
+                id: access.by_value,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// The JSON pointer of the first property (breadth-first, up to `depth` levels) whose field name is `field`.
+fn find_property(doc: &Value, reference: &str, field: &str, depth: usize) -> Option<String> {
+    let mut level = vec![(String::new(), resolve(doc, &serde_json::json!({ "$ref": reference })).clone())];
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for (at, schema) in &level {
+            for (name, property) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+                let pointer = format!("{at}/{name}");
+                if param_field(name) == field {
+                    return Some(pointer);
+                }
+                next.push((pointer, resolve(doc, property).clone()));
+            }
+        }
+        level = next;
+    }
+    None
+}
+
 /// How the answer of an operation is printed.
-fn output(op: &crate::normalise::Operation, builder: &Builder) -> Result<TokenStream, String> {
+fn output(op: &crate::normalise::Operation, builder: &Builder, follow: Option<&Follow>) -> Result<TokenStream, String> {
     if op.success_variants.is_empty() {
         let success = &builder.success;
         return Ok(match last_ident(success).as_deref() {
@@ -220,9 +288,20 @@ fn output(op: &crate::normalise::Operation, builder: &Builder) -> Result<TokenSt
             VariantBody::Raw => {
                 quote! { types::#enum_name::#variant(body) => crate::support::write_stream(out, body).await, }
             }
-            VariantBody::Json(_) => {
-                quote! { types::#enum_name::#variant(body) => crate::support::print_json(out, &body), }
-            }
+            VariantBody::Json(_) => match follow.filter(|f| f.status == v.status) {
+                Some(Follow { method, setter, id, .. }) => quote! {
+                    types::#enum_name::#variant(page) => {
+                        if !m.get_flag("wait") {
+                            return crate::support::print_json(out, &page);
+                        }
+                        let id = (#id).ok_or_else(|| crate::support::CliError::Input("the job answer carries no job id".into()))?;
+                        let poll = ::affiliate_runtime::Poll::default();
+                        let result = client.#method().#setter(id).wait_for_result(&poll).await?;
+                        crate::support::write_stream(out, result.into_inner()).await
+                    }
+                },
+                None => quote! { types::#enum_name::#variant(body) => crate::support::print_json(out, &body), },
+            },
         }
     });
     Ok(quote! {

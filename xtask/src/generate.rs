@@ -138,7 +138,7 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
         (dir.join("src/generated.rs"), generated),
     ]);
     outputs.extend(mock::generate(&api, &original, &builders, &file_ast, &types, &crate_name, &source).map_err(fail)?);
-    outputs.extend([cli::generate(&api, &original, &builders, &file_ast, &crate_name, &source).map_err(fail)?]);
+    outputs.extend([cli::generate(&api, &original, &builders, &file_ast, &types, &crate_name, &source).map_err(fail)?]);
     Ok(outputs)
 }
 

@@ -116,14 +116,26 @@ async fn wait_polls_a_job_until_complete_then_streams_its_result() {
     let (pending, complete): (pz::JobEnvelope, pz::JobEnvelope) =
         (serde_json::from_value(pending).unwrap(), serde_json::from_value(complete).unwrap());
 
-    let server = MockServer::start().await;
-    let job = || affiliate_partnerize_mock::get_job().job_id("j1");
-    job().ok(&pending).up_to_n_times(1).expect(1).mount(&server).await;
-    job().ok(&complete).expect(1).mount(&server).await;
-    affiliate_partnerize_mock::get_job_response_csv().ok("a,b\n1,2\n").expect(1).mount(&server).await;
-    let out = affiliate(&server, &["partnerize", "get-job", "--job-id", "j1", "--wait"]).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "a,b\n1,2\n");
+    // (command, the answer that starts it: none when the job id is given)
+    let export = ["partnerize", "export-clicks-csv", "--publisher-id", "1l1", "--start-date", "2026-11-01"];
+    let cases: [(Vec<&str>, bool); 2] = [
+        (vec!["partnerize", "get-job", "--job-id", "j1", "--wait"], false),
+        ([&export[..], &["--end-date", "2026-11-30", "--wait"]].concat(), true),
+    ];
+    for (args, exported) in cases {
+        let server = MockServer::start().await;
+        if exported {
+            // The export answers 202 with a job; `--wait` polls it by the id in that answer.
+            affiliate_partnerize_mock::export_clicks_csv().accepted(&pending).expect(1).mount(&server).await;
+        }
+        let job = || affiliate_partnerize_mock::get_job().job_id("j1");
+        job().ok(&pending).up_to_n_times(1).expect(1).mount(&server).await;
+        job().ok(&complete).expect(1).mount(&server).await;
+        affiliate_partnerize_mock::get_job_response_csv().ok("a,b\n1,2\n").expect(1).mount(&server).await;
+        let out = affiliate(&server, &args).await;
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "a,b\n1,2\n", "{args:?}");
+    }
 }
 
 #[test]

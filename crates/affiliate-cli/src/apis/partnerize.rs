@@ -2488,7 +2488,8 @@ pub fn command() -> ::clap::Command {
                                 ::clap::ArgAction::Set
                             },
                         ),
-                ),
+                )
+                .arg(crate::support::wait_arg()),
         )
         .subcommand(
             ::clap::Command::new("export-conversions-csv")
@@ -2716,7 +2717,8 @@ pub fn command() -> ::clap::Command {
                                 ::clap::ArgAction::Set
                             },
                         ),
-                ),
+                )
+                .arg(crate::support::wait_arg()),
         )
         .subcommand(
             ::clap::Command::new("export-conversion-items-csv")
@@ -2960,7 +2962,8 @@ pub fn command() -> ::clap::Command {
                                 ::clap::ArgAction::Set
                             },
                         ),
-                ),
+                )
+                .arg(crate::support::wait_arg()),
         )
         .subcommand(
             ::clap::Command::new("count-clicks")
@@ -5083,8 +5086,23 @@ pub async fn run(
                 types::ExportClicksCsvSuccess::Ok(body) => {
                     crate::support::write_stream(out, body).await
                 }
-                types::ExportClicksCsvSuccess::Accepted(body) => {
-                    crate::support::print_json(out, &body)
+                types::ExportClicksCsvSuccess::Accepted(page) => {
+                    if !m.get_flag("wait") {
+                        return crate::support::print_json(out, &page);
+                    }
+                    let id = (::std::option::Option::Some(page)
+                        .map(|v| v.job)
+                        .map(|v| v.job_id))
+                        .ok_or_else(|| crate::support::CliError::Input(
+                            "the job answer carries no job id".into(),
+                        ))?;
+                    let poll = ::affiliate_runtime::Poll::default();
+                    let result = client
+                        .get_job()
+                        .job_id(id)
+                        .wait_for_result(&poll)
+                        .await?;
+                    crate::support::write_stream(out, result.into_inner()).await
                 }
             }
         }
@@ -5205,8 +5223,23 @@ pub async fn run(
                 types::ExportConversionsCsvSuccess::Ok(body) => {
                     crate::support::write_stream(out, body).await
                 }
-                types::ExportConversionsCsvSuccess::Accepted(body) => {
-                    crate::support::print_json(out, &body)
+                types::ExportConversionsCsvSuccess::Accepted(page) => {
+                    if !m.get_flag("wait") {
+                        return crate::support::print_json(out, &page);
+                    }
+                    let id = (::std::option::Option::Some(page)
+                        .map(|v| v.job)
+                        .map(|v| v.job_id))
+                        .ok_or_else(|| crate::support::CliError::Input(
+                            "the job answer carries no job id".into(),
+                        ))?;
+                    let poll = ::affiliate_runtime::Poll::default();
+                    let result = client
+                        .get_job()
+                        .job_id(id)
+                        .wait_for_result(&poll)
+                        .await?;
+                    crate::support::write_stream(out, result.into_inner()).await
                 }
             }
         }
@@ -5333,8 +5366,23 @@ pub async fn run(
                 types::ExportConversionItemsCsvSuccess::Ok(body) => {
                     crate::support::write_stream(out, body).await
                 }
-                types::ExportConversionItemsCsvSuccess::Accepted(body) => {
-                    crate::support::print_json(out, &body)
+                types::ExportConversionItemsCsvSuccess::Accepted(page) => {
+                    if !m.get_flag("wait") {
+                        return crate::support::print_json(out, &page);
+                    }
+                    let id = (::std::option::Option::Some(page)
+                        .map(|v| v.job)
+                        .map(|v| v.job_id))
+                        .ok_or_else(|| crate::support::CliError::Input(
+                            "the job answer carries no job id".into(),
+                        ))?;
+                    let poll = ::affiliate_runtime::Poll::default();
+                    let result = client
+                        .get_job()
+                        .job_id(id)
+                        .wait_for_result(&poll)
+                        .await?;
+                    crate::support::write_stream(out, result.into_inner()).await
                 }
             }
         }
