@@ -13,7 +13,7 @@ use serde_json::Value;
 use syn::Type;
 
 use crate::mock::{body_type, builder_fields, foreign, operation, param_field, resolve, result_ok};
-use crate::normalise::{Api, VariantBody};
+use crate::normalise::{Api, Pagination, VariantBody};
 use crate::postprocess::{last_ident, qualify, unwrap_option, vec_item, Builder, Types};
 
 const DIR: &str = "crates/affiliate-cli/src/apis";
@@ -101,13 +101,17 @@ pub fn generate(
             args.push(quote! { .arg(crate::support::wait_arg()) });
         }
         let output = output(op, builder, follow.as_ref())?;
-        let paged = op.pagination.as_ref().map(|_| {
-            quote! {
-                if m.get_flag("all") {
-                    return crate::support::ndjson(b.stream()).await;
-                }
+        let paged = match &op.pagination {
+            Some(pagination) => {
+                let items = types.access(&builder.success, items_pointer(pagination))?.by_value;
+                Some(quote! {
+                    if m.get_flag("all") {
+                        return crate::support::ndjson(b.pages(), |page| (#items).unwrap_or_default()).await;
+                    }
+                })
             }
-        });
+            None => None,
+        };
         let wait = op.job.as_ref().map(|_| {
             quote! {
                 if m.get_flag("wait") {
@@ -202,6 +206,12 @@ pub fn index(outputs: &BTreeMap<PathBuf, String>) -> (PathBuf, String) {
     };
     let header = crate::generate::HEADER;
     (dir.join("mod.rs"), format!("// {header} specs/*.yaml. Do not edit.\n\n{text}"))
+}
+
+fn items_pointer(pagination: &Pagination) -> &str {
+    match pagination {
+        Pagination::Page { items, .. } | Pagination::Offset { items, .. } | Pagination::Cursor { items, .. } => items,
+    }
 }
 
 /// For an operation that may answer with a job (a JSON success variant of the type the job-status

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use affiliate_runtime::ResponseExt;
 use futures::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -165,19 +166,30 @@ pub fn print_json<T: Serialize>(out: Out, value: &T) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Every item of a paged operation, one compact JSON line each; a progress line on a terminal.
-pub async fn ndjson<T: Serialize, S: Stream<Item = affiliate_runtime::Result<T>>>(items: S) -> Result<(), CliError> {
+/// Every item of every page, one compact JSON line each; on a terminal, a progress line on stderr
+/// (pages, items, requests left in the rate-limit window when the API says).
+pub async fn ndjson<P, T, S>(pages: S, items: impl Fn(P) -> Vec<T>) -> Result<(), CliError>
+where
+    T: Serialize,
+    S: Stream<Item = affiliate_runtime::Result<progenitor_client::ResponseValue<P>>>,
+{
     let progress = std::io::stderr().is_terminal();
-    let mut items = std::pin::pin!(items);
+    let mut pages = std::pin::pin!(pages);
     let mut stdout = tokio::io::stdout();
-    let mut count = 0u64;
-    while let Some(item) = items.next().await {
-        let mut line = serde_json::to_vec(&item?).map_err(|e| CliError::Input(format!("answer: {e}")))?;
-        line.push(b'\n');
-        stdout.write_all(&line).await?;
-        count += 1;
+    let (mut page_count, mut item_count) = (0u64, 0u64);
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        let remaining = page.rate_limit().remaining;
+        page_count += 1;
+        for item in items(page.into_inner()) {
+            let mut line = serde_json::to_vec(&item).map_err(|e| CliError::Input(format!("answer: {e}")))?;
+            line.push(b'\n');
+            stdout.write_all(&line).await?;
+            item_count += 1;
+        }
         if progress {
-            eprint!("\r{count} items");
+            let left = remaining.map(|r| format!(", {r} requests left")).unwrap_or_default();
+            eprint!("\r{page_count} pages, {item_count} items{left}");
         }
     }
     stdout.flush().await?;

@@ -490,7 +490,11 @@ pub async fn run(
                     );
             }
             if m.get_flag("all") {
-                return crate::support::ndjson(b.stream()).await;
+                return crate::support::ndjson(
+                        b.pages(),
+                        |page| (::std::option::Option::Some(page)).unwrap_or_default(),
+                    )
+                    .await;
             }
             let answer = b.send().await?.into_inner();
             crate::support::print_json(out, &answer)

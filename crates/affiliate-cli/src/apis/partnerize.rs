@@ -4662,7 +4662,14 @@ pub async fn run(
                 b = b.offset(crate::support::parse::<u64>("offset", value)?);
             }
             if m.get_flag("all") {
-                return crate::support::ndjson(b.stream()).await;
+                return crate::support::ndjson(
+                        b.pages(),
+                        |page| {
+                            (::std::option::Option::Some(page).map(|v| v.links))
+                                .unwrap_or_default()
+                        },
+                    )
+                    .await;
             }
             let answer = b.send().await?.into_inner();
             crate::support::print_json(out, &answer)
@@ -4883,7 +4890,14 @@ pub async fn run(
                     );
             }
             if m.get_flag("all") {
-                return crate::support::ndjson(b.stream()).await;
+                return crate::support::ndjson(
+                        b.pages(),
+                        |page| {
+                            (::std::option::Option::Some(page).map(|v| v.conversions))
+                                .unwrap_or_default()
+                        },
+                    )
+                    .await;
             }
             let answer = b.send().await?.into_inner();
             crate::support::print_json(out, &answer)
@@ -4982,7 +4996,14 @@ pub async fn run(
                     );
             }
             if m.get_flag("all") {
-                return crate::support::ndjson(b.stream()).await;
+                return crate::support::ndjson(
+                        b.pages(),
+                        |page| {
+                            (::std::option::Option::Some(page).map(|v| v.clicks))
+                                .unwrap_or_default()
+                        },
+                    )
+                    .await;
             }
             let answer = b.send().await?.into_inner();
             crate::support::print_json(out, &answer)
@@ -5004,7 +5025,15 @@ pub async fn run(
                 b = b.offset(crate::support::parse::<u64>("offset", value)?);
             }
             if m.get_flag("all") {
-                return crate::support::ndjson(b.stream()).await;
+                return crate::support::ndjson(
+                        b.pages(),
+                        |page| {
+                            (::std::option::Option::Some(page)
+                                .map(|v| v.conversion_items))
+                                .unwrap_or_default()
+                        },
+                    )
+                    .await;
             }
             let answer = b.send().await?.into_inner();
             crate::support::print_json(out, &answer)
