@@ -185,24 +185,33 @@ pub fn generate(
             });
         }
         for error in answers.iter().filter(|a| a.status >= 400) {
-            let Some(text) = &error.example else { continue };
             let name = status_name(error.status);
             claim(&name)?;
             let ident = format_ident!("{}", name);
             let status = error.status;
-            let media = error.media_type.clone().unwrap_or_default();
-            let doc = format!("Answers `{status}` with the spec's example error body (the vendor's shape).");
+            let (doc, answer) = match (&error.example, &error.media_type) {
+                (Some(text), Some(media)) => (
+                    format!("Answers `{status}` with the spec's example error body (the vendor's shape)."),
+                    quote! { ::affiliate_mock::raw(#status, #media, #text) },
+                ),
+                _ => (
+                    format!("Answers `{status}` with no body (the spec documents no example for it)."),
+                    quote! { ::wiremock::ResponseTemplate::new(#status) },
+                ),
+            };
             methods.extend(quote! {
                 #[doc = #doc]
                 pub fn #ident(self) -> ::wiremock::Mock {
-                    self.respond_with(::affiliate_mock::raw(#status, #media, #text))
+                    self.respond_with(#answer)
                 }
             });
         }
 
-        if let (Some(pagination), Some(first)) = (&op.pagination, first) {
-            let status = first.status;
-            let text = first.example.clone().unwrap_or_else(|| "null".into());
+        if let Some(pagination) = &op.pagination {
+            // The rest of each page is the spec's example when there is one (objects are created
+            // along the pointers otherwise).
+            let status = answers.iter().find(|a| (200..300).contains(&a.status)).map_or(200, |a| a.status);
+            let text = first.and_then(|f| f.example.clone()).unwrap_or_else(|| "null".into());
             let page = &builder.success;
             let (paging, items_at) = match pagination {
                 Pagination::Page { page, first, items, .. } => {
