@@ -2,7 +2,7 @@
 //! from the spec's examples, and a responder serving items over pages the way a spec's
 //! `x-affiliate-pagination` says. Vendor-free: the generated crates pass the spec's facts in as data.
 //!
-//! A service uses the generated crate (`affiliate_dub_mock::list_partners().example()`), which
+//! A service uses the generated crate (`affiliate_<api>_mock::<operation>().example()`), which
 //! re-exports what it needs from here; this crate is the mechanism behind it.
 
 use serde::Serialize;
