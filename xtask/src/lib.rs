@@ -2,9 +2,11 @@
 //! committed client crates under `crates/`. The library half exists so tests can call the
 //! generator directly; `main.rs` is the command line.
 
+mod cli;
 pub mod extensions;
 pub mod generate;
 mod glue;
+mod mock;
 pub mod model;
 pub mod normalise;
 mod postprocess;

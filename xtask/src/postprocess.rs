@@ -26,6 +26,8 @@ pub struct Builder {
     pub success: Type,
     /// Its parameter setters, as progenitor named them (`type_`, `_2fa_code`...).
     pub setters: BTreeSet<String>,
+    /// The `Client` method that returns it, as progenitor named it (`type_` for `type`).
+    pub method: Ident,
 }
 
 /// Rewrites the file in place and returns the builders by their snake-case operation id.
@@ -55,6 +57,27 @@ pub fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, Builder>, String
             }
             _ => {}
         }
+    }
+    // Each builder's client method, by its return type: progenitor escapes keywords (`type_`),
+    // so the name cannot be re-derived from the operation id.
+    let mut found = 0;
+    for item in &file.items {
+        let Item::Impl(imp) = item else { continue };
+        if last_ident(&imp.self_ty).as_deref() != Some("Client") || imp.trait_.is_some() {
+            continue;
+        }
+        for member in &imp.items {
+            let syn::ImplItem::Fn(f) = member else { continue };
+            let syn::ReturnType::Type(_, ty) = &f.sig.output else { continue };
+            let Some(returned) = last_ident(ty) else { continue };
+            if let Some(builder) = builders.values_mut().find(|b| b.name == returned) {
+                builder.method = f.sig.ident.clone();
+                found += 1;
+            }
+        }
+    }
+    if found != builders.len() {
+        return Err(format!("found the client method of {found} of {} operation builders", builders.len()));
     }
     Ok(builders)
 }
@@ -103,7 +126,16 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
                     .ok_or_else(|| format!("builder {name}: unexpected `send` return type"))?;
                 ignore_options_in_destructuring(f);
                 let setters = struct_fields.keys().filter(|f| *f != "client").cloned().collect();
-                builders.insert(to_snake(&name.to_string()), Builder { name: name.clone(), success, setters });
+                builders.insert(
+                    to_snake(&name.to_string()),
+                    // The client method is found below; until then, the name it would have.
+                    Builder {
+                        name: name.clone(),
+                        success,
+                        setters,
+                        method: format_ident!("{}", to_snake(&name.to_string())),
+                    },
+                );
             } else if let Some(target) = setter_target(f, "V") {
                 let field = f.sig.ident.clone();
                 let optional = struct_fields

@@ -214,18 +214,10 @@ async fn analytics_shapes_by_group_by() {
     }
 }
 
-/// A server that answers `operation` once with its documented success example.
-async fn serving(operation: &str) -> MockServer {
-    let spec = Spec::load("dub");
-    let (verb, template, _) = spec.operation(operation);
-    let (status, example) = spec.success_example(operation);
+/// A server that answers once with `mock` (from the generated mock crate: the spec's own example).
+async fn serving(mock: Mock) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method(verb.as_str()))
-        .and(path(template))
-        .respond_with(ResponseTemplate::new(status).set_body_json(example))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mock.expect(1).mount(&server).await;
     server
 }
 
@@ -233,7 +225,7 @@ async fn serving(operation: &str) -> MockServer {
 /// success example: integers for counts and amounts, date-times, enums, nested objects.
 #[tokio::test]
 async fn success_examples_decode_the_live_fields_typed() {
-    let server = serving("listPartners").await;
+    let server = serving(affiliate_dub_mock::list_partners().example()).await;
     let partners = client(&server).list_partners().send().await.unwrap().into_inner();
     let p = &partners[0];
     assert_eq!(p.partner_id, "pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A");
@@ -265,7 +257,7 @@ async fn success_examples_decode_the_live_fields_typed() {
     assert_eq!(totals, [Some(1250), Some(84), Some(21), Some(23), Some(229900), Some(45980), Some(183920)]);
     assert_eq!(p.links.as_ref().expect("links")[0].sale_amount, Some(229900));
 
-    let server = serving("createPartner").await;
+    let server = serving(affiliate_dub_mock::create_partner().example()).await;
     let body = typed::<types::CreatePartnerRequest>(Spec::load("dub").request_example("createPartner"));
     let created = client(&server).create_partner().body(body).send().await.unwrap().into_inner();
     assert_eq!(created.network_status, types::PartnerNetworkStatus::Draft);
@@ -273,18 +265,18 @@ async fn success_examples_decode_the_live_fields_typed() {
     assert!(created.application.is_none() && created.referral_form_data.is_none() && created.tags.is_empty());
     assert_eq!((created.trusted_at, created.earnings_per_click, created.total_clicks), (None, None, Some(0)));
 
-    let server = serving("retrievePartnerLinks").await;
+    let server = serving(affiliate_dub_mock::retrieve_partner_links().example()).await;
     let links = client(&server).retrieve_partner_links().partner_id("pn_1").send().await.unwrap().into_inner();
     assert_eq!((links[1].clicks, links[1].leads, links[1].sale_amount), (Some(310), Some(12), Some(39600)));
 
-    let server = serving("createPartnerLink").await;
+    let server = serving(affiliate_dub_mock::create_partner_link().example()).await;
     let body = typed::<types::CreatePartnerLinkRequest>(Spec::load("dub").request_example("createPartnerLink"));
     let link = client(&server).create_partner_link().body(body).send().await.unwrap().into_inner();
     assert_eq!(link.created_at.to_rfc3339(), "2025-01-15T09:30:00+00:00");
     assert_eq!(link.test_started_at.map(|t| t.to_rfc3339()).as_deref(), Some("2025-01-15T09:30:00+00:00"));
     assert_eq!((link.last_clicked, link.expires_at, link.clicks), (None, None, Some(0)));
 
-    let server = serving("upsertPartnerLink").await;
+    let server = serving(affiliate_dub_mock::upsert_partner_link().example()).await;
     let body = typed::<types::UpsertPartnerLinkRequest>(Spec::load("dub").request_example("upsertPartnerLink"));
     let link = client(&server).upsert_partner_link().body(body).send().await.unwrap().into_inner();
     assert_eq!(link.last_clicked.map(|t| t.to_rfc3339()).as_deref(), Some("2025-01-20T17:45:12+00:00"));

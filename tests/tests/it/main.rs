@@ -7,6 +7,7 @@ mod ergonomics;
 mod faults;
 mod geniuslink;
 mod hostile;
+mod mocks;
 mod partnerize;
 mod readme;
 mod secrets;

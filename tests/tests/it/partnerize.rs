@@ -1186,7 +1186,7 @@ async fn reference_lists_have_a_documented_example() {
 }
 
 /// The spec's sample tracking link, with another id.
-fn tracking_link(id: &str) -> Value {
+pub(crate) fn tracking_link(id: &str) -> Value {
     let (_, example) = Spec::load("partnerize").success_example("listTrackingLinks");
     let mut link = example["links"][0].clone();
     link["id"] = json!(id);
@@ -1252,7 +1252,7 @@ async fn offset_pagination_follows_next_page_links_until_null() {
 }
 
 /// The spec's sample conversion, with another id.
-fn conversion(id: &str) -> Value {
+pub(crate) fn conversion(id: &str) -> Value {
     let (_, example) = Spec::load("partnerize").success_example("getConversionReport");
     let mut conversion = example["conversions"][0].clone();
     conversion["conversion_data"]["conversion_id"] = json!(id);
@@ -1562,12 +1562,7 @@ async fn each_api_version_error_body_decodes() {
 
     // v1: {"error": {"message", "type"}}
     let server = MockServer::start().await;
-    let body = error_example(&spec, "getPartner", 404);
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(&body))
-        .expect(1)
-        .mount(&server)
-        .await;
+    affiliate_partnerize_mock::get_partner().not_found().expect(1).mount(&server).await;
     let client = no_retries(&server);
     let error = error_for(&server, async { client.get_partner().publisher_id(PUBLISHER).send().await.map(drop) }).await;
     assert!(matches!(error, Error::NotFound(_)), "{error:?}");
@@ -1579,12 +1574,7 @@ async fn each_api_version_error_body_decodes() {
 
     // v2: {"error": {"errors": [{"property", "type", "code", "message"}], "code", "message"}}
     let server = MockServer::start().await;
-    let body = error_example(&spec, "listTrackingLinks", 400);
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(&body))
-        .expect(1)
-        .mount(&server)
-        .await;
+    affiliate_partnerize_mock::list_tracking_links().bad_request().expect(1).mount(&server).await;
     let client = no_retries(&server);
     let error =
         error_for(&server, async { client.list_tracking_links().publisher_id(PUBLISHER).send().await.map(drop) }).await;
@@ -1600,12 +1590,7 @@ async fn each_api_version_error_body_decodes() {
 
     // v3: the v2 shape with a UUID per kind of error.
     let server = MockServer::start().await;
-    let body = error_example(&spec, "createPartnerizeTag", 400);
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(&body))
-        .expect(1)
-        .mount(&server)
-        .await;
+    affiliate_partnerize_mock::create_partnerize_tag().bad_request().expect(1).mount(&server).await;
     let client = no_retries(&server);
     let request = typed::<types::PartnerizeTagCreate>(spec.request_example("createPartnerizeTag"));
     let error = error_for(&server, async { client.create_partnerize_tag().body(request).send().await.map(drop) }).await;
@@ -1623,12 +1608,7 @@ async fn each_api_version_error_body_decodes() {
     );
 
     let server = MockServer::start().await;
-    let body = error_example(&spec, "listParticipations", 403);
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(403).set_body_json(&body))
-        .expect(1)
-        .mount(&server)
-        .await;
+    affiliate_partnerize_mock::list_participations().forbidden().expect(1).mount(&server).await;
     let client = no_retries(&server);
     let error =
         error_for(&server, async { client.list_participations().partner_id("111111l3").send().await.map(drop) }).await;

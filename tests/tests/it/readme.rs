@@ -96,3 +96,45 @@ mod jobs {
         Ok(bytes)
     }
 }
+
+/// The README's mock test, run (it is hermetic: the mock server is on 127.0.0.1).
+mod mock_test {
+    use affiliate_dub::prelude::*;
+    use affiliate_dub_mock::MockServer;
+
+    fn partner(id: &str) -> types::EnrolledPartner {
+        let (_, example) = crate::support::Spec::load("dub").success_example("listPartners");
+        let mut partner = example[0].clone();
+        partner["id"] = serde_json::json!(id);
+        crate::support::typed(partner)
+    }
+
+    #[tokio::test]
+    async fn approved_partners_get_a_link() -> Result<()> {
+        let server = MockServer::start().await;
+        // Typed matchers from the operation's parameters, a typed answer of the client's own type
+        // (`partner` is the test's fixture builder for `types::EnrolledPartner`).
+        let (first, second) = (partner("pn_1"), partner("pn_2"));
+        affiliate_dub_mock::list_partners()
+            .status(types::PartnerStatus::Approved)
+            .ok(&vec![first, second])
+            .expect(1)
+            .mount(&server)
+            .await;
+        // The cheap path: the spec's own example, or a documented error in the vendor's real shape.
+        affiliate_dub_mock::create_partner_link().example().expect(2).mount(&server).await;
+        affiliate_dub_mock::ban_partner().not_found().mount(&server).await;
+
+        let dub = affiliate_dub_mock::client(&server)?; // placeholder credentials, the mock's URL
+        let partners = dub.list_partners().status(types::PartnerStatus::Approved).send().await?;
+        for p in partners.iter() {
+            dub.create_partner_link()
+                .body_map(|b| b.partner_id(p.id.clone()).url("https://example.com"))
+                .send()
+                .await?;
+        }
+        let banned = dub.ban_partner().body_map(|b| b.partner_id("pn_9").reason(types::BanReason::Fraud)).send().await;
+        assert!(matches!(banned, Err(Error::NotFound(_))));
+        Ok(())
+    }
+}

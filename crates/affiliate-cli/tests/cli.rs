@@ -1,0 +1,150 @@
+//! The built `affiliate` binary end to end against loopback servers (answers from the generated
+//! mock crates): NDJSON paging, an error's message and exit code, a byte-exact export, job polling,
+//! and each API's operation help (insta snapshots).
+
+use std::process::{Command, Output};
+
+use affiliate_dub::types as dub;
+use affiliate_partnerize::types as pz;
+use serde_json::{json, Value};
+use wiremock::MockServer;
+
+/// Runs `affiliate args...` against `server` with placeholder credentials for every API.
+async fn affiliate(server: &MockServer, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_affiliate"));
+    command
+        .arg("--base-url")
+        .arg(server.uri())
+        .args(args)
+        .env("DUB_API_KEY", "dub_test_key")
+        .env("PARTNERIZE_APPLICATION_KEY", "app")
+        .env("PARTNERIZE_USER_API_KEY", "user")
+        .env("GENIUSLINK_API_KEY", "key")
+        .env("GENIUSLINK_API_SECRET", "secret");
+    tokio::task::spawn_blocking(move || command.output().expect("the binary runs")).await.unwrap()
+}
+
+/// A documented example from `specs/<spec>.yaml`, by JSON pointer.
+fn example(spec: &str, pointer: &str) -> Value {
+    let path = format!("{}/../../specs/{spec}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc.pointer(pointer).unwrap_or_else(|| panic!("{pointer}")).clone()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn all_streams_every_item_once_as_ndjson() {
+    let first = example("dub", "/paths/~1partners/get/responses/200/content/application~1json/example/0");
+    for total in [7usize, 6] {
+        let partners: Vec<dub::EnrolledPartner> = (0..total)
+            .map(|i| {
+                let mut p = first.clone();
+                p["id"] = json!(format!("pn_{i}"));
+                serde_json::from_value(p).unwrap()
+            })
+            .collect();
+        let server = MockServer::start().await;
+        affiliate_dub_mock::list_partners().page_size(3).pages(&partners, 3).mount(&server).await;
+        let out = affiliate(&server, &["dub", "list-partners", "--page-size", "3", "--all"]).await;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let ids: Vec<String> = text(&out.stdout)
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<Value>(line).expect("one JSON object a line")["id"].as_str().unwrap().into()
+            })
+            .collect();
+        assert_eq!(ids, (0..total).map(|i| format!("pn_{i}")).collect::<Vec<_>>());
+        let requests = server.received_requests().await.unwrap().len();
+        assert_eq!(requests, total / 3 + 1, "a short page ends it; a full last page needs an empty one after it");
+    }
+}
+
+#[tokio::test]
+async fn an_error_prints_the_vendor_message_and_exits_with_its_code() {
+    // (answer, vendor message, exit code)
+    let cases = [
+        (affiliate_dub_mock::list_partners().unauthorized(), "Unauthorized: Invalid API key.", 10),
+        (affiliate_dub_mock::list_partners().not_found(), "", 12),
+        (affiliate_dub_mock::list_partners().unprocessable_entity(), "", 14),
+    ];
+    for (answer, message, code) in cases {
+        let server = MockServer::start().await;
+        answer.expect(1).mount(&server).await;
+        let out = affiliate(&server, &["dub", "list-partners"]).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{stderr}");
+        assert!(stderr.starts_with("error ("), "{stderr}");
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_csv_export_is_written_byte_exact_to_the_output_file() {
+    // Quotes, commas, CRLF, UTF-8 and a trailing byte without newline: written as received.
+    let mut csv = b"click_id,publisher_name\r\n1,\"Caf\xc3\xa9, \"\"Ltd\"\"\"\r\n".to_vec();
+    for i in 0..20_000 {
+        csv.extend(format!("{i},row {i}\n").as_bytes());
+    }
+    csv.push(b'x');
+    let server = MockServer::start().await;
+    affiliate_partnerize_mock::export_clicks_csv().publisher_id("1l1").ok(csv.clone()).expect(1).mount(&server).await;
+    let dir = std::env::temp_dir().join(format!("affiliate-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("clicks.csv");
+    let args = ["partnerize", "export-clicks-csv", "--publisher-id", "1l1", "--start-date", "2026-11-01"];
+    let out =
+        affiliate(&server, &[&args[..], &["--end-date", "2026-11-02", "-o", file.to_str().unwrap()]].concat()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&file).unwrap(), csv);
+    assert!(out.stdout.is_empty(), "the export went to the file only");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn wait_polls_a_job_until_complete_then_streams_its_result() {
+    let mut job = example("partnerize", "/paths/~1job~1{jobID}/get/responses/200/content/application~1json/example");
+    job["job"]["job_id"] = json!("j1");
+    job["job"]["hypermedia"] = json!({"response": "/job/j1/response.csv", "update": "/job/j1"});
+    let mut pending = job.clone();
+    pending["job"]["status"] = json!("pending");
+    let mut complete = job;
+    complete["job"]["status"] = json!("complete");
+    let (pending, complete): (pz::JobEnvelope, pz::JobEnvelope) =
+        (serde_json::from_value(pending).unwrap(), serde_json::from_value(complete).unwrap());
+
+    // (command, the answer that starts it: none when the job id is given)
+    let export = ["partnerize", "export-clicks-csv", "--publisher-id", "1l1", "--start-date", "2026-11-01"];
+    let cases: [(Vec<&str>, bool); 2] = [
+        (vec!["partnerize", "get-job", "--job-id", "j1", "--wait"], false),
+        ([&export[..], &["--end-date", "2026-11-30", "--wait"]].concat(), true),
+    ];
+    for (args, exported) in cases {
+        let server = MockServer::start().await;
+        if exported {
+            // The export answers 202 with a job; `--wait` polls it by the id in that answer.
+            affiliate_partnerize_mock::export_clicks_csv().accepted(&pending).expect(1).mount(&server).await;
+        }
+        let job = || affiliate_partnerize_mock::get_job().job_id("j1");
+        job().ok(&pending).up_to_n_times(1).expect(1).mount(&server).await;
+        job().ok(&complete).expect(1).mount(&server).await;
+        affiliate_partnerize_mock::get_job_response_csv().ok("a,b\n1,2\n").expect(1).mount(&server).await;
+        let out = affiliate(&server, &args).await;
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "a,b\n1,2\n", "{args:?}");
+    }
+}
+
+#[test]
+fn operation_help_per_api() {
+    let cases =
+        [("dub", "list-partners"), ("geniuslink", "list-user-affiliate-tokens"), ("partnerize", "export-clicks-csv")];
+    for (api, operation) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_affiliate")).args([api, operation, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        insta::assert_snapshot!(format!("{api}-{operation}-help"), text(&out.stdout));
+    }
+}
