@@ -292,7 +292,8 @@ fn output(op: &crate::normalise::Operation, builder: &Builder, follow: Option<&F
     }
     let enum_name = format_ident!("{}Success", op.id.to_upper_camel());
     let arms = op.success_variants.iter().map(|v| {
-        let variant = variant_ident(v.status);
+        // The model's name: the spec may rename a variant (`x-affiliate-success-variants`).
+        let variant = format_ident!("{}", v.name);
         match &v.body {
             VariantBody::Empty => quote! { types::#enum_name::#variant => Ok(()), },
             VariantBody::Raw => {
@@ -329,20 +330,6 @@ impl UpperCamel for String {
     fn to_upper_camel(&self) -> String {
         heck::ToUpperCamelCase::to_upper_camel_case(self.as_str())
     }
-}
-
-/// The variant of a `<Op>Success` enum for a status (as the glue names them).
-fn variant_ident(status: u16) -> syn::Ident {
-    let name = match status {
-        200 => "Ok".to_string(),
-        201 => "Created".to_string(),
-        202 => "Accepted".to_string(),
-        203 => "NonAuthoritative".to_string(),
-        204 => "NoContent".to_string(),
-        206 => "PartialContent".to_string(),
-        other => format!("Status{other}"),
-    };
-    format_ident!("{}", name)
 }
 
 /// The type a flag's text is parsed into: the setter's type (the CLI depends on the crates of
