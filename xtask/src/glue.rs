@@ -374,14 +374,15 @@ fn job_wait(name: &syn::Ident, page: &syn::Type, job: &Job, types: &Types) -> Re
                 self,
                 poll: &::affiliate_runtime::Poll,
             ) -> ::affiliate_runtime::Result<ResponseValue<ByteStream>> {
-                let client = self.client;
+                // The call's options (timeout, headers, retry policy) go with the download too.
+                let (client, options) = (self.client, self.options.clone());
                 let finished = self.wait(poll).await?;
                 let page: &#page = &finished;
                 let link = (#result)
                     .map(|v| v.to_string())
                     .filter(|link| !link.is_empty())
                     .ok_or_else(|| ::affiliate_runtime::Error::Job("the finished job gives no result link".to_string()))?;
-                client.fetch_link(&link).await
+                ::affiliate_runtime::__private::with_options(options, client.fetch_link(&link)).await
             }
         }
     })

@@ -58,6 +58,12 @@ tokio::task_local! {
     static CALL: CallOptions;
 }
 
+/// Runs `call` with `options` visible to the hooks: for requests a generated builder makes outside
+/// its own `send` (the result download of `wait_for_result`).
+pub async fn with_options<F: Future>(options: CallOptions, call: F) -> F::Output {
+    options.scope(call).await
+}
+
 /// The `pre` hook's part: this call's timeout and headers onto the request. A header that carries
 /// the API's credentials cannot be set per call (`auth` are the client's credential headers).
 pub(crate) fn apply(request: &mut reqwest::Request, auth: &[(HeaderName, HeaderValue)]) -> Result<(), String> {

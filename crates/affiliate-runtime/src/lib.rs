@@ -54,7 +54,7 @@ pub use progenitor_client::{ByteStream, ResponseValue};
 /// Not part of the API; it changes with the generator.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::call::CallOptions;
+    pub use crate::call::{with_options, CallOptions};
     pub use crate::client::{FromParts, Parts};
     pub use crate::convert::{integer, FromInteger, Integer};
     pub use crate::send::{decode_json, map_response, send, undocumented_status};

@@ -1517,7 +1517,14 @@ async fn an_export_job_is_polled_until_complete_and_its_csv_fetched() {
     assert_eq!(job.job.status.to_string(), "pending");
 
     let poll = Poll::new(Duration::from_millis(10), Duration::from_millis(20), Duration::from_secs(5));
-    let result = client.get_job().job_id(job.job.job_id.as_str()).wait_for_result(&poll).await.unwrap();
+    // A per-call header goes with every status poll and with the result download.
+    let result = client
+        .get_job()
+        .job_id(job.job.job_id.as_str())
+        .header("X-Correlation-Id", "export-7")
+        .wait_for_result(&poll)
+        .await
+        .unwrap();
     let body: Vec<bytes::Bytes> = result.into_inner().into_inner().try_collect().await.unwrap();
     assert_eq!(String::from_utf8(body.concat()).unwrap(), csv);
 
@@ -1530,6 +1537,8 @@ async fn an_export_job_is_polled_until_complete_and_its_csv_fetched() {
     assert_eq!(paths.len(), 5, "{paths:?}");
     for request in &requests {
         assert_eq!(header(request, "authorization"), Some(BASIC), "{}", request.url);
+        let per_call = (request.url.path() != "/reporting/export/export/conversion.csv").then_some("export-7");
+        assert_eq!(header(request, "x-correlation-id"), per_call, "{}", request.url);
     }
 }
 

@@ -10195,7 +10195,7 @@ impl<'a> GetJob<'a> {
         self,
         poll: &::affiliate_runtime::Poll,
     ) -> ::affiliate_runtime::Result<ResponseValue<ByteStream>> {
-        let client = self.client;
+        let (client, options) = (self.client, self.options.clone());
         let finished = self.wait(poll).await?;
         let page: &types::JobEnvelope = &finished;
         let link = (::std::option::Option::Some(page)
@@ -10209,7 +10209,8 @@ impl<'a> GetJob<'a> {
             .ok_or_else(|| ::affiliate_runtime::Error::Job(
                 "the finished job gives no result link".to_string(),
             ))?;
-        client.fetch_link(&link).await
+        ::affiliate_runtime::__private::with_options(options, client.fetch_link(&link))
+            .await
     }
 }
 impl<'a> GetJobResponseCsv<'a> {
