@@ -209,7 +209,8 @@ pub async fn write_stream(out: Out, body: progenitor_client::ByteStream) -> Resu
     let mut body = body.into_inner();
     let mut written = 0usize;
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| CliError::Io(std::io::Error::other(e)))?;
+        // A connection lost mid-export is a transport error (its exit code), not local I/O.
+        let chunk = chunk.map_err(|e| CliError::Api(e.into()))?;
         sink.write_all(&chunk).await?;
         written += chunk.len();
         if progress {

@@ -1,6 +1,7 @@
 //! The README's usage examples, compiled (not run: they would need real credentials), so the
 //! documentation cannot drift from the generated API. Each function holds one README block; the
 //! imports are the ones the README shows (the client crate's prelude and `std`, nothing else).
+//! `readme_blocks_are_the_compiled_code` checks that every line of every README `rust` block is here.
 
 #![allow(dead_code)]
 
@@ -63,6 +64,7 @@ mod builder {
 }
 
 mod transport {
+    // reqwest as the client uses it: no extra dependency.
     use affiliate_dub::{prelude::*, reqwest};
 
     fn behind_the_corporate_proxy(pem: &[u8]) -> Result<Client> {
@@ -137,4 +139,24 @@ mod mock_test {
         assert!(matches!(banned, Err(Error::NotFound(_))));
         Ok(())
     }
+}
+
+/// Every line of every ```rust block of the README stands in this file (white space aside), so a
+/// README edit that is not made here too fails, rather than showing code nobody compiled.
+#[test]
+fn readme_blocks_are_the_compiled_code() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let here = std::fs::read_to_string(root.join("tests/tests/it/readme.rs")).unwrap();
+    let norm = |line: &str| line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let compiled: std::collections::HashSet<String> = here.lines().map(norm).collect();
+    let mut blocks = 0;
+    let mut missing = Vec::new();
+    for block in readme.split("```rust\n").skip(1) {
+        blocks += 1;
+        let code = block.split("```").next().unwrap_or_default();
+        missing.extend(code.lines().map(norm).filter(|line| !line.is_empty() && !compiled.contains(line)));
+    }
+    assert!(blocks >= 5, "README rust blocks found: {blocks}");
+    assert!(missing.is_empty(), "README lines not compiled by readme.rs:\n{}", missing.join("\n"));
 }
