@@ -420,10 +420,10 @@ impl Runtime {
             http.response.status_code = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
-        // A per-call retry policy: the loop reads the policy from `self`, so it runs on a copy.
-        let overridden = crate::call::retry_override().map(|retry| Runtime { retry, ..self.clone() });
-        let runtime = overridden.as_ref().unwrap_or(self);
-        let result = runtime.execute_with_retries(client, request, operation).instrument(span.clone()).await;
+        // This call's retry policy, if it set one, instead of the client's.
+        let overridden = crate::call::retry_override();
+        let policy = overridden.as_ref().unwrap_or(&self.retry);
+        let result = self.execute_with_retries(client, request, operation, policy).instrument(span.clone()).await;
         match &result {
             Ok(response) => {
                 let status = response.status();
@@ -497,6 +497,7 @@ impl Runtime {
         client: &reqwest::Client,
         mut request: reqwest::Request,
         operation: &'static str,
+        policy: &RetryPolicy,
     ) -> reqwest::Result<reqwest::Response> {
         let idempotent = self.api.is_idempotent(request.method(), operation);
         // progenitor asks for JSON (`Accept`) exactly when it will decode JSON, whatever label the
@@ -506,7 +507,7 @@ impl Runtime {
         let mut attempt = 1;
         loop {
             // A streaming body cannot be cloned: such a request gets one attempt.
-            let spare = (attempt < self.retry.max_attempts).then(|| request.try_clone()).flatten();
+            let spare = (attempt < policy.max_attempts).then(|| request.try_clone()).flatten();
             let result = match client.execute(request).await {
                 Ok(response) => self.buffer_json(response, wants_json).await,
                 Err(error) => Err(error),
@@ -521,7 +522,7 @@ impl Runtime {
                 .ok()
                 .filter(|r| !r.status().is_success())
                 .and_then(|r| crate::ratelimit::retry_after(r.headers()));
-            let verdict = self.retry.decide(
+            let verdict = policy.decide(
                 &Attempt {
                     outcome,
                     idempotent,
