@@ -12,7 +12,6 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::model::{BodyErrorRule, Job, Pagination};
-use crate::normalise::Normaliser;
 use crate::spec::escape;
 
 /// Where in a spec an extension belongs.
@@ -153,9 +152,24 @@ fn sub_keys(name: &str, value: &Value, at: &str, out: &mut Vec<(String, String)>
     }
 }
 
-/// Parsing the extensions that carry data into the model (the caller has already refused unknown keys).
-impl Normaliser<'_> {
-    pub(crate) fn body_errors(&mut self, doc: &Value) -> Vec<BodyErrorRule> {
+/// Problems found while parsing extensions: (JSON pointer, message), every one.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<(String, String)>);
+
+impl Problems {
+    pub fn error(&mut self, at: impl Into<String>, message: impl Into<String>) {
+        self.0.push((at.into(), message.into()));
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Parsing the extensions that carry data into the model (the caller has already refused unknown
+/// keys); each parser reports into `Problems` and returns what it could read.
+impl Problems {
+    pub fn body_errors(&mut self, doc: &Value) -> Vec<BodyErrorRule> {
         let Some(rules) = doc.get("x-affiliate-body-errors") else { return Vec::new() };
         let Some(rules) = rules.as_array() else {
             self.error("/x-affiliate-body-errors", "must be a list of {pointer, present | equals} rules");
@@ -180,7 +194,7 @@ impl Normaliser<'_> {
         out
     }
 
-    pub(crate) fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {
+    pub fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {
         let pointer = |me: &mut Self, key: &str| match ext.get(key).and_then(Value::as_str) {
             Some(p) if p.starts_with('/') => Some(p.to_string()),
             _ => {
@@ -203,7 +217,7 @@ impl Normaliser<'_> {
         Some(Job { status: status?, done, failed: list("failed"), result: result? })
     }
 
-    pub(crate) fn pagination(&mut self, at: &str, ext: &Value, query: &BTreeSet<String>) -> Option<Pagination> {
+    pub fn pagination(&mut self, at: &str, ext: &Value, query: &BTreeSet<String>) -> Option<Pagination> {
         let field = |key: &str| ext.get(key).and_then(Value::as_str).map(str::to_string);
         let number = |key: &str, default: u64| ext.get(key).and_then(Value::as_u64).unwrap_or(default);
         let param = |me: &mut Self, key: &str, required: bool| -> Option<String> {
@@ -231,7 +245,7 @@ impl Normaliser<'_> {
                 return None;
             }
         };
-        let errors_before = self.errors.len();
+        let errors_before = self.len();
         let result = match ext.get("style").and_then(Value::as_str) {
             Some("page") => Some(Pagination::Page {
                 page: param(self, "page", true).unwrap_or_default(),
@@ -272,6 +286,6 @@ impl Normaliser<'_> {
                 None
             }
         };
-        (self.errors.len() == errors_before).then_some(result).flatten()
+        (self.len() == errors_before).then_some(result).flatten()
     }
 }

@@ -3,17 +3,17 @@
 //!
 //! Everything vendor-specific arrives through [`Api`]; the runtime does the work.
 
-use std::collections::BTreeMap;
-
-use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::normalise::{Api, BodyErrorRule, Job, Operation, Pagination, Scheme, VariantBody};
-use crate::postprocess::{vec_item, Builder, Types};
+use crate::model::{BodyErrorRule, Job, Operation, Pagination, Scheme, VariantBody};
+use crate::naming;
+use crate::postprocess::{vec_item, Types};
+use crate::read::{OperationSurface, Surface};
 
 /// Items for the crate root (next to `Client`).
-pub fn root(api: &Api, crate_name: &str) -> TokenStream {
+pub fn root(surface: &Surface) -> TokenStream {
+    let (api, crate_name) = (&surface.api, &surface.client_crate);
     let name = &api.name;
     let title = &api.title;
     // Without `servers` there is no default: the runtime's `build()` then asks for `base_url(..)`.
@@ -50,11 +50,11 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
             quote! { ::affiliate_runtime::BodyErrorRule::Equals(#pointer, #literal) }
         }
     });
-    let snake = |ids: Vec<&String>| ids.into_iter().map(|id| id.to_snake_case()).collect::<Vec<_>>();
-    let idempotent = snake(api.operations.iter().filter(|o| o.idempotent).map(|o| &o.id).collect());
-    let anonymous = snake(api.operations.iter().filter(|o| o.anonymous).map(|o| &o.id).collect());
+    // Keyed by the client method, the id progenitor hands the hooks (`type_`, not `type`).
+    let idempotent: Vec<&String> = api.operations.iter().filter(|o| o.idempotent).map(|o| &o.rust).collect();
+    let anonymous: Vec<&String> = api.operations.iter().filter(|o| o.anonymous).map(|o| &o.rust).collect();
     let templates = api.operations.iter().map(|o| {
-        let id = o.id.to_snake_case();
+        let id = &o.rust;
         let path = &o.path;
         quote! { (#id, #path) }
     });
@@ -147,22 +147,14 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
 ///
 /// Errors are (JSON pointer, message), every one found: the operation, or the extension whose
 /// pointers do not fit the generated types.
-pub fn builders(
-    api: &Api,
-    builders: &BTreeMap<String, Builder>,
-    types: &Types,
-) -> Result<TokenStream, Vec<(String, String)>> {
+pub fn builders(surface: &Surface) -> Result<TokenStream, Vec<(String, String)>> {
+    let types = &surface.types;
     let mut out = TokenStream::new();
     let mut errors = Vec::new();
-    for op in &api.operations {
-        let at = crate::spec::pointer(&["paths", &op.path, &op.method]);
-        let key = op.id.to_snake_case();
-        let Some(builder) = builders.get(&key) else {
-            errors.push((at, format!("progenitor generated no builder for `{}`", op.id)));
-            continue;
-        };
-        let name = &builder.name;
-        let success = &builder.success;
+    for surface_op in &surface.operations {
+        let (op, at) = (&surface_op.spec, &surface_op.pointer);
+        let name = &surface_op.builder;
+        let success = &surface_op.success;
         let doc = format!(
             "Sends the `{} {}` request; retries per the client's policy (or this call's); any \
              failure is an [`Error`](::affiliate_runtime::Error).",
@@ -181,7 +173,7 @@ pub fn builders(
                 }
             });
         } else {
-            out.extend(variant_send(op, name, &doc));
+            out.extend(variant_send(surface_op, &doc));
         }
         if let Some(job) = &op.job {
             match job_wait(name, success, job, types) {
@@ -190,7 +182,7 @@ pub fn builders(
             }
         }
         if let Some(pagination) = &op.pagination {
-            match paginate(builder, pagination, types) {
+            match paginate(surface_op, pagination, types) {
                 Ok(tokens) => out.extend(tokens),
                 Err(e) => errors.push((format!("{at}/x-affiliate-pagination"), e)),
             }
@@ -237,12 +229,13 @@ fn call_options(name: &syn::Ident) -> TokenStream {
 ///
 /// Every name is looked up in the generated types: a variant's type that typify did not generate,
 /// or a component already named like the enum, is an error (JSON pointer, message).
-pub fn types(api: &Api, types: &Types) -> Result<TokenStream, Vec<(String, String)>> {
+pub fn types(surface: &Surface) -> Result<TokenStream, Vec<(String, String)>> {
+    let types = &surface.types;
     let mut out = TokenStream::new();
     let mut errors = Vec::new();
-    for op in api.operations.iter().filter(|o| !o.success_variants.is_empty()) {
-        let name = variant_enum(op);
-        let at = crate::spec::pointer(&["paths", &op.path, &op.method]);
+    for surface_op in &surface.operations {
+        let Some(name) = &surface_op.success_enum else { continue };
+        let (op, at) = (&surface_op.spec, surface_op.pointer.clone());
         if types.defines(&name.to_string()) {
             errors.push((
                 at.clone(),
@@ -251,7 +244,7 @@ pub fn types(api: &Api, types: &Types) -> Result<TokenStream, Vec<(String, Strin
         }
         for v in &op.success_variants {
             if let VariantBody::Json(schema) = &v.body {
-                let ty = heck::ToUpperCamelCase::to_upper_camel_case(schema.as_str());
+                let ty = naming::type_name(schema);
                 if !types.defines(&ty) {
                     errors.push((
                         format!("{at}/responses/{}", v.status),
@@ -268,7 +261,7 @@ pub fn types(api: &Api, types: &Types) -> Result<TokenStream, Vec<(String, Strin
                 VariantBody::Empty => quote! { #[doc = #doc] #ident },
                 VariantBody::Raw => quote! { #[doc = #doc] #ident(::progenitor_client::ByteStream) },
                 VariantBody::Json(schema) => {
-                    let ty = format_ident!("{}", heck::ToUpperCamelCase::to_upper_camel_case(schema.as_str()));
+                    let ty = format_ident!("{}", naming::type_name(schema));
                     quote! { #[doc = #doc] #ident(#ty) }
                 }
             }
@@ -300,17 +293,14 @@ pub fn types(api: &Api, types: &Types) -> Result<TokenStream, Vec<(String, Strin
     }
 }
 
-fn variant_enum(op: &Operation) -> syn::Ident {
-    format_ident!("{}Success", heck::ToUpperCamelCase::to_upper_camel_case(op.id.as_str()))
-}
-
-fn variant_ident(variant: &crate::normalise::SuccessVariant) -> syn::Ident {
+fn variant_ident(variant: &crate::model::SuccessVariant) -> syn::Ident {
     format_ident!("{}", variant.name)
 }
 
 /// `send()` for an operation whose answer depends on the status: the raw body becomes the variant.
-fn variant_send(op: &Operation, name: &syn::Ident, doc: &str) -> TokenStream {
-    let answer = variant_enum(op);
+fn variant_send(surface_op: &OperationSurface, doc: &str) -> TokenStream {
+    let (op, name): (&Operation, _) = (&surface_op.spec, &surface_op.builder);
+    let answer = surface_op.success_enum.clone().unwrap_or_else(|| format_ident!("{}", naming::success_enum(&op.rust)));
     let arms = op.success_variants.iter().map(|v| {
         let status = v.status;
         let ident = variant_ident(v);
@@ -388,8 +378,8 @@ fn job_wait(name: &syn::Ident, page: &syn::Type, job: &Job, types: &Types) -> Re
     })
 }
 
-fn paginate(builder: &Builder, pagination: &Pagination, types: &Types) -> Result<TokenStream, String> {
-    let (name, page) = (&builder.name, &builder.success);
+fn paginate(surface_op: &OperationSurface, pagination: &Pagination, types: &Types) -> Result<TokenStream, String> {
+    let (name, page) = (&surface_op.builder, &surface_op.success);
     let items_at = match pagination {
         Pagination::Page { items, .. } | Pagination::Offset { items, .. } | Pagination::Cursor { items, .. } => items,
     };
@@ -405,11 +395,11 @@ fn paginate(builder: &Builder, pagination: &Pagination, types: &Types) -> Result
     };
     // The builder's own setter for a query parameter: progenitor's name for it, looked up, not guessed.
     let setter = |wire: &str| -> Result<syn::Ident, String> {
-        let snake = wire.to_snake_case();
-        [snake.clone(), format!("{snake}_"), format!("_{snake}")]
-            .into_iter()
-            .find(|candidate| builder.setters.contains(candidate))
-            .map(|found| format_ident!("{found}"))
+        surface_op
+            .params
+            .iter()
+            .find(|p| p.wire == wire)
+            .map(|p| p.field.clone())
             .ok_or_else(|| format!("the builder has no setter for the query parameter `{wire}`"))
     };
     let optional_access = |at: &Option<String>| -> Result<Option<TokenStream>, String> {

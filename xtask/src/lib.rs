@@ -8,8 +8,10 @@ pub mod generate;
 mod glue;
 mod mock;
 pub mod model;
+pub mod naming;
 pub mod normalise;
 mod postprocess;
+mod read;
 pub mod spec;
 
 use std::path::Path;

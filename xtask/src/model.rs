@@ -39,10 +39,15 @@ pub enum Scheme {
 
 #[derive(Debug, Clone)]
 pub struct Operation {
-    /// The spec's `operationId`.
+    /// The spec's `operationId` as written (derived from method and path when it has none).
     pub id: String,
+    /// The client method, from the naming authority (`list_partners`, `type_`); also the id the
+    /// runtime's hooks receive and the key of every per-operation table in the API descriptor.
+    pub rust: String,
     pub method: String,
     pub path: String,
+    /// Parameters whose setter is not named after them (see `normalise::parameters`).
+    pub renamed: Vec<Renamed>,
     /// Safe to send again after a failure: GET/HEAD/PUT/DELETE/OPTIONS, or marked in the spec.
     pub idempotent: bool,
     /// `security: []` on the operation: no credentials are sent.
@@ -52,6 +57,15 @@ pub struct Operation {
     pub success_variants: Vec<SuccessVariant>,
     /// `x-affiliate-job`: this operation reports an asynchronous job's status.
     pub job: Option<Job>,
+}
+
+/// A parameter progenitor sees under `alias` (its setter's name); `wire` is what is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renamed {
+    pub wire: String,
+    /// `query` or `header` (path parameters keep their names).
+    pub location: String,
+    pub alias: String,
 }
 
 /// One success answer of an operation with `x-affiliate-success-variants: true`.

@@ -24,35 +24,37 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use heck::ToShoutySnakeCase;
 use serde_json::{json, Map, Value};
 
-pub use crate::model::*;
+use crate::extensions::Problems;
+use crate::model::*;
+use crate::naming;
 use crate::spec::{pointer, SpecError};
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Normalises `doc` in place and returns the glue model, or every problem found.
 pub fn normalise(file: &Path, doc: &mut Value) -> Result<Api, Vec<SpecError>> {
-    let mut n = Normaliser { file, errors: Vec::new(), hoisted: Vec::new() };
+    let mut n = Normaliser { file, problems: Problems::default(), hoisted: Vec::new() };
     let api = n.run(doc);
-    if n.errors.is_empty() {
+    if n.problems.0.is_empty() {
         Ok(api)
     } else {
-        Err(n.errors)
+        Err(n.problems.0.into_iter().map(|(at, message)| SpecError::new(file, at, message)).collect())
     }
 }
 
-pub(crate) struct Normaliser<'a> {
+struct Normaliser<'a> {
     file: &'a Path,
-    pub(crate) errors: Vec<SpecError>,
+    problems: Problems,
     /// Inline success-variant schemas to add as components: (name, where it was, schema).
     hoisted: Vec<(String, String, Value)>,
 }
 
 impl Normaliser<'_> {
-    pub(crate) fn error(&mut self, location: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(SpecError::new(self.file, location, message));
+    fn error(&mut self, location: impl Into<String>, message: impl Into<String>) {
+        self.problems.error(location, message);
     }
 
     fn run(&mut self, doc: &mut Value) -> Api {
@@ -94,7 +96,7 @@ impl Normaliser<'_> {
         strip_closed_objects(doc);
         strip_property_defaults(doc);
         let security = self.security(doc, &name);
-        let body_errors = self.body_errors(doc);
+        let body_errors = self.problems.body_errors(doc);
         let replacements = self.lenient(doc);
         let operations = self.operations(doc);
         self.hoist(doc);
@@ -218,7 +220,7 @@ impl Normaliser<'_> {
     fn operations(&mut self, doc: &mut Value) -> Vec<Operation> {
         let components = doc.get("components").cloned().unwrap_or(Value::Null);
         let mut operations = Vec::new();
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut methods = naming::Unique::default();
         let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
             self.error("/paths", "missing");
             return operations;
@@ -233,7 +235,8 @@ impl Normaliser<'_> {
                 self.error(format!("{item_at}/$ref"), "path item references are not supported");
                 continue;
             }
-            let shared_params = item.get("parameters").cloned().unwrap_or(Value::Array(Vec::new()));
+            // Copied into each operation by `parameters`, where each setter gets its name.
+            let shared_params = item.remove("parameters").unwrap_or(Value::Array(Vec::new()));
             for method in METHODS {
                 let Some(op) = item.get_mut(method) else { continue };
                 let at = pointer(&["paths", path, method]);
@@ -241,38 +244,43 @@ impl Normaliser<'_> {
                     self.error(at, "an operation must be a mapping");
                     continue;
                 };
-                let id = match op.get("operationId").and_then(Value::as_str) {
-                    Some(id) if valid_operation_id(id) => id.to_string(),
-                    Some(id) => {
-                        self.error(
-                            format!("{at}/operationId"),
-                            format!("`{id}` must start with a letter and use only letters, digits and `_`"),
-                        );
-                        continue;
-                    }
-                    None => {
-                        self.error(format!("{at}/operationId"), "missing: every operation needs one");
-                        continue;
-                    }
+                // Any operationId is accepted: the naming authority turns it into the client
+                // method, deriving one from method and path when the spec has none and suffixing
+                // repeats. progenitor then sees that method name as the id, so its sanitiser
+                // (the same function) leaves it alone.
+                let (id, derived) = match op.get("operationId").and_then(Value::as_str) {
+                    Some(id) if !id.trim().is_empty() => (id.to_string(), false),
+                    _ => (naming::derived_operation_id(method, path), true),
                 };
-                // Rust method names come from the snake case form, so `listPartners` and
-                // `list_partners` collide even though the spec strings differ.
-                if let Some(first) = seen.insert(id.to_snake_case(), at.clone()) {
-                    self.error(format!("{at}/operationId"), format!("`{id}` duplicates the operationId at {first}"));
-                    continue;
+                let rust = methods.claim(&naming::method(&id));
+                op.insert("operationId".to_string(), Value::String(rust.clone()));
+                if derived {
+                    // Stated in the method's docs, so a reader knows where the name came from.
+                    let note = format!(
+                        "(The spec gives `{} {path}` no operationId; this name comes from its method and path.)",
+                        method.to_uppercase()
+                    );
+                    let text = match op.get("description").and_then(Value::as_str) {
+                        Some(d) => format!("{d}\n\n{note}"),
+                        None => note,
+                    };
+                    op.insert("description".to_string(), Value::String(text));
                 }
-                let params = self.parameters(&at, op, &shared_params, &components);
-                let success_variants = self.responses(&at, &id, op, &components);
-                let job = op.get("x-affiliate-job").and_then(|j| self.job(&format!("{at}/x-affiliate-job"), j));
+                let (params, renamed) = self.parameters(&at, &item_at, op, &shared_params, &components);
+                let success_variants = self.responses(&at, &rust, op, &components);
+                let job =
+                    op.get("x-affiliate-job").and_then(|j| self.problems.job(&format!("{at}/x-affiliate-job"), j));
                 self.request_body(&at, op, &components);
                 let idempotent = matches!(method, "get" | "head" | "put" | "delete" | "options")
                     || op.get("x-affiliate-idempotent").and_then(Value::as_bool) == Some(true);
                 let anonymous = op.get("security").and_then(Value::as_array).is_some_and(Vec::is_empty);
                 let pagination = op
                     .get("x-affiliate-pagination")
-                    .map(|p| self.pagination(&format!("{at}/x-affiliate-pagination"), p, &params));
+                    .map(|p| self.problems.pagination(&format!("{at}/x-affiliate-pagination"), p, &params));
                 operations.push(Operation {
                     id,
+                    rust,
+                    renamed,
                     method: method.to_string(),
                     path: path.clone(),
                     idempotent,
@@ -286,27 +294,53 @@ impl Normaliser<'_> {
         operations
     }
 
-    /// Checks parameter styles progenitor cannot send and returns the query parameter names.
+    /// Checks parameter styles progenitor cannot send, names every parameter's setter, and
+    /// returns the query parameter names (wire names) and the parameters renamed for progenitor.
+    ///
+    /// The path item's parameters are copied into the operation (the operation's own win, by name
+    /// and location): setter names are decided per operation. A parameter whose setter would take
+    /// the name of a per-call option (`timeout`) or of another parameter after sanitising (`id` in
+    /// path and query, `filter[name]` and `filter.name`) is given an alias that progenitor names
+    /// its setter after; the post-processor puts the wire name back into the request.
     fn parameters(
         &mut self,
         at: &str,
-        op: &Map<String, Value>,
+        item_at: &str,
+        op: &mut Map<String, Value>,
         shared: &Value,
         components: &Value,
-    ) -> BTreeSet<String> {
+    ) -> (BTreeSet<String>, Vec<Renamed>) {
         let mut query = BTreeSet::new();
+        let mut renamed = Vec::new();
         if op.get("parameters").is_some_and(|p| !p.is_array()) {
             self.error(format!("{at}/parameters"), "must be a list of parameters");
-            return query;
+            return (query, renamed);
         }
         let own = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
         let shared = shared.as_array().cloned().unwrap_or_default();
-        for (i, param) in own.iter().chain(shared.iter()).enumerate() {
-            let param_at = format!("{at}/parameters/{i}");
-            let param = resolve(param, components);
-            let location = param.get("in").and_then(Value::as_str).unwrap_or_default();
-            let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
-            match location {
+        let key = |p: &Value| {
+            (
+                p.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                p.get("in").and_then(Value::as_str).unwrap_or_default().to_string(),
+            )
+        };
+        let mut merged: Vec<(String, Value)> =
+            own.iter().enumerate().map(|(i, p)| (format!("{at}/parameters/{i}"), resolve(p, components))).collect();
+        for (i, p) in shared.iter().enumerate() {
+            let p = resolve(p, components);
+            if !merged.iter().any(|(_, q)| key(q) == key(&p)) {
+                merged.push((format!("{item_at}/parameters/{i}"), p));
+            }
+        }
+        let mut fields = naming::Unique::reserving(naming::BUILDER_MEMBERS);
+        if op.contains_key("requestBody") {
+            fields.claim("body");
+        }
+        // Path parameters name the URL template's holes: they keep their names, and claim first.
+        merged.sort_by_key(|(_, p)| p.get("in").and_then(Value::as_str) != Some("path"));
+        for (param_at, param) in &mut merged {
+            let (name, location) = key(param);
+            match location.as_str() {
                 "cookie" => self.error(param_at.clone(), format!("cookie parameter `{name}` is not supported")),
                 "query" => {
                     query.insert(name.to_string());
@@ -321,8 +355,27 @@ impl Normaliser<'_> {
                     );
                 }
             }
+            let field = naming::field(&name);
+            let claimed = fields.claim(&field);
+            if claimed == field {
+                continue;
+            }
+            if location == "path" {
+                self.error(
+                    format!("{param_at}/name"),
+                    format!("path parameter `{name}` would have the setter `{field}`, which is taken: rename it"),
+                );
+                continue;
+            }
+            if let Some(slot) = param.as_object_mut() {
+                slot.insert("name".to_string(), Value::String(claimed.clone()));
+            }
+            renamed.push(Renamed { wire: name, location, alias: claimed });
         }
-        query
+        if !merged.is_empty() {
+            op.insert("parameters".to_string(), Value::Array(merged.into_iter().map(|(_, p)| p).collect()));
+        }
+        (query, renamed)
     }
 
     /// One `2XX` response and raw `4XX`/`5XX` responses per operation.
@@ -418,7 +471,7 @@ impl Normaliser<'_> {
                         None => {
                             // An inline schema becomes a component named after the operation and
                             // the variant, so the variant has a type to carry.
-                            let component = format!("{}{name}", id.to_upper_camel_case());
+                            let component = naming::type_name(&format!("{id}-{name}"));
                             self.hoisted.push((component.clone(), format!("{response_at}/content"), schema.clone()));
                             VariantBody::Json(component)
                         }
@@ -668,11 +721,6 @@ fn variant_name(status: u16) -> String {
 
 fn valid_type_name(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_alphanumeric())
-}
-
-fn valid_operation_id(id: &str) -> bool {
-    id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn http_token(name: &str) -> bool {

@@ -24,13 +24,14 @@ pub struct Builder {
     pub name: Ident,
     /// `T` in `ResponseValue<T>`, as written inside `mod builder` (e.g. `types::Partner`).
     pub success: Type,
-    /// Its parameter setters, as progenitor named them (`type_`, `_2fa_code`...).
-    pub setters: BTreeSet<String>,
+    /// Its fields (parameters and `body`) with their types (`Result<T, String>`), in
+    /// declaration order, as progenitor named them (`type_`, `_2fa_code`...).
+    pub fields: Vec<(String, Type)>,
     /// The `Client` method that returns it, as progenitor named it (`type_` for `type`).
     pub method: Ident,
 }
 
-/// Rewrites the file in place and returns the builders by their snake-case operation id.
+/// Rewrites the file in place and returns the builders by struct name.
 pub fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, Builder>, String> {
     for item in &mut file.items {
         let Item::Mod(module) = item else { continue };
@@ -84,7 +85,7 @@ pub fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, Builder>, String
 
 fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builder>) -> Result<(), String> {
     // Field types per builder struct, to tell optional parameters from required ones.
-    let mut fields: BTreeMap<String, BTreeMap<String, Type>> = BTreeMap::new();
+    let mut fields: BTreeMap<String, Vec<(String, Type)>> = BTreeMap::new();
     for item in items.iter_mut() {
         let Item::Struct(s) = item else { continue };
         let Fields::Named(named) = &mut s.fields else { continue };
@@ -106,7 +107,12 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
         }
         fields.insert(
             s.ident.to_string(),
-            named.named.iter().filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone()))).collect(),
+            named
+                .named
+                .iter()
+                .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
+                .filter(|(name, _)| name != "client")
+                .collect::<Vec<_>>(),
         );
         named.named.push(syn::parse_quote!(options: ::affiliate_runtime::__private::CallOptions));
     }
@@ -125,22 +131,17 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
                 let success = response_value_arg(&f.sig.output)
                     .ok_or_else(|| format!("builder {name}: unexpected `send` return type"))?;
                 ignore_options_in_destructuring(f);
-                let setters = struct_fields.keys().filter(|f| *f != "client").cloned().collect();
                 builders.insert(
-                    to_snake(&name.to_string()),
-                    // The client method is found below; until then, the name it would have.
-                    Builder {
-                        name: name.clone(),
-                        success,
-                        setters,
-                        method: format_ident!("{}", to_snake(&name.to_string())),
-                    },
+                    name.to_string(),
+                    // The client method is found below; until then, a placeholder.
+                    Builder { name: name.clone(), success, fields: struct_fields.clone(), method: name.clone() },
                 );
             } else if let Some(target) = setter_target(f, "V") {
                 let field = f.sig.ident.clone();
                 let optional = struct_fields
-                    .get(&field.to_string())
-                    .and_then(result_ok)
+                    .iter()
+                    .find(|(name, _)| field == name)
+                    .and_then(|(_, ty)| result_ok(ty))
                     .is_some_and(|ok| unwrap_option(&ok).is_some());
                 if is_integer(&target) {
                     let label = field.to_string();
@@ -163,6 +164,42 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
     let mut messages = Messages { context: None };
     for item in items.iter_mut() {
         messages.visit_item_mut(item);
+    }
+    Ok(())
+}
+
+/// Puts the wire names of renamed parameters back: progenitor built the request of builder
+/// `name` with each alias as the query or header name (`"timeout_2"`), which becomes the name the
+/// spec gives (`"timeout"`).
+pub fn wire_names(file: &mut syn::File, renamed: &[(String, Vec<crate::model::Renamed>)]) -> Result<(), String> {
+    struct Literals<'a>(&'a [crate::model::Renamed], usize);
+    impl VisitMut for Literals<'_> {
+        fn visit_lit_str_mut(&mut self, lit: &mut syn::LitStr) {
+            if let Some(r) = self.0.iter().find(|r| lit.value() == r.alias) {
+                *lit = syn::LitStr::new(&r.wire, lit.span());
+                self.1 += 1;
+            }
+        }
+    }
+    let Some(items) = module_items(&mut file.items, "builder") else { return Err("no `mod builder`".into()) };
+    for (builder, list) in renamed.iter().filter(|(_, list)| !list.is_empty()) {
+        let mut literals = Literals(list, 0);
+        for item in items.iter_mut() {
+            let Item::Impl(imp) = item else { continue };
+            if last_ident(&imp.self_ty).as_deref() != Some(builder.as_str()) {
+                continue;
+            }
+            for member in &mut imp.items {
+                if let syn::ImplItem::Fn(f) = member {
+                    if f.sig.ident == "send_raw" {
+                        literals.visit_impl_item_fn_mut(f);
+                    }
+                }
+            }
+        }
+        if literals.1 < list.len() {
+            return Err(format!("builder {builder}: found {} of {} renamed parameters' names", literals.1, list.len()));
+        }
     }
     Ok(())
 }
@@ -216,7 +253,7 @@ fn setter_target(f: &syn::ImplItemFn, param: &str) -> Option<Type> {
 }
 
 /// `T` in `Result<T, E>`.
-fn result_ok(ty: &Type) -> Option<Type> {
+pub fn result_ok(ty: &Type) -> Option<Type> {
     generic_args(ty, "Result").and_then(|a| a.into_iter().next())
 }
 
@@ -302,10 +339,6 @@ fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
             })
             .collect(),
     )
-}
-
-fn to_snake(name: &str) -> String {
-    heck::ToSnakeCase::to_snake_case(name)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,7 +506,7 @@ pub fn tri_state(file: &mut syn::File, fields: &[(String, String)]) -> Result<()
     };
     let mut idents: Vec<(String, Ident)> = Vec::new();
     for (component, wire) in fields {
-        let name = heck::ToUpperCamelCase::to_upper_camel_case(component.as_str());
+        let name = crate::naming::type_name(component);
         let found = types.iter_mut().find_map(|item| match item {
             Item::Struct(s) if s.ident == name => Some(Some(s)),
             Item::Enum(e) if e.ident == name => Some(None),
@@ -741,6 +774,12 @@ pub fn vec_item(ty: &Type) -> Option<Type> {
 pub(crate) fn last_ident(ty: &Type) -> Option<String> {
     let Type::Path(p) = ty else { return None };
     p.path.segments.last().map(|s| s.ident.to_string())
+}
+
+/// A type from another crate (`::chrono::..`, `::uuid::..`), not the client's own or std's.
+pub fn foreign(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    p.path.leading_colon.is_some() && p.path.segments.first().is_some_and(|s| s.ident != "std")
 }
 
 /// Types inside `mod types` name each other bare (`Partner`); outside they need `types::Partner`.

@@ -241,8 +241,6 @@ hostile! {
     success_enum_name_taken => ("/paths/~1a/get", "a schema is already named `GetASuccess`"),
     yaml_syntax => ("line 4 column 10", "invalid YAML"),
     dangling_ref => ("/paths/~1a/get/responses/200/content/application~1json/schema/$ref", "does not resolve"),
-    duplicate_operation_id => ("/paths/~1b/get/operationId", "duplicates the operationId at /paths/~1a/get"),
-    missing_operation_id => ("/paths/~1a/get/operationId", "missing"),
     openapi_31 => ("/openapi", "OpenAPI 3.1.0 is not supported"),
     success_variants_refused => ("/paths/~1a/get/responses/202", "two success responses with different bodies"),
     misspelled_extension => ("/paths/~1a/get/x-affiliate-paginaton", "unknown extension `x-affiliate-paginaton`"),
@@ -257,7 +255,6 @@ hostile! {
     not_a_mapping => ("", "must be a YAML mapping"),
     wrong_types => ("/paths/~1a/get/parameters", "must be a list"),
     unsupported_security => ("/components/securitySchemes/oauth", "unsupported security scheme"),
-    parameter_named_like_an_option => ("", "the parameter `timeout` has the name of a per-call option"),
 }
 
 fn fails_cleanly(name: &str, location: &str, message: &str) {
