@@ -2,16 +2,13 @@
 //! committed client crates under `crates/`. The library half exists so tests can call the
 //! generator directly; `main.rs` is the command line.
 
-mod cli;
-pub mod extensions;
+pub mod emit;
 pub mod generate;
-mod glue;
-mod mock;
 pub mod model;
 pub mod naming;
-pub mod normalise;
-mod postprocess;
+mod progenitor;
 mod read;
+mod rewrite;
 pub mod spec;
 
 use std::path::Path;

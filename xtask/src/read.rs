@@ -16,7 +16,7 @@ use syn::{Ident, Type};
 
 use crate::model::{Api, Operation, VariantBody};
 use crate::naming;
-use crate::postprocess::{result_ok, unwrap_option, Builder, Types};
+use crate::rewrite::{result_ok, unwrap_option, Builder, Types};
 use crate::spec::{escape, pointer};
 
 /// One API as the client crate exposes it.

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use xtask::generate::HEADER;
+use xtask::emit::HEADER;
 
 /// A text file of the workspace: path relative to the root, and content.
 struct File {

@@ -8,8 +8,8 @@ use quote::{format_ident, quote};
 
 use crate::model::{BodyErrorRule, Job, Operation, Pagination, Scheme, VariantBody};
 use crate::naming;
-use crate::postprocess::{vec_item, Types};
 use crate::read::{OperationSurface, Surface};
+use crate::rewrite::{vec_item, Types};
 
 /// Items for the crate root (next to `Client`).
 pub fn root(surface: &Surface) -> TokenStream {

@@ -13,8 +13,8 @@ use syn::Type;
 
 use crate::model::{Operation, Pagination, VariantBody};
 use crate::naming;
-use crate::postprocess::{foreign, last_ident, qualify, unwrap_option, vec_item};
 use crate::read::{JobLink, OperationSurface, Surface};
+use crate::rewrite::{foreign, last_ident, qualify, unwrap_option, vec_item};
 
 const DIR: &str = "crates/affiliate-cli/src/apis";
 
@@ -147,7 +147,7 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
         }
     };
     let ast: syn::File = syn::parse2(tokens).map_err(|e| format!("cli glue: {e}"))?;
-    let header = crate::generate::HEADER;
+    let header = crate::emit::HEADER;
     let text = format!("// {header} {source}. Do not edit.\n\n{}", prettyplease::unparse(&ast));
     Ok((Path::new(DIR).join(format!("{}.rs", naming::module(&api.name))), text))
 }
@@ -185,7 +185,7 @@ pub fn index(outputs: &BTreeMap<PathBuf, String>) -> (PathBuf, String) {
         Ok(ast) => prettyplease::unparse(&ast),
         Err(e) => format!("compile_error!(\"{e}\");"),
     };
-    let header = crate::generate::HEADER;
+    let header = crate::emit::HEADER;
     (dir.join("mod.rs"), format!("// {header} specs/*.yaml. Do not edit.\n\n{text}"))
 }
 

@@ -1,6 +1,9 @@
 //! What the glue is built from: one API as the generator understands it, read from the spec and
 //! its `x-affiliate-*` extensions by `normalise` (the rewrites) and `extensions` (the parsing).
 
+pub mod extensions;
+pub mod normalise;
+
 /// What the glue needs to know about one API, beyond what progenitor generates.
 #[derive(Debug, Clone)]
 pub struct Api {

@@ -27,7 +27,7 @@ use std::path::Path;
 use heck::ToShoutySnakeCase;
 use serde_json::{json, Map, Value};
 
-use crate::extensions::Problems;
+use crate::model::extensions::Problems;
 use crate::model::*;
 use crate::naming;
 use crate::spec::{pointer, SpecError};
@@ -89,7 +89,7 @@ impl Normaliser<'_> {
             }
             None => None,
         };
-        for (at, message) in crate::extensions::misplaced(doc) {
+        for (at, message) in crate::model::extensions::misplaced(doc) {
             self.error(at, message);
         }
         self.check_refs(doc, doc, &mut String::new());
