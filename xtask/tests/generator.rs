@@ -55,6 +55,8 @@ snapshots![
     inheritance,
     path_parameters,
     files,
+    duplicate_ids,
+    security_alternatives,
 ];
 
 #[test]
@@ -254,7 +256,7 @@ hostile! {
     multipart_body => ("/paths/~1a/post/requestBody/content/multipart~1form-data", "not supported"),
     not_a_mapping => ("", "must be a YAML mapping"),
     wrong_types => ("/paths/~1a/get/parameters", "must be a list"),
-    unsupported_security => ("/components/securitySchemes/oauth", "unsupported security scheme"),
+    unsupported_security => ("/components/securitySchemes/signed", "unsupported security scheme"),
 }
 
 fn fails_cleanly(name: &str, location: &str, message: &str) {

@@ -43,7 +43,29 @@ pub fn root(surface: &Surface) -> TokenStream {
         Scheme::ApiKeyQuery { name, param, env } => quote! {
             ::affiliate_runtime::SecurityScheme::ApiKeyQuery { name: #name, param: #param, env: #env }
         },
+        Scheme::ApiKeyCookie { name, cookie, env } => quote! {
+            ::affiliate_runtime::SecurityScheme::ApiKeyCookie { name: #name, cookie: #cookie, env: #env }
+        },
+        Scheme::OAuth2 { name, env, token_url, scopes } => {
+            let token_url = match token_url {
+                Some(url) => quote! { ::std::option::Option::Some(#url) },
+                None => quote! { ::std::option::Option::None },
+            };
+            quote! {
+                ::affiliate_runtime::SecurityScheme::OAuth2 {
+                    name: #name, env: #env, token_url: #token_url, scopes: &[#(#scopes),*],
+                }
+            }
+        }
     });
+    // One requirement made of every scheme is the runtime's default (`&[]`): only alternatives
+    // need listing.
+    let requirements = if api.requirements.len() > 1 {
+        let each = api.requirements.iter().map(|names| quote! { &[#(#names),*] });
+        quote! { &[#(#each),*] }
+    } else {
+        quote! { &[] }
+    };
     let body_errors = api.body_errors.iter().map(|rule| match rule {
         BodyErrorRule::Present(pointer) => quote! { ::affiliate_runtime::BodyErrorRule::Present(#pointer) },
         BodyErrorRule::Equals(pointer, literal) => {
@@ -62,9 +84,11 @@ pub fn root(surface: &Surface) -> TokenStream {
         .security
         .iter()
         .flat_map(|s| match s {
-            Scheme::Bearer { env, .. } | Scheme::ApiKeyHeader { env, .. } | Scheme::ApiKeyQuery { env, .. } => {
-                vec![env.clone()]
-            }
+            Scheme::Bearer { env, .. }
+            | Scheme::ApiKeyHeader { env, .. }
+            | Scheme::ApiKeyQuery { env, .. }
+            | Scheme::ApiKeyCookie { env, .. }
+            | Scheme::OAuth2 { env, .. } => vec![env.clone()],
             Scheme::Basic { env_username, env_password, .. } => vec![env_username.clone(), env_password.clone()],
         })
         .map(|e| format!("`{e}`"))
@@ -87,6 +111,7 @@ pub fn root(surface: &Surface) -> TokenStream {
             crate_version: env!("CARGO_PKG_VERSION"),
             default_base_url: #default_base_url,
             security: &[#(#schemes),*],
+            requirements: #requirements,
             idempotent_operations: &[#(#idempotent),*],
             anonymous_operations: &[#(#anonymous),*],
             body_errors: &[#(#body_errors),*],

@@ -254,12 +254,20 @@ pub fn generate(surface: &Surface) -> Result<Vec<(PathBuf, String)>, String> {
         });
     }
 
-    let credentials = api.security.iter().map(|scheme| match scheme {
-        Scheme::Bearer { .. } => quote! { let builder = builder.bearer_token("mock-token"); },
-        Scheme::Basic { .. } => quote! { let builder = builder.basic_auth("mock-user", "mock-password"); },
-        Scheme::ApiKeyHeader { header, .. } => quote! { let builder = builder.api_key(#header, "mock-key"); },
-        Scheme::ApiKeyQuery { param, .. } => quote! { let builder = builder.api_key(#param, "mock-key"); },
-    });
+    // The first alternative's credentials: the one the client then sends.
+    let first: Vec<&String> = api.requirements.first().map(|names| names.iter().collect()).unwrap_or_default();
+    let credentials =
+        api.security.iter().filter(|s| first.is_empty() || first.iter().any(|n| *n == s.name())).map(|scheme| {
+            match scheme {
+                Scheme::Bearer { .. } | Scheme::OAuth2 { .. } => {
+                    quote! { let builder = builder.bearer_token("mock-token"); }
+                }
+                Scheme::ApiKeyCookie { cookie, .. } => quote! { let builder = builder.api_key(#cookie, "mock-key"); },
+                Scheme::Basic { .. } => quote! { let builder = builder.basic_auth("mock-user", "mock-password"); },
+                Scheme::ApiKeyHeader { header, .. } => quote! { let builder = builder.api_key(#header, "mock-key"); },
+                Scheme::ApiKeyQuery { param, .. } => quote! { let builder = builder.api_key(#param, "mock-key"); },
+            }
+        });
     let operation_names = surface.operations.iter().map(|op| op.method.to_string());
     // A spec without examples mounts nothing; the parameter must not be an unused variable then.
     let server = |mounts: &[TokenStream]| format_ident!("{}server", if mounts.is_empty() { "_" } else { "" });

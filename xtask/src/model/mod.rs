@@ -12,7 +12,10 @@ pub struct Api {
     pub title: String,
     /// `servers[0].url`; `None` when the spec has no servers (the caller must set one).
     pub base_url: Option<String>,
+    /// Every scheme a requirement names, in the order the spec first names them.
     pub security: Vec<Scheme>,
+    /// The spec's security requirements: alternatives, each the scheme names sent together.
+    pub requirements: Vec<Vec<String>>,
     pub operations: Vec<Operation>,
     /// `x-affiliate-body-errors`: when a 2xx JSON body is an error after all.
     pub body_errors: Vec<BodyErrorRule>,
@@ -34,10 +37,52 @@ pub enum BodyErrorRule {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scheme {
-    Bearer { name: String, env: String },
-    Basic { name: String, env_username: String, env_password: String },
-    ApiKeyHeader { name: String, header: String, env: String },
-    ApiKeyQuery { name: String, param: String, env: String },
+    Bearer {
+        name: String,
+        env: String,
+    },
+    Basic {
+        name: String,
+        env_username: String,
+        env_password: String,
+    },
+    ApiKeyHeader {
+        name: String,
+        header: String,
+        env: String,
+    },
+    ApiKeyQuery {
+        name: String,
+        param: String,
+        env: String,
+    },
+    ApiKeyCookie {
+        name: String,
+        cookie: String,
+        env: String,
+    },
+    /// OAuth2 (any flow) or OpenID Connect: a bearer token the service supplies. `token_url` and
+    /// `scopes` are the client-credentials flow's, when the spec has that flow.
+    OAuth2 {
+        name: String,
+        env: String,
+        token_url: Option<String>,
+        scopes: Vec<String>,
+    },
+}
+
+impl Scheme {
+    /// The scheme's name in `components/securitySchemes`.
+    pub fn name(&self) -> &str {
+        match self {
+            Scheme::Bearer { name, .. }
+            | Scheme::Basic { name, .. }
+            | Scheme::ApiKeyHeader { name, .. }
+            | Scheme::ApiKeyQuery { name, .. }
+            | Scheme::ApiKeyCookie { name, .. }
+            | Scheme::OAuth2 { name, .. } => name,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

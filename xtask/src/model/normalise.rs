@@ -95,13 +95,13 @@ impl Normaliser<'_> {
         self.check_refs(doc, doc, &mut String::new());
         strip_closed_objects(doc);
         strip_property_defaults(doc);
-        let security = self.security(doc, &name);
+        let (security, requirements) = self.security(doc, &name);
         let body_errors = self.problems.body_errors(doc);
         let replacements = self.lenient(doc);
         let operations = self.operations(doc);
         self.hoist(doc);
         let tri_state = nullable_in_requests(doc);
-        Api { name, title, base_url, security, operations, body_errors, replacements, tri_state }
+        Api { name, title, base_url, security, requirements, operations, body_errors, replacements, tri_state }
     }
 
     /// Every `$ref` must be local and resolve: progenitor would otherwise panic or fail late.
@@ -146,75 +146,147 @@ impl Normaliser<'_> {
         }
     }
 
-    fn security(&mut self, doc: &Value, api: &str) -> Vec<Scheme> {
-        let Some(requirements) = doc.get("security").and_then(Value::as_array) else {
-            return Vec::new();
+    /// The schemes every call may use and the alternatives among them (`security: [{a: []}, {b: []}]`:
+    /// a call sends the first alternative whose credentials are configured). Without a root
+    /// `security`, the first operation-level one stands for the API (the runtime has one set of
+    /// credentials per client). An empty alternative (`{}`, "no credentials") is left out: the
+    /// client then needs the credentials of another alternative.
+    fn security(&mut self, doc: &Value, api: &str) -> (Vec<Scheme>, Vec<Vec<String>>) {
+        let root = doc.get("security").map(|s| ("/security".to_string(), s));
+        let first_operation = || {
+            let paths = doc.get("paths")?.as_object()?;
+            paths.iter().find_map(|(path, item)| {
+                METHODS.iter().find_map(|method| {
+                    let security = item.get(*method)?.get("security")?;
+                    security
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty())
+                        .then(|| (pointer(&["paths", path, method, "security"]), security))
+                })
+            })
         };
-        if requirements.len() > 1 {
-            self.error(
-                "/security",
-                "alternative security requirements are not supported: list every scheme the API \
-                 needs in one requirement object",
-            );
-        }
-        let Some(requirement) = requirements.first().and_then(Value::as_object) else {
-            return Vec::new();
+        let Some((at, requirements)) = root.or_else(first_operation) else {
+            return (Vec::new(), Vec::new());
         };
-        let mut schemes = Vec::new();
-        for name in requirement.keys() {
-            let at = pointer(&["components", "securitySchemes", name]);
-            let Some(scheme) = doc.pointer(&at) else {
-                self.error("/security/0", format!("scheme `{name}` is not defined at {at}"));
+        let Some(requirements) = requirements.as_array() else {
+            self.error(at, "must be a list of security requirement objects");
+            return (Vec::new(), Vec::new());
+        };
+        let mut schemes: Vec<Scheme> = Vec::new();
+        let mut alternatives = Vec::new();
+        for (i, requirement) in requirements.iter().enumerate() {
+            let Some(requirement) = requirement.as_object() else {
+                self.error(format!("{at}/{i}"), "a security requirement must be a mapping of scheme names");
                 continue;
             };
-            let env_default = |suffix: &str| format!("{api}_{name}{suffix}").to_shouty_snake_case();
-            let env = |key: &str, suffix: &str| {
-                scheme.get(key).and_then(Value::as_str).map(str::to_string).unwrap_or(env_default(suffix))
-            };
-            let kind = (
-                scheme.get("type").and_then(Value::as_str),
-                scheme.get("scheme").and_then(Value::as_str).map(str::to_ascii_lowercase),
-                scheme.get("in").and_then(Value::as_str),
-            );
-            match kind {
-                (Some("http"), Some(s), _) if s == "bearer" => {
-                    schemes.push(Scheme::Bearer { name: name.clone(), env: env("x-affiliate-env", "") })
-                }
-                (Some("http"), Some(s), _) if s == "basic" => schemes.push(Scheme::Basic {
-                    name: name.clone(),
-                    env_username: env("x-affiliate-env-username", "_username"),
-                    env_password: env("x-affiliate-env-password", "_password"),
-                }),
-                (Some("apiKey"), _, Some("header")) => match scheme.get("name").and_then(Value::as_str) {
-                    Some(header) if http_token(header) => schemes.push(Scheme::ApiKeyHeader {
-                        name: name.clone(),
-                        header: header.to_string(),
-                        env: env("x-affiliate-env", ""),
-                    }),
-                    _ => self.error(format!("{at}/name"), "an apiKey scheme needs a valid header name"),
-                },
-                (Some("apiKey"), _, Some("query")) => match scheme.get("name").and_then(Value::as_str) {
-                    // Sent with `append_pair`, which encodes anything; a name that needs encoding
-                    // is still almost certainly a typo.
-                    Some(param)
-                        if !param.is_empty()
-                            && param.bytes().all(|b| b.is_ascii_graphic() && !b"&=#?".contains(&b)) =>
-                    {
-                        schemes.push(Scheme::ApiKeyQuery {
-                            name: name.clone(),
-                            param: param.to_string(),
-                            env: env("x-affiliate-env", ""),
-                        })
+            let mut names = Vec::new();
+            for name in requirement.keys() {
+                if !schemes.iter().any(|s| s.name() == name) {
+                    match self.scheme(doc, api, name, &format!("{at}/{i}")) {
+                        Some(scheme) => schemes.push(scheme),
+                        None => continue,
                     }
-                    _ => self.error(format!("{at}/name"), "an apiKey scheme in query needs a plain parameter name"),
-                },
-                _ => self.error(
-                    at,
-                    "unsupported security scheme: use http bearer, http basic, or apiKey in header or query",
-                ),
+                }
+                names.push(name.clone());
+            }
+            if !names.is_empty() && !alternatives.contains(&names) {
+                alternatives.push(names);
             }
         }
-        schemes
+        (schemes, alternatives)
+    }
+
+    fn scheme(&mut self, doc: &Value, api: &str, name: &str, requirement_at: &str) -> Option<Scheme> {
+        let at = pointer(&["components", "securitySchemes", name]);
+        let Some(scheme) = doc.pointer(&at) else {
+            self.error(requirement_at, format!("scheme `{name}` is not defined at {at}"));
+            return None;
+        };
+        let scheme = resolve(scheme, doc.get("components").unwrap_or(&Value::Null));
+        let env_default = |suffix: &str| format!("{api}_{name}{suffix}").to_shouty_snake_case();
+        let env = |key: &str, suffix: &str| {
+            scheme.get(key).and_then(Value::as_str).map(str::to_string).unwrap_or(env_default(suffix))
+        };
+        let kind = (
+            scheme.get("type").and_then(Value::as_str),
+            scheme.get("scheme").and_then(Value::as_str).map(str::to_ascii_lowercase),
+            scheme.get("in").and_then(Value::as_str),
+        );
+        let name = name.to_string();
+        let key_name = scheme.get("name").and_then(Value::as_str);
+        match kind {
+            (Some("http"), Some(s), _) if s == "bearer" => {
+                Some(Scheme::Bearer { name, env: env("x-affiliate-env", "") })
+            }
+            (Some("http"), Some(s), _) if s == "basic" => Some(Scheme::Basic {
+                name,
+                env_username: env("x-affiliate-env-username", "_username"),
+                env_password: env("x-affiliate-env-password", "_password"),
+            }),
+            (Some("http"), Some(other), _) => {
+                self.error(
+                    format!("{at}/scheme"),
+                    format!("HTTP auth scheme `{other}` is not supported: use bearer or basic"),
+                );
+                None
+            }
+            (Some("apiKey"), _, Some("header")) => match key_name {
+                Some(header) if http_token(header) => {
+                    Some(Scheme::ApiKeyHeader { name, header: header.to_string(), env: env("x-affiliate-env", "") })
+                }
+                _ => {
+                    self.error(format!("{at}/name"), "an apiKey scheme needs a valid header name");
+                    None
+                }
+            },
+            // Sent with `append_pair`, which encodes anything; a name that needs encoding is still
+            // almost certainly a typo.
+            (Some("apiKey"), _, Some("query")) => match key_name {
+                Some(param)
+                    if !param.is_empty() && param.bytes().all(|b| b.is_ascii_graphic() && !b"&=#?".contains(&b)) =>
+                {
+                    Some(Scheme::ApiKeyQuery { name, param: param.to_string(), env: env("x-affiliate-env", "") })
+                }
+                _ => {
+                    self.error(format!("{at}/name"), "an apiKey scheme in query needs a plain parameter name");
+                    None
+                }
+            },
+            (Some("apiKey"), _, Some("cookie")) => match key_name {
+                Some(cookie) if http_token(cookie) => {
+                    Some(Scheme::ApiKeyCookie { name, cookie: cookie.to_string(), env: env("x-affiliate-env", "") })
+                }
+                _ => {
+                    self.error(format!("{at}/name"), "an apiKey scheme in a cookie needs a valid cookie name");
+                    None
+                }
+            },
+            // Any OAuth2 flow, and OpenID Connect: a bearer token the service supplies (static, or
+            // from a token source; the client-credentials flow's token URL is kept for the helper).
+            (Some("oauth2"), _, _) => {
+                let flow = scheme.pointer("/flows/clientCredentials");
+                let token_url = flow.and_then(|f| f.get("tokenUrl")).and_then(Value::as_str).map(str::to_string);
+                let scopes = flow
+                    .and_then(|f| f.get("scopes"))
+                    .and_then(Value::as_object)
+                    .map(|s| s.keys().cloned().collect())
+                    .unwrap_or_default();
+                Some(Scheme::OAuth2 { name, env: env("x-affiliate-env", "_token"), token_url, scopes })
+            }
+            (Some("openIdConnect"), _, _) => Some(Scheme::OAuth2 {
+                name,
+                env: env("x-affiliate-env", "_token"),
+                token_url: None,
+                scopes: Vec::new(),
+            }),
+            _ => {
+                self.error(
+                    at,
+                    "unsupported security scheme: use http bearer or basic, apiKey (header, query or cookie), oauth2 or openIdConnect",
+                );
+                None
+            }
+        }
     }
 
     fn operations(&mut self, doc: &mut Value) -> Vec<Operation> {
