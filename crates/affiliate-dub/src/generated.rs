@@ -220,6 +220,7 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
             env: "DUB_API_KEY",
         },
     ],
+    requirements: &[],
     idempotent_operations: &[
         "list_partners",
         "retrieve_partner_links",

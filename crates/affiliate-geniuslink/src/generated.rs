@@ -264,6 +264,7 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
             env: "GENIUSLINK_API_SECRET",
         },
     ],
+    requirements: &[],
     idempotent_operations: &[
         "list_group_affiliate_tokens",
         "update_group_affiliate_tokens",

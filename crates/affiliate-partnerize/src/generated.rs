@@ -1192,6 +1192,7 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
             env_password: "PARTNERIZE_USER_API_KEY",
         },
     ],
+    requirements: &[],
     idempotent_operations: &[
         "get_partner",
         "list_websites",

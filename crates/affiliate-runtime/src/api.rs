@@ -38,6 +38,34 @@ pub enum SecurityScheme {
         /// The environment variable holding the key.
         env: &'static str,
     },
+    /// OAuth 2.0 (any flow) or OpenID Connect: `Authorization: Bearer <access token>`, the token
+    /// supplied by the service: a static one (code or `env`), a
+    /// [`TokenSource`](crate::TokenSource) the runtime asks again before the token expires, or,
+    /// when the spec gives a client-credentials `token_url`, a client id and secret
+    /// ([`ClientCredentials`](crate::ClientCredentials); from code, or from the variables
+    /// [`SecurityScheme::client_credentials_env`] names).
+    OAuth2 {
+        /// The scheme's name in the spec.
+        name: &'static str,
+        /// The environment variable holding a ready access token.
+        env: &'static str,
+        /// The client-credentials flow's `tokenUrl`, when the spec has one (absolute, or relative
+        /// to the client's base URL).
+        token_url: Option<&'static str>,
+        /// The scopes a client-credentials token is requested for (space-joined into `scope`;
+        /// none sends no `scope`).
+        scopes: &'static [&'static str],
+    },
+    /// A key sent as a cookie (`Cookie: <cookie>=<key>`), merged with any `Cookie` header the
+    /// call already carries.
+    ApiKeyCookie {
+        /// The scheme's name in the spec.
+        name: &'static str,
+        /// The cookie the key is sent in.
+        cookie: &'static str,
+        /// The environment variable holding the key.
+        env: &'static str,
+    },
 }
 
 impl SecurityScheme {
@@ -47,8 +75,29 @@ impl SecurityScheme {
             SecurityScheme::Bearer { name, .. }
             | SecurityScheme::Basic { name, .. }
             | SecurityScheme::ApiKey { name, .. }
-            | SecurityScheme::ApiKeyQuery { name, .. } => name,
+            | SecurityScheme::ApiKeyQuery { name, .. }
+            | SecurityScheme::OAuth2 { name, .. }
+            | SecurityScheme::ApiKeyCookie { name, .. } => name,
         }
+    }
+
+    /// For an OAuth2 scheme with a token URL: the environment variables holding the client id and
+    /// secret, `<PREFIX>_CLIENT_ID` and `<PREFIX>_CLIENT_SECRET`, where `<PREFIX>` is the scheme's
+    /// `env` without a trailing `_ACCESS_TOKEN` or `_TOKEN` (`ACME_TOKEN` gives `ACME_CLIENT_ID`;
+    /// `ACME_OAUTH` gives `ACME_OAUTH_CLIENT_ID`). `None` for every other scheme.
+    pub fn client_credentials_env(&self) -> Option<(String, String)> {
+        match self {
+            SecurityScheme::OAuth2 { env, token_url: Some(_), .. } => {
+                let prefix = env.strip_suffix("_ACCESS_TOKEN").or_else(|| env.strip_suffix("_TOKEN")).unwrap_or(env);
+                Some((format!("{prefix}_CLIENT_ID"), format!("{prefix}_CLIENT_SECRET")))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the scheme sends `Authorization: Bearer <token>` (a token or a token source fits it).
+    pub(crate) fn is_bearer(&self) -> bool {
+        matches!(self, SecurityScheme::Bearer { .. } | SecurityScheme::OAuth2 { .. })
     }
 }
 
@@ -92,8 +141,12 @@ pub struct ApiDescriptor {
     pub crate_version: &'static str,
     /// The spec's first server; empty when the spec lists none (`base_url(..)` is then required).
     pub default_base_url: &'static str,
-    /// All of these are sent on every request (one security requirement).
+    /// Every security scheme the API's requirements use.
     pub security: &'static [SecurityScheme],
+    /// The spec's `security` list: alternatives, each the names of the schemes sent together. A
+    /// client uses the first alternative whose credentials are all configured. Empty means one
+    /// requirement made of every scheme in `security`.
+    pub requirements: &'static [&'static [&'static str]],
     /// Operations (snake-case ids) safe to retry whatever their method.
     pub idempotent_operations: &'static [&'static str],
     /// Operations that must be sent without credentials.
@@ -106,6 +159,18 @@ pub struct ApiDescriptor {
 }
 
 impl ApiDescriptor {
+    /// The security requirements a client chooses from, in the spec's order (one made of every
+    /// scheme when `requirements` is empty; one empty requirement for an API without security).
+    pub fn alternatives(&self) -> Vec<Vec<&'static SecurityScheme>> {
+        if self.requirements.is_empty() {
+            return vec![self.security.iter().collect()];
+        }
+        self.requirements
+            .iter()
+            .map(|names| names.iter().filter_map(|name| self.security.iter().find(|s| s.name() == *name)).collect())
+            .collect()
+    }
+
     /// The path template of `operation`, if it is one of the spec's.
     pub fn url_template(&self, operation: &str) -> Option<&'static str> {
         self.url_templates.iter().find(|(id, _)| *id == operation).map(|(_, template)| *template)

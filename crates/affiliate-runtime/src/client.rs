@@ -14,6 +14,7 @@ use crate::auth::{resolve, Auth, Credential, Secret, UNMATCHED};
 use crate::error::{Error, Result};
 use crate::retry::{classify, Attempt, Decision, Failure, Outcome, RetryPolicy};
 use crate::send::{record_body_error, record_response};
+use crate::token::TokenSource;
 
 /// Implemented by each generated `Client`: how to assemble it from what the builder made.
 pub trait FromParts {
@@ -104,10 +105,32 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
-    /// The token for the API's bearer scheme.
+    /// The token for the API's (first) bearer or OAuth2 scheme.
     pub fn bearer_token(self, token: impl Into<Secret>) -> Self {
-        let scheme = self.scheme_name(|s| matches!(s, SecurityScheme::Bearer { .. }));
+        let scheme = self.scheme_name(SecurityScheme::is_bearer);
         self.credential(scheme, Credential::Token(token.into()))
+    }
+
+    /// Tokens that expire, for the API's (first) bearer or OAuth2 scheme: the client asks
+    /// `source` for a token before its first request, again shortly before that token expires,
+    /// and once more if the API answers 401 (then the 401 stands). Concurrent calls share one
+    /// refresh. For another scheme, use [`credential`](Self::credential) with
+    /// [`Credential::TokenSource`].
+    pub fn token_source(self, source: impl TokenSource + 'static) -> Self {
+        let scheme = self.scheme_name(SecurityScheme::is_bearer);
+        self.credential(scheme, Credential::TokenSource(Arc::new(source)))
+    }
+
+    /// The OAuth2 client id and secret for the API's (first) OAuth2 scheme with a
+    /// client-credentials token URL: tokens come from that URL
+    /// ([`ClientCredentials`](crate::ClientCredentials)), for the
+    /// scopes the spec lists, renewed as with [`token_source`](Self::token_source).
+    pub fn client_credentials(self, client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        let scheme = self.scheme_name(|s| matches!(s, SecurityScheme::OAuth2 { token_url: Some(_), .. }));
+        self.credential(
+            scheme,
+            Credential::ClientCredentials { client_id: client_id.into(), client_secret: client_secret.into() },
+        )
     }
 
     /// Username and password for the API's HTTP Basic scheme.
@@ -117,13 +140,16 @@ impl<C: FromParts> ClientBuilder<C> {
     }
 
     /// The value of an API-key scheme, named by its header (`X-Api-Key`), its query parameter
-    /// (`api_key`) or its scheme name.
+    /// (`api_key`), its cookie or its scheme name.
     pub fn api_key(self, header_or_scheme: &str, key: impl Into<Secret>) -> Self {
         let scheme = self.scheme_name(|s| match s {
             SecurityScheme::ApiKey { name, header, .. } => {
                 header.eq_ignore_ascii_case(header_or_scheme) || *name == header_or_scheme
             }
-            SecurityScheme::ApiKeyQuery { name, param, .. } => *param == header_or_scheme || *name == header_or_scheme,
+            SecurityScheme::ApiKeyQuery { name, param: key, .. }
+            | SecurityScheme::ApiKeyCookie { name, cookie: key, .. } => {
+                *key == header_or_scheme || *name == header_or_scheme
+            }
             _ => false,
         });
         let scheme = if scheme.is_empty() { header_or_scheme.to_string() } else { scheme };
@@ -223,7 +249,7 @@ impl<C: FromParts> ClientBuilder<C> {
             return Err(Error::Config(format!("base URL `{base_url}` must be an absolute http(s) URL")));
         }
         let env = self.env.clone();
-        let auth = resolve(self.api, &self.credentials, &move |name| env(name))?;
+        let auth = resolve(self.api, &self.credentials, &move |name| env(name), &parsed)?;
         let mut headers = Vec::new();
         for (name, value) in &self.headers {
             let header = HeaderName::from_bytes(name.as_bytes())
@@ -304,6 +330,8 @@ impl fmt::Debug for Runtime {
             .field("api", &self.api.name)
             .field("auth_headers", &self.auth.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .field("auth_query", &self.auth.query.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+            .field("auth_cookies", &self.auth.cookies.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+            .field("token_source", &self.auth.tokens.is_some())
             .field("headers", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .field("retry", &self.retry)
             .finish()
@@ -328,7 +356,7 @@ impl Runtime {
         // progenitor sends `api-version: <info.version>`; these APIs do not use it.
         request.headers_mut().remove("api-version");
         crate::call::apply(request, &self.auth.headers)?;
-        let credentials = request.url().origin() == self.origin && !self.api.anonymous_operations.contains(&operation);
+        let credentials = self.sends_credentials(request.url(), operation);
         // Before the bracket rewrite below, which must see the final query.
         if credentials && !self.auth.query.is_empty() {
             add_query_credentials(request.url_mut(), &self.auth.query);
@@ -350,8 +378,17 @@ impl Runtime {
             for (name, value) in &self.auth.headers {
                 request.headers_mut().insert(name.clone(), value.clone());
             }
+            if !self.auth.cookies.is_empty() {
+                add_cookies(request.headers_mut(), &self.auth.cookies);
+            }
         }
         Ok(())
+    }
+
+    /// Whether a request to `url` for `operation` carries the client's credentials: only to the
+    /// API's own origin, and never for an operation the spec marks anonymous.
+    fn sends_credentials(&self, url: &reqwest::Url, operation: &str) -> bool {
+        url.origin() == self.origin && !self.api.anonymous_operations.contains(&operation)
     }
 
     /// GETs a link an API returned (a job's result, say) with the client's credentials and retry
@@ -374,8 +411,12 @@ impl Runtime {
         }
         let mut request = http.get(url).build().map_err(Error::from_transport)?;
         self.prepare(&mut request, "fetch_link").map_err(Error::InvalidRequest)?;
-        let response =
-            crate::send::scoped(self.execute(http, request, "fetch_link")).await.map_err(Error::from_transport)?;
+        let (response, recorded) = crate::send::scoped(self.execute(http, request, "fetch_link")).await;
+        // An error the hooks found (no access token) wins over the stand-in response.
+        if let Some(error) = recorded {
+            return Err(error);
+        }
+        let response = response.map_err(Error::from_transport)?;
         if response.status().is_success() {
             return Ok(progenitor_client::ResponseValue::stream(response));
         }
@@ -492,6 +533,20 @@ impl Runtime {
         Ok(rebuild(status, version, headers, url, body))
     }
 
+    /// No token for this request: the error goes to the call (through the task-local `send`
+    /// reads), and progenitor gets an empty stand-in response that `send` then discards.
+    fn token_failed(&self, error: Error, request: &reqwest::Request) -> reqwest::Response {
+        tracing::debug!(error = %error, "no access token; request not sent");
+        record_body_error(error);
+        rebuild(
+            reqwest::StatusCode::UNAUTHORIZED,
+            reqwest::Version::HTTP_11,
+            reqwest::header::HeaderMap::new(),
+            request.url().clone(),
+            bytes::Bytes::new(),
+        )
+    }
+
     async fn execute_with_retries(
         &self,
         client: &reqwest::Client,
@@ -504,14 +559,41 @@ impl Runtime {
         // server puts on the answer.
         let wants_json = is_json(request.headers().get(reqwest::header::ACCEPT));
         let started = Instant::now();
+        let tokens = self.auth.tokens.as_ref().filter(|_| self.sends_credentials(request.url(), operation));
+        // A 401 to a token from the source is answered once with a new token, whatever the policy.
+        let mut renewed = false;
         let mut attempt = 1;
         loop {
+            // Every attempt (each retry, the resend after a 401) takes the token current then.
+            let mut sent_token = None;
+            if let Some(tokens) = tokens {
+                match tokens.get(client).await {
+                    Ok(current) => {
+                        request.headers_mut().insert(reqwest::header::AUTHORIZATION, current.header);
+                        sent_token = Some(current.generation);
+                    }
+                    Err(error) => return Ok(self.token_failed(error, &request)),
+                }
+            }
             // A streaming body cannot be cloned: such a request gets one attempt.
-            let spare = (attempt < policy.max_attempts).then(|| request.try_clone()).flatten();
+            let may_resend = attempt < policy.max_attempts || (sent_token.is_some() && !renewed);
+            let mut spare = may_resend.then(|| request.try_clone()).flatten();
             let result = match client.execute(request).await {
                 Ok(response) => self.buffer_json(response, wants_json).await,
                 Err(error) => Err(error),
             };
+            let unauthorized = matches!(&result, Ok(r) if r.status() == reqwest::StatusCode::UNAUTHORIZED);
+            if unauthorized && !renewed {
+                if let (Some(tokens), Some(generation), Some(next)) = (tokens, sent_token, spare.take()) {
+                    tracing::debug!(attempt, "401: asking the token source again");
+                    tokens.reject(generation);
+                    renewed = true;
+                    drop(result);
+                    request = next;
+                    attempt += 1;
+                    continue;
+                }
+            }
             let outcome = match &result {
                 Ok(response) => Outcome::Status(response.status()),
                 Err(error) => Outcome::Failed(classify(error)),
@@ -615,6 +697,32 @@ fn add_query_credentials(url: &mut reqwest::Url, credentials: &[(&'static str, S
     }
 }
 
+/// Adds the cookie credentials to the request's `Cookie` header (one header, RFC 6265 §5.4),
+/// keeping the cookies the call already set except those of the same names, which the
+/// credentials replace. The header is marked sensitive.
+fn add_cookies(headers: &mut reqwest::header::HeaderMap, cookies: &[(&'static str, Secret)]) {
+    use reqwest::header::COOKIE;
+    let mut pairs: Vec<String> = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or_default().trim();
+            !cookies.iter().any(|(cookie, _)| *cookie == name)
+        })
+        .map(str::to_string)
+        .collect();
+    pairs.extend(cookies.iter().map(|(cookie, key)| format!("{cookie}={}", key.expose())));
+    // Names come from the spec and values were checked at build: the header is valid.
+    if let Ok(mut value) = HeaderValue::from_str(&pairs.join("; ")) {
+        value.set_sensitive(true);
+        headers.insert(COOKIE, value);
+    }
+}
+
 /// `http://user:pass@host` -> `http://***@host`, for messages and `Debug`.
 fn redact_userinfo(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -687,6 +795,7 @@ mod tests {
             crate_version: "0.0.0",
             default_base_url: "https://api.example.com",
             security: &[crate::SecurityScheme::ApiKeyQuery { name: "queryKey", param: "api_key", env: "T_QKEY" }],
+            requirements: &[],
             idempotent_operations: &[],
             anonymous_operations: &["health"],
             body_errors: &[],
@@ -734,6 +843,7 @@ mod tests {
             crate_version: "0.0.0",
             default_base_url: "",
             security: &[],
+            requirements: &[],
             idempotent_operations: &[],
             anonymous_operations: &[],
             body_errors: &[],

@@ -79,15 +79,29 @@ pub enum Error {
         /// The start of the body.
         snippet: String,
     },
-    /// A credential the API requires was given neither in code nor in its environment variable.
-    /// Raised by `build()`: nothing was sent.
-    // The variable first: the scheme's name is the spec's internal label, not what a user set.
-    #[error("missing credential: set the environment variable {env} or pass it to the client builder (security scheme `{scheme}`)")]
+    /// No security requirement of the API has all its credentials, in code or in the environment.
+    /// `scheme` and `env` name the first thing missing from the first requirement; the message
+    /// names every requirement the API accepts and its variables. Raised by `build()`: nothing
+    /// was sent.
+    #[error("missing credential: {}", missing_credential(scheme, env, alternatives))]
     MissingCredential {
         /// The security scheme's name in the spec.
         scheme: String,
         /// The environment variable that was looked up.
         env: String,
+        /// Every security requirement the client could have used, in the spec's order, in plain
+        /// words (`` `apiKey`: ACME_KEY ``); empty or one entry when the API has one requirement.
+        alternatives: Vec<String>,
+    },
+    /// An access token could not be obtained: the token endpoint refused the client's
+    /// credentials or failed, or a [`TokenSource`](crate::TokenSource) reported an error. The
+    /// API request was not sent. The message never contains a secret.
+    #[error("access token: {message}")]
+    Token {
+        /// What went wrong, in plain words.
+        message: String,
+        /// Whether asking again later may succeed (a timeout, a 5xx from the token endpoint).
+        retryable: bool,
     },
     /// The client builder was given something unusable (a bad base URL or header value, a
     /// credential of a kind the API does not use). Raised by `build()`: nothing was sent.
@@ -121,7 +135,29 @@ pub enum Error {
     ForeignLink(String),
 }
 
+/// The message of [`Error::MissingCredential`]: what to set, for one requirement or several.
+// The variable first: the scheme's name is the spec's internal label, not what a user set.
+fn missing_credential(scheme: &str, env: &str, alternatives: &[String]) -> String {
+    if alternatives.len() < 2 {
+        return format!(
+            "set the environment variable {env} or pass it to the client builder (security scheme `{scheme}`)"
+        );
+    }
+    let each = alternatives.iter().enumerate().map(|(i, a)| format!("({}) {a}", i + 1)).collect::<Vec<_>>();
+    format!(
+        "the API accepts any one of {} security requirements and none is configured; set the \
+         environment variables of one, or pass its credentials to the client builder: {}",
+        alternatives.len(),
+        each.join("; ")
+    )
+}
+
 impl Error {
+    /// An [`Error::Token`], for a [`TokenSource`](crate::TokenSource) of the service's own.
+    pub fn token(message: impl Into<String>, retryable: bool) -> Self {
+        Error::Token { message: message.into(), retryable }
+    }
+
     /// A stable snake_case label per variant (`not_found`, `rate_limited`, `timeout`, ...), for
     /// metrics and logs; it never changes for an existing variant.
     pub fn kind(&self) -> &'static str {
@@ -138,6 +174,7 @@ impl Error {
             Error::Transport(_) => "transport",
             Error::Decode { .. } => "decode",
             Error::MissingCredential { .. } => "missing_credential",
+            Error::Token { .. } => "token",
             Error::Config(_) => "config",
             Error::InvalidRequest(_) => "invalid_request",
             Error::Pagination(_) => "pagination",
@@ -156,6 +193,7 @@ impl Error {
             Error::RateLimited(_) | Error::Server(_) | Error::Timeout(_) => true,
             Error::Transport(e) => !e.is_permanent(),
             Error::Api(e) => e.status == StatusCode::REQUEST_TIMEOUT,
+            Error::Token { retryable, .. } => *retryable,
             _ => false,
         }
     }

@@ -1,5 +1,6 @@
-//! What every generated affiliate API client shares: auth from the spec's security schemes, one
-//! [`Error`] type, retries with backoff, pagination streams, and rate-limit headers.
+//! What every generated affiliate API client shares: auth from the spec's security schemes (static
+//! credentials, or tokens that expire from a [`TokenSource`]), one [`Error`] type, retries with
+//! backoff, pagination streams, and rate-limit headers.
 //!
 //! Generated crates call into this crate; nothing here names a vendor. A service normally uses it
 //! only through a generated client and that client's `prelude`, which re-exports what is needed
@@ -30,6 +31,7 @@ mod pagination;
 mod ratelimit;
 mod retry;
 mod send;
+mod token;
 mod transport;
 
 pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
@@ -40,6 +42,7 @@ pub use jobs::Poll;
 pub use pagination::{Items, Pages};
 pub use ratelimit::{RateLimit, ResponseExt};
 pub use retry::RetryPolicy;
+pub use token::{ClientCredentials, Token, TokenFuture, TokenSource};
 pub use transport::{TransportError, TransportKind};
 
 /// Re-exported for [`ClientBuilder::configure_http`] (root certificates, client identities,

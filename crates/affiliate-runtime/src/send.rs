@@ -30,9 +30,15 @@ pub(crate) fn record_body_error(error: Error) {
     let _ = OUTCOME.try_with(|o| o.borrow_mut().body_error = Some(error));
 }
 
-/// Runs `future` with a fresh per-request outcome (for hooks called outside [`send`]).
-pub(crate) async fn scoped<F: Future>(future: F) -> F::Output {
-    OUTCOME.scope(RefCell::new(Outcome::default()), future).await
+/// Runs `future` with a fresh per-request outcome (for hooks called outside [`send`]), and
+/// returns the error the hooks recorded, if any, beside its output.
+pub(crate) async fn scoped<F: Future>(future: F) -> (F::Output, Option<Error>) {
+    OUTCOME
+        .scope(RefCell::new(Outcome::default()), async move {
+            let output = future.await;
+            (output, OUTCOME.with(|o| o.borrow_mut().body_error.take()))
+        })
+        .await
 }
 
 /// Awaits a generated `send_raw()` with the call's own options in effect, and maps its error into
