@@ -65,9 +65,17 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
     rewrite::tri_state(&mut file_ast, &api.tri_state)
         .map_err(|(at, message)| vec![SpecError::new(file, at, message)])?;
     rewrite::setters(&mut file_ast).map_err(fail)?;
-    let renamed: Vec<(String, Vec<_>)> =
-        api.operations.iter().map(|op| (naming::builder(&op.rust), op.renamed.clone())).collect();
-    rewrite::wire_names(&mut file_ast, &renamed).map_err(fail)?;
+    let literals: Vec<(String, Vec<(String, String)>)> = api
+        .operations
+        .iter()
+        .map(|op| {
+            let mut list: Vec<(String, String)> =
+                op.renamed.iter().map(|r| (r.alias.clone(), r.wire.clone())).collect();
+            list.extend(op.body_media_type.iter().map(|m| ("application/octet-stream".to_string(), m.clone())));
+            (naming::builder(&op.rust), list)
+        })
+        .collect();
+    rewrite::literals(&mut file_ast, &literals).map_err(fail)?;
     let types = rewrite::Types::new(&file_ast);
     let source = file.display().to_string();
     // Read once: every emitter below is a function of the Surface.

@@ -1,7 +1,8 @@
-//! The progenitor stage: a normalised spec in, progenitor's tokens out, and a panic located.
+//! The progenitor stage: a normalised spec in, progenitor's tokens out, and a failure located.
 //!
-//! progenitor (and typify under it) panics on some valid constructs. Normalisation rewrites the
-//! known ones; for anything it missed, the panic is caught and the spec is generated again piece
+//! progenitor (and typify under it) panics on some valid constructs and refuses others with a
+//! message that names no place. Normalisation rewrites the known ones; for anything it missed, the
+//! panic or error is caught and the spec is generated again piece
 //! by piece (one component schema with what it references, then one operation at a time) until
 //! the operation or schema responsible is found, so the error names its JSON pointer.
 
@@ -40,7 +41,7 @@ pub fn run(file: &Path, doc: &Value, replacements: &[(String, String)]) -> Resul
                 uses_regress: types.uses_regress(),
             })
         }
-        Ok(Err(e)) => Err(vec![SpecError::new(file, "", format!("progenitor: {e}"))]),
+        Ok(Err(e)) => Err(vec![locate(file, doc, replacements, &e.to_string())]),
         Err(panic) => Err(vec![locate(file, doc, replacements, &panic)]),
     }
 }
@@ -59,15 +60,19 @@ fn settings(replacements: &[(String, String)]) -> GenerationSettings {
     settings
 }
 
-/// progenitor's panic message for `doc`, if it panics on it.
-fn panics(doc: &Value, replacements: &[(String, String)]) -> Option<String> {
+/// progenitor's message for `doc`, if it panics or fails on it.
+fn fails(doc: &Value, replacements: &[(String, String)]) -> Option<String> {
     let openapi: openapiv3::OpenAPI = serde_json::from_value(doc.clone()).ok()?;
     let mut generator = Generator::new(&settings(replacements));
-    quiet_catch_unwind(|| generator.generate_tokens(&openapi).map(|_| ())).err()
+    match quiet_catch_unwind(|| generator.generate_tokens(&openapi).map(|_| ())) {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(panic) => Some(panic),
+    }
 }
 
-/// Finds the component schema, else the operation, that progenitor panics on alone.
-fn locate(file: &Path, doc: &Value, replacements: &[(String, String)], panic: &str) -> SpecError {
+/// Finds the component schema, else the operation, that progenitor fails on alone.
+fn locate(file: &Path, doc: &Value, replacements: &[(String, String)], whole: &str) -> SpecError {
     let error = |at: String, what: &str, message: String| {
         SpecError::new(
             file,
@@ -85,7 +90,7 @@ fn locate(file: &Path, doc: &Value, replacements: &[(String, String)], panic: &s
         let mut alone = doc.clone();
         alone["paths"] = json!({});
         alone["components"]["schemas"] = Value::Object(closure(&schemas, name));
-        if let Some(message) = panics(&alone, replacements) {
+        if let Some(message) = fails(&alone, replacements) {
             return error(pointer(&["components", "schemas", name]), "schema", message);
         }
     }
@@ -94,13 +99,13 @@ fn locate(file: &Path, doc: &Value, replacements: &[(String, String)], panic: &s
         for (method, op) in item.as_object().into_iter().flatten().filter(|(_, op)| op.is_object()) {
             let mut alone = doc.clone();
             alone["paths"] = json!({ path: { method: op } });
-            if let Some(message) = panics(&alone, replacements) {
+            if let Some(message) = fails(&alone, replacements) {
                 return error(pointer(&["paths", path, method]), "operation", message);
             }
         }
     }
     // Only the whole document fails: nothing smaller to point at.
-    error(String::new(), "document", panic.to_string())
+    error(String::new(), "document", whole.to_string())
 }
 
 /// Schema `name` and every component schema it references, directly or not.

@@ -168,22 +168,23 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
     Ok(())
 }
 
-/// Puts the wire names of renamed parameters back: progenitor built the request of builder
-/// `name` with each alias as the query or header name (`"timeout_2"`), which becomes the name the
-/// spec gives (`"timeout"`).
-pub fn wire_names(file: &mut syn::File, renamed: &[(String, Vec<crate::model::Renamed>)]) -> Result<(), String> {
-    struct Literals<'a>(&'a [crate::model::Renamed], usize);
+/// Replaces string literals in the `send_raw` of builder `name`: the wire names of renamed
+/// parameters (progenitor built the request with the alias, `"timeout_2"`, as the query or header
+/// name; the spec's name is `"timeout"`) and the `Content-Type` of a raw body sent under its real
+/// media type. Every listed literal must be found.
+pub fn literals(file: &mut syn::File, replacements: &[(String, Vec<(String, String)>)]) -> Result<(), String> {
+    struct Literals<'a>(&'a [(String, String)], BTreeSet<usize>);
     impl VisitMut for Literals<'_> {
         fn visit_lit_str_mut(&mut self, lit: &mut syn::LitStr) {
-            if let Some(r) = self.0.iter().find(|r| lit.value() == r.alias) {
-                *lit = syn::LitStr::new(&r.wire, lit.span());
-                self.1 += 1;
+            if let Some(i) = self.0.iter().position(|(from, _)| lit.value() == *from) {
+                *lit = syn::LitStr::new(&self.0[i].1, lit.span());
+                self.1.insert(i);
             }
         }
     }
     let Some(items) = module_items(&mut file.items, "builder") else { return Err("no `mod builder`".into()) };
-    for (builder, list) in renamed.iter().filter(|(_, list)| !list.is_empty()) {
-        let mut literals = Literals(list, 0);
+    for (builder, list) in replacements.iter().filter(|(_, list)| !list.is_empty()) {
+        let mut literals = Literals(list, BTreeSet::new());
         for item in items.iter_mut() {
             let Item::Impl(imp) = item else { continue };
             if last_ident(&imp.self_ty).as_deref() != Some(builder.as_str()) {
@@ -197,8 +198,8 @@ pub fn wire_names(file: &mut syn::File, renamed: &[(String, Vec<crate::model::Re
                 }
             }
         }
-        if literals.1 < list.len() {
-            return Err(format!("builder {builder}: found {} of {} renamed parameters' names", literals.1, list.len()));
+        if let Some((from, _)) = list.iter().enumerate().find(|(i, _)| !literals.1.contains(i)).map(|(_, l)| l) {
+            return Err(format!("builder {builder}: progenitor's request has no `{from}` to replace"));
         }
     }
     Ok(())

@@ -258,9 +258,12 @@ fn rules_catch_what_they_claim() {
     t.rust.push(file("crates/affiliate-runtime/src/x.rs", "//! x\n// ACME quirk\n"));
     check(vendor_names, t, "crates/affiliate-runtime/src/x.rs:2: names the vendor `acme`");
     let mut t = empty();
-    t.rust.push(file("crates/affiliate-cli/src/support.rs", "//! x
+    t.rust.push(file(
+        "crates/affiliate-cli/src/support.rs",
+        "//! x
 // Acme only
-"));
+",
+    ));
     check(vendor_names, t, "crates/affiliate-cli/src/support.rs:2: names the vendor `acme`");
     let mut t = empty();
     t.rust.push(file("xtask/src/x.rs", "//! x\nconst A: &str = \"x-affiliate-shiny\";\n"));

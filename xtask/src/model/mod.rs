@@ -96,6 +96,9 @@ pub struct Operation {
     pub path: String,
     /// Parameters whose setter is not named after them (see `normalise::parameters`).
     pub renamed: Vec<Renamed>,
+    /// The request body's media type when the generated code sends it as raw bytes under
+    /// another name (`application/xml`, `multipart/form-data`).
+    pub body_media_type: Option<String>,
     /// Safe to send again after a failure: GET/HEAD/PUT/DELETE/OPTIONS, or marked in the spec.
     pub idempotent: bool,
     /// `security: []` on the operation: no credentials are sent.

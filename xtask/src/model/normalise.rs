@@ -79,16 +79,7 @@ impl Normaliser<'_> {
             None => self.error("/info/version", "missing"),
         }
         // No `servers`: valid OpenAPI; the client then needs `base_url(..)` before `build()`.
-        let base_url = match str_at(doc, "/servers/0/url") {
-            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                Some(url.trim_end_matches('/').to_string())
-            }
-            Some(url) => {
-                self.error("/servers/0/url", format!("`{url}` must be an absolute http(s) URL"));
-                None
-            }
-            None => None,
-        };
+        let base_url = self.base_url(doc);
         for (at, message) in crate::model::extensions::misplaced(doc) {
             self.error(at, message);
         }
@@ -102,6 +93,30 @@ impl Normaliser<'_> {
         self.hoist(doc);
         let tri_state = nullable_in_requests(doc);
         Api { name, title, base_url, security, requirements, operations, body_errors, replacements, tri_state }
+    }
+
+    /// `servers[0].url` with its variables at their defaults. A relative URL (`/v1`, legal: it is
+    /// relative to wherever the document is served) gives no default: the client then needs
+    /// `base_url(..)`, the whole URL including that path.
+    fn base_url(&mut self, doc: &Value) -> Option<String> {
+        let mut url = str_at(doc, "/servers/0/url")?.to_string();
+        if let Some(variables) = doc.pointer("/servers/0/variables").and_then(Value::as_object) {
+            for (name, variable) in variables {
+                match variable.get("default").and_then(Value::as_str) {
+                    Some(value) => url = url.replace(&format!("{{{name}}}"), value),
+                    None => self.error(
+                        pointer(&["servers", "0", "variables", name, "default"]),
+                        "a server variable needs a default",
+                    ),
+                }
+            }
+        }
+        if url.contains('{') {
+            self.error("/servers/0/url", format!("`{url}` uses a variable that `variables` does not define"));
+            return None;
+        }
+        let lower = url.to_ascii_lowercase();
+        (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.trim_end_matches('/').to_string())
     }
 
     /// Every `$ref` must be local and resolve: progenitor would otherwise panic or fail late.
@@ -342,7 +357,7 @@ impl Normaliser<'_> {
                 let success_variants = self.responses(&at, &rust, op, &components);
                 let job =
                     op.get("x-affiliate-job").and_then(|j| self.problems.job(&format!("{at}/x-affiliate-job"), j));
-                self.request_body(&at, op, &components);
+                let body_media_type = self.request_body(&at, op, &components);
                 let idempotent = matches!(method, "get" | "head" | "put" | "delete" | "options")
                     || op.get("x-affiliate-idempotent").and_then(Value::as_bool) == Some(true);
                 let anonymous = op.get("security").and_then(Value::as_array).is_some_and(Vec::is_empty);
@@ -353,6 +368,7 @@ impl Normaliser<'_> {
                     id,
                     rust,
                     renamed,
+                    body_media_type,
                     method: method.to_string(),
                     path: path.clone(),
                     idempotent,
@@ -659,28 +675,55 @@ impl Normaliser<'_> {
         replacements
     }
 
-    fn request_body(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) {
-        let Some(body) = op.get("requestBody") else { return };
-        let mut body = resolve(body, components);
+    /// One request media type, in a form progenitor generates, and the media type to send when it
+    /// is not the one progenitor's code names.
+    ///
+    /// progenitor panics on several media types and refuses all but JSON, form, raw bytes and plain
+    /// text. JSON is preferred (`+json` types are sent as JSON), then a form, raw bytes, plain text;
+    /// any other type (`multipart/form-data`, `application/xml`) becomes a raw body the caller
+    /// builds, sent with its own `Content-Type` (a multipart caller sets the boundary with
+    /// `.header("Content-Type", ..)`).
+    fn request_body(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) -> Option<String> {
+        let body = resolve(op.get("requestBody")?, components);
         let Some(content) = body.get("content").and_then(Value::as_object) else {
             self.error(format!("{at}/requestBody/content"), "missing");
-            return;
+            return None;
         };
-        if content.is_empty() {
-            self.error(format!("{at}/requestBody/content"), "empty");
-            return;
-        }
-        if let Some(media) = content.keys().find(|m| !supported_body_media_type(m)) {
-            if content.len() == 1 {
-                self.error(
-                    format!("{at}/requestBody/content/{}", crate::spec::escape(media)),
-                    format!("request media type `{media}` is not supported (use application/json)"),
-                );
-                return;
+        let rank = |media: &str| -> u8 {
+            let base = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            match base.as_str() {
+                "application/json" => 0,
+                _ if base.ends_with("+json") || base.ends_with("/json") => 1,
+                "application/x-www-form-urlencoded" => 2,
+                "application/octet-stream" => 3,
+                "text/plain" => 4,
+                _ => 5,
+            }
+        };
+        let Some((chosen, media)) = content.iter().min_by_key(|(media, _)| rank(media)) else {
+            self.error(format!("{at}/requestBody/content"), "empty: list at least one media type");
+            return None;
+        };
+        let schema = media.get("schema").cloned();
+        let raw = json!({"type": "string", "format": "binary"});
+        let (key, schema, sent_as) = match rank(chosen) {
+            // A JSON body without a schema is any JSON value.
+            0 | 1 => ("application/json", schema.unwrap_or_else(|| json!({})), None),
+            2 if schema.is_some() => ("application/x-www-form-urlencoded", schema.unwrap_or_default(), None),
+            3 => ("application/octet-stream", raw, None),
+            // progenitor takes plain text only with a bare string schema.
+            4 => ("text/plain", json!({"type": "string"}), None),
+            _ => ("application/octet-stream", raw, Some(chosen.clone())),
+        };
+        let mut normalised = Map::new();
+        for key in ["description", "required"] {
+            if let Some(value) = body.get(key) {
+                normalised.insert(key.to_string(), value.clone());
             }
         }
-        body = only_one_media_type(body);
-        op.insert("requestBody".to_string(), body);
+        normalised.insert("content".to_string(), json!({ key: { "schema": schema } }));
+        op.insert("requestBody".to_string(), Value::Object(normalised));
+        sent_as
     }
 }
 
@@ -718,10 +761,6 @@ fn success_body(response: &Value) -> Value {
 
 fn is_json(media: &str) -> bool {
     media == "application/json" || media.starts_with("application/json;")
-}
-
-fn supported_body_media_type(media: &str) -> bool {
-    is_json(media) || media == "application/x-www-form-urlencoded" || media == "application/octet-stream"
 }
 
 /// progenitor panics on a body with several media types or an `encoding`: keep JSON if offered.
