@@ -48,6 +48,11 @@ pub fn generate_workspace(root: &Path) -> Result<Outputs, Vec<SpecError>> {
 
 /// Generates one crate from one spec's text. `file` is the spec's path as reported in errors.
 pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>> {
+    generate_with_surface(file, text).map(|(outputs, _)| outputs)
+}
+
+/// Like [`generate_crate`], with the Surface's description (`Surface::describe`) beside the files.
+pub fn generate_with_surface(file: &Path, text: &str) -> Result<(Outputs, String), Vec<SpecError>> {
     let mut doc = spec::parse(file, text).map_err(|e| vec![e])?;
     // The mock crate answers with the spec's examples, which normalisation folds away.
     let original = doc.clone();
@@ -83,7 +88,7 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
     let mut outputs: Outputs = emit::client(&surface, file_ast, &generated).map_err(located)?.into_iter().collect();
     outputs.extend(emit::mock::generate(&surface).map_err(fail)?);
     outputs.extend([emit::cli::generate(&surface).map_err(fail)?]);
-    Ok(outputs)
+    Ok((outputs, surface.describe()))
 }
 
 /// Generated crates on disk that no spec produces any more (their spec was removed).

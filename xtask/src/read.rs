@@ -111,6 +111,76 @@ pub struct JobLink {
     pub id: TokenStream,
 }
 
+impl Surface {
+    /// A plain-text listing of everything the emitters read: the contract between progenitor's
+    /// output and this generator, snapshotted per fixture so a progenitor upgrade that renames
+    /// anything shows up as a diff here first.
+    pub fn describe(&self) -> String {
+        use quote::ToTokens;
+        let ty = |t: &Type| t.to_token_stream().to_string().replace(' ', "");
+        let mut out = format!("api {} ({}) -> {}\n", self.api.name, self.api.title, self.client_crate);
+        for scheme in &self.api.security {
+            out.push_str(&format!("  scheme {scheme:?}\n"));
+        }
+        for alternative in &self.api.requirements {
+            out.push_str(&format!("  requirement [{}]\n", alternative.join(", ")));
+        }
+        for op in &self.operations {
+            let spec = &op.spec;
+            out.push_str(&format!(
+                "{} {} {} -> Client::{} / builder::{} -> {}\n",
+                spec.id,
+                spec.method.to_uppercase(),
+                spec.path,
+                op.method,
+                op.builder,
+                ty(&op.success)
+            ));
+            for p in &op.params {
+                out.push_str(&format!(
+                    "  {} {} `{}` -> .{}({}){}\n",
+                    if p.required { "required" } else { "optional" },
+                    p.location.as_str(),
+                    p.wire,
+                    p.field,
+                    ty(&p.value),
+                    if p.field != naming::field(&p.wire) { " (renamed)" } else { "" }
+                ));
+            }
+            if let Some(body) = &op.json_body {
+                out.push_str(&format!("  body {}\n", ty(body)));
+            }
+            if let Some(media) = &spec.body_media_type {
+                out.push_str(&format!("  raw body sent as {media}\n"));
+            }
+            let statuses: Vec<String> = op.answers.iter().map(|a| a.status.to_string()).collect();
+            out.push_str(&format!("  answers [{}]\n", statuses.join(", ")));
+            if let Some(e) = &op.success_enum {
+                let variants: Vec<String> =
+                    spec.success_variants.iter().map(|v| format!("{} {}", v.status, v.name)).collect();
+                out.push_str(&format!("  success {e} [{}]\n", variants.join(", ")));
+            }
+            if let Some(link) = &op.job_link {
+                out.push_str(&format!("  {} links to Client::{}().{}(..)\n", link.status, link.method, link.setter));
+            }
+            let flags: Vec<&str> = [
+                (spec.idempotent, "idempotent"),
+                (spec.anonymous, "anonymous"),
+                (spec.pagination.is_some(), "paged"),
+                (spec.job.is_some(), "job"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, name)| *name)
+            .collect();
+            if !flags.is_empty() {
+                out.push_str(&format!("  {}\n", flags.join(", ")));
+            }
+        }
+        out
+    }
+}
+
 /// (JSON pointer, message) of every join that failed.
 pub type Problems = Vec<(String, String)>;
 

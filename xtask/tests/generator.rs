@@ -24,6 +24,12 @@ fn snapshot(fixture: &str) {
     settings.set_prepend_module_to_snapshot(false);
     settings.set_snapshot_path(xtask_dir().join("tests/snapshots"));
     settings.bind(|| insta::assert_snapshot!(fixture, generated(fixture)));
+    // The Surface: what the glue, mock and CLI read of progenitor's output (the contract an
+    // upgrade of progenitor must keep).
+    let file = PathBuf::from("xtask/tests/fixtures").join(format!("{fixture}.yaml"));
+    let text = std::fs::read_to_string(xtask_dir().join("tests/fixtures").join(format!("{fixture}.yaml"))).unwrap();
+    let (_, surface) = generate::generate_with_surface(&file, &text).unwrap_or_else(|e| panic!("{fixture}: {e:?}"));
+    settings.bind(|| insta::assert_snapshot!(format!("{fixture}.surface"), surface));
 }
 
 /// One test per fixture, so one changed snapshot does not hide the others.
@@ -256,6 +262,7 @@ hostile! {
     deep_object_parameter => ("/paths/~1a/get/parameters/0/style", "style `deepObject` is not supported"),
     not_a_mapping => ("", "must be a YAML mapping"),
     wrong_types => ("/paths/~1a/get/parameters", "must be a list"),
+    job_link_unknown_field => ("/paths/~1export.csv/get/responses/202/links/poll/parameters/jobId", "has no field `nope`"),
     progenitor_fails_on_a_schema => ("/components/schemas/Limit", "progenitor fails on it"),
     unsupported_security => ("/components/securitySchemes/signed", "unsupported security scheme"),
 }

@@ -27,6 +27,12 @@ fn mock_and_cli_modules_carry_each_feature() {
         ("success_variants", "-mock/src/generated.rs", &["pub fn accepted(self, value: &types::"]),
         ("page_pagination", "cli", &["crate::support::all_arg()", "b.pages()"]),
         ("success_variants", "cli", &["crate::support::wait_arg()", "wait_for_result(&poll)"]),
+        // The 202's OpenAPI link to the job operation: `--wait` polls the job the answer names.
+        (
+            "success_variants",
+            "cli",
+            &["types::ExportCsvSuccess::Accepted(page)", "client.get_job().job_id(id).wait_for_result(&poll)"],
+        ),
     ];
     for (fixture, file, needles) in cases {
         let files = outputs(fixture);
