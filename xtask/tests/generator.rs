@@ -174,7 +174,7 @@ fn fixture_features_are_present() {
     }
 }
 
-/// Every fixture generates a crate that compiles: all of them as members of one scratch
+/// Every fixture generates a client, a mock crate and a command module that compile: all of them as members of one scratch
 /// workspace under `target/`, built by one cargo invocation that shares the workspace's target
 /// directory (its dependencies are already built there) and its lock file (same versions).
 #[test]
@@ -195,16 +195,33 @@ fn every_fixture_builds() {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let file = PathBuf::from(format!("specs/{name}.yaml"));
         let text = std::fs::read_to_string(path).unwrap();
-        // The client and its mock crate; the CLI's per-API module needs the whole CLI crate.
-        let crate_outputs = generate_crate(&file, &text).unwrap_or_else(|e| panic!("{name}: {e:#?}"));
-        outputs.extend(crate_outputs.into_iter().filter(|(path, _)| !path.starts_with("crates/affiliate-cli")));
+        // The client, its mock crate and its module of the `affiliate` command.
+        outputs.extend(generate_crate(&file, &text).unwrap_or_else(|e| panic!("{name}: {e:#?}")));
+    }
+    // The fixtures' command modules in a copy of the real CLI crate: its hand-written main.rs and
+    // support.rs, and one client and mock dependency per fixture instead of the real APIs'.
+    let (index, modules) = xtask::emit::cli::index(&outputs);
+    outputs.insert(index, modules);
+    let cli = root.join("crates/affiliate-cli");
+    let real = std::fs::read_to_string(cli.join("Cargo.toml")).unwrap();
+    let (head, tail) = real.split_once("affiliate-runtime = ").unwrap();
+    let head = &head[..head.find("affiliate-dub").unwrap()];
+    let apis: String = fixtures
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().replace('_', "-"))
+        .map(|n| format!("affiliate-{n} = {{ path = \"../affiliate-{n}\" }}\naffiliate-{n}-mock = {{ path = \"../affiliate-{n}-mock\" }}\n"))
+        .collect();
+    outputs.insert(PathBuf::from("crates/affiliate-cli/Cargo.toml"), format!("{head}{apis}affiliate-runtime = {tail}"));
+    for hand_written in ["src/main.rs", "src/support.rs"] {
+        let text = std::fs::read_to_string(cli.join(hand_written)).unwrap();
+        outputs.insert(PathBuf::from("crates/affiliate-cli").join(hand_written), text);
     }
     // Written at once: a write removes generated crates that are not in its outputs.
     generate::write_outputs(&scratch, &outputs).unwrap();
     assert_eq!(
         std::fs::read_dir(scratch.join("crates")).unwrap().count(),
-        2 * fixtures.len(),
-        "a client and a mock each"
+        2 * fixtures.len() + 1,
+        "a client and a mock each, and the command"
     );
     // The real workspace manifest, with the fixtures as its members and the runtime by absolute path.
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();

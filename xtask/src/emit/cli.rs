@@ -117,6 +117,8 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
     }
     let about = format!("{title} ({} operations)", surface.operations.len());
     let tokens = quote! {
+        // An API whose commands name no type (only strings and numbers) leaves it unused.
+        #[allow(unused_imports)]
         use #client::types;
 
         /// The `affiliate <api>` subcommand with one subcommand per operation.
