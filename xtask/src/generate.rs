@@ -54,6 +54,7 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
 /// Like [`generate_crate`], with the Surface's description (`Surface::describe`) beside the files.
 pub fn generate_with_surface(file: &Path, text: &str) -> Result<(Outputs, String), Vec<SpecError>> {
     let mut doc = spec::parse(file, text).map_err(|e| vec![e])?;
+    normalise::decode_refs(&mut doc);
     // The mock crate answers with the spec's examples, which normalisation folds away.
     let original = doc.clone();
     let api = normalise::normalise(file, &mut doc)?;

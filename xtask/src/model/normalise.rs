@@ -84,6 +84,9 @@ impl Normaliser<'_> {
             self.error(at, message);
         }
         self.check_refs(doc, doc, &mut String::new());
+        hoist_deep_refs(doc);
+        merge_string_enum_unions(doc);
+        non_schemas_as_any(doc, false);
         strip_closed_objects(doc);
         strip_property_defaults(doc);
         let (security, requirements) = self.security(doc, &name);
@@ -126,7 +129,7 @@ impl Normaliser<'_> {
                 if let Some(target) = map.get("$ref") {
                     match target.as_str() {
                         Some(t) if t.starts_with("#/") => {
-                            let resolved = root.pointer(&t[1..]);
+                            let resolved = pointer_through_refs(root, &t[1..]);
                             if resolved.is_none() {
                                 self.error(
                                     format!("{at}/$ref"),
@@ -780,6 +783,245 @@ fn only_one_media_type(mut object: Value) -> Value {
         }
     }
     object
+}
+
+/// `$ref`s are URI fragments: `#/paths/~1a~1%7Bid%7D/get` names the path `/a/{id}` (RFC 6901
+/// section 6). Decoded once, in place, so every later pass (and the mock's reading of examples)
+/// resolves them as plain JSON pointers.
+pub fn decode_refs(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref") {
+                if target.starts_with('#') && target.contains('%') {
+                    *target = percent_encoding::percent_decode_str(target).decode_utf8_lossy().into_owned();
+                }
+            }
+            map.values_mut().for_each(decode_refs);
+        }
+        Value::Array(items) => items.iter_mut().for_each(decode_refs),
+        _ => {}
+    }
+}
+
+/// References into anything but a component's root (`#/paths/~1a/get/responses/200/.../schema`,
+/// `#/components/schemas/A/properties/b`) are legal JSON pointers that progenitor cannot follow:
+/// each distinct target becomes a component schema of its own, named after where it was
+/// (`LastModified`), and the references point there. Runs until no such reference is left (a
+/// hoisted copy may hold more), a bounded number of times.
+fn hoist_deep_refs(doc: &mut Value) {
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for _ in 0..16 {
+        let mut targets = BTreeSet::new();
+        deep_refs(doc, &mut targets);
+        let fresh: Vec<String> = targets.into_iter().filter(|t| !names.contains_key(t)).collect();
+        if fresh.is_empty() && names.is_empty() {
+            return;
+        }
+        for target in &fresh {
+            let Some(schema) = pointer_through_refs(doc, target).cloned() else { continue };
+            let taken =
+                |n: &str| doc.pointer(&format!("/components/schemas/{n}")).is_some() || names.values().any(|v| v == n);
+            let base = hoisted_name(target);
+            let mut name = base.clone();
+            let mut n = 2;
+            while taken(&name) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            let schemas = doc
+                .as_object_mut()
+                .and_then(|root| root.entry("components").or_insert_with(|| json!({})).as_object_mut())
+                .and_then(|components| components.entry("schemas").or_insert_with(|| json!({})).as_object_mut());
+            if let Some(schemas) = schemas {
+                schemas.insert(name.clone(), schema);
+                names.insert(target.clone(), name);
+            }
+        }
+        let before = names.len();
+        point_refs_at_components(doc, &names);
+        if fresh.is_empty() || names.len() == before && fresh.iter().all(|t| !names.contains_key(t)) {
+            return;
+        }
+    }
+}
+
+/// Resolves a JSON pointer, following a `$ref` met on the way (bundlers write pointers through
+/// other references: `#/paths/~1a/post/.../data/properties/x` where `data` is a `$ref`).
+fn pointer_through_refs<'a>(root: &'a Value, target: &str) -> Option<&'a Value> {
+    let mut here = root;
+    let mut hops = 0;
+    for segment in target.split('/').skip(1) {
+        let key = segment.replace("~1", "/").replace("~0", "~");
+        loop {
+            let next = match here {
+                Value::Object(map) => map.get(&key),
+                Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            if let Some(next) = next {
+                here = next;
+                break;
+            }
+            let reference = here.get("$ref").and_then(Value::as_str)?.strip_prefix('#')?;
+            hops += 1;
+            if hops > 32 {
+                return None;
+            }
+            here = pointer_through_refs(root, reference)?;
+        }
+    }
+    Some(here)
+}
+
+/// Targets (without `#`) of local references that do not name a component's root.
+fn deep_refs(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|t| t.strip_prefix('#')) {
+                let segments = target.split('/').count();
+                if !(target.starts_with("/components/") && segments == 4) {
+                    out.insert(target.to_string());
+                }
+            }
+            map.values().for_each(|v| deep_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| deep_refs(v, out)),
+        _ => {}
+    }
+}
+
+fn point_refs_at_components(value: &mut Value, names: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref") {
+                if let Some(name) = target.strip_prefix('#').and_then(|t| names.get(t)) {
+                    *target = format!("#/components/schemas/{name}");
+                }
+            }
+            map.values_mut().for_each(|v| point_refs_at_components(v, names));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| point_refs_at_components(v, names)),
+        _ => {}
+    }
+}
+
+/// A component name for the schema at `target`: its last meaningful segment (a property name,
+/// or the owner of `items`), in upper camel case.
+fn hoisted_name(target: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "properties",
+        "items",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "additionalProperties",
+        "schema",
+        "content",
+        "definitions",
+        "responses",
+        "requestBody",
+        "parameters",
+        "paths",
+        "components",
+        "schemas",
+        "get",
+        "put",
+        "post",
+        "delete",
+        "patch",
+        "head",
+        "options",
+        "trace",
+    ];
+    let segments: Vec<String> = target.split('/').map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+    let mut words = Vec::new();
+    for segment in segments.iter().rev() {
+        if segment.is_empty()
+            || segment.parse::<u64>().is_ok()
+            || segment.contains('/')
+            || KEYWORDS.contains(&segment.as_str())
+        {
+            if segment == "items" && words.is_empty() {
+                words.push("item".to_string());
+            }
+            continue;
+        }
+        words.push(segment.clone());
+        if words.len() >= 2 || words.first().is_some_and(|w| w != "item") {
+            break;
+        }
+    }
+    words.reverse();
+    let name = naming::type_name(&words.join("-"));
+    if name == "X" {
+        "Hoisted".to_string()
+    } else {
+        name
+    }
+}
+
+/// A property or `items` whose "schema" is not a mapping (`voucher_codes: []`, `items: [..]` in
+/// the old tuple form, `true`) says nothing checkable about the value: it is read as any JSON value
+/// (`{}`), which decodes whatever the API sends, instead of refusing the whole document.
+fn non_schemas_as_any(value: &mut Value, in_properties: bool) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                // Examples, defaults and extensions are data, not schemas.
+                if !in_properties
+                    && (matches!(key.as_str(), "example" | "examples" | "default" | "enum") || key.starts_with("x-"))
+                {
+                    continue;
+                }
+                let schema_slot = in_properties || key == "items";
+                if schema_slot && !child.is_object() {
+                    *child = json!({});
+                    continue;
+                }
+                non_schemas_as_any(child, key == "properties" && !in_properties);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| non_schemas_as_any(v, false)),
+        _ => {}
+    }
+}
+
+/// `anyOf`/`oneOf` whose members are all string enums (`[{type: string, enum: [a]}, {type: string,
+/// enum: [b]}]`) is one string enum of every value; typify cannot turn the union into a query
+/// parameter (progenitor panics), and the meaning is the same.
+fn merge_string_enum_unions(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for key in ["anyOf", "oneOf"] {
+                let Some(Value::Array(members)) = map.get(key) else { continue };
+                let string_enum = |m: &Value| {
+                    m.get("type").and_then(Value::as_str) == Some("string")
+                        && m.get("enum").and_then(Value::as_array).is_some_and(|e| e.iter().all(Value::is_string))
+                        && m.as_object().is_some_and(|o| {
+                            o.keys().all(|k| matches!(k.as_str(), "type" | "enum" | "description" | "title"))
+                        })
+                };
+                if members.len() < 2 || !members.iter().all(string_enum) {
+                    continue;
+                }
+                let mut values: Vec<Value> = Vec::new();
+                for member in members {
+                    for v in member.get("enum").and_then(Value::as_array).into_iter().flatten() {
+                        if !values.contains(v) {
+                            values.push(v.clone());
+                        }
+                    }
+                }
+                map.remove(key);
+                map.insert("type".to_string(), json!("string"));
+                map.insert("enum".to_string(), Value::Array(values));
+            }
+            map.values_mut().for_each(merge_string_enum_unions);
+        }
+        Value::Array(items) => items.iter_mut().for_each(merge_string_enum_unions),
+        _ => {}
+    }
 }
 
 /// `additionalProperties: false` becomes `deny_unknown_fields`, so any field an API adds later would
