@@ -827,6 +827,62 @@ mod tests {
         assert!(missing.to_string().contains("T_QKEY"), "{missing}");
     }
 
+    /// A cookie-key API: the key joins the call's own cookies (replacing one of the same name) in
+    /// one sensitive `Cookie` header, on requests to the API's origin only and never for an
+    /// anonymous operation.
+    #[test]
+    fn cookie_keys_join_the_calls_cookies_on_the_api_origin_only() {
+        struct Built(super::Runtime);
+        impl super::FromParts for Built {
+            fn from_parts(parts: super::Parts) -> Self {
+                Built(parts.into_inner().2)
+            }
+        }
+        static API: crate::ApiDescriptor = crate::ApiDescriptor {
+            name: "test",
+            title: "Test API",
+            crate_name: "affiliate-test",
+            crate_version: "0.0.0",
+            default_base_url: "https://api.example.com",
+            security: &[
+                crate::SecurityScheme::ApiKey { name: "key", header: "X-Api-Key", env: "T_KEY" },
+                crate::SecurityScheme::ApiKeyCookie { name: "session", cookie: "sid", env: "T_SID" },
+            ],
+            requirements: &[&["key"], &["session"]],
+            idempotent_operations: &[],
+            anonymous_operations: &["health"],
+            body_errors: &[],
+            url_templates: &[],
+        };
+        let runtime = super::ClientBuilder::<Built>::new(&API)
+            .env_source(|name| (name == "T_SID").then(|| "s3ss10n".to_string()))
+            .build()
+            .unwrap()
+            .0;
+        let check = |url: &str, operation: &str, cookies: &[&str], expected: Option<&str>| {
+            let mut request = reqwest::Request::new(reqwest::Method::GET, reqwest::Url::parse(url).unwrap());
+            for cookie in cookies {
+                request.headers_mut().append("cookie", cookie.parse().unwrap());
+            }
+            runtime.prepare(&mut request, operation).unwrap();
+            let sent = request.headers().get_all("cookie").iter().map(|v| v.to_str().unwrap()).collect::<Vec<_>>();
+            match expected {
+                Some(expected) => {
+                    assert_eq!(sent, [expected], "{url} {operation} {cookies:?}");
+                    assert!(request.headers()["cookie"].is_sensitive());
+                }
+                None => assert_eq!(sent, cookies, "{url} {operation}"),
+            }
+            assert!(!request.headers().contains_key("x-api-key"), "the first requirement is not configured");
+        };
+        check("https://api.example.com/things", "list", &[], Some("sid=s3ss10n"));
+        check("https://api.example.com/things", "list", &["theme=dark"], Some("theme=dark; sid=s3ss10n"));
+        check("https://api.example.com/things", "list", &["a=1; sid=old", "b=2"], Some("a=1; b=2; sid=s3ss10n"));
+        check("https://elsewhere.example.com/things", "list", &["theme=dark"], None);
+        check("https://api.example.com/health", "health", &[], None);
+        assert!(!format!("{runtime:?}").contains("s3ss10n"), "{runtime:?}");
+    }
+
     /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.
     #[test]
     fn no_default_base_url_needs_base_url_before_build() {
