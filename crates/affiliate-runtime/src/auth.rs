@@ -593,9 +593,15 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        let credential = Credential::Basic { username: Secret::new("app-key-123"), password: Secret::new("pw-456") };
-        let debug = format!("{credential:?}");
-        assert!(!debug.contains("app-key-123") && !debug.contains("pw-456"), "{debug}");
-        assert!(debug.contains("REDACTED"));
+        for credential in [
+            Credential::Basic { username: Secret::new("app-key-123"), password: Secret::new("pw-456") },
+            Credential::Token(Secret::new("pw-456")),
+            Credential::ClientCredentials { client_id: "svc".into(), client_secret: Secret::new("pw-456") },
+        ] {
+            let debug = format!("{credential:?} {credential:#?}");
+            assert!(!debug.contains("app-key-123") && !debug.contains("pw-456"), "{debug}");
+            assert!(debug.contains("REDACTED"));
+        }
+        assert_eq!(format!("{:?}", Credential::TokenSource(Arc::new(Fixed))), "TokenSource(..)");
     }
 }

@@ -327,7 +327,8 @@ async fn the_first_configured_requirement_is_sent_to_the_api_only() {
     ];
     let api_descriptor = descriptor(security, EITHER);
     // (environment, what the API receives: `header: value`, token fetches so far)
-    let cases: &[(&[(&str, &str)], &str, usize)] = &[
+    type Env = &'static [(&'static str, &'static str)];
+    let cases: &[(Env, &str, usize)] = &[
         (&[("TOKENS_KEY", "k-1"), ("TOKENS_SID", "s-1")], "x-api-key: k-1", 0),
         (
             &[("TOKENS_SID", "s-1"), ("TOKENS_CLIENT_ID", CLIENT_ID), ("TOKENS_CLIENT_SECRET", CLIENT_SECRET)],
