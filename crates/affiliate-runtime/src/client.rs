@@ -752,6 +752,36 @@ fn describe(result: &reqwest::Result<reqwest::Response>) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// What a generated client holds, for tests: the runtime.
+    struct Built(super::Runtime);
+
+    impl super::FromParts for Built {
+        fn from_parts(parts: super::Parts) -> Self {
+            Built(parts.into_inner().2)
+        }
+    }
+
+    /// A test API with these schemes and requirements; `health` is its anonymous operation.
+    const fn api(
+        default_base_url: &'static str,
+        security: &'static [crate::SecurityScheme],
+        requirements: &'static [&'static [&'static str]],
+    ) -> crate::ApiDescriptor {
+        crate::ApiDescriptor {
+            name: "test",
+            title: "Test API",
+            crate_name: "affiliate-test",
+            crate_version: "0.0.0",
+            default_base_url,
+            security,
+            requirements,
+            idempotent_operations: &[],
+            anonymous_operations: &["health"],
+            body_errors: &[],
+            url_templates: &[],
+        }
+    }
+
     #[test]
     fn brackets_in_names_are_literal() {
         let check = |query: &str, expected: &str| assert_eq!(super::literal_brackets_in_names(query), expected);
@@ -782,25 +812,11 @@ mod tests {
     /// environment), never to another origin, and never into `Debug`.
     #[test]
     fn query_keys_go_to_the_api_origin_only() {
-        struct Built(super::Runtime);
-        impl super::FromParts for Built {
-            fn from_parts(parts: super::Parts) -> Self {
-                Built(parts.into_inner().2)
-            }
-        }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
-            name: "test",
-            title: "Test API",
-            crate_name: "affiliate-test",
-            crate_version: "0.0.0",
-            default_base_url: "https://api.example.com",
-            security: &[crate::SecurityScheme::ApiKeyQuery { name: "queryKey", param: "api_key", env: "T_QKEY" }],
-            requirements: &[],
-            idempotent_operations: &[],
-            anonymous_operations: &["health"],
-            body_errors: &[],
-            url_templates: &[],
-        };
+        static API: crate::ApiDescriptor = api(
+            "https://api.example.com",
+            &[crate::SecurityScheme::ApiKeyQuery { name: "queryKey", param: "api_key", env: "T_QKEY" }],
+            &[],
+        );
         let check = |built: Built, url: &str, operation: &str, expected: &str| {
             let mut request = reqwest::Request::new(reqwest::Method::GET, reqwest::Url::parse(url).unwrap());
             built.0.prepare(&mut request, operation).unwrap();
@@ -832,28 +848,14 @@ mod tests {
     /// anonymous operation.
     #[test]
     fn cookie_keys_join_the_calls_cookies_on_the_api_origin_only() {
-        struct Built(super::Runtime);
-        impl super::FromParts for Built {
-            fn from_parts(parts: super::Parts) -> Self {
-                Built(parts.into_inner().2)
-            }
-        }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
-            name: "test",
-            title: "Test API",
-            crate_name: "affiliate-test",
-            crate_version: "0.0.0",
-            default_base_url: "https://api.example.com",
-            security: &[
+        static API: crate::ApiDescriptor = api(
+            "https://api.example.com",
+            &[
                 crate::SecurityScheme::ApiKey { name: "key", header: "X-Api-Key", env: "T_KEY" },
                 crate::SecurityScheme::ApiKeyCookie { name: "session", cookie: "sid", env: "T_SID" },
             ],
-            requirements: &[&["key"], &["session"]],
-            idempotent_operations: &[],
-            anonymous_operations: &["health"],
-            body_errors: &[],
-            url_templates: &[],
-        };
+            &[&["key"], &["session"]],
+        );
         let runtime = super::ClientBuilder::<Built>::new(&API)
             .env_source(|name| (name == "T_SID").then(|| "s3ss10n".to_string()))
             .build()
@@ -886,25 +888,7 @@ mod tests {
     /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.
     #[test]
     fn no_default_base_url_needs_base_url_before_build() {
-        struct Built;
-        impl super::FromParts for Built {
-            fn from_parts(_: super::Parts) -> Self {
-                Built
-            }
-        }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
-            name: "test",
-            title: "Test API",
-            crate_name: "affiliate-test",
-            crate_version: "0.0.0",
-            default_base_url: "",
-            security: &[],
-            requirements: &[],
-            idempotent_operations: &[],
-            anonymous_operations: &[],
-            body_errors: &[],
-            url_templates: &[],
-        };
+        static API: crate::ApiDescriptor = api("", &[], &[]);
         let check = |base_url: Option<&str>, expected: Result<(), &str>| {
             let mut builder = super::ClientBuilder::<Built>::new(&API);
             if let Some(url) = base_url {
