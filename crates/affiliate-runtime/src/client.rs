@@ -572,7 +572,30 @@ impl Runtime {
                         request.headers_mut().insert(reqwest::header::AUTHORIZATION, current.header);
                         sent_token = Some(current.generation);
                     }
-                    Err(error) => return Ok(self.token_failed(error, &request)),
+                    // Nothing was sent: a passing failure (the token endpoint timed out or
+                    // answered 5xx) is retried like a refused connection, whatever the method.
+                    Err(error) => {
+                        let verdict = error.is_retryable().then(|| {
+                            policy.decide(
+                                &Attempt {
+                                    outcome: Outcome::Failed(Failure::Connect),
+                                    idempotent,
+                                    number: attempt,
+                                    elapsed: started.elapsed(),
+                                    retry_after: None,
+                                    resendable: true,
+                                },
+                                rand::random::<f64>(),
+                            )
+                        });
+                        if let Some(Decision::Retry(wait)) = verdict {
+                            tracing::debug!(attempt, error = %error, "no access token; retrying");
+                            tokio::time::sleep(wait).await;
+                            attempt += 1;
+                            continue;
+                        }
+                        return Ok(self.token_failed(error, &request));
+                    }
                 }
             }
             // A streaming body cannot be cloned: such a request gets one attempt.

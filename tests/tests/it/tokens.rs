@@ -16,7 +16,7 @@ use affiliate_runtime::{ApiDescriptor, ByteStream, ClientBuilder, Error, Respons
 use wiremock::matchers::{body_string_contains, header as header_is, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::support::{header, received};
+use crate::support::{header, quick_retries, received};
 use affiliate_tests::net::{addr_of, test_root, TlsFront};
 
 const CLIENT_ID: &str = "svc-reporting";
@@ -264,24 +264,27 @@ async fn client_credentials_tokens_are_shared_renewed_and_retried_once() {
 /// OAuth error and never the secret; the API is not called.
 #[tokio::test]
 async fn token_endpoint_errors_are_clear_and_send_nothing() {
-    let cases: &[(ResponseTemplate, &str, bool)] = &[
+    // (answer, message, retryable, token requests with three attempts allowed)
+    let cases: &[(ResponseTemplate, &str, bool, u64)] = &[
         (
             ResponseTemplate::new(401)
                 .set_body_json(serde_json::json!({"error": "invalid_client", "error_description": "Unknown client"})),
             "answered 401 Unauthorized: invalid_client: Unknown client",
             false,
+            1,
         ),
-        (ResponseTemplate::new(503).set_body_string("down"), "answered 503 Service Unavailable", true),
-        (ResponseTemplate::new(200).set_body_json(serde_json::json!({"token": "x"})), "has no access_token", false),
+        (ResponseTemplate::new(503).set_body_string("down"), "answered 503 Service Unavailable", true, 3),
+        (ResponseTemplate::new(200).set_body_json(serde_json::json!({"token": "x"})), "has no access_token", false, 1),
     ];
-    for (answer, fragment, retryable) in cases {
+    for (answer, fragment, retryable, requests) in cases {
         let (token_server, api) = (MockServer::start().await, MockServer::start().await);
-        Mock::given(method("POST")).respond_with(answer.clone()).expect(1).mount(&token_server).await;
+        Mock::given(method("POST")).respond_with(answer.clone()).expect(*requests).mount(&token_server).await;
         Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&api).await;
         let client =
             ClientBuilder::<TestClient>::new(descriptor(vec![oauth(&format!("{}/t", token_server.uri()))], &[]))
                 .base_url(api.uri())
                 .env_source(client_env)
+                .retry_policy(quick_retries(3))
                 .build()
                 .unwrap();
         let error = client.get("/things", "list_things", CallOptions::default()).await.unwrap_err();
@@ -293,12 +296,37 @@ async fn token_endpoint_errors_are_clear_and_send_nothing() {
         api.verify().await;
         token_server.verify().await;
     }
+    // A passing failure of the token endpoint is retried within the call's policy.
+    let (token_server, api) = (MockServer::start().await, MockServer::start().await);
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&token_server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(Issuer { issued: Arc::default(), expires_in: 60 })
+        .expect(1)
+        .mount(&token_server)
+        .await;
+    Mock::given(method("GET")).respond_with(Api { revoked: &[] }).expect(1).mount(&api).await;
+    let client = ClientBuilder::<TestClient>::new(descriptor(vec![oauth(&format!("{}/t", token_server.uri()))], &[]))
+        .base_url(api.uri())
+        .env_source(client_env)
+        .retry_policy(quick_retries(2))
+        .build()
+        .unwrap();
+    assert_eq!(client.get("/things", "list_things", CallOptions::default()).await.unwrap(), 200);
+    token_server.verify().await;
+    api.verify().await;
+
     // The failure also reaches a link fetched for a job, rather than a stand-in response.
     let token_server = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(400)).mount(&token_server).await;
     let client = ClientBuilder::<TestClient>::new(descriptor(vec![oauth(&format!("{}/t", token_server.uri()))], &[]))
         .base_url("http://127.0.0.1:9")
         .env_source(client_env)
+        .retry_policy(quick_retries(1))
         .build()
         .unwrap();
     let error = client.runtime.fetch_link(&client.http, &client.base_url, "/result.csv").await.map(drop).unwrap_err();
