@@ -574,6 +574,17 @@ mod tests {
         check(&[("session", token("a;b"))], &[], Err("contains characters not allowed in a cookie"));
     }
 
+    /// `security: [{apiKey: []}, {}]`: the key when configured, else nothing (optional auth); an
+    /// empty requirement first means anonymous whatever is configured.
+    #[test]
+    fn an_empty_requirement_means_no_credentials() {
+        check_requirements(&[KEY], &[&["apiKey"], &[]], &[], &[("T_KEY", "k")], Ok(&[("x-api-key", "k")]));
+        check_requirements(&[KEY], &[&["apiKey"], &[]], &[], &[], Ok(&[]));
+        check_requirements(&[KEY], &[&[], &["apiKey"]], &[], &[("T_KEY", "k")], Ok(&[]));
+        let key = Credential::Token(Secret::new("from-code"));
+        check_requirements(&[KEY], &[&[], &["apiKey"]], &[("apiKey", key)], &[], Ok(&[("x-api-key", "from-code")]));
+    }
+
     #[test]
     fn oauth_without_token_url_and_openid_connect() {
         let client = Credential::ClientCredentials { client_id: "id".into(), client_secret: Secret::new("cs") };

@@ -186,10 +186,7 @@ async fn check(case: &Case, tls: bool) {
     let name = format!("{} ({})", case.name, if tls { "https" } else { "http" });
     let (token_server, api) = (MockServer::start().await, MockServer::start().await);
     let issued = Arc::new(AtomicUsize::new(0));
-    let basic = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
-    };
+    let basic = basic_credentials();
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
         .and(header_is("authorization", format!("Basic {basic}").as_str()))
@@ -251,6 +248,8 @@ async fn check(case: &Case, tls: bool) {
 
 #[tokio::test]
 async fn client_credentials_tokens_are_shared_renewed_and_retried_once() {
+    // This test's thread only (a current-thread runtime: the HTTP connections run here too).
+    let (traces, guard) = crate::support::capture_traces();
     for case in CASES {
         check(case, false).await;
     }
@@ -258,6 +257,18 @@ async fn client_credentials_tokens_are_shared_renewed_and_retried_once() {
     for case in CASES.iter().filter(|c| c.expires_in > 2) {
         check(case, true).await;
     }
+    drop(guard);
+    let traces = String::from_utf8(traces.lock().unwrap().clone()).unwrap();
+    assert!(traces.contains("401: asking the token source again"), "the renewal is traced");
+    for secret in [CLIENT_SECRET, "tok-1", "tok-2", &basic_credentials()] {
+        assert!(!traces.contains(secret), "`{secret}` in the traces");
+    }
+}
+
+/// `client_id:client_secret` as HTTP Basic sends it.
+fn basic_credentials() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
 }
 
 /// The token endpoint's refusals and failures are an `Error::Token` that names the endpoint's
