@@ -574,6 +574,17 @@ mod tests {
         check(&[("session", token("a;b"))], &[], Err("contains characters not allowed in a cookie"));
     }
 
+    /// `security: [{apiKey: []}, {}]`: the key when configured, else nothing (optional auth); an
+    /// empty requirement first means anonymous whatever is configured.
+    #[test]
+    fn an_empty_requirement_means_no_credentials() {
+        check_requirements(&[KEY], &[&["apiKey"], &[]], &[], &[("T_KEY", "k")], Ok(&[("x-api-key", "k")]));
+        check_requirements(&[KEY], &[&["apiKey"], &[]], &[], &[], Ok(&[]));
+        check_requirements(&[KEY], &[&[], &["apiKey"]], &[], &[("T_KEY", "k")], Ok(&[]));
+        let key = Credential::Token(Secret::new("from-code"));
+        check_requirements(&[KEY], &[&[], &["apiKey"]], &[("apiKey", key)], &[], Ok(&[("x-api-key", "from-code")]));
+    }
+
     #[test]
     fn oauth_without_token_url_and_openid_connect() {
         let client = Credential::ClientCredentials { client_id: "id".into(), client_secret: Secret::new("cs") };
@@ -593,9 +604,15 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        let credential = Credential::Basic { username: Secret::new("app-key-123"), password: Secret::new("pw-456") };
-        let debug = format!("{credential:?}");
-        assert!(!debug.contains("app-key-123") && !debug.contains("pw-456"), "{debug}");
-        assert!(debug.contains("REDACTED"));
+        for credential in [
+            Credential::Basic { username: Secret::new("app-key-123"), password: Secret::new("pw-456") },
+            Credential::Token(Secret::new("pw-456")),
+            Credential::ClientCredentials { client_id: "svc".into(), client_secret: Secret::new("pw-456") },
+        ] {
+            let debug = format!("{credential:?} {credential:#?}");
+            assert!(!debug.contains("app-key-123") && !debug.contains("pw-456"), "{debug}");
+            assert!(debug.contains("REDACTED"));
+        }
+        assert_eq!(format!("{:?}", Credential::TokenSource(Arc::new(Fixed))), "TokenSource(..)");
     }
 }

@@ -572,7 +572,30 @@ impl Runtime {
                         request.headers_mut().insert(reqwest::header::AUTHORIZATION, current.header);
                         sent_token = Some(current.generation);
                     }
-                    Err(error) => return Ok(self.token_failed(error, &request)),
+                    // Nothing was sent: a passing failure (the token endpoint timed out or
+                    // answered 5xx) is retried like a refused connection, whatever the method.
+                    Err(error) => {
+                        let verdict = error.is_retryable().then(|| {
+                            policy.decide(
+                                &Attempt {
+                                    outcome: Outcome::Failed(Failure::Connect),
+                                    idempotent,
+                                    number: attempt,
+                                    elapsed: started.elapsed(),
+                                    retry_after: None,
+                                    resendable: true,
+                                },
+                                rand::random::<f64>(),
+                            )
+                        });
+                        if let Some(Decision::Retry(wait)) = verdict {
+                            tracing::debug!(attempt, error = %error, "no access token; retrying");
+                            tokio::time::sleep(wait).await;
+                            attempt += 1;
+                            continue;
+                        }
+                        return Ok(self.token_failed(error, &request));
+                    }
                 }
             }
             // A streaming body cannot be cloned: such a request gets one attempt.
@@ -752,6 +775,36 @@ fn describe(result: &reqwest::Result<reqwest::Response>) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// What a generated client holds, for tests: the runtime.
+    struct Built(super::Runtime);
+
+    impl super::FromParts for Built {
+        fn from_parts(parts: super::Parts) -> Self {
+            Built(parts.into_inner().2)
+        }
+    }
+
+    /// A test API with these schemes and requirements; `health` is its anonymous operation.
+    const fn api(
+        default_base_url: &'static str,
+        security: &'static [crate::SecurityScheme],
+        requirements: &'static [&'static [&'static str]],
+    ) -> crate::ApiDescriptor {
+        crate::ApiDescriptor {
+            name: "test",
+            title: "Test API",
+            crate_name: "affiliate-test",
+            crate_version: "0.0.0",
+            default_base_url,
+            security,
+            requirements,
+            idempotent_operations: &[],
+            anonymous_operations: &["health"],
+            body_errors: &[],
+            url_templates: &[],
+        }
+    }
+
     #[test]
     fn brackets_in_names_are_literal() {
         let check = |query: &str, expected: &str| assert_eq!(super::literal_brackets_in_names(query), expected);
@@ -782,25 +835,11 @@ mod tests {
     /// environment), never to another origin, and never into `Debug`.
     #[test]
     fn query_keys_go_to_the_api_origin_only() {
-        struct Built(super::Runtime);
-        impl super::FromParts for Built {
-            fn from_parts(parts: super::Parts) -> Self {
-                Built(parts.into_inner().2)
-            }
-        }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
-            name: "test",
-            title: "Test API",
-            crate_name: "affiliate-test",
-            crate_version: "0.0.0",
-            default_base_url: "https://api.example.com",
-            security: &[crate::SecurityScheme::ApiKeyQuery { name: "queryKey", param: "api_key", env: "T_QKEY" }],
-            requirements: &[],
-            idempotent_operations: &[],
-            anonymous_operations: &["health"],
-            body_errors: &[],
-            url_templates: &[],
-        };
+        static API: crate::ApiDescriptor = api(
+            "https://api.example.com",
+            &[crate::SecurityScheme::ApiKeyQuery { name: "queryKey", param: "api_key", env: "T_QKEY" }],
+            &[],
+        );
         let check = |built: Built, url: &str, operation: &str, expected: &str| {
             let mut request = reqwest::Request::new(reqwest::Method::GET, reqwest::Url::parse(url).unwrap());
             built.0.prepare(&mut request, operation).unwrap();
@@ -827,28 +866,52 @@ mod tests {
         assert!(missing.to_string().contains("T_QKEY"), "{missing}");
     }
 
+    /// A cookie-key API: the key joins the call's own cookies (replacing one of the same name) in
+    /// one sensitive `Cookie` header, on requests to the API's origin only and never for an
+    /// anonymous operation.
+    #[test]
+    fn cookie_keys_join_the_calls_cookies_on_the_api_origin_only() {
+        static API: crate::ApiDescriptor = api(
+            "https://api.example.com",
+            &[
+                crate::SecurityScheme::ApiKey { name: "key", header: "X-Api-Key", env: "T_KEY" },
+                crate::SecurityScheme::ApiKeyCookie { name: "session", cookie: "sid", env: "T_SID" },
+            ],
+            &[&["key"], &["session"]],
+        );
+        let runtime = super::ClientBuilder::<Built>::new(&API)
+            .env_source(|name| (name == "T_SID").then(|| "s3ss10n".to_string()))
+            .build()
+            .unwrap()
+            .0;
+        let check = |url: &str, operation: &str, cookies: &[&str], expected: Option<&str>| {
+            let mut request = reqwest::Request::new(reqwest::Method::GET, reqwest::Url::parse(url).unwrap());
+            for cookie in cookies {
+                request.headers_mut().append("cookie", cookie.parse().unwrap());
+            }
+            runtime.prepare(&mut request, operation).unwrap();
+            let sent = request.headers().get_all("cookie").iter().map(|v| v.to_str().unwrap()).collect::<Vec<_>>();
+            match expected {
+                Some(expected) => {
+                    assert_eq!(sent, [expected], "{url} {operation} {cookies:?}");
+                    assert!(request.headers()["cookie"].is_sensitive());
+                }
+                None => assert_eq!(sent, cookies, "{url} {operation}"),
+            }
+            assert!(!request.headers().contains_key("x-api-key"), "the first requirement is not configured");
+        };
+        check("https://api.example.com/things", "list", &[], Some("sid=s3ss10n"));
+        check("https://api.example.com/things", "list", &["theme=dark"], Some("theme=dark; sid=s3ss10n"));
+        check("https://api.example.com/things", "list", &["a=1; sid=old", "b=2"], Some("a=1; b=2; sid=s3ss10n"));
+        check("https://elsewhere.example.com/things", "list", &["theme=dark"], None);
+        check("https://api.example.com/health", "health", &[], None);
+        assert!(!format!("{runtime:?}").contains("s3ss10n"), "{runtime:?}");
+    }
+
     /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.
     #[test]
     fn no_default_base_url_needs_base_url_before_build() {
-        struct Built;
-        impl super::FromParts for Built {
-            fn from_parts(_: super::Parts) -> Self {
-                Built
-            }
-        }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
-            name: "test",
-            title: "Test API",
-            crate_name: "affiliate-test",
-            crate_version: "0.0.0",
-            default_base_url: "",
-            security: &[],
-            requirements: &[],
-            idempotent_operations: &[],
-            anonymous_operations: &[],
-            body_errors: &[],
-            url_templates: &[],
-        };
+        static API: crate::ApiDescriptor = api("", &[], &[]);
         let check = |base_url: Option<&str>, expected: Result<(), &str>| {
             let mut builder = super::ClientBuilder::<Built>::new(&API);
             if let Some(url) = base_url {

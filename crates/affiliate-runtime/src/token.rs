@@ -35,7 +35,8 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Token>> + Send + '
 pub trait TokenSource: Send + Sync {
     /// A new token. `http` is the client's own HTTP client (its TLS roots, proxy, timeouts and
     /// `User-Agent`), for sources that call a token endpoint. An error fails the call that
-    /// needed the token, as that error (use [`Error::token`] for failures of your own).
+    /// needed the token, as that error (use [`Error::token`] for failures of your own), unless it
+    /// may pass ([`Error::is_retryable`]) and the call's retry policy allows another attempt.
     fn token<'a>(&'a self, http: &'a reqwest::Client) -> TokenFuture<'a>;
 }
 

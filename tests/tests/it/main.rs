@@ -13,3 +13,4 @@ mod readme;
 mod secrets;
 mod support;
 mod tls;
+mod tokens;

@@ -141,6 +141,35 @@ mod mock_test {
     }
 }
 
+mod tokens {
+    use affiliate_dub::prelude::*;
+    use affiliate_runtime::{ClientCredentials, Token, TokenFuture, TokenSource};
+    use std::time::Duration;
+
+    fn read_from_vault() -> Result<String> {
+        Ok("from-the-vault".to_string())
+    }
+
+    /// Tokens from the service's own secret store, valid ten minutes.
+    struct Vault;
+
+    impl TokenSource for Vault {
+        fn token<'a>(&'a self, _http: &'a affiliate_dub::reqwest::Client) -> TokenFuture<'a> {
+            Box::pin(async { Ok(Token::new(read_from_vault()?).expires_in(Duration::from_secs(600))) })
+        }
+    }
+
+    fn with_expiring_tokens() -> Result<Client> {
+        Client::builder().token_source(Vault).build()
+    }
+
+    fn with_client_credentials(id: String, secret: String) -> Result<Client> {
+        let grant =
+            ClientCredentials::new("https://auth.example.com/oauth/token", id, secret).scopes(["partners:read"]);
+        Client::builder().token_source(grant).build()
+    }
+}
+
 /// Every line of every ```rust block of the README stands in this file (white space aside), so a
 /// README edit that is not made here too fails, rather than showing code nobody compiled.
 #[test]
