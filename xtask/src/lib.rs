@@ -6,6 +6,7 @@ mod cli;
 pub mod extensions;
 pub mod generate;
 mod glue;
+pub mod lower;
 mod mock;
 pub mod model;
 pub mod normalise;

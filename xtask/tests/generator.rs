@@ -6,6 +6,9 @@ use std::process::Command;
 
 use xtask::generate::{self, generate_crate};
 
+#[path = "generator/lower.rs"]
+mod lower;
+
 fn xtask_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
