@@ -360,6 +360,7 @@ impl Lowering<'_> {
             map.insert("nullable".to_string(), json!(true));
         }
         match kinds.as_slice() {
+            [] if !nullable => self.error(format!("{at}/type"), "an empty list of types: name at least one"),
             [] => {
                 map.insert("enum".to_string(), json!([null]));
             }
@@ -446,10 +447,19 @@ impl Lowering<'_> {
         for at in nested {
             self.error(at, "only a component schema may carry an `$anchor`: move the schema into `components/schemas`");
         }
-        let mut dangling = Vec::new();
-        replace_anchor_refs(doc, &found, &mut String::new(), &mut dangling);
-        for (at, target) in dangling {
-            self.error(at, format!("`{target}` names no `$anchor` of a component schema"));
+        let mut refs = Vec::new();
+        visit(doc, &mut String::new(), &mut |map, at| {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                if target.len() > 1 && target.starts_with('#') && !target.starts_with("#/") {
+                    refs.push((format!("{at}/$ref"), target.to_string()));
+                }
+            }
+        });
+        for (at, target) in refs {
+            match (found.get(&target), doc.pointer_mut(&at)) {
+                (Some(to), Some(slot)) => *slot = json!(to),
+                _ => self.error(at, format!("`{target}` names no `$anchor` of a component schema")),
+            }
         }
     }
 }
@@ -505,42 +515,6 @@ fn collect_pointers_of(value: &Value, key: &str, at: &mut String, out: &mut Vec<
             out.push(format!("{at}/{}", escape(key)));
         }
     });
-}
-
-fn replace_anchor_refs(
-    value: &mut Value,
-    found: &BTreeMap<String, String>,
-    at: &mut String,
-    dangling: &mut Vec<(String, String)>,
-) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get_mut("$ref") {
-                if target.starts_with('#') && !target.starts_with("#/") && target.len() > 1 {
-                    match found.get(target.as_str()) {
-                        Some(to) => *target = to.clone(),
-                        None => dangling.push((format!("{at}/$ref"), target.clone())),
-                    }
-                }
-            }
-            for (key, child) in map.iter_mut() {
-                let len = at.len();
-                at.push('/');
-                at.push_str(&escape(key));
-                replace_anchor_refs(child, found, at, dangling);
-                at.truncate(len);
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter_mut().enumerate() {
-                let len = at.len();
-                at.push_str(&format!("/{i}"));
-                replace_anchor_refs(child, found, at, dangling);
-                at.truncate(len);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Calls `f` on every mapping in `value` with its pointer.

@@ -58,6 +58,7 @@ snapshots![
     inheritance,
     path_parameters,
     files,
+    openapi_31,
 ];
 
 #[test]
@@ -146,6 +147,22 @@ fn fixture_features_are_present() {
             "202u16 => { ::affiliate_runtime::__private::decode_json(response)",
         ],
     );
+    // OpenAPI 3.1, lowered: `[T, null]`, `oneOf` with null and `$ref` + type list are nullable,
+    // `const` an enum, numeric exclusive bounds, `$defs` a component, `patternProperties` a map.
+    check(
+        "openapi_31",
+        &[
+            "pub note: ::std::option::Option<::std::string::String>",
+            "pub shipping: ::std::option::Option<OrderAddress>",
+            "pub billing: ::std::option::Option<OrderAddress>",
+            "pub enum OrderKind",
+            "pub quantity: ::std::num::NonZeroU64",
+            "pub rates: ::std::collections::BTreeMap<::std::string::String, f64>",
+            "pub status: ::std::option::Option<::std::option::Option<Status>>",
+            "pub async fn send(",
+        ],
+    );
+    check("openapi_31", &["(\"get_order\", \"/orders/{id}\")"]);
     assert!(!generated("no_servers").contains("DEFAULT_BASE_URL"), "no servers, no default");
     assert!(generated("non_ascii_version").contains("1.0 \\u{2013} b\\u{ea}ta"), "version escaped to ASCII");
     // The response-only schema keeps a plain Option.
@@ -246,7 +263,8 @@ hostile! {
     dangling_ref => ("/paths/~1a/get/responses/200/content/application~1json/schema/$ref", "does not resolve"),
     duplicate_operation_id => ("/paths/~1b/get/operationId", "duplicates the operationId at /paths/~1a/get"),
     missing_operation_id => ("/paths/~1a/get/operationId", "missing"),
-    openapi_31 => ("/openapi", "OpenAPI 3.1.0 is not supported"),
+    swagger_2 => ("/swagger", "convert the document to OpenAPI 3.0.3"),
+    openapi_31_tuple => ("/components/schemas/Pair/prefixItems", "tuples have no OpenAPI 3.0 form"),
     success_variants_refused => ("/paths/~1a/get/responses/202", "two success responses with different bodies"),
     misspelled_extension => ("/paths/~1a/get/x-affiliate-paginaton", "unknown extension `x-affiliate-paginaton`"),
     unknown_extension_key => ("/paths/~1a/get/x-affiliate-pagination/pageSize", "unknown key `pageSize`"),

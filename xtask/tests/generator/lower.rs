@@ -119,6 +119,10 @@ fn types() {
         "components: {schemas: {S: {type: [string, integer], anyOf: [{minLength: 1}]}}}\n",
         Errors(&[("/components/schemas/S/type", "move the types into the `anyOf`")]),
     );
+    check(
+        "components: {schemas: {S: {type: []}}}\n",
+        Errors(&[("/components/schemas/S/type", "an empty list of types")]),
+    );
 }
 
 #[test]
