@@ -324,15 +324,14 @@ impl Lowering<'_> {
     fn pattern_properties(&mut self, at: &str, map: &mut Map<String, Value>) {
         let Some(patterns) = map.remove("patternProperties") else { return };
         let Some(patterns) = patterns.as_object() else { return };
-        let mut schemas: Vec<&Value> = patterns.values().filter(|s| !is_any(s)).collect();
-        schemas.dedup();
+        let schemas: Vec<&Value> = patterns.values().filter(|s| !is_any(s)).collect();
         let Some(&schema) = schemas.first() else { return };
         let closed = match map.get("additionalProperties") {
             Some(Value::Bool(false)) => true,
             Some(other) => other == schema,
             None => false,
         };
-        if schemas.len() == 1 && closed {
+        if closed && schemas.iter().all(|s| *s == schema) {
             map.insert("additionalProperties".to_string(), schema.clone());
         } else {
             self.error(
@@ -511,7 +510,8 @@ fn rewrite_refs(value: &mut Value, moved: &[(String, String)]) {
 
 fn collect_pointers_of(value: &Value, key: &str, at: &mut String, out: &mut Vec<String>) {
     visit(value, at, &mut |map, at| {
-        if map.contains_key(key) {
+        // A property may be named like a keyword.
+        if map.contains_key(key) && !at.ends_with("/properties") {
             out.push(format!("{at}/{}", escape(key)));
         }
     });

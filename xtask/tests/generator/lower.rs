@@ -232,6 +232,10 @@ fn pattern_properties() {
         "{type: object, additionalProperties: {type: number}}",
     );
     schema("{type: object, patternProperties: {\"^x-\": {}}}", "{type: object}");
+    schema(
+        "{patternProperties: {\"^a\": {type: number}, \"^b\": {type: number}}, additionalProperties: {type: number}, properties: {$anchor: {}}}",
+        "{additionalProperties: {type: number}, properties: {$anchor: {}}}",
+    );
     check(
         "components: {schemas: {S: {type: object, patternProperties: {\"^a\": {type: number}}}}}\n",
         Errors(&[("/components/schemas/S/patternProperties", "write `additionalProperties: {schema}`")]),
