@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::emit::{self, HEADER};
 use crate::model::normalise;
 use crate::spec::{self, SpecError};
-use crate::{naming, progenitor, read, rewrite};
+use crate::{lower, naming, progenitor, read, rewrite};
 
 /// Generated files by path relative to the workspace root.
 pub type Outputs = BTreeMap<PathBuf, String>;
@@ -54,7 +54,9 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
 /// Like [`generate_crate`], with the Surface's description (`Surface::describe`) beside the files.
 pub fn generate_with_surface(file: &Path, text: &str) -> Result<(Outputs, String), Vec<SpecError>> {
     let mut doc = spec::parse(file, text).map_err(|e| vec![e])?;
+    // OpenAPI 3.1 onto the 3.0 model, before anything (the mock's examples included) reads it.
     normalise::decode_refs(&mut doc);
+    lower::lower(file, &mut doc)?;
     // The mock crate answers with the spec's examples, which normalisation folds away.
     let original = doc.clone();
     let api = normalise::normalise(file, &mut doc)?;

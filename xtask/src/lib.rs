@@ -4,6 +4,7 @@
 
 pub mod emit;
 pub mod generate;
+pub mod lower;
 pub mod model;
 pub mod naming;
 mod progenitor;

@@ -6,6 +6,9 @@ use std::process::Command;
 
 use xtask::generate::{self, generate_crate};
 
+#[path = "generator/lower.rs"]
+mod lower;
+
 fn xtask_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -64,6 +67,7 @@ snapshots![
     duplicate_ids,
     security_alternatives,
     request_media_types,
+    openapi_31,
 ];
 
 #[test]
@@ -152,6 +156,22 @@ fn fixture_features_are_present() {
             "202u16 => { ::affiliate_runtime::__private::decode_json(response)",
         ],
     );
+    // OpenAPI 3.1, lowered: `[T, null]`, `oneOf` with null and `$ref` + type list are nullable,
+    // `const` an enum, numeric exclusive bounds, `$defs` a component, `patternProperties` a map.
+    check(
+        "openapi_31",
+        &[
+            "pub note: ::std::option::Option<::std::string::String>",
+            "pub shipping: ::std::option::Option<OrderAddress>",
+            "pub billing: ::std::option::Option<OrderAddress>",
+            "pub enum OrderKind",
+            "pub quantity: ::std::num::NonZeroU64",
+            "pub rates: ::std::collections::BTreeMap<::std::string::String, f64>",
+            "pub status: ::std::option::Option<::std::option::Option<Status>>",
+            "pub async fn send(",
+        ],
+    );
+    check("openapi_31", &["(\"get_order\", \"/orders/{id}\")"]);
     assert!(!generated("no_servers").contains("DEFAULT_BASE_URL"), "no servers, no default");
     assert!(generated("non_ascii_version").contains("1.0 \\u{2013} b\\u{ea}ta"), "version escaped to ASCII");
     // The response-only schema keeps a plain Option.
@@ -267,7 +287,8 @@ hostile! {
     success_enum_name_taken => ("/paths/~1a/get", "a schema is already named `GetASuccess`"),
     yaml_syntax => ("line 4 column 10", "invalid YAML"),
     dangling_ref => ("/paths/~1a/get/responses/200/content/application~1json/schema/$ref", "does not resolve"),
-    openapi_31 => ("/openapi", "OpenAPI 3.1.0 is not supported"),
+    swagger_2 => ("/swagger", "convert the document to OpenAPI 3.0.3"),
+    openapi_31_tuple => ("/components/schemas/Pair/prefixItems", "tuples have no OpenAPI 3.0 form"),
     success_variants_refused => ("/paths/~1a/get/responses/202", "two success responses with different bodies"),
     misspelled_extension => ("/paths/~1a/get/x-affiliate-paginaton", "unknown extension `x-affiliate-paginaton`"),
     unknown_extension_key => ("/paths/~1a/get/x-affiliate-pagination/pageSize", "unknown key `pageSize`"),
