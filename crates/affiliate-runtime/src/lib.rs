@@ -27,6 +27,7 @@ pub mod lenient;
 mod nullable;
 mod open_enum;
 mod pagination;
+mod path;
 mod ratelimit;
 mod retry;
 mod send;
@@ -57,6 +58,7 @@ pub mod __private {
     pub use crate::call::{with_options, CallOptions};
     pub use crate::client::{FromParts, Parts};
     pub use crate::convert::{integer, FromInteger, Integer};
+    pub use crate::path::{encode_path, segment, InvalidPathSegment};
     pub use crate::send::{decode_json, map_response, send, undocumented_status};
 
     /// Pagination plans and the streams generated `pages()` / `stream()` build.

@@ -9,6 +9,7 @@ mod geniuslink;
 mod hostile;
 mod mocks;
 mod partnerize;
+mod paths;
 mod readme;
 mod secrets;
 mod support;
