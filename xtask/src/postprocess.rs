@@ -95,7 +95,8 @@ fn path_parameters(file: &mut syn::File) -> Result<(), String> {
         let mut out = Vec::new();
         let mut after_call = false;
         for token in tokens {
-            let call = after_call && matches!(&token, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
+            let call = after_call
+                && matches!(&token, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
             after_call = matches!(&token, TokenTree::Ident(i) if i == "encode_path");
             let token = match token {
                 TokenTree::Group(g) => {
@@ -146,11 +147,19 @@ fn path_parameters(file: &mut syn::File) -> Result<(), String> {
     }
     match (imported, calls) {
         (true, _) => {
-            file.items.insert(0, syn::parse_quote!(use ::affiliate_runtime::__private::encode_path;));
+            file.items.insert(
+                0,
+                syn::parse_quote!(
+                    use ::affiliate_runtime::__private::encode_path;
+                ),
+            );
             Ok(())
         }
         (false, 0) => Ok(()),
-        (false, _) => Err("`encode_path` is called but not imported from progenitor_client: progenitor's output changed".to_string()),
+        (false, _) => {
+            Err("`encode_path` is called but not imported from progenitor_client: progenitor's output changed"
+                .to_string())
+        }
     }
 }
 

@@ -162,8 +162,11 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
-    /// The largest JSON response body the client reads (default 64 MiB); a larger one is
-    /// [`Error::TooLarge`]. Non-JSON bodies (CSV exports) are streamed and not limited.
+    /// The largest response body the client reads whole (default 64 MiB): any success body it
+    /// decodes, whatever its content type or status; a larger one is [`Error::TooLarge`], read no
+    /// further. Streamed bodies (CSV exports) are handed to the caller chunk by chunk and never
+    /// buffered, so they need no limit; error bodies are judged by their first
+    /// [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY) bytes.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
         self
@@ -294,7 +297,7 @@ pub struct Runtime {
     max_body_bytes: usize,
 }
 
-/// Default limit for JSON response bodies.
+/// Default limit for response bodies read whole.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 impl fmt::Debug for Runtime {
@@ -319,6 +322,11 @@ impl Runtime {
     /// The client's retry policy (a call may override it).
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
+    }
+
+    /// The largest body the client reads whole ([`ClientBuilder::max_body_bytes`]).
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
     }
 
     /// The `pre` hook: the call's own options, default headers, and credentials for requests to the
@@ -381,7 +389,7 @@ impl Runtime {
         }
         let status = response.status();
         let headers = response.headers().clone();
-        let body = crate::error::read_bounded(Box::pin(response.bytes_stream()), crate::error::MAX_ERROR_BODY)
+        let body = crate::body::read_start(Box::pin(response.bytes_stream()), crate::error::MAX_ERROR_BODY)
             .await
             .map_err(Error::from_transport)?;
         Err(Error::from_response(status, &headers, &body))
@@ -441,8 +449,9 @@ impl Runtime {
 
     /// Reads a 2xx JSON body whole, within `max_body_bytes`, inside the retry loop: a connection
     /// that fails mid-body can then be retried, the spec's body-error rules can look at it, and
-    /// progenitor decodes the same bytes (no copy). Other bodies (errors, CSV streams) pass through
-    /// unread.
+    /// progenitor decodes the same bytes (no copy). Other bodies pass through unread: error bodies
+    /// (read by their start when converted), streams (read by the caller), and the JSON variant of
+    /// a status-dependent answer (read within the same limit by `decode_json`).
     async fn buffer_json(&self, response: reqwest::Response, wants_json: bool) -> reqwest::Result<reqwest::Response> {
         let is_json = wants_json || is_json(response.headers().get(reqwest::header::CONTENT_TYPE));
         if !response.status().is_success() || !is_json {
@@ -454,40 +463,24 @@ impl Runtime {
         // Moved, not cloned: reading the body does not need them.
         let headers = std::mem::take(response.headers_mut());
         let url = response.url().clone();
-        let too_large = |size: u64| size > self.max_body_bytes as u64;
-        let body = match response.content_length() {
-            Some(length) if too_large(length) => {
-                record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-                bytes::Bytes::new()
-            }
-            // A body of announced length within the limit: HTTP/1.1 and HTTP/2 framing stop the
-            // read at that length, so reqwest may collect it (without a copy, when it arrived in
-            // one piece).
-            Some(_) => response.bytes().await?,
-            None => {
-                let mut buf = bytes::BytesMut::new();
-                while let Some(chunk) = response.chunk().await? {
-                    if too_large((buf.len() + chunk.len()) as u64) {
-                        record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-                        buf.clear();
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk);
+        let announced = response.content_length();
+        let body =
+            match crate::body::read_whole(Box::pin(response.bytes_stream()), announced, self.max_body_bytes).await? {
+                Some(body) => body,
+                None => {
+                    record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+                    bytes::Bytes::new()
                 }
-                buf.freeze()
-            }
-        };
+            };
         // The page fingerprint of a pagination stream (a no-op outside one).
         crate::pagination::record_body(&body);
         // `x-affiliate-body-errors`: a success status whose body reports a failure. A success is
         // never retried, so checking every attempt checks the final one.
-        if !self.api.body_errors.is_empty() {
-            if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
-                if self.api.body_errors.iter().any(|rule| rule.matches(&value)) {
-                    tracing::debug!(status = status.as_u16(), "success status, error body");
-                    record_body_error(Error::from_response(status, &headers, &body));
-                }
-            }
+        if self.api.body_errors.iter().any(|rule| rule.matches(&body)) {
+            tracing::debug!(status = status.as_u16(), "success status, error body");
+            // Judged like any error body: by its first MAX_ERROR_BODY bytes.
+            let start = &body[..body.len().min(crate::error::MAX_ERROR_BODY)];
+            record_body_error(Error::from_response(status, &headers, start));
         }
         Ok(rebuild(status, version, headers, url, body))
     }

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -346,23 +345,6 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         text.push('…');
     }
     text
-}
-
-/// Reads a body up to `limit` bytes; the rest is not read.
-pub(crate) async fn read_bounded<S>(mut stream: S, limit: usize) -> std::result::Result<Bytes, reqwest::Error>
-where
-    S: futures::Stream<Item = reqwest::Result<Bytes>> + Unpin,
-{
-    use futures::TryStreamExt;
-    let mut buf = bytes::BytesMut::new();
-    while let Some(chunk) = stream.try_next().await? {
-        let room = limit.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if buf.len() >= limit {
-            break;
-        }
-    }
-    Ok(buf.freeze())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! One test binary for every generated client, each against loopback servers.
 
+mod bodies;
 mod concurrency;
 mod conformance;
 mod dub;
@@ -14,3 +15,7 @@ mod readme;
 mod secrets;
 mod support;
 mod tls;
+
+/// Counts heap bytes (per thread too) for `bodies`; forwards everything to the system allocator.
+#[global_allocator]
+static ALLOCATOR: affiliate_tests::bench::Counting = affiliate_tests::bench::Counting;

@@ -12,8 +12,20 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 /// Values that broke path encodings, and arbitrary strings weighted toward the dangerous characters.
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::sample::select(vec!["", ".", "..", "...", "..\\..\\admin", "\\", "a/b", "%2e%2e", ".%2E", "?x=1#y", "\t\n "])
-            .prop_map(str::to_string),
+        prop::sample::select(vec![
+            "",
+            ".",
+            "..",
+            "...",
+            "..\\..\\admin",
+            "\\",
+            "a/b",
+            "%2e%2e",
+            ".%2E",
+            "?x=1#y",
+            "\t\n "
+        ])
+        .prop_map(str::to_string),
         "[./\\\\%2eE?#;@:+ ]{0,8}",
         any::<String>(),
     ]

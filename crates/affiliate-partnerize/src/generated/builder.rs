@@ -10593,6 +10593,7 @@ impl<'a> ExportClicksCsv<'a> {
     pub async fn send(
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ExportClicksCsvSuccess>> {
+        let client = self.client;
         let options = ::std::mem::take(&mut self.options);
         let response = ::affiliate_runtime::__private::send(options, self.send_raw())
             .await?;
@@ -10606,7 +10607,10 @@ impl<'a> ExportClicksCsv<'a> {
                 )
             }
             202u16 => {
-                ::affiliate_runtime::__private::decode_json(response)
+                ::affiliate_runtime::__private::decode_json(
+                        response,
+                        client.inner.max_body_bytes(),
+                    )
                     .await
                     .map(|decoded| ::affiliate_runtime::__private::map_response(
                         decoded,
@@ -10643,6 +10647,7 @@ impl<'a> ExportConversionsCsv<'a> {
     pub async fn send(
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ExportConversionsCsvSuccess>> {
+        let client = self.client;
         let options = ::std::mem::take(&mut self.options);
         let response = ::affiliate_runtime::__private::send(options, self.send_raw())
             .await?;
@@ -10656,7 +10661,10 @@ impl<'a> ExportConversionsCsv<'a> {
                 )
             }
             202u16 => {
-                ::affiliate_runtime::__private::decode_json(response)
+                ::affiliate_runtime::__private::decode_json(
+                        response,
+                        client.inner.max_body_bytes(),
+                    )
                     .await
                     .map(|decoded| ::affiliate_runtime::__private::map_response(
                         decoded,
@@ -10695,6 +10703,7 @@ impl<'a> ExportConversionItemsCsv<'a> {
     ) -> ::affiliate_runtime::Result<
         ResponseValue<types::ExportConversionItemsCsvSuccess>,
     > {
+        let client = self.client;
         let options = ::std::mem::take(&mut self.options);
         let response = ::affiliate_runtime::__private::send(options, self.send_raw())
             .await?;
@@ -10708,7 +10717,10 @@ impl<'a> ExportConversionItemsCsv<'a> {
                 )
             }
             202u16 => {
-                ::affiliate_runtime::__private::decode_json(response)
+                ::affiliate_runtime::__private::decode_json(
+                        response,
+                        client.inner.max_body_bytes(),
+                    )
                     .await
                     .map(|decoded| ::affiliate_runtime::__private::map_response(
                         decoded,
