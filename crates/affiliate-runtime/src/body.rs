@@ -73,15 +73,13 @@ mod tests {
     /// Every way a body can arrive, against the limit: whole, in pieces, announced or not, lying.
     #[tokio::test]
     async fn one_limit_for_every_shape_of_body() {
-        let check = |chunks: &[&[u8]], announced: Option<u64>, limit: usize, expected: Option<&[u8]>| {
+        async fn check(chunks: &[&[u8]], announced: Option<u64>, limit: usize, expected: Option<&[u8]>) {
             let stream = futures::stream::iter(
                 chunks.iter().map(|c| Ok::<_, reqwest::Error>(Bytes::copy_from_slice(c))).collect::<Vec<_>>(),
             );
-            async move {
-                let read = super::read_whole(stream, announced, limit).await.unwrap();
-                assert_eq!(read.as_deref(), expected, "{chunks:?} announced {announced:?} limit {limit}");
-            }
-        };
+            let read = super::read_whole(stream, announced, limit).await.unwrap();
+            assert_eq!(read.as_deref(), expected, "{chunks:?} announced {announced:?} limit {limit}");
+        }
         check(&[b"{}"], Some(2), 2, Some(b"{}")).await;
         check(&[b"{", b"}"], Some(2), 2, Some(b"{}")).await;
         check(&[b"{", b"", b"}"], None, 2, Some(b"{}")).await;

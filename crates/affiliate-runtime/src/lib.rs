@@ -32,16 +32,18 @@ mod path;
 mod ratelimit;
 mod retry;
 mod send;
+mod text;
 mod transport;
 
 pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
 pub use auth::{Credential, Secret};
 pub use client::{ClientBuilder, Runtime, DEFAULT_MAX_BODY_BYTES};
-pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, SNIPPET_LEN};
+pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, MAX_SHOWN_FIELDS, SNIPPET_LEN};
 pub use jobs::Poll;
 pub use pagination::{Items, Pages};
 pub use ratelimit::{RateLimit, ResponseExt};
 pub use retry::RetryPolicy;
+pub use text::MAX_SHOWN_CHARS;
 pub use transport::{TransportError, TransportKind};
 
 /// Re-exported for [`ClientBuilder::configure_http`] (root certificates, client identities,
