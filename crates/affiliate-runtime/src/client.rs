@@ -56,7 +56,8 @@ pub struct ClientBuilder<C> {
     timeout: Duration,
     connect_timeout: Duration,
     max_body_bytes: usize,
-    proxy: Option<String>,
+    /// Parsed when given: the URL, or what a message may show of the text and why it is unusable.
+    proxy: Option<Result<url::Url, (String, url::ParseError)>>,
     http_hooks: Vec<HttpHook>,
     env: EnvSource,
     client: PhantomData<fn() -> C>,
@@ -66,13 +67,13 @@ impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api", &self.api.name)
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(shown_url))
             .field("credentials", &self.credentials)
             .field("headers", &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>())
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
-            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
+            .field("proxy", &self.proxy.as_ref().map(|p| p.as_ref().map_or_else(|(shown, _)| shown.clone(), redacted)))
             .field("http_hooks", &self.http_hooks.len())
             .finish()
     }
@@ -172,13 +173,16 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
-    /// Sends every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`), except to
+    /// Sends every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`; without a
+    /// scheme, `user:pass@proxy:3128`, it is `http://` as reqwest reads it), except to
     /// the hosts listed in `NO_PROXY` / `no_proxy` (read through [`env_source`](Self::env_source)).
     ///
     /// Without it, the proxies of the environment apply as curl reads them: `HTTPS_PROXY`,
     /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (and the system settings on macOS and Windows).
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = Some(url.into());
+        let text = url.into();
+        // Parsed once, here: `Debug` and every message show the parsed form, credentials redacted.
+        self.proxy = Some(parse_proxy(&text).map_err(|e| (shown_url(&text), e)));
         self
     }
 
@@ -220,10 +224,10 @@ impl<C: FromParts> ClientBuilder<C> {
             }
             (None, default) => default.to_string(),
         };
-        let parsed =
-            reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
+        let parsed = reqwest::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("base URL `{}`: {e}", shown_url(&base_url))))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::Config(format!("base URL `{base_url}` must be an absolute http(s) URL")));
+            return Err(Error::Config(format!("base URL `{}` must be an absolute http(s) URL", shown_url(&base_url))));
         }
         let env = self.env.clone();
         let auth = resolve(self.api, &self.credentials, &move |name| env(name))?;
@@ -251,9 +255,10 @@ impl<C: FromParts> ClientBuilder<C> {
             http = http.tls_backend_native();
         }
         if let Some(url) = &self.proxy {
+            let url = url.as_ref().map_err(|(shown, e)| Error::Config(format!("proxy `{shown}`: {e}")))?;
             let no_proxy = (self.env)("NO_PROXY").or_else(|| (self.env)("no_proxy")).unwrap_or_default();
-            let proxy = reqwest::Proxy::all(url.as_str())
-                .map_err(|e| Error::Config(format!("proxy `{}`: {e}", redact_userinfo(url))))?
+            let proxy = reqwest::Proxy::all(url.clone())
+                .map_err(|e| Error::Config(format!("proxy `{}`: {}", redacted(url), e.without_url())))?
                 .no_proxy(reqwest::NoProxy::from_string(&no_proxy));
             http = http.proxy(proxy);
         }
@@ -372,7 +377,8 @@ impl Runtime {
         base_url: &str,
         link: &str,
     ) -> Result<progenitor_client::ResponseValue<progenitor_client::ByteStream>> {
-        let base = reqwest::Url::parse(base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
+        let base = reqwest::Url::parse(base_url)
+            .map_err(|e| Error::Config(format!("base URL `{}`: {e}", shown_url(base_url))))?;
         let url = base.join(link).map_err(|e| Error::ForeignLink(format!("`{link}`: {e}")))?;
         if url.origin() != self.origin {
             return Err(Error::ForeignLink(format!(
@@ -608,11 +614,36 @@ fn add_query_credentials(url: &mut reqwest::Url, credentials: &[(&'static str, S
     }
 }
 
-/// `http://user:pass@host` -> `http://***@host`, for messages and `Debug`.
-fn redact_userinfo(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}***{}", &url[..scheme_end + 3], &url[at..]),
-        _ => url.to_string(),
+/// A proxy URL as reqwest reads one: as written when it has a scheme and a host, otherwise with
+/// `http://` in front (`user:pass@proxy:3128`, `proxy:3128`).
+fn parse_proxy(text: &str) -> Result<url::Url, url::ParseError> {
+    match url::Url::parse(text) {
+        Ok(url) if url.has_host() => Ok(url),
+        Ok(_) | Err(url::ParseError::RelativeUrlWithoutBase) => url::Url::parse(&format!("http://{text}")),
+        Err(e) => Err(e),
+    }
+}
+
+/// A parsed URL with its user name and password replaced: `http://***@proxy:3128/`.
+fn redacted(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    if !url.username().is_empty() || url.password().is_some() {
+        // Cannot fail: a URL with a host can carry credentials.
+        let _ = shown.set_password(None);
+        let _ = shown.set_username("***");
+    }
+    shown.to_string()
+}
+
+/// A URL a user gave, for `Debug` and messages: parsed as a proxy URL and [`redacted`]; text that
+/// does not parse keeps nothing before its last `@`.
+fn shown_url(text: &str) -> String {
+    match parse_proxy(text) {
+        Ok(url) => redacted(&url),
+        Err(_) => match text.rfind('@') {
+            Some(at) => format!("***{}", &text[at..]),
+            None => text.to_string(),
+        },
     }
 }
 
@@ -709,6 +740,66 @@ mod tests {
         check(from_code(), "https://api.example.com/health", "health", "https://api.example.com/health");
         let missing = super::ClientBuilder::<Built>::new(&API).env_source(|_| None).build().map(drop).unwrap_err();
         assert!(missing.to_string().contains("T_QKEY"), "{missing}");
+    }
+
+    /// Proxy and base URLs as users write them: credentials never appear in `Debug` or in a
+    /// message, whatever the form; scheme-less proxies are read as reqwest reads them (`http://`).
+    #[test]
+    fn user_given_urls_are_parsed_once_and_shown_redacted() {
+        struct Built;
+        impl super::FromParts for Built {
+            fn from_parts(_: super::Parts) -> Self {
+                Built
+            }
+        }
+        static API: crate::ApiDescriptor = crate::ApiDescriptor {
+            name: "test",
+            title: "Test API",
+            crate_name: "affiliate-test",
+            crate_version: "0.0.0",
+            default_base_url: "https://api.example.com",
+            security: &[],
+            idempotent_operations: &[],
+            anonymous_operations: &[],
+            body_errors: &[],
+            url_templates: &[],
+        };
+        // (proxy as given, the URL it means or None when unusable)
+        let cases: [(&str, Option<&str>); 12] = [
+            ("user:s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("http://user:s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("https://user:s3cret@proxy.internal", Some("https://***@proxy.internal/")),
+            ("socks5://user:s3cret@proxy.internal:1080", Some("socks5://***@proxy.internal:1080")),
+            ("s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            (":s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("user:p%40s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("us@er:s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("proxy.internal:3128", Some("http://proxy.internal:3128/")),
+            ("http://proxy.internal", Some("http://proxy.internal/")),
+            ("user:s3cret@proxy.internal:99999", None),
+            ("http://user:s3cret@[::1:3128", None),
+        ];
+        for (given, means) in cases {
+            let builder = super::ClientBuilder::<Built>::new(&API).proxy(given);
+            let debug = format!("{builder:?}");
+            assert!(!debug.contains("s3cret"), "{given}: {debug}");
+            let parsed = super::parse_proxy(given).ok();
+            assert_eq!(parsed.as_ref().map(super::redacted).as_deref(), means, "{given}");
+            match (builder.build(), means) {
+                (Ok(_), Some(_)) => {}
+                (Err(e), None) => {
+                    assert!(!e.to_string().contains("s3cret") && e.to_string().contains("***"), "{given}: {e}")
+                }
+                (Ok(_), None) => panic!("{given}: built"),
+                (Err(e), Some(_)) => panic!("{given}: {e}"),
+            }
+            // A base URL given with credentials is shown the same way.
+            let base = super::ClientBuilder::<Built>::new(&API).base_url(given);
+            assert!(!format!("{base:?}").contains("s3cret"), "{given}: {base:?}");
+            if let Err(e) = base.build() {
+                assert!(!e.to_string().contains("s3cret"), "{given}: {e}");
+            }
+        }
     }
 
     /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.
