@@ -77,6 +77,13 @@ fn fixture_features_are_present() {
         "path_parameters",
         &["SecurityScheme::ApiKeyQuery { name: \"queryKey\", param: \"api_key\", env: \"FIXTURE_API_KEY\", }"],
     );
+    // Path parameters through the runtime's encoding, refused before sending when they cannot
+    // stay in their segment.
+    check("path_parameters", &["use ::affiliate_runtime::__private::encode_path;", "encode_path(&"]);
+    let code = squash(&generated("path_parameters"));
+    assert!(!code.contains("useprogenitor_client::{encode_path"), "progenitor's encode_path is still imported");
+    let (calls, refusable) = (code.matches("encode_path(&").count(), code.matches(".to_string())?").count());
+    assert!(calls > 0 && calls == refusable, "{calls} encode_path calls, {refusable} with `?`");
     check("page_pagination", &["Plan::Page", "unwrap_or(50u64)", "pub fn stream("]);
     check("offset_pagination", &["Plan::Offset", "links: true", "next_page", "PageValue::as_count"]);
     check("cursor_pagination", &["Plan::Cursor", "cursor_param: \"cursor_id\"", "next_cursor:"]);
@@ -94,7 +101,7 @@ fn fixture_features_are_present() {
     );
     check(
         "success_variants",
-        &["NoContent,", "202u16 => { ::affiliate_runtime::__private::decode_json(response)", "undocumented_status"],
+        &["NoContent,", "202u16 => { ::affiliate_runtime::__private::decode_json(response, client.inner.max_body_bytes()", "undocumented_status"],
     );
     check("success_variants", &["pub async fn wait(", "pub async fn wait_for_result(", "is(&[\"complete\"])"]);
     check(
@@ -140,7 +147,7 @@ fn fixture_features_are_present() {
             "pub enum GetASuccess",
             "Ok(GetAOk)",
             "Accepted(GetAAccepted)",
-            "202u16 => { ::affiliate_runtime::__private::decode_json(response)",
+            "202u16 => { ::affiliate_runtime::__private::decode_json(response, client.inner.max_body_bytes()",
         ],
     );
     assert!(!generated("no_servers").contains("DEFAULT_BASE_URL"), "no servers, no default");
