@@ -101,7 +101,11 @@ fn fixture_features_are_present() {
     );
     check(
         "success_variants",
-        &["NoContent,", "202u16 => { ::affiliate_runtime::__private::decode_json(response, client.inner.max_body_bytes()", "undocumented_status"],
+        &[
+            "NoContent,",
+            "202u16 => { ::affiliate_runtime::__private::decode_json(response, client.inner.max_body_bytes()",
+            "undocumented_status",
+        ],
     );
     check("success_variants", &["pub async fn wait(", "pub async fn wait_for_result(", "is(&[\"complete\"])"]);
     check(
