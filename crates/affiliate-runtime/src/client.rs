@@ -742,28 +742,35 @@ mod tests {
         assert!(missing.to_string().contains("T_QKEY"), "{missing}");
     }
 
-    /// Proxy and base URLs as users write them: credentials never appear in `Debug` or in a
-    /// message, whatever the form; scheme-less proxies are read as reqwest reads them (`http://`).
-    #[test]
-    fn user_given_urls_are_parsed_once_and_shown_redacted() {
-        struct Built;
-        impl super::FromParts for Built {
-            fn from_parts(_: super::Parts) -> Self {
-                Built
-            }
+    /// A client that is only built, never called.
+    struct Built;
+    impl super::FromParts for Built {
+        fn from_parts(_: super::Parts) -> Self {
+            Built
         }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
+    }
+
+    /// An API with no credentials, no rules, and this default base URL.
+    const fn test_api(default_base_url: &'static str) -> crate::ApiDescriptor {
+        crate::ApiDescriptor {
             name: "test",
             title: "Test API",
             crate_name: "affiliate-test",
             crate_version: "0.0.0",
-            default_base_url: "https://api.example.com",
+            default_base_url,
             security: &[],
             idempotent_operations: &[],
             anonymous_operations: &[],
             body_errors: &[],
             url_templates: &[],
-        };
+        }
+    }
+
+    /// Proxy and base URLs as users write them: credentials never appear in `Debug` or in a
+    /// message, whatever the form; scheme-less proxies are read as reqwest reads them (`http://`).
+    #[test]
+    fn user_given_urls_are_parsed_once_and_shown_redacted() {
+        static API: crate::ApiDescriptor = test_api("https://api.example.com");
         // (proxy as given, the URL it means or None when unusable)
         let cases: [(&str, Option<&str>); 12] = [
             ("user:s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
@@ -805,24 +812,7 @@ mod tests {
     /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.
     #[test]
     fn no_default_base_url_needs_base_url_before_build() {
-        struct Built;
-        impl super::FromParts for Built {
-            fn from_parts(_: super::Parts) -> Self {
-                Built
-            }
-        }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
-            name: "test",
-            title: "Test API",
-            crate_name: "affiliate-test",
-            crate_version: "0.0.0",
-            default_base_url: "",
-            security: &[],
-            idempotent_operations: &[],
-            anonymous_operations: &[],
-            body_errors: &[],
-            url_templates: &[],
-        };
+        static API: crate::ApiDescriptor = test_api("");
         let check = |base_url: Option<&str>, expected: Result<(), &str>| {
             let mut builder = super::ClientBuilder::<Built>::new(&API);
             if let Some(url) = base_url {
