@@ -9,6 +9,9 @@
 //!   report a value out of range in plain words; missing required values are named.
 //! - progenitor's `Client::new` / `new_with_client` become crate-private: clients are built only
 //!   through the runtime's builder (its redirect policy keeps credentials on the API's host).
+//! - Path parameters are encoded by the runtime's `encode_path` instead of progenitor's, which
+//!   leaves `.`, `..` and `\` to the URL parser (dot segments resolved, `\` read as `/`); a value
+//!   that cannot stay in its segment is refused before sending (`encode_path(..)?`).
 //! - [`Types`] answers the glue's questions about generated structs (field names, types).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,6 +36,7 @@ pub struct Builder {
 
 /// Rewrites the file in place and returns the builders by struct name.
 pub fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, Builder>, String> {
+    path_parameters(file)?;
     for item in &mut file.items {
         let Item::Mod(module) = item else { continue };
         let Some((_, items)) = module.content.as_mut() else { continue };
@@ -81,6 +85,83 @@ pub fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, Builder>, String
         return Err(format!("found the client method of {found} of {} operation builders", builders.len()));
     }
     Ok(builders)
+}
+
+/// progenitor's `encode_path` (imported from `progenitor_client` at the top of the file, used in
+/// each builder's `send` through `super::encode_path`) becomes the runtime's, whose refusal `?`
+/// turns into `Error::InvalidRequest` before the request is built.
+fn path_parameters(file: &mut syn::File) -> Result<(), String> {
+    fn question_marks(tokens: TokenStream, count: &mut usize) -> TokenStream {
+        use proc_macro2::{Group, Punct, Spacing, TokenTree};
+        let mut out = Vec::new();
+        let mut after_call = false;
+        for token in tokens {
+            let call = after_call
+                && matches!(&token, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
+            after_call = matches!(&token, TokenTree::Ident(i) if i == "encode_path");
+            let token = match token {
+                TokenTree::Group(g) => {
+                    let mut inner = Group::new(g.delimiter(), question_marks(g.stream(), count));
+                    inner.set_span(g.span());
+                    TokenTree::Group(inner)
+                }
+                other => other,
+            };
+            out.push(token);
+            if call {
+                out.push(TokenTree::Punct(Punct::new('?', Spacing::Alone)));
+                *count += 1;
+            }
+        }
+        out.into_iter().collect()
+    }
+    let mut imported = false;
+    for item in &mut file.items {
+        let Item::Use(use_) = item else { continue };
+        let syn::UseTree::Path(path) = &mut use_.tree else { continue };
+        if path.ident != "progenitor_client" {
+            continue;
+        }
+        if let syn::UseTree::Group(group) = path.tree.as_mut() {
+            let before = group.items.len();
+            group.items = std::mem::take(&mut group.items)
+                .into_iter()
+                .filter(|tree| !matches!(tree, syn::UseTree::Name(n) if n.ident == "encode_path"))
+                .collect();
+            imported |= group.items.len() < before;
+        }
+    }
+    let mut calls = 0;
+    for item in &mut file.items {
+        let Item::Mod(module) = item else { continue };
+        let Some((_, items)) = module.content.as_mut().filter(|_| module.ident == "builder") else { continue };
+        for item in items {
+            let Item::Impl(imp) = item else { continue };
+            for member in &mut imp.items {
+                let syn::ImplItem::Fn(f) = member else { continue };
+                if f.sig.ident == "send" {
+                    let block = &f.block;
+                    f.block = syn::parse2(question_marks(quote!(#block), &mut calls)).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+    }
+    match (imported, calls) {
+        (true, _) => {
+            file.items.insert(
+                0,
+                syn::parse_quote!(
+                    use ::affiliate_runtime::__private::encode_path;
+                ),
+            );
+            Ok(())
+        }
+        (false, 0) => Ok(()),
+        (false, _) => {
+            Err("`encode_path` is called but not imported from progenitor_client: progenitor's output changed"
+                .to_string())
+        }
+    }
 }
 
 fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builder>) -> Result<(), String> {

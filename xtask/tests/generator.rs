@@ -90,6 +90,13 @@ fn fixture_features_are_present() {
         "path_parameters",
         &["SecurityScheme::ApiKeyQuery { name: \"queryKey\", param: \"api_key\", env: \"FIXTURE_API_KEY\", }"],
     );
+    // Path parameters through the runtime's encoding, refused before sending when they cannot
+    // stay in their segment.
+    check("path_parameters", &["use ::affiliate_runtime::__private::encode_path;", "encode_path(&"]);
+    let code = squash(&generated("path_parameters"));
+    assert!(!code.contains("useprogenitor_client::{encode_path"), "progenitor's encode_path is still imported");
+    let (calls, refusable) = (code.matches("encode_path(&").count(), code.matches(".to_string())?").count());
+    assert!(calls > 0 && calls == refusable, "{calls} encode_path calls, {refusable} with `?`");
     check("page_pagination", &["Plan::Page", "unwrap_or(50u64)", "pub fn stream("]);
     check("offset_pagination", &["Plan::Offset", "links: true", "next_page", "PageValue::as_count"]);
     check("cursor_pagination", &["Plan::Cursor", "cursor_param: \"cursor_id\"", "next_cursor:"]);
@@ -107,7 +114,11 @@ fn fixture_features_are_present() {
     );
     check(
         "success_variants",
-        &["NoContent,", "202u16 => { ::affiliate_runtime::__private::decode_json(response)", "undocumented_status"],
+        &[
+            "NoContent,",
+            "202u16 => { ::affiliate_runtime::__private::decode_json(response, client.inner.max_body_bytes()",
+            "undocumented_status",
+        ],
     );
     check("success_variants", &["pub async fn wait(", "pub async fn wait_for_result(", "is(&[\"complete\"])"]);
     check(
@@ -153,7 +164,7 @@ fn fixture_features_are_present() {
             "pub enum GetASuccess",
             "Ok(GetAOk)",
             "Accepted(GetAAccepted)",
-            "202u16 => { ::affiliate_runtime::__private::decode_json(response)",
+            "202u16 => { ::affiliate_runtime::__private::decode_json(response, client.inner.max_body_bytes()",
         ],
     );
     // OpenAPI 3.1, lowered: `[T, null]`, `oneOf` with null and `$ref` + type list are nullable,

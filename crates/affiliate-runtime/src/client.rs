@@ -57,7 +57,8 @@ pub struct ClientBuilder<C> {
     timeout: Duration,
     connect_timeout: Duration,
     max_body_bytes: usize,
-    proxy: Option<String>,
+    /// Parsed when given: the URL, or what a message may show of the text and why it is unusable.
+    proxy: Option<Result<url::Url, (String, url::ParseError)>>,
     http_hooks: Vec<HttpHook>,
     env: EnvSource,
     client: PhantomData<fn() -> C>,
@@ -67,13 +68,13 @@ impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api", &self.api.name)
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(shown_url))
             .field("credentials", &self.credentials)
             .field("headers", &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>())
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
-            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
+            .field("proxy", &self.proxy.as_ref().map(|p| p.as_ref().map_or_else(|(shown, _)| shown.clone(), redacted)))
             .field("http_hooks", &self.http_hooks.len())
             .finish()
     }
@@ -188,20 +189,26 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
-    /// The largest JSON response body the client reads (default 64 MiB); a larger one is
-    /// [`Error::TooLarge`]. Non-JSON bodies (CSV exports) are streamed and not limited.
+    /// The largest response body the client reads whole (default 64 MiB): any success body it
+    /// decodes, whatever its content type or status; a larger one is [`Error::TooLarge`], read no
+    /// further. Streamed bodies (CSV exports) are handed to the caller chunk by chunk and never
+    /// buffered, so they need no limit; error bodies are judged by their first
+    /// [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY) bytes.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
         self
     }
 
-    /// Sends every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`), except to
+    /// Sends every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`; without a
+    /// scheme, `user:pass@proxy:3128`, it is `http://` as reqwest reads it), except to
     /// the hosts listed in `NO_PROXY` / `no_proxy` (read through [`env_source`](Self::env_source)).
     ///
     /// Without it, the proxies of the environment apply as curl reads them: `HTTPS_PROXY`,
     /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (and the system settings on macOS and Windows).
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = Some(url.into());
+        let text = url.into();
+        // Parsed once, here: `Debug` and every message show the parsed form, credentials redacted.
+        self.proxy = Some(parse_proxy(&text).map_err(|e| (shown_url(&text), e)));
         self
     }
 
@@ -243,10 +250,10 @@ impl<C: FromParts> ClientBuilder<C> {
             }
             (None, default) => default.to_string(),
         };
-        let parsed =
-            reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
+        let parsed = reqwest::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("base URL `{}`: {e}", shown_url(&base_url))))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::Config(format!("base URL `{base_url}` must be an absolute http(s) URL")));
+            return Err(Error::Config(format!("base URL `{}` must be an absolute http(s) URL", shown_url(&base_url))));
         }
         let env = self.env.clone();
         let auth = resolve(self.api, &self.credentials, &move |name| env(name), &parsed)?;
@@ -274,9 +281,10 @@ impl<C: FromParts> ClientBuilder<C> {
             http = http.tls_backend_native();
         }
         if let Some(url) = &self.proxy {
+            let url = url.as_ref().map_err(|(shown, e)| Error::Config(format!("proxy `{shown}`: {e}")))?;
             let no_proxy = (self.env)("NO_PROXY").or_else(|| (self.env)("no_proxy")).unwrap_or_default();
-            let proxy = reqwest::Proxy::all(url.as_str())
-                .map_err(|e| Error::Config(format!("proxy `{}`: {e}", redact_userinfo(url))))?
+            let proxy = reqwest::Proxy::all(url.clone())
+                .map_err(|e| Error::Config(format!("proxy `{}`: {}", redacted(url), e.without_url())))?
                 .no_proxy(reqwest::NoProxy::from_string(&no_proxy));
             http = http.proxy(proxy);
         }
@@ -320,7 +328,7 @@ pub struct Runtime {
     max_body_bytes: usize,
 }
 
-/// Default limit for JSON response bodies.
+/// Default limit for response bodies read whole.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 impl fmt::Debug for Runtime {
@@ -347,6 +355,11 @@ impl Runtime {
     /// The client's retry policy (a call may override it).
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
+    }
+
+    /// The largest body the client reads whole ([`ClientBuilder::max_body_bytes`]).
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
     }
 
     /// The `pre` hook: the call's own options, default headers, and credentials for requests to the
@@ -401,7 +414,8 @@ impl Runtime {
         base_url: &str,
         link: &str,
     ) -> Result<progenitor_client::ResponseValue<progenitor_client::ByteStream>> {
-        let base = reqwest::Url::parse(base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
+        let base = reqwest::Url::parse(base_url)
+            .map_err(|e| Error::Config(format!("base URL `{}`: {e}", shown_url(base_url))))?;
         let url = base.join(link).map_err(|e| Error::ForeignLink(format!("`{link}`: {e}")))?;
         if url.origin() != self.origin {
             return Err(Error::ForeignLink(format!(
@@ -422,7 +436,7 @@ impl Runtime {
         }
         let status = response.status();
         let headers = response.headers().clone();
-        let body = crate::error::read_bounded(Box::pin(response.bytes_stream()), crate::error::MAX_ERROR_BODY)
+        let body = crate::body::read_start(Box::pin(response.bytes_stream()), crate::error::MAX_ERROR_BODY)
             .await
             .map_err(Error::from_transport)?;
         Err(Error::from_response(status, &headers, &body))
@@ -482,8 +496,9 @@ impl Runtime {
 
     /// Reads a 2xx JSON body whole, within `max_body_bytes`, inside the retry loop: a connection
     /// that fails mid-body can then be retried, the spec's body-error rules can look at it, and
-    /// progenitor decodes the same bytes (no copy). Other bodies (errors, CSV streams) pass through
-    /// unread.
+    /// progenitor decodes the same bytes (no copy). Other bodies pass through unread: error bodies
+    /// (read by their start when converted), streams (read by the caller), and the JSON variant of
+    /// a status-dependent answer (read within the same limit by `decode_json`).
     async fn buffer_json(&self, response: reqwest::Response, wants_json: bool) -> reqwest::Result<reqwest::Response> {
         let is_json = wants_json || is_json(response.headers().get(reqwest::header::CONTENT_TYPE));
         if !response.status().is_success() || !is_json {
@@ -495,40 +510,24 @@ impl Runtime {
         // Moved, not cloned: reading the body does not need them.
         let headers = std::mem::take(response.headers_mut());
         let url = response.url().clone();
-        let too_large = |size: u64| size > self.max_body_bytes as u64;
-        let body = match response.content_length() {
-            Some(length) if too_large(length) => {
-                record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-                bytes::Bytes::new()
-            }
-            // A body of announced length within the limit: HTTP/1.1 and HTTP/2 framing stop the
-            // read at that length, so reqwest may collect it (without a copy, when it arrived in
-            // one piece).
-            Some(_) => response.bytes().await?,
-            None => {
-                let mut buf = bytes::BytesMut::new();
-                while let Some(chunk) = response.chunk().await? {
-                    if too_large((buf.len() + chunk.len()) as u64) {
-                        record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-                        buf.clear();
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk);
+        let announced = response.content_length();
+        let body =
+            match crate::body::read_whole(Box::pin(response.bytes_stream()), announced, self.max_body_bytes).await? {
+                Some(body) => body,
+                None => {
+                    record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+                    bytes::Bytes::new()
                 }
-                buf.freeze()
-            }
-        };
+            };
         // The page fingerprint of a pagination stream (a no-op outside one).
         crate::pagination::record_body(&body);
         // `x-affiliate-body-errors`: a success status whose body reports a failure. A success is
         // never retried, so checking every attempt checks the final one.
-        if !self.api.body_errors.is_empty() {
-            if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
-                if self.api.body_errors.iter().any(|rule| rule.matches(&value)) {
-                    tracing::debug!(status = status.as_u16(), "success status, error body");
-                    record_body_error(Error::from_response(status, &headers, &body));
-                }
-            }
+        if self.api.body_errors.iter().any(|rule| rule.matches(&body)) {
+            tracing::debug!(status = status.as_u16(), "success status, error body");
+            // Judged like any error body: by its first MAX_ERROR_BODY bytes.
+            let start = &body[..body.len().min(crate::error::MAX_ERROR_BODY)];
+            record_body_error(Error::from_response(status, &headers, start));
         }
         Ok(rebuild(status, version, headers, url, body))
     }
@@ -746,11 +745,36 @@ fn add_cookies(headers: &mut reqwest::header::HeaderMap, cookies: &[(&'static st
     }
 }
 
-/// `http://user:pass@host` -> `http://***@host`, for messages and `Debug`.
-fn redact_userinfo(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}***{}", &url[..scheme_end + 3], &url[at..]),
-        _ => url.to_string(),
+/// A proxy URL as reqwest reads one: as written when it has a scheme and a host, otherwise with
+/// `http://` in front (`user:pass@proxy:3128`, `proxy:3128`).
+fn parse_proxy(text: &str) -> Result<url::Url, url::ParseError> {
+    match url::Url::parse(text) {
+        Ok(url) if url.has_host() => Ok(url),
+        Ok(_) | Err(url::ParseError::RelativeUrlWithoutBase) => url::Url::parse(&format!("http://{text}")),
+        Err(e) => Err(e),
+    }
+}
+
+/// A parsed URL with its user name and password replaced: `http://***@proxy:3128/`.
+fn redacted(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    if !url.username().is_empty() || url.password().is_some() {
+        // Cannot fail: a URL with a host can carry credentials.
+        let _ = shown.set_password(None);
+        let _ = shown.set_username("***");
+    }
+    shown.to_string()
+}
+
+/// A URL a user gave, for `Debug` and messages: parsed as a proxy URL and [`redacted`]; text that
+/// does not parse keeps nothing before its last `@`.
+fn shown_url(text: &str) -> String {
+    match parse_proxy(text) {
+        Ok(url) => redacted(&url),
+        Err(_) => match text.rfind('@') {
+            Some(at) => format!("***{}", &text[at..]),
+            None => text.to_string(),
+        },
     }
 }
 
@@ -782,6 +806,10 @@ mod tests {
         fn from_parts(parts: super::Parts) -> Self {
             Built(parts.into_inner().2)
         }
+    }
+
+    const fn api_without_security(default_base_url: &'static str) -> crate::ApiDescriptor {
+        api(default_base_url, &[], &[])
     }
 
     /// A test API with these schemes and requirements; `health` is its anonymous operation.
@@ -906,6 +934,49 @@ mod tests {
         check("https://elsewhere.example.com/things", "list", &["theme=dark"], None);
         check("https://api.example.com/health", "health", &[], None);
         assert!(!format!("{runtime:?}").contains("s3ss10n"), "{runtime:?}");
+    }
+
+    /// Proxy and base URLs as users write them: credentials never appear in `Debug` or in a
+    /// message, whatever the form; scheme-less proxies are read as reqwest reads them (`http://`).
+    #[test]
+    fn user_given_urls_are_parsed_once_and_shown_redacted() {
+        static API: crate::ApiDescriptor = api_without_security("https://api.example.com");
+        // (proxy as given, the URL it means or None when unusable)
+        let cases: [(&str, Option<&str>); 12] = [
+            ("user:s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("http://user:s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("https://user:s3cret@proxy.internal", Some("https://***@proxy.internal/")),
+            ("socks5://user:s3cret@proxy.internal:1080", Some("socks5://***@proxy.internal:1080")),
+            ("s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            (":s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("user:p%40s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("us@er:s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("proxy.internal:3128", Some("http://proxy.internal:3128/")),
+            ("http://proxy.internal", Some("http://proxy.internal/")),
+            ("user:s3cret@proxy.internal:99999", None),
+            ("http://user:s3cret@[::1:3128", None),
+        ];
+        for (given, means) in cases {
+            let builder = super::ClientBuilder::<Built>::new(&API).proxy(given);
+            let debug = format!("{builder:?}");
+            assert!(!debug.contains("s3cret"), "{given}: {debug}");
+            let parsed = super::parse_proxy(given).ok();
+            assert_eq!(parsed.as_ref().map(super::redacted).as_deref(), means, "{given}");
+            match (builder.build(), means) {
+                (Ok(_), Some(_)) => {}
+                (Err(e), None) => {
+                    assert!(!e.to_string().contains("s3cret") && e.to_string().contains("***"), "{given}: {e}")
+                }
+                (Ok(_), None) => panic!("{given}: built"),
+                (Err(e), Some(_)) => panic!("{given}: {e}"),
+            }
+            // A base URL given with credentials is shown the same way.
+            let base = super::ClientBuilder::<Built>::new(&API).base_url(given);
+            assert!(!format!("{base:?}").contains("s3cret"), "{given}: {base:?}");
+            if let Err(e) = base.build() {
+                assert!(!e.to_string().contains("s3cret"), "{given}: {e}");
+            }
+        }
     }
 
     /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::ratelimit::{request_id, retry_after, RateLimit};
+use crate::text::{shown, shown_message};
 use crate::transport::{TransportError, TransportKind};
 
 /// `Result` with the runtime's [`Error`].
@@ -70,7 +70,7 @@ pub enum Error {
     Transport(TransportError),
     /// A response arrived but its body is not what the spec describes. The server answered (and
     /// acted, if the status is a success).
-    #[error("cannot decode the {} response: {message}; body starts: {snippet:?}", status.map_or("success".to_string(), |s| s.to_string()))]
+    #[error("cannot decode the {} response: {}; body starts: \"{}\"", status.map_or("success".to_string(), |s| s.to_string()), shown_message(.message), shown(.snippet))]
     Decode {
         /// The response's status, where known.
         status: Option<StatusCode>,
@@ -113,7 +113,7 @@ pub enum Error {
     InvalidRequest(String),
     /// Pagination stopped because the server's paging metadata could not be trusted. The pages
     /// before were answered; the next request was not sent.
-    #[error("pagination stopped: {0}")]
+    #[error("pagination stopped: {}", shown_message(.0))]
     Pagination(String),
     /// A JSON response body exceeded the client's `max_body_bytes`; it was not read further. The
     /// server answered (and acted, if the status is a success).
@@ -128,10 +128,10 @@ pub enum Error {
     },
     /// An asynchronous job failed, timed out, or gave no result link. The job was accepted by the
     /// server.
-    #[error("job: {0}")]
+    #[error("job: {}", shown_message(.0))]
     Job(String),
     /// A link from a response points somewhere the client will not send credentials. Not sent.
-    #[error("not following link: {0}")]
+    #[error("not following link: {}", shown_message(.0))]
     ForeignLink(String),
 }
 
@@ -316,26 +316,34 @@ impl ApiError {
     }
 }
 
+/// Server text is shown escaped and shortened ([`MAX_SHOWN_CHARS`](crate::MAX_SHOWN_CHARS) per
+/// value, the first [`MAX_SHOWN_FIELDS`] field errors); the fields keep it raw.
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HTTP {}", self.status)?;
         if let Some(code) = &self.code {
-            write!(f, " [{code}]")?;
+            write!(f, " [{}]", shown(code))?;
         }
         match &self.message {
-            Some(message) => write!(f, ": {message}")?,
-            None if !self.body.is_empty() => write!(f, ": {:?}", self.body)?,
+            Some(message) => write!(f, ": {}", shown(message))?,
+            None if !self.body.is_empty() => write!(f, ": \"{}\"", shown(&self.body))?,
             None => {}
         }
-        for field in &self.field_errors {
+        for field in self.field_errors.iter().take(MAX_SHOWN_FIELDS) {
             write!(f, "; {field}")?;
         }
+        if let Some(more) = self.field_errors.len().checked_sub(MAX_SHOWN_FIELDS).filter(|n| *n > 0) {
+            write!(f, "; and {more} more field errors")?;
+        }
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            write!(f, " (request id {})", shown(id))?;
         }
         Ok(())
     }
 }
+
+/// How many field errors an [`ApiError`]'s `Display` lists (all are in `field_errors`).
+pub const MAX_SHOWN_FIELDS: usize = 10;
 
 /// One field's problem in a validation error.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -351,14 +359,18 @@ pub struct FieldError {
     pub details: BTreeMap<String, String>,
 }
 
+/// Escaped and shortened, like all server text in messages; the fields keep it raw.
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", if self.field.is_empty() { "(request)" } else { &self.field })?;
+        match self.field.as_str() {
+            "" => f.write_str("(request)")?,
+            field => write!(f, "{}", shown(field))?,
+        }
         if let Some(code) = &self.code {
-            write!(f, " [{code}]")?;
+            write!(f, " [{}]", shown(code))?;
         }
         if let Some(message) = &self.message {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", shown(message))?;
         }
         Ok(())
     }
@@ -384,23 +396,6 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         text.push('…');
     }
     text
-}
-
-/// Reads a body up to `limit` bytes; the rest is not read.
-pub(crate) async fn read_bounded<S>(mut stream: S, limit: usize) -> std::result::Result<Bytes, reqwest::Error>
-where
-    S: futures::Stream<Item = reqwest::Result<Bytes>> + Unpin,
-{
-    use futures::TryStreamExt;
-    let mut buf = bytes::BytesMut::new();
-    while let Some(chunk) = stream.try_next().await? {
-        let room = limit.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if buf.len() >= limit {
-            break;
-        }
-    }
-    Ok(buf.freeze())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 
 mod api;
 mod auth;
+mod body;
 mod call;
 mod client;
 mod convert;
@@ -28,21 +29,24 @@ pub mod lenient;
 mod nullable;
 mod open_enum;
 mod pagination;
+mod path;
 mod ratelimit;
 mod retry;
 mod send;
 mod token;
+mod text;
 mod transport;
 
 pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
 pub use auth::{Credential, Secret};
 pub use client::{ClientBuilder, Runtime, DEFAULT_MAX_BODY_BYTES};
-pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, SNIPPET_LEN};
+pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, MAX_SHOWN_FIELDS, SNIPPET_LEN};
 pub use jobs::Poll;
 pub use pagination::{Items, Pages};
 pub use ratelimit::{RateLimit, ResponseExt};
 pub use retry::RetryPolicy;
 pub use token::{ClientCredentials, Token, TokenFuture, TokenSource};
+pub use text::MAX_SHOWN_CHARS;
 pub use transport::{TransportError, TransportKind};
 
 /// Re-exported for [`ClientBuilder::configure_http`] (root certificates, client identities,
@@ -60,6 +64,7 @@ pub mod __private {
     pub use crate::call::{with_options, CallOptions};
     pub use crate::client::{FromParts, Parts};
     pub use crate::convert::{integer, FromInteger, Integer};
+    pub use crate::path::{encode_path, segment, InvalidPathSegment};
     pub use crate::send::{decode_json, map_response, send, undocumented_status};
 
     /// Pagination plans and the streams generated `pages()` / `stream()` build.

@@ -140,7 +140,7 @@ impl ClientCredentials {
                 fail(format!("token endpoint {}: {e}", self.token_url), retryable)
             })?;
         let status = response.status();
-        let body = crate::error::read_bounded(Box::pin(response.bytes_stream()), MAX_TOKEN_BODY)
+        let body = crate::body::read_start(Box::pin(response.bytes_stream()), MAX_TOKEN_BODY)
             .await
             .map_err(|e| fail(format!("token endpoint {}: {}", self.token_url, Error::from_transport(e)), true))?;
         parse_token_response(status, &body).map_err(|(message, retryable)| {

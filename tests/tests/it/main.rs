@@ -1,5 +1,6 @@
 //! One test binary for every generated client, each against loopback servers.
 
+mod bodies;
 mod concurrency;
 mod conformance;
 mod dub;
@@ -9,8 +10,13 @@ mod geniuslink;
 mod hostile;
 mod mocks;
 mod partnerize;
+mod paths;
 mod readme;
 mod secrets;
 mod support;
 mod tls;
 mod tokens;
+
+/// Counts heap bytes (per thread too) for `bodies`; forwards everything to the system allocator.
+#[global_allocator]
+static ALLOCATOR: affiliate_tests::bench::Counting = affiliate_tests::bench::Counting;

@@ -337,16 +337,23 @@ fn variant_send(surface_op: &OperationSurface, doc: &str) -> TokenStream {
                 #status => Ok(::affiliate_runtime::__private::map_response(response, types::#answer::#ident)),
             },
             VariantBody::Json(_) => quote! {
-                #status => ::affiliate_runtime::__private::decode_json(response)
+                #status => ::affiliate_runtime::__private::decode_json(response, client.inner.max_body_bytes())
                     .await
                     .map(|decoded| ::affiliate_runtime::__private::map_response(decoded, types::#answer::#ident)),
             },
         }
     });
+    // JSON variants are read within the client's body limit.
+    let client = op
+        .success_variants
+        .iter()
+        .any(|v| matches!(v.body, VariantBody::Json(_)))
+        .then(|| quote! { let client = self.client; });
     quote! {
         impl<'a> #name<'a> {
             #[doc = #doc]
             pub async fn send(mut self) -> ::affiliate_runtime::Result<ResponseValue<types::#answer>> {
+                #client
                 let options = ::std::mem::take(&mut self.options);
                 let response = ::affiliate_runtime::__private::send(options, self.send_raw()).await?;
                 match response.status().as_u16() {
