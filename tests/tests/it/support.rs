@@ -107,9 +107,10 @@ impl Spec {
     }
 }
 
-/// The requests a mock server received, in order.
+/// The requests a mock server received, in order. A server started without request recording
+/// fails the test here: an empty list would make every "nothing was sent" check pass unseen.
 pub async fn received(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.unwrap_or_default()
+    server.received_requests().await.expect("the mock server records requests (MockServer::start does)")
 }
 
 /// A request's query as decoded name/value pairs, in wire order.
