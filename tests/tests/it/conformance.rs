@@ -158,7 +158,7 @@ async fn replay<C>(prism: &Prism, spec: &Spec, cases: Vec<Case<C>>, client: fn(&
         tally.calls += 1;
         let body = if case.body { spec.request_example(case.operation) } else { serde_json::Value::Null };
         match (case.call)(&client, body).await {
-            Ok(()) => {}
+            Ok(_) => {}
             Err(error) if error.api_error().is_some_and(|e| e.status.is_success()) => tally.body_errors += 1,
             Err(error) => tally.failures.push(format!("{}: {}", case.operation, explain(&error))),
         }
