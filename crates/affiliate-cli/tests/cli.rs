@@ -84,7 +84,8 @@ async fn an_error_prints_the_vendor_message_and_exits_with_its_code() {
         .insert_header("retry-after", "3600")
         .set_body_json(json!({"error": {"code": "rate_limit_exceeded", "message": "Too many requests."}}));
     // (what, arguments, unset variables, answer, what stderr says, exit code, requests)
-    let cases: [(&str, Vec<&str>, &[&str], Option<wiremock::Mock>, &str, i32, usize); 8] = [
+    type Case<'a> = (&'a str, Vec<&'a str>, &'a [&'a str], Option<wiremock::Mock>, &'a str, i32, usize);
+    let cases: [Case; 8] = [
         (
             "401",
             list.to_vec(),

@@ -601,7 +601,8 @@ async fn header_credentials_skip_anonymous_operations_and_other_origins() {
     ]);
     let basic = format!("Basic {}", base64(&format!("{PZ_APP_KEY}:{PZ_USER_KEY}")));
     // (style, builder with its credentials, the headers an authenticated request carries)
-    let cases: [(&str, ClientBuilder<Local>, Vec<(&str, String)>); 3] = [
+    type Case = (&'static str, ClientBuilder<Local>, Vec<(&'static str, String)>);
+    let cases: [Case; 3] = [
         (
             "bearer",
             ClientBuilder::new(&BEARER).bearer_token(DUB_TOKEN),
