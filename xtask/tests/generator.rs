@@ -208,10 +208,20 @@ fn fixture_features_are_present() {
 /// Every fixture generates a client, a mock crate and a command module that compile: all of them as members of one scratch
 /// workspace under `target/`, built by one cargo invocation that shares the workspace's target
 /// directory (its dependencies are already built there) and its lock file (same versions).
+/// The target directory this test binary was built in (`CARGO_TARGET_DIR`, a configured
+/// `target-dir`, or `<repo>/target`): the fixture crates build there, against the runtime and
+/// dependencies already compiled, rather than cold in a directory of their own.
+fn target_dir() -> PathBuf {
+    // <target>/<profile>/deps/<test binary>, wherever CARGO_TARGET_DIR put <target>.
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).expect("the test binary sits in <target>/<profile>/deps").to_path_buf()
+}
+
 #[test]
 fn every_fixture_builds() {
     let root = xtask_dir().parent().unwrap().to_path_buf();
-    let scratch = root.join("target").join("xtask-fixture-crates");
+    let target = target_dir();
+    let scratch = target.join("xtask-fixture-crates");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).unwrap();
     let mut fixtures: Vec<PathBuf> = std::fs::read_dir(xtask_dir().join("tests/fixtures"))
@@ -267,7 +277,7 @@ fn every_fixture_builds() {
     let output = Command::new(env!("CARGO"))
         .args(["build", "--offline", "--workspace", "--quiet"])
         .current_dir(&scratch)
-        .env("CARGO_TARGET_DIR", root.join("target"))
+        .env("CARGO_TARGET_DIR", &target)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -521,8 +531,14 @@ mod properties {
     }
 
     proptest! {
-        // Bounded for CI: each case runs the whole generator on a small spec.
-        #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+        // Bounded for CI: each case runs the whole generator on a small spec. A failing case is
+        // saved to `generator.proptest-regressions` beside this file and replayed first from then
+        // on (commit it with the fix); CI pins the seed (`PROPTEST_RNG_SEED` in `.ci/run`).
+        #![proptest_config(ProptestConfig {
+            cases: 96,
+            failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))),
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn damaged_specs_never_panic(fixture in 0usize..64, picks in prop::collection::vec((0usize..10_000, any::<u8>()), 1..4)) {

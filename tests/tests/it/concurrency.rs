@@ -16,7 +16,9 @@ use crate::support::Spec;
 
 const CALLS: usize = 400;
 const ATTEMPTS: u32 = 3;
-const BUDGET: Duration = Duration::from_secs(3);
+/// Far more than 400 calls need on a loaded 2-core machine, so no retry is refused for time: the
+/// request counts are then exact. A call that slept the budget out would still take 30 s.
+const BUDGET: Duration = Duration::from_secs(30);
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the server does with the calls of one key.
@@ -143,7 +145,8 @@ async fn hundreds_of_concurrent_calls_with_failures_each_end_right_within_budget
             }
             (Err(error @ Error::RateLimited(_)), Fate::Limited) => {
                 assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)), "{case}");
-                // Returned at once: the wait it asks for is past the budget.
+                // Returned at once: the wait it asks for is past the budget (a client that waited
+                // for the budget to run out would take all of it).
                 assert!(elapsed < BUDGET, "{case}: took {elapsed:?}");
             }
             _ => panic!("{case}: {result:?}"),

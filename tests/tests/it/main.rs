@@ -7,6 +7,7 @@ mod dub;
 mod ergonomics;
 mod faults;
 mod geniuslink;
+mod guards;
 mod hostile;
 mod mocks;
 mod partnerize;
