@@ -95,11 +95,12 @@ impl Normaliser<'_> {
         strip_property_defaults(doc);
         let security = self.security(doc, &name);
         let body_errors = self.body_errors(doc);
+        let rate_limit = self.rate_limit(doc);
         let replacements = self.lenient(doc);
         let operations = self.operations(doc);
         self.hoist(doc);
         let tri_state = nullable_in_requests(doc);
-        Api { name, title, base_url, security, operations, body_errors, replacements, tri_state }
+        Api { name, title, base_url, security, operations, body_errors, rate_limit, replacements, tri_state }
     }
 
     /// Every `$ref` must be local and resolve: progenitor would otherwise panic or fail late.
@@ -268,6 +269,7 @@ impl Normaliser<'_> {
                 let idempotent = matches!(method, "get" | "head" | "put" | "delete" | "options")
                     || op.get("x-affiliate-idempotent").and_then(Value::as_bool) == Some(true);
                 let anonymous = op.get("security").and_then(Value::as_array).is_some_and(Vec::is_empty);
+                let idempotency_header = self.idempotency_header(&at, op);
                 let pagination = op
                     .get("x-affiliate-pagination")
                     .map(|p| self.pagination(&format!("{at}/x-affiliate-pagination"), p, &params));
@@ -277,6 +279,7 @@ impl Normaliser<'_> {
                     path: path.clone(),
                     idempotent,
                     anonymous,
+                    idempotency_header,
                     pagination: pagination.flatten(),
                     success_variants,
                     job,

@@ -198,6 +198,8 @@ mod tests {
             anonymous_operations: &[],
             body_errors: &[],
             url_templates: &[],
+            rate_limit: None,
+            idempotency_headers: &[],
         };
         // Query parameters are listed as `?name`.
         match (resolve(&api, &given, &lookup), expected) {

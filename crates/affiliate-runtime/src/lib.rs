@@ -17,6 +17,7 @@
 
 mod api;
 mod auth;
+mod budget;
 mod call;
 mod client;
 mod convert;
@@ -25,21 +26,26 @@ mod error;
 mod jobs;
 pub mod lenient;
 mod nullable;
+mod observe;
 mod open_enum;
 mod pagination;
 mod ratelimit;
 mod retry;
+mod retry_budget;
 mod send;
 mod transport;
 
 pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
 pub use auth::{Credential, Secret};
+pub use budget::{Rate, RateError, DEFAULT_REDIS_TIMEOUT};
 pub use client::{ClientBuilder, Runtime, DEFAULT_MAX_BODY_BYTES};
 pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, SNIPPET_LEN};
 pub use jobs::Poll;
+pub use observe::Event;
 pub use pagination::{Items, Pages};
 pub use ratelimit::{RateLimit, ResponseExt};
 pub use retry::RetryPolicy;
+pub use retry_budget::RetryBudget;
 pub use transport::{TransportError, TransportKind};
 
 /// Re-exported for [`ClientBuilder::configure_http`] (root certificates, client identities,
