@@ -5,6 +5,7 @@ mod conformance;
 mod dub;
 mod ergonomics;
 mod faults;
+mod fleet;
 mod geniuslink;
 mod hostile;
 mod mocks;
