@@ -55,6 +55,7 @@ snapshots![
     inheritance,
     path_parameters,
     files,
+    rate_limit_idempotency,
 ];
 
 #[test]
@@ -69,6 +70,16 @@ fn fixture_features_are_present() {
         }
     };
     check("bearer", &["SecurityScheme::Bearer", "env: \"FIXTURE_TOKEN\""]);
+    check(
+        "rate_limit_idempotency",
+        &[
+            "rate_limit: Some(\"600/min\")",
+            "idempotency_headers: &[(\"create_order\", \"Idempotency-Key\")]",
+            "pub fn idempotency_key(mut self, key: impl AsRef<str>) -> Self",
+            "self.options.add_header(\"Idempotency-Key\", key.as_ref());",
+        ],
+    );
+    check("bearer", &["rate_limit: None", "idempotency_headers: &[]"]);
     check("bearer", &["pub note: ::std::option::Option<::std::string::String>"]);
     check("basic", &["env_username: \"FIXTURE_APP_KEY\"", "anonymous_operations: &[\"health\"]"]);
     check("basic", &["DEFAULT_BASE_URL: &str = \"https://api.example.com/v1\""]);
@@ -258,6 +269,8 @@ hostile! {
     wrong_types => ("/paths/~1a/get/parameters", "must be a list"),
     unsupported_security => ("/components/securitySchemes/oauth", "unsupported security scheme"),
     parameter_named_like_an_option => ("", "the parameter `timeout` has the name of a per-call option"),
+    rate_limit_not_a_rate => ("/x-affiliate-rate-limit", "must be a rate `<count>/<unit>`"),
+    idempotency_header_invalid => ("/paths/~1orders/post/x-affiliate-idempotency-header", "must be a header name"),
 }
 
 fn fails_cleanly(name: &str, location: &str, message: &str) {

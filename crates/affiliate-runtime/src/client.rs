@@ -355,7 +355,7 @@ impl<C: FromParts> ClientBuilder<C> {
         Ok(C::from_parts(Parts::new(base_url.trim_end_matches('/'), http, runtime)))
     }
 
-    /// `<API>_<suffix>`: `DUB_RATE_LIMIT` for the spec `dub.yaml`.
+    /// `<API>_<suffix>`: `ACME_RATE_LIMIT` for the spec `acme.yaml`.
     fn env_name(&self, suffix: &str) -> String {
         format!("{}_{suffix}", self.api.name.to_uppercase().replace('-', "_"))
     }
@@ -992,6 +992,79 @@ mod tests {
         check(from_code(), "https://api.example.com/health", "health", "https://api.example.com/health");
         let missing = super::ClientBuilder::<Built>::new(&API).env_source(|_| None).build().map(drop).unwrap_err();
         assert!(missing.to_string().contains("T_QKEY"), "{missing}");
+    }
+
+    /// An operation with an idempotency header: one key per call, the same on each retry, a new
+    /// one for the next call, the caller's own when it sets one; and the POST is retried (503s).
+    #[tokio::test]
+    async fn idempotency_keys_are_per_call_and_kept_across_retries() {
+        use std::io::{Read, Write};
+        struct Built(String, reqwest::Client, super::Runtime);
+        impl super::FromParts for Built {
+            fn from_parts(parts: super::Parts) -> Self {
+                let (url, http, runtime) = parts.into_inner();
+                Built(url, http, runtime)
+            }
+        }
+        static API: crate::ApiDescriptor = crate::ApiDescriptor {
+            name: "test",
+            title: "Test API",
+            crate_name: "affiliate-test",
+            crate_version: "0.0.0",
+            default_base_url: "",
+            security: &[],
+            idempotent_operations: &[],
+            anonymous_operations: &[],
+            body_errors: &[],
+            url_templates: &[],
+            rate_limit: None,
+            idempotency_headers: &[("create", "Idempotency-Key")],
+        };
+        // Answers 503, 503, 201 for every call (three requests per call); records each key.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let keys = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let seen = keys.clone();
+        std::thread::spawn(move || {
+            for (n, socket) in listener.incoming().enumerate() {
+                let mut socket = socket.unwrap();
+                let mut buf = [0u8; 4096];
+                let len = socket.read(&mut buf).unwrap();
+                let request = String::from_utf8_lossy(&buf[..len]).to_lowercase();
+                let key = request.lines().find_map(|l| l.strip_prefix("idempotency-key: ")).unwrap_or("-");
+                seen.lock().unwrap().push(key.trim().to_string());
+                let status = if n % 3 == 2 { "201 Created" } else { "503 Service Unavailable" };
+                let _ = write!(socket, "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            }
+        });
+        let Built(url, http, runtime) = super::ClientBuilder::<Built>::new(&API)
+            .base_url(format!("http://{addr}"))
+            .retry_policy(
+                crate::RetryPolicy::default().with_backoff(std::time::Duration::ZERO, std::time::Duration::ZERO),
+            )
+            .build()
+            .unwrap();
+        let call = |own: Option<&'static str>| {
+            let mut options = crate::call::CallOptions::default();
+            if let Some(key) = own {
+                options.add_header("Idempotency-Key", key);
+            }
+            let (http, runtime, url) = (http.clone(), runtime.clone(), url.clone());
+            options.scope(async move {
+                let mut request = http.post(format!("{url}/things")).build().unwrap();
+                runtime.prepare(&mut request, "create").unwrap();
+                runtime.execute(&http, request, "create").await.unwrap().status().as_u16()
+            })
+        };
+        assert_eq!(call(None).await, 201);
+        assert_eq!(call(None).await, 201);
+        assert_eq!(call(Some("order-42")).await, 201);
+        let keys = keys.lock().unwrap().clone();
+        assert_eq!(keys.len(), 9, "{keys:?}");
+        let (first, second, own) = (&keys[0..3], &keys[3..6], &keys[6..9]);
+        assert!(first.iter().all(|k| k == &first[0]) && uuid::Uuid::parse_str(&first[0]).is_ok(), "{keys:?}");
+        assert!(second.iter().all(|k| k == &second[0]) && second[0] != first[0], "{keys:?}");
+        assert!(own.iter().all(|k| k == "order-42"), "{keys:?}");
     }
 
     /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.
