@@ -115,7 +115,8 @@ impl Budget {
         identity: &[&[u8]],
     ) -> Budget {
         let local = rate.and_then(|rate| {
-            Quota::with_period(rate.interval()).map(|q| DefaultDirectRateLimiter::direct(q.allow_burst(NonZeroU32::MIN)))
+            Quota::with_period(rate.interval())
+                .map(|q| DefaultDirectRateLimiter::direct(q.allow_burst(NonZeroU32::MIN)))
         });
         let shared = redis.map(|(client, timeout)| Shared {
             client,

@@ -368,9 +368,7 @@ impl<C: FromParts> ClientBuilder<C> {
         let rate = match &settings.rate {
             Some(rate) => *rate,
             None => match ((self.env)(&rate_env), self.api.rate_limit) {
-                (Some(text), _) => {
-                    Some(text.parse::<Rate>().map_err(|e| Error::Config(format!("{rate_env}: {e}")))?)
-                }
+                (Some(text), _) => Some(text.parse::<Rate>().map_err(|e| Error::Config(format!("{rate_env}: {e}")))?),
                 (None, Some(text)) => {
                     Some(text.parse::<Rate>().map_err(|e| Error::Config(format!("the spec's rate limit: {e}")))?)
                 }
@@ -669,7 +667,8 @@ impl Runtime {
         if let Some(header) = self.api.idempotency_header(operation) {
             if !request.headers().contains_key(header) {
                 let key = uuid::Uuid::new_v4().to_string();
-                if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(header.as_bytes()), HeaderValue::from_str(&key)) {
+                if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(header.as_bytes()), HeaderValue::from_str(&key))
+                {
                     request.headers_mut().insert(name, value);
                 }
             }
@@ -783,7 +782,9 @@ impl Runtime {
         }
         let status = result.as_ref().ok().map(|r| r.status());
         let label = match (status, result) {
-            (Some(status), _) if status.is_client_error() || status.is_server_error() => Some(status.as_str().to_string()),
+            (Some(status), _) if status.is_client_error() || status.is_server_error() => {
+                Some(status.as_str().to_string())
+            }
             (_, Err(error)) => Some(error_type(error).to_string()),
             _ => None,
         };

@@ -92,7 +92,8 @@ impl Observers {
     /// `affiliate.client.rate_limit.wait` (seconds): time spent waiting for the budget.
     pub(crate) fn record_wait(&self, api: &'static str, waited: Duration) {
         if self.metrics {
-            metrics::histogram!("affiliate.client.rate_limit.wait", "affiliate.api" => api).record(waited.as_secs_f64());
+            metrics::histogram!("affiliate.client.rate_limit.wait", "affiliate.api" => api)
+                .record(waited.as_secs_f64());
         }
     }
 }

@@ -76,9 +76,9 @@ impl Bucket {
         let back = if spent == 0 { self.budget.success_refund } else { spent };
         if back > 0 {
             let capacity = self.budget.capacity;
-            let _ = self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-                Some(t.saturating_add(back).min(capacity))
-            });
+            let _ = self
+                .tokens
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(back).min(capacity)));
         }
     }
 

@@ -48,7 +48,8 @@ async fn vendor(refuse: Option<usize>) -> (String, Arc<Mutex<Log>>) {
         if let Some(seconds) = retry_after {
             response = response.header("retry-after", seconds);
         }
-        let body = if status == 200 { "[]" } else { r#"{"error":{"code":"rate_limit_exceeded","message":"slow down"}}"# };
+        let body =
+            if status == 200 { "[]" } else { r#"{"error":{"code":"rate_limit_exceeded","message":"slow down"}}"# };
         response.body(bytes::Bytes::from(body)).unwrap()
     })
     .await;
@@ -69,7 +70,12 @@ struct Run {
 
 /// Starts the replicas against `base_url` (sharing `redis` when given), kills Redis `kill_after`
 /// into the run when asked, and waits for every replica.
-async fn fleet(base_url: &str, log: &Arc<Mutex<Log>>, redis: Option<&mut RedisServer>, kill_after: Option<Duration>) -> Run {
+async fn fleet(
+    base_url: &str,
+    log: &Arc<Mutex<Log>>,
+    redis: Option<&mut RedisServer>,
+    kill_after: Option<Duration>,
+) -> Run {
     let started = Instant::now();
     let mut children = Vec::new();
     for _ in 0..REPLICAS {

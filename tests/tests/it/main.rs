@@ -8,6 +8,7 @@ mod faults;
 mod fleet;
 mod geniuslink;
 mod hostile;
+mod limits;
 mod mocks;
 mod partnerize;
 mod readme;
