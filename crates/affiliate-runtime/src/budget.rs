@@ -90,7 +90,11 @@ impl std::fmt::Display for Rate {
 
 /// The budget of one client (and its clones): a rate, if any, and the pause every 429 sets.
 pub(crate) struct Budget {
+    rate: Option<Rate>,
     local: Option<DefaultDirectRateLimiter>,
+    /// While Redis is away: this process's share of the rate (the fleet size last seen in
+    /// Redis), so the replicas together stay near the rate instead of N times it.
+    share: Mutex<Option<(u32, std::sync::Arc<DefaultDirectRateLimiter>)>>,
     /// Until when this process sends nothing (a 429 or `X-RateLimit-Remaining: 0` it saw).
     paused_until: Mutex<Option<Instant>>,
     shared: Option<Shared>,
@@ -126,8 +130,10 @@ impl Budget {
             timeout,
             down_until: Mutex::new(None),
             degraded: AtomicBool::new(false),
+            replica: rand::random::<u64>().to_string(),
+            fleet: std::sync::atomic::AtomicU32::new(1),
         });
-        Budget { local, paused_until: Mutex::new(None), shared }
+        Budget { rate, local, share: Mutex::new(None), paused_until: Mutex::new(None), shared }
     }
 
     /// Whether this budget does anything at all (no rate, no Redis: every call goes at once,
@@ -145,6 +151,10 @@ impl Budget {
         if let Some(shared) = &self.shared {
             if let Some(wait) = shared.take().await {
                 tokio::time::sleep(wait).await;
+                return started.elapsed();
+            }
+            if let Some(share) = self.share_of(shared.fleet.load(Ordering::Relaxed)) {
+                share.until_ready().await;
                 return started.elapsed();
             }
         }
@@ -169,6 +179,24 @@ impl Budget {
         }
     }
 
+    /// The limiter for one of `fleet` replicas (`None` when alone or without a rate).
+    fn share_of(&self, fleet: u32) -> Option<std::sync::Arc<DefaultDirectRateLimiter>> {
+        let rate = self.rate?;
+        if fleet <= 1 {
+            return None;
+        }
+        let mut share = self.share.lock().ok()?;
+        if let Some((n, limiter)) = share.as_ref() {
+            if *n == fleet {
+                return Some(limiter.clone());
+            }
+        }
+        let quota = Quota::with_period(rate.interval().saturating_mul(fleet))?.allow_burst(NonZeroU32::MIN);
+        let limiter = std::sync::Arc::new(DefaultDirectRateLimiter::direct(quota));
+        *share = Some((fleet, limiter.clone()));
+        Some(limiter)
+    }
+
     fn local_pause(&self) -> Option<Instant> {
         let paused = self.paused_until.lock().ok()?;
         paused.filter(|until| *until > Instant::now())
@@ -189,7 +217,9 @@ fn fingerprint(parts: &[&[u8]]) -> String {
 
 /// One reservation or pause against the schedule kept in Redis. `KEYS[1]` holds the theoretical
 /// arrival time of the next free slot, `KEYS[2]` the end of a pause (both in µs of the server's
-/// clock, so replicas' clocks never matter). Reserving returns the wait in µs.
+/// clock, so replicas' clocks never matter), `KEYS[3]` the replicas seen in the last 10 s.
+/// Reserving returns the wait in µs and the number of replicas (each process's share of the rate
+/// should Redis go away).
 const SCRIPT: &str = r"
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
@@ -200,8 +230,12 @@ if ARGV[1] == 'pause' then
   if untl > cur then
     redis.call('SET', KEYS[2], string.format('%d', untl), 'PX', math.ceil(tonumber(ARGV[2]) / 1000) + 1000)
   end
-  return 0
+  return {0, 0}
 end
+redis.call('ZADD', KEYS[3], now, ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - 10000000)
+redis.call('PEXPIRE', KEYS[3], 10000)
+local replicas = redis.call('ZCARD', KEYS[3])
 local interval = tonumber(ARGV[2])
 local start = now
 local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -212,7 +246,7 @@ if interval > 0 then
   local nxt = start + interval
   redis.call('SET', KEYS[1], string.format('%d', nxt), 'PX', math.ceil((nxt - now) / 1000) + 1000)
 end
-return start - now
+return {start - now, replicas}
 ";
 
 fn script() -> &'static redis::Script {
@@ -233,32 +267,37 @@ struct Shared {
     down_until: Mutex<Option<Instant>>,
     /// An outage was reported and not yet its end.
     degraded: AtomicBool,
+    /// This process's name in the replica set.
+    replica: String,
+    /// Replicas on this budget, as Redis last said.
+    fleet: std::sync::atomic::AtomicU32,
 }
 
 impl Shared {
     /// Reserves a slot; `None` when Redis could not answer in time (use the local budget).
     async fn take(&self) -> Option<Duration> {
         let interval = self.interval_us.to_string();
-        let micros: i64 = self.run(&["take", &interval]).await?;
+        let (micros, replicas) = self.run(&["take", &interval, &self.replica]).await?;
+        self.fleet.store(u32::try_from(replicas).unwrap_or(1).max(1), Ordering::Relaxed);
         Some(Duration::from_micros(u64::try_from(micros).unwrap_or(0)))
     }
 
     async fn pause(&self, pause: Duration) {
         let micros = u64::try_from(pause.as_micros()).unwrap_or(u64::MAX).to_string();
-        let _: Option<i64> = self.run(&["pause", &micros]).await;
+        let _ = self.run(&["pause", &micros, &self.replica]).await;
     }
 
-    async fn run(&self, args: &[&str]) -> Option<i64> {
+    async fn run(&self, args: &[&str]) -> Option<(i64, i64)> {
         if self.down_until.lock().ok()?.is_some_and(|until| until > Instant::now()) {
             return None;
         }
         let mut connection = self.connection()?;
         let mut invocation = script().prepare_invoke();
-        invocation.key(&self.key).key(format!("{}:pause", self.key));
+        invocation.key(&self.key).key(format!("{}:pause", self.key)).key(format!("{}:replicas", self.key));
         for arg in args {
             invocation.arg(*arg);
         }
-        let outcome = tokio::time::timeout(self.timeout, invocation.invoke_async::<i64>(&mut connection)).await;
+        let outcome = tokio::time::timeout(self.timeout, invocation.invoke_async::<(i64, i64)>(&mut connection)).await;
         match outcome {
             Ok(Ok(value)) => {
                 if self.degraded.swap(false, Ordering::Relaxed) {

@@ -802,10 +802,11 @@ impl Runtime {
     }
 }
 
-/// How long every user of the budget should stop sending after this answer: the server's
-/// `Retry-After` on a 429 or 503 (else, on a 429, this call's own backoff), or the time to the
-/// reset when `X-RateLimit-Remaining` is 0 (`X-RateLimit-Reset` read as epoch seconds when it
-/// looks like a date, else as seconds from now).
+/// How long every user of the budget should stop sending after this answer: after a 429 (or a
+/// 503 with `Retry-After`) that this call will retry, as long as this call waits (the server's
+/// `Retry-After`, else its backoff; a wait past the call's time budget ends the call instead and
+/// pauses nobody); or, when `X-RateLimit-Remaining` is 0, until `X-RateLimit-Reset` (read as
+/// epoch seconds when it looks like a date, else as seconds from now).
 fn pause_hint(
     result: &reqwest::Result<reqwest::Response>,
     retry_after: Option<Duration>,
@@ -813,15 +814,11 @@ fn pause_hint(
 ) -> Option<Duration> {
     let response = result.as_ref().ok()?;
     let status = response.status().as_u16();
-    if status == 429 {
-        let backoff = match verdict {
+    if status == 429 || (status == 503 && retry_after.is_some()) {
+        return match verdict {
             Decision::Retry(wait) => Some(*wait),
             Decision::Stop(_) => None,
         };
-        return retry_after.or(backoff).or(Some(Duration::from_secs(1)));
-    }
-    if status == 503 && retry_after.is_some() {
-        return retry_after;
     }
     let limit = crate::ratelimit::RateLimit::from_headers(response.headers());
     if limit.remaining != Some(0) {
