@@ -992,6 +992,22 @@ mod tests {
         assert!(missing.to_string().contains("T_QKEY"), "{missing}");
     }
 
+    /// A descriptor of an API without servers, security or extensions.
+    const NO_SERVERS: crate::ApiDescriptor = crate::ApiDescriptor {
+        name: "test",
+        title: "Test API",
+        crate_name: "affiliate-test",
+        crate_version: "0.0.0",
+        default_base_url: "",
+        security: &[],
+        idempotent_operations: &[],
+        anonymous_operations: &[],
+        body_errors: &[],
+        url_templates: &[],
+        rate_limit: None,
+        idempotency_headers: &[],
+    };
+
     /// An operation with an idempotency header: one key per call, the same on each retry, a new
     /// one for the next call, the caller's own when it sets one; and the POST is retried (503s).
     #[tokio::test]
@@ -1004,20 +1020,8 @@ mod tests {
                 Built(url, http, runtime)
             }
         }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
-            name: "test",
-            title: "Test API",
-            crate_name: "affiliate-test",
-            crate_version: "0.0.0",
-            default_base_url: "",
-            security: &[],
-            idempotent_operations: &[],
-            anonymous_operations: &[],
-            body_errors: &[],
-            url_templates: &[],
-            rate_limit: None,
-            idempotency_headers: &[("create", "Idempotency-Key")],
-        };
+        static API: crate::ApiDescriptor =
+            crate::ApiDescriptor { idempotency_headers: &[("create", "Idempotency-Key")], ..NO_SERVERS };
         // Answers 503, 503, 201 for every call (three requests per call); records each key.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
@@ -1074,20 +1078,7 @@ mod tests {
                 Built
             }
         }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
-            name: "test",
-            title: "Test API",
-            crate_name: "affiliate-test",
-            crate_version: "0.0.0",
-            default_base_url: "",
-            security: &[],
-            idempotent_operations: &[],
-            anonymous_operations: &[],
-            body_errors: &[],
-            url_templates: &[],
-            rate_limit: None,
-            idempotency_headers: &[],
-        };
+        static API: crate::ApiDescriptor = NO_SERVERS;
         let check = |base_url: Option<&str>, expected: Result<(), &str>| {
             let mut builder = super::ClientBuilder::<Built>::new(&API);
             if let Some(url) = base_url {
