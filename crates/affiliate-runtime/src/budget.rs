@@ -150,7 +150,10 @@ impl Budget {
         }
         if let Some(shared) = &self.shared {
             if let Some(wait) = shared.take().await {
-                tokio::time::sleep(wait).await;
+                // Not through the timer when there is nothing to wait for: it rounds up to 1 ms.
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
                 return started.elapsed();
             }
             if let Some(share) = self.share_of(shared.fleet.load(Ordering::Relaxed)) {
