@@ -68,6 +68,7 @@ snapshots![
     security_alternatives,
     request_media_types,
     openapi_31,
+    rate_limit_idempotency,
 ];
 
 #[test]
@@ -82,6 +83,16 @@ fn fixture_features_are_present() {
         }
     };
     check("bearer", &["SecurityScheme::Bearer", "env: \"FIXTURE_TOKEN\""]);
+    check(
+        "rate_limit_idempotency",
+        &[
+            "rate_limit: Some(\"600/min\")",
+            "idempotency_headers: &[(\"create_order\", \"Idempotency-Key\")]",
+            "pub fn idempotency_key(mut self, key: impl AsRef<str>) -> Self",
+            "self.options.add_header(\"Idempotency-Key\", key.as_ref());",
+        ],
+    );
+    check("bearer", &["rate_limit: None", "idempotency_headers: &[]"]);
     check("bearer", &["pub note: ::std::option::Option<::std::string::String>"]);
     check("basic", &["env_username: \"FIXTURE_APP_KEY\"", "anonymous_operations: &[\"health\"]"]);
     check("basic", &["DEFAULT_BASE_URL: &str = \"https://api.example.com/v1\""]);
@@ -324,6 +335,8 @@ hostile! {
     job_link_unknown_field => ("/paths/~1export.csv/get/responses/202/links/poll/parameters/jobId", "has no field `nope`"),
     progenitor_fails_on_a_schema => ("/components/schemas/Limit", "progenitor fails on it"),
     unsupported_security => ("/components/securitySchemes/signed", "unsupported security scheme"),
+    rate_limit_not_a_rate => ("/x-affiliate-rate-limit", "must be a rate `<count>/<unit>`"),
+    idempotency_header_invalid => ("/paths/~1orders/post/x-affiliate-idempotency-header", "must be a header name"),
 }
 
 fn fails_cleanly(name: &str, location: &str, message: &str) {

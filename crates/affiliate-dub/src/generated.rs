@@ -240,6 +240,8 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
         ("ban_partner", "/partners/ban"),
         ("deactivate_partner", "/partners/deactivate"),
     ],
+    rate_limit: None,
+    idempotency_headers: &[],
 };
 impl ::affiliate_runtime::__private::FromParts for Client {
     fn from_parts(parts: ::affiliate_runtime::__private::Parts) -> Self {

@@ -297,6 +297,8 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
         ("delete_user_affiliate_tokens", "/v4/user-affiliate-tokens/{guid}"),
         ("get_affiliate_tokens_set", "/v4/affiliate-tokens-sets"),
     ],
+    rate_limit: None,
+    idempotency_headers: &[],
 };
 impl ::affiliate_runtime::__private::FromParts for Client {
     fn from_parts(parts: ::affiliate_runtime::__private::Parts) -> Self {

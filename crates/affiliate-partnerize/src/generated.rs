@@ -1432,6 +1432,8 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
         ),
         ("update_current_user", "/v3/partner/user"),
     ],
+    rate_limit: None,
+    idempotency_headers: &[],
 };
 impl ::affiliate_runtime::__private::FromParts for Client {
     fn from_parts(parts: ::affiliate_runtime::__private::Parts) -> Self {

@@ -380,6 +380,12 @@ pub struct ApiDescriptor {
     /// Each operation's path template as the spec writes it (`/partners/{partnerId}`), by
     /// snake-case id, for tracing (`url.template`).
     pub url_templates: &'static [(&'static str, &'static str)],
+    /// The request rate the vendor documents (`x-affiliate-rate-limit`: `600/min`), the default
+    /// when neither the builder nor `<API>_RATE_LIMIT` sets one.
+    pub rate_limit: Option<&'static str>,
+    /// Operations (snake-case ids) that take an idempotency key, with its header
+    /// (`x-affiliate-idempotency-header`): the runtime sends one key per call and retries them.
+    pub idempotency_headers: &'static [(&'static str, &'static str)],
 }
 
 impl ApiDescriptor {
@@ -404,6 +410,12 @@ impl ApiDescriptor {
         use reqwest::Method;
         matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
             || self.idempotent_operations.contains(&operation)
+            || self.idempotency_header(operation).is_some()
+    }
+
+    /// The header carrying `operation`'s idempotency key, if the spec declares one.
+    pub fn idempotency_header(&self, operation: &str) -> Option<&'static str> {
+        self.idempotency_headers.iter().find(|(id, _)| *id == operation).map(|(_, header)| *header)
     }
 }
 

@@ -396,6 +396,8 @@ mod tests {
             anonymous_operations: &[],
             body_errors: &[],
             url_templates: &[],
+            rate_limit: None,
+            idempotency_headers: &[],
         }));
         let base = reqwest::Url::parse("https://api.example.com/v1/").unwrap();
         match (resolve(api, &given, &lookup, &base), expected) {

@@ -11,8 +11,11 @@ use tracing::Instrument;
 
 use crate::api::{ApiDescriptor, SecurityScheme};
 use crate::auth::{resolve, Auth, Credential, Secret, UNMATCHED};
+use crate::budget::{Budget, Rate, DEFAULT_REDIS_TIMEOUT};
 use crate::error::{Error, Result};
+use crate::observe::{Event, Hook, Observers};
 use crate::retry::{classify, Attempt, Decision, Failure, Outcome, RetryPolicy};
+use crate::retry_budget::{Bucket, RetryBudget};
 use crate::send::{record_body_error, record_response};
 use crate::token::TokenSource;
 
@@ -61,7 +64,20 @@ pub struct ClientBuilder<C> {
     proxy: Option<Result<url::Url, (String, url::ParseError)>>,
     http_hooks: Vec<HttpHook>,
     env: EnvSource,
+    limits: LimitSettings,
     client: PhantomData<fn() -> C>,
+}
+
+/// What the builder knows about rate limits, retries budget and observers (`None`: from the
+/// environment, then the spec).
+#[derive(Default)]
+struct LimitSettings {
+    rate: Option<Option<Rate>>,
+    redis_url: Option<Option<String>>,
+    redis_timeout: Option<Duration>,
+    retry_budget: Option<RetryBudget>,
+    hooks: Vec<Hook>,
+    metrics: Option<bool>,
 }
 
 impl<C> fmt::Debug for ClientBuilder<C> {
@@ -76,6 +92,9 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("connect_timeout", &self.connect_timeout)
             .field("proxy", &self.proxy.as_ref().map(|p| p.as_ref().map_or_else(|(shown, _)| shown.clone(), redacted)))
             .field("http_hooks", &self.http_hooks.len())
+            .field("rate_limit", &self.limits.rate)
+            .field("redis_url", &self.limits.redis_url.as_ref().map(|u| u.as_deref().map(shown_url)))
+            .field("retry_budget", &self.limits.retry_budget)
             .finish()
     }
 }
@@ -96,6 +115,7 @@ impl<C: FromParts> ClientBuilder<C> {
             proxy: None,
             http_hooks: Vec::new(),
             env: Arc::new(|name| std::env::var(name).ok()),
+            limits: LimitSettings::default(),
             client: PhantomData,
         }
     }
@@ -230,6 +250,56 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
+    /// At most this many requests per period for this API and credential (`None`: no limit of
+    /// the client's own; the server's 429s still pause it). Without it, `<API>_RATE_LIMIT`
+    /// (`20/s`, `600/min`) applies, then the limit the spec documents, if any.
+    pub fn rate_limit(mut self, rate: Option<Rate>) -> Self {
+        self.limits.rate = Some(rate);
+        self
+    }
+
+    /// Shares the rate-limit budget (and the pauses a 429 imposes) with every process using this
+    /// Redis (`redis://host:6379/`), per API and credential (keyed by a hash of the credential).
+    /// `None` keeps the budget in this process. Without it, `AFFILIATE_REDIS_URL` applies.
+    ///
+    /// Redis never fails a call: if it does not answer within [`redis_timeout`](Self::redis_timeout)
+    /// the client goes on with its own budget, warns once, and tries Redis again a second later.
+    pub fn shared_rate_limit(mut self, redis_url: Option<&str>) -> Self {
+        self.limits.redis_url = Some(redis_url.map(str::to_string));
+        self
+    }
+
+    /// The longest a call waits on Redis before using the local budget (default 200 ms, or
+    /// `AFFILIATE_REDIS_TIMEOUT_MS`).
+    pub fn redis_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.redis_timeout = Some(timeout);
+        self
+    }
+
+    /// How many retries this client may spend across all its calls (default
+    /// [`RetryBudget::default`]: 100 retries when nothing succeeds).
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.limits.retry_budget = Some(budget);
+        self
+    }
+
+    /// Calls `hook` around every attempt: before sending, on its response (or failure), and
+    /// before a retry. Hooks run inline: keep them quick.
+    pub fn observe(mut self, hook: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
+        self.limits.hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// Records OpenTelemetry-named metrics through the `metrics` facade (off by default, or
+    /// `AFFILIATE_METRICS=1`): `http.client.request.duration` per attempt (seconds, with
+    /// `http.request.method`, `server.address`, `http.response.status_code`, `error.type`,
+    /// `affiliate.api`, `affiliate.operation`) and `affiliate.client.rate_limit.wait`. The
+    /// service installs the recorder (an OpenTelemetry or Prometheus exporter).
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.limits.metrics = Some(on);
+        self
+    }
+
     /// Where credentials not given in code are looked up (default: the process environment).
     pub fn env_source(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         self.env = Arc::new(lookup);
@@ -239,7 +309,8 @@ impl<C: FromParts> ClientBuilder<C> {
     /// The client; fails on an unusable base URL or header, or on a credential that is missing or
     /// of a kind the API does not use.
     pub fn build(self) -> Result<C> {
-        let base_url = match (&self.base_url, self.api.default_base_url) {
+        let env_base_url = (self.env)(&self.env_name("BASE_URL"));
+        let base_url = match (self.base_url.as_ref().or(env_base_url.as_ref()), self.api.default_base_url) {
             (Some(url), _) => url.clone(),
             // The spec names no server: there is nothing sensible to default to.
             (None, "") => {
@@ -257,6 +328,7 @@ impl<C: FromParts> ClientBuilder<C> {
         }
         let env = self.env.clone();
         let auth = resolve(self.api, &self.credentials, &move |name| env(name), &parsed)?;
+        let limits = Arc::new(self.limits(&auth)?);
         let mut headers = Vec::new();
         for (name, value) in &self.headers {
             let header = HeaderName::from_bytes(name.as_bytes())
@@ -305,9 +377,77 @@ impl<C: FromParts> ClientBuilder<C> {
             }))
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {}", crate::transport::TransportError::new(e))))?;
-        let runtime =
-            Runtime { api: self.api, auth, headers, retry: self.retry, origin, max_body_bytes: self.max_body_bytes };
+        let runtime = Runtime {
+            api: self.api,
+            auth,
+            headers,
+            retry: self.retry,
+            origin,
+            max_body_bytes: self.max_body_bytes,
+            limits,
+        };
         Ok(C::from_parts(Parts::new(base_url.trim_end_matches('/'), http, runtime)))
+    }
+
+    /// `<API>_<suffix>`: `ACME_RATE_LIMIT` for the spec `acme.yaml`.
+    fn env_name(&self, suffix: &str) -> String {
+        format!("{}_{suffix}", self.api.name.to_uppercase().replace('-', "_"))
+    }
+
+    /// The rate budget, retry budget and observers, from the builder, then the environment, then
+    /// the spec.
+    fn limits(&self, auth: &Auth) -> Result<Limits> {
+        let settings = &self.limits;
+        let rate_env = self.env_name("RATE_LIMIT");
+        let rate = match &settings.rate {
+            Some(rate) => *rate,
+            None => match ((self.env)(&rate_env), self.api.rate_limit) {
+                (Some(text), _) => Some(text.parse::<Rate>().map_err(|e| Error::Config(format!("{rate_env}: {e}")))?),
+                (None, Some(text)) => {
+                    Some(text.parse::<Rate>().map_err(|e| Error::Config(format!("the spec's rate limit: {e}")))?)
+                }
+                (None, None) => None,
+            },
+        };
+        let redis_url = match &settings.redis_url {
+            Some(url) => url.clone(),
+            None => (self.env)("AFFILIATE_REDIS_URL").filter(|u| !u.trim().is_empty()),
+        };
+        let redis_timeout = match settings.redis_timeout {
+            Some(timeout) => timeout,
+            None => match (self.env)("AFFILIATE_REDIS_TIMEOUT_MS") {
+                Some(ms) => Duration::from_millis(ms.trim().parse().map_err(|_| {
+                    Error::Config(format!("AFFILIATE_REDIS_TIMEOUT_MS: `{ms}` is not a number of milliseconds"))
+                })?),
+                None => DEFAULT_REDIS_TIMEOUT,
+            },
+        };
+        let redis = match redis_url {
+            Some(url) => Some((
+                redis::Client::open(url.as_str())
+                    .map_err(|e| Error::Config(format!("Redis URL `{}`: {e}", shown_url(&url))))?,
+                redis_timeout,
+            )),
+            None => None,
+        };
+        // The budget is per credential: its values (headers, query keys) name it, hashed.
+        let mut identity: Vec<&[u8]> = self.auth_identity(auth);
+        identity.sort();
+        let budget = Budget::new(rate, redis, self.api.name, &identity);
+        let metrics = settings
+            .metrics
+            .unwrap_or_else(|| (self.env)("AFFILIATE_METRICS").is_some_and(|v| matches!(v.trim(), "1" | "true")));
+        Ok(Limits {
+            budget,
+            rate,
+            retry_budget: Bucket::new(settings.retry_budget.clone().unwrap_or_default()),
+            observers: Observers { hooks: settings.hooks.clone(), metrics },
+        })
+    }
+
+    fn auth_identity<'a>(&self, auth: &'a Auth) -> Vec<&'a [u8]> {
+        let headers = auth.headers.iter().map(|(_, v)| v.as_bytes());
+        headers.chain(auth.query.iter().map(|(_, k)| k.expose().as_bytes())).collect()
     }
 
     /// The name of the API's scheme `pick` accepts, or [`UNMATCHED`]: a credential of a kind the
@@ -326,6 +466,16 @@ pub struct Runtime {
     retry: RetryPolicy,
     origin: url::Origin,
     max_body_bytes: usize,
+    /// Shared by clones: one budget per client.
+    limits: Arc<Limits>,
+}
+
+/// The per-client state every request of every clone uses.
+struct Limits {
+    budget: Budget,
+    rate: Option<Rate>,
+    retry_budget: Bucket,
+    observers: Observers,
 }
 
 /// Default limit for response bodies read whole.
@@ -342,11 +492,24 @@ impl fmt::Debug for Runtime {
             .field("token_source", &self.auth.tokens.is_some())
             .field("headers", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .field("retry", &self.retry)
+            .field("rate_limit", &self.limits.rate.map(|r| r.to_string()))
+            .field("budget", &self.limits.budget)
             .finish()
     }
 }
 
 impl Runtime {
+    /// The client's own request rate, if it has one (from the builder, `<API>_RATE_LIMIT` or
+    /// the spec).
+    pub fn rate_limit(&self) -> Option<Rate> {
+        self.limits.rate
+    }
+
+    /// Whether the rate budget is shared through Redis.
+    pub fn is_budget_shared(&self) -> bool {
+        self.limits.budget.is_shared()
+    }
+
     /// The API this client calls.
     pub fn api(&self) -> &'static ApiDescriptor {
         self.api
@@ -554,15 +717,33 @@ impl Runtime {
         policy: &RetryPolicy,
     ) -> reqwest::Result<reqwest::Response> {
         let idempotent = self.api.is_idempotent(request.method(), operation);
+        // One key per logical call, the same on every retry of it (a per-call header wins).
+        if let Some(header) = self.api.idempotency_header(operation) {
+            if !request.headers().contains_key(header) {
+                let key = uuid::Uuid::new_v4().to_string();
+                if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(header.as_bytes()), HeaderValue::from_str(&key))
+                {
+                    request.headers_mut().insert(name, value);
+                }
+            }
+        }
         // progenitor asks for JSON (`Accept`) exactly when it will decode JSON, whatever label the
         // server puts on the answer.
         let wants_json = is_json(request.headers().get(reqwest::header::ACCEPT));
+        let limits = &*self.limits;
+        let method = request.method().clone();
+        let server = request.url().host_str().unwrap_or_default().to_string();
         let started = Instant::now();
         let tokens = self.auth.tokens.as_ref().filter(|_| self.sends_credentials(request.url(), operation));
         // A 401 to a token from the source is answered once with a new token, whatever the policy.
         let mut renewed = false;
         let mut attempt = 1;
+        // What this call's retries took from the retry budget (given back if it succeeds).
+        let mut spent = 0;
         loop {
+            let waited = limits.budget.acquire().await;
+            limits.observers.record_wait(self.api.name, waited);
+            limits.observers.emit(|| Event::Request { operation, method: method.as_str(), attempt, waited });
             // Every attempt (each retry, the resend after a 401) takes the token current then.
             let mut sent_token = None;
             if let Some(tokens) = tokens {
@@ -600,6 +781,7 @@ impl Runtime {
             // A streaming body cannot be cloned: such a request gets one attempt.
             let may_resend = attempt < policy.max_attempts || (sent_token.is_some() && !renewed);
             let mut spare = may_resend.then(|| request.try_clone()).flatten();
+            let sent = Instant::now();
             let result = match client.execute(request).await {
                 Ok(response) => self.buffer_json(response, wants_json).await,
                 Err(error) => Err(error),
@@ -620,6 +802,7 @@ impl Runtime {
                 Ok(response) => Outcome::Status(response.status()),
                 Err(error) => Outcome::Failed(classify(error)),
             };
+            self.observe_attempt(&result, operation, &method, &server, attempt, sent.elapsed());
             // Read only where it can matter (a success is never retried).
             let retry_after = result
                 .as_ref()
@@ -637,6 +820,25 @@ impl Runtime {
                 },
                 rand::random::<f64>(),
             );
+            // The server said the budget is spent: every process on it waits, not only this one.
+            if let Some(pause) = pause_hint(&result, retry_after, &verdict) {
+                limits.budget.pause(pause).await;
+            }
+            let verdict = match verdict {
+                Decision::Retry(wait) if spare.is_some() => {
+                    match limits.retry_budget.withdraw(outcome == Outcome::Failed(Failure::Timeout)) {
+                        Some(cost) => {
+                            spent += cost;
+                            Decision::Retry(wait)
+                        }
+                        None => {
+                            limits.observers.emit(|| Event::RetryBudgetExhausted { operation });
+                            Decision::Stop(crate::retry::Stop::RetryBudget)
+                        }
+                    }
+                }
+                verdict => verdict,
+            };
             match (verdict, spare) {
                 (Decision::Retry(wait), Some(next)) => {
                     tracing::debug!(
@@ -645,6 +847,7 @@ impl Runtime {
                         outcome = %describe(&result),
                         "retrying"
                     );
+                    limits.observers.emit(|| Event::Retry { operation, attempt, wait });
                     drop(result);
                     tokio::time::sleep(wait).await;
                     request = next;
@@ -656,12 +859,81 @@ impl Runtime {
                     if let Ok(response) = &result {
                         span.record("status", response.status().as_u16());
                         record_response(response.status());
+                        if response.status().is_success() {
+                            limits.retry_budget.refund(spent);
+                        }
                     }
                     tracing::debug!(outcome = %describe(&result), ?verdict, "done");
                     return result;
                 }
             }
         }
+    }
+
+    /// The metric and the hook event of one attempt (nothing when both are off).
+    fn observe_attempt(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        operation: &'static str,
+        method: &reqwest::Method,
+        server: &str,
+        attempt: u32,
+        duration: Duration,
+    ) {
+        let observers = &self.limits.observers;
+        if !observers.metrics && observers.hooks.is_empty() {
+            return;
+        }
+        let status = result.as_ref().ok().map(|r| r.status());
+        let label = match (status, result) {
+            (Some(status), _) if status.is_client_error() || status.is_server_error() => {
+                Some(status.as_str().to_string())
+            }
+            (_, Err(error)) => Some(error_type(error).to_string()),
+            _ => None,
+        };
+        let (status, error_type) = (status.map(|s| s.as_u16()), label.as_deref());
+        observers.record_attempt(&crate::observe::Attempt {
+            api: self.api.name,
+            operation,
+            method: method.as_str(),
+            server,
+            status,
+            error_type,
+            duration,
+        });
+        observers.emit(|| Event::Response { operation, attempt, status, error_type, duration });
+    }
+}
+
+/// How long every user of the budget should stop sending after this answer: after a 429 (or a
+/// 503 with `Retry-After`) that this call will retry, as long as this call waits (the server's
+/// `Retry-After`, else its backoff; a wait past the call's time budget ends the call instead and
+/// pauses nobody); or, when `X-RateLimit-Remaining` is 0, until `X-RateLimit-Reset` (read as
+/// epoch seconds when it looks like a date, else as seconds from now).
+fn pause_hint(
+    result: &reqwest::Result<reqwest::Response>,
+    retry_after: Option<Duration>,
+    verdict: &Decision,
+) -> Option<Duration> {
+    let response = result.as_ref().ok()?;
+    let status = response.status().as_u16();
+    if status == 429 || (status == 503 && retry_after.is_some()) {
+        return match verdict {
+            Decision::Retry(wait) => Some(*wait),
+            Decision::Stop(_) => None,
+        };
+    }
+    let limit = crate::ratelimit::RateLimit::from_headers(response.headers());
+    if limit.remaining != Some(0) {
+        return None;
+    }
+    let reset = limit.reset?;
+    if reset > 1_000_000_000 {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+        Some(Duration::from_secs(reset.saturating_sub(now)))
+    } else {
+        Some(Duration::from_secs(reset))
     }
 }
 
@@ -830,6 +1102,8 @@ mod tests {
             anonymous_operations: &["health"],
             body_errors: &[],
             url_templates: &[],
+            rate_limit: None,
+            idempotency_headers: &[],
         }
     }
 
@@ -979,10 +1253,87 @@ mod tests {
         }
     }
 
+    /// A descriptor of an API without servers, security or extensions.
+    const NO_SERVERS: crate::ApiDescriptor = crate::ApiDescriptor {
+        name: "test",
+        title: "Test API",
+        crate_name: "affiliate-test",
+        crate_version: "0.0.0",
+        default_base_url: "",
+        security: &[],
+        requirements: &[],
+        idempotent_operations: &[],
+        anonymous_operations: &[],
+        body_errors: &[],
+        url_templates: &[],
+        rate_limit: None,
+        idempotency_headers: &[],
+    };
+
+    /// An operation with an idempotency header: one key per call, the same on each retry, a new
+    /// one for the next call, the caller's own when it sets one; and the POST is retried (503s).
+    #[tokio::test]
+    async fn idempotency_keys_are_per_call_and_kept_across_retries() {
+        use std::io::{Read, Write};
+        struct Built(String, reqwest::Client, super::Runtime);
+        impl super::FromParts for Built {
+            fn from_parts(parts: super::Parts) -> Self {
+                let (url, http, runtime) = parts.into_inner();
+                Built(url, http, runtime)
+            }
+        }
+        static API: crate::ApiDescriptor =
+            crate::ApiDescriptor { idempotency_headers: &[("create", "Idempotency-Key")], ..NO_SERVERS };
+        // Answers 503, 503, 201 for every call (three requests per call); records each key.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let keys = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let seen = keys.clone();
+        std::thread::spawn(move || {
+            for (n, socket) in listener.incoming().enumerate() {
+                let mut socket = socket.unwrap();
+                let mut buf = [0u8; 4096];
+                let len = socket.read(&mut buf).unwrap();
+                let request = String::from_utf8_lossy(&buf[..len]).to_lowercase();
+                let key = request.lines().find_map(|l| l.strip_prefix("idempotency-key: ")).unwrap_or("-");
+                seen.lock().unwrap().push(key.trim().to_string());
+                let status = if n % 3 == 2 { "201 Created" } else { "503 Service Unavailable" };
+                let _ = write!(socket, "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            }
+        });
+        let Built(url, http, runtime) = super::ClientBuilder::<Built>::new(&API)
+            .base_url(format!("http://{addr}"))
+            .retry_policy(
+                crate::RetryPolicy::default().with_backoff(std::time::Duration::ZERO, std::time::Duration::ZERO),
+            )
+            .build()
+            .unwrap();
+        let call = |own: Option<&'static str>| {
+            let mut options = crate::call::CallOptions::default();
+            if let Some(key) = own {
+                options.add_header("Idempotency-Key", key);
+            }
+            let (http, runtime, url) = (http.clone(), runtime.clone(), url.clone());
+            options.scope(async move {
+                let mut request = http.post(format!("{url}/things")).build().unwrap();
+                runtime.prepare(&mut request, "create").unwrap();
+                runtime.execute(&http, request, "create").await.unwrap().status().as_u16()
+            })
+        };
+        assert_eq!(call(None).await, 201);
+        assert_eq!(call(None).await, 201);
+        assert_eq!(call(Some("order-42")).await, 201);
+        let keys = keys.lock().unwrap().clone();
+        assert_eq!(keys.len(), 9, "{keys:?}");
+        let (first, second, own) = (&keys[0..3], &keys[3..6], &keys[6..9]);
+        assert!(first.iter().all(|k| k == &first[0]) && uuid::Uuid::parse_str(&first[0]).is_ok(), "{keys:?}");
+        assert!(second.iter().all(|k| k == &second[0]) && second[0] != first[0], "{keys:?}");
+        assert!(own.iter().all(|k| k == "order-42"), "{keys:?}");
+    }
+
     /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.
     #[test]
     fn no_default_base_url_needs_base_url_before_build() {
-        static API: crate::ApiDescriptor = api("", &[], &[]);
         let check = |base_url: Option<&str>, expected: Result<(), &str>| {
             let mut builder = super::ClientBuilder::<Built>::new(&API);
             if let Some(url) = base_url {

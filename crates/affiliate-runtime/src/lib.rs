@@ -19,6 +19,7 @@
 mod api;
 mod auth;
 mod body;
+mod budget;
 mod call;
 mod client;
 mod convert;
@@ -27,26 +28,31 @@ mod error;
 mod jobs;
 pub mod lenient;
 mod nullable;
+mod observe;
 mod open_enum;
 mod pagination;
 mod path;
 mod ratelimit;
 mod retry;
+mod retry_budget;
 mod send;
-mod token;
 mod text;
+mod token;
 mod transport;
 
 pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
 pub use auth::{Credential, Secret};
+pub use budget::{Rate, RateError, DEFAULT_REDIS_TIMEOUT};
 pub use client::{ClientBuilder, Runtime, DEFAULT_MAX_BODY_BYTES};
 pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, MAX_SHOWN_FIELDS, SNIPPET_LEN};
 pub use jobs::Poll;
+pub use observe::Event;
 pub use pagination::{Items, Pages};
 pub use ratelimit::{RateLimit, ResponseExt};
 pub use retry::RetryPolicy;
-pub use token::{ClientCredentials, Token, TokenFuture, TokenSource};
+pub use retry_budget::RetryBudget;
 pub use text::MAX_SHOWN_CHARS;
+pub use token::{ClientCredentials, Token, TokenFuture, TokenSource};
 pub use transport::{TransportError, TransportKind};
 
 /// Re-exported for [`ClientBuilder::configure_http`] (root certificates, client identities,

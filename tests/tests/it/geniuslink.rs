@@ -285,7 +285,7 @@ async fn each_missing_credential_is_named() {
         assert!(matches!(&error, Error::MissingCredential { env, .. } if env == missing), "{error:?}");
         assert!(error.to_string().contains(missing));
     }
-    let both = |name: &str| name.starts_with("GENIUSLINK_").then(|| "value".to_string());
+    let both = |name: &str| name.starts_with("GENIUSLINK_API_").then(|| "value".to_string());
     assert!(Client::builder().env_source(both).build().is_ok());
 }
 

@@ -36,9 +36,10 @@ mod service {
         }
 
         // Upsert by email. A nullable field's `clear_*` sends `null`; a field never set is left out.
+        // Dub documents no idempotency key, so this POST is retried only where it cannot have acted
+        // (a 429, a connection never opened); `RetryPolicy::none()` sends it exactly once.
         dub.create_partner()
             .body_map(|b| b.email("ana@example.com").country("US").clear_description())
-            .header("Idempotency-Key", "ana-2026-11")
             .retry_policy(RetryPolicy::none())
             .send()
             .await?;

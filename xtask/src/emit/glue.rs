@@ -75,6 +75,14 @@ pub fn root(surface: &Surface) -> TokenStream {
     // Keyed by the client method, the id progenitor hands the hooks (`type_`, not `type`).
     let idempotent: Vec<&String> = api.operations.iter().filter(|o| o.idempotent).map(|o| &o.rust).collect();
     let anonymous: Vec<&String> = api.operations.iter().filter(|o| o.anonymous).map(|o| &o.rust).collect();
+    let rate_limit = match &api.rate_limit {
+        Some(rate) => quote! { Some(#rate) },
+        None => quote! { None },
+    };
+    let idempotency_headers = api.operations.iter().filter_map(|o| {
+        let id = &o.rust;
+        o.idempotency_header.as_ref().map(|header| quote! { (#id, #header) })
+    });
     let templates = api.operations.iter().map(|o| {
         let id = &o.rust;
         let path = &o.path;
@@ -116,6 +124,8 @@ pub fn root(surface: &Surface) -> TokenStream {
             anonymous_operations: &[#(#anonymous),*],
             body_errors: &[#(#body_errors),*],
             url_templates: &[#(#templates),*],
+            rate_limit: #rate_limit,
+            idempotency_headers: &[#(#idempotency_headers),*],
         };
 
         impl ::affiliate_runtime::__private::FromParts for Client {
@@ -187,6 +197,9 @@ pub fn builders(surface: &Surface) -> Result<TokenStream, Vec<(String, String)>>
             op.path
         );
         out.extend(call_options(name));
+        if let Some(header) = &op.idempotency_header {
+            out.extend(idempotency_key(name, header));
+        }
         if op.success_variants.is_empty() {
             out.extend(quote! {
                 impl<'a> #name<'a> {
@@ -244,6 +257,24 @@ fn call_options(name: &syn::Ident) -> TokenStream {
             /// The retry policy for this call instead of the client's.
             pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
                 self.options.set_retry_policy(policy);
+                self
+            }
+        }
+    }
+}
+
+/// `idempotency_key` for an operation whose spec declares an idempotency header: the runtime
+/// otherwise makes one key per call.
+fn idempotency_key(name: &syn::Ident, header: &str) -> TokenStream {
+    let doc = format!(
+        "The `{header}` of this call (default: a new UUID per call, the same on every retry of it), \
+         e.g. a key derived from the caller's own record so that a replayed job is not applied twice."
+    );
+    quote! {
+        impl<'a> #name<'a> {
+            #[doc = #doc]
+            pub fn idempotency_key(mut self, key: impl AsRef<str>) -> Self {
+                self.options.add_header(#header, key.as_ref());
                 self
             }
         }

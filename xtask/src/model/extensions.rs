@@ -41,6 +41,8 @@ pub const EXTENSIONS: &[(&str, Place)] = &[
     ("x-affiliate-env-username", Place::SecurityScheme),
     ("x-affiliate-env-password", Place::SecurityScheme),
     ("x-affiliate-idempotent", Place::Operation),
+    ("x-affiliate-idempotency-header", Place::Operation),
+    ("x-affiliate-rate-limit", Place::Root),
     ("x-affiliate-pagination", Place::Operation),
     ("x-affiliate-success-variants", Place::Operation),
     ("x-affiliate-job", Place::Operation),
@@ -192,6 +194,32 @@ impl Problems {
             }
         }
         out
+    }
+
+    /// `x-affiliate-rate-limit: 600/min` at the root: `<count>/<s|min|h>` (the runtime's syntax).
+    pub fn rate_limit(&mut self, doc: &Value) -> Option<String> {
+        let value = doc.get("x-affiliate-rate-limit")?;
+        let valid = value.as_str().and_then(|text| {
+            let (count, unit) = text.split_once('/')?;
+            let units = ["s", "sec", "second", "m", "min", "minute", "h", "hour"];
+            (count.trim().parse::<u32>().ok()? > 0 && units.contains(&unit.trim())).then(|| text.trim().to_string())
+        });
+        if valid.is_none() {
+            self.error("/x-affiliate-rate-limit", "must be a rate `<count>/<unit>` (`20/s`, `600/min`, `5000/h`)");
+        }
+        valid
+    }
+
+    /// `x-affiliate-idempotency-header: Idempotency-Key` on an operation: a valid header name.
+    pub fn idempotency_header(&mut self, at: &str, op: &serde_json::Map<String, Value>) -> Option<String> {
+        let value = op.get("x-affiliate-idempotency-header")?;
+        let valid = value.as_str().filter(|name| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        });
+        if valid.is_none() {
+            self.error(format!("{at}/x-affiliate-idempotency-header"), "must be a header name (`Idempotency-Key`)");
+        }
+        valid.map(str::to_string)
     }
 
     pub fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {

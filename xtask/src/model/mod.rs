@@ -19,6 +19,8 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// `x-affiliate-body-errors`: when a 2xx JSON body is an error after all.
     pub body_errors: Vec<BodyErrorRule>,
+    /// `x-affiliate-rate-limit`: the vendor's documented request rate (`600/min`), validated.
+    pub rate_limit: Option<String>,
     /// Component schemas added for `x-affiliate-lenient` fields, with the Rust type replacing each.
     pub replacements: Vec<(String, String)>,
     /// Optional, nullable properties of schemas sent in request bodies, as (component, property):
@@ -103,6 +105,8 @@ pub struct Operation {
     pub idempotent: bool,
     /// `security: []` on the operation: no credentials are sent.
     pub anonymous: bool,
+    /// `x-affiliate-idempotency-header`: the header carrying one key per call (`Idempotency-Key`).
+    pub idempotency_header: Option<String>,
     pub pagination: Option<Pagination>,
     /// `x-affiliate-success-variants`: each 2xx status is its own variant of the answer.
     pub success_variants: Vec<SuccessVariant>,

@@ -91,11 +91,23 @@ impl Normaliser<'_> {
         strip_property_defaults(doc);
         let (security, requirements) = self.security(doc, &name);
         let body_errors = self.problems.body_errors(doc);
+        let rate_limit = self.problems.rate_limit(doc);
         let replacements = self.lenient(doc);
         let operations = self.operations(doc);
         self.hoist(doc);
         let tri_state = nullable_in_requests(doc);
-        Api { name, title, base_url, security, requirements, operations, body_errors, replacements, tri_state }
+        Api {
+            name,
+            title,
+            base_url,
+            security,
+            requirements,
+            operations,
+            body_errors,
+            rate_limit,
+            replacements,
+            tri_state,
+        }
     }
 
     /// `servers[0].url` with its variables at their defaults. A relative URL (`/v1`, legal: it is
@@ -364,6 +376,7 @@ impl Normaliser<'_> {
                 let idempotent = matches!(method, "get" | "head" | "put" | "delete" | "options")
                     || op.get("x-affiliate-idempotent").and_then(Value::as_bool) == Some(true);
                 let anonymous = op.get("security").and_then(Value::as_array).is_some_and(Vec::is_empty);
+                let idempotency_header = self.problems.idempotency_header(&at, op);
                 let pagination = op
                     .get("x-affiliate-pagination")
                     .map(|p| self.problems.pagination(&format!("{at}/x-affiliate-pagination"), p, &params));
@@ -376,6 +389,7 @@ impl Normaliser<'_> {
                     path: path.clone(),
                     idempotent,
                     anonymous,
+                    idempotency_header,
                     pagination: pagination.flatten(),
                     success_variants,
                     job,
