@@ -92,7 +92,11 @@ async fn every_error_variant_says_whether_trying_later_may_help() {
         (refused, "transport", true),
         (untrusted, "transport", false),
         (Error::Decode { status: Some(StatusCode::OK), message: "m".into(), snippet: "s".into() }, "decode", false),
-        (Error::MissingCredential { scheme: "s".into(), env: "E".into() }, "missing_credential", false),
+        (
+            Error::MissingCredential { scheme: "s".into(), env: "E".into(), alternatives: Vec::new() },
+            "missing_credential",
+            false,
+        ),
         (Error::Config("c".into()), "config", false),
         (Error::InvalidRequest("r".into()), "invalid_request", false),
         (Error::Pagination("p".into()), "pagination", false),

@@ -586,10 +586,13 @@ async fn header_credentials_skip_anonymous_operations_and_other_origins() {
             crate_version: "0.0.0",
             default_base_url: "",
             security,
+            requirements: &[],
             idempotent_operations: &[],
             anonymous_operations: &["health"],
             body_errors: &[],
             url_templates: &[],
+            rate_limit: None,
+            idempotency_headers: &[],
         }
     }
     static BEARER: ApiDescriptor = api(&[SecurityScheme::Bearer { name: "token", env: "LOCAL_TOKEN" }]);

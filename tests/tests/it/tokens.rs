@@ -73,6 +73,8 @@ fn descriptor(
         anonymous_operations: &["health"],
         body_errors: &[],
         url_templates: &[],
+        rate_limit: None,
+        idempotency_headers: &[],
     }))
 }
 
