@@ -165,15 +165,9 @@ fn fixture_features_are_present() {
     }
 }
 
-/// Every fixture generates a crate that compiles: all of them as members of one scratch
-/// workspace under `target/`, built by one cargo invocation that shares the workspace's target
-/// directory (its dependencies are already built there) and its lock file (same versions).
+/// Every fixture generates a crate that compiles: all of them as members of one scratch workspace.
 #[test]
 fn every_fixture_builds() {
-    let root = xtask_dir().parent().unwrap().to_path_buf();
-    let scratch = root.join("target").join("xtask-fixture-crates");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).unwrap();
     let mut fixtures: Vec<PathBuf> = std::fs::read_dir(xtask_dir().join("tests/fixtures"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -190,14 +184,30 @@ fn every_fixture_builds() {
         let crate_outputs = generate_crate(&file, &text).unwrap_or_else(|e| panic!("{name}: {e:#?}"));
         outputs.extend(crate_outputs.into_iter().filter(|(path, _)| !path.starts_with("crates/affiliate-cli")));
     }
-    // Written at once: a write removes generated crates that are not in its outputs.
-    generate::write_outputs(&scratch, &outputs).unwrap();
+    let (scratch, output) = build_scratch_workspace("xtask-fixture-crates", &outputs, &["--offline", "--quiet"]);
     assert_eq!(
         std::fs::read_dir(scratch.join("crates")).unwrap().count(),
         2 * fixtures.len(),
         "a client and a mock each"
     );
-    // The real workspace manifest, with the fixtures as its members and the runtime by absolute path.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "fixture crates do not build:\n{stderr}");
+    assert!(!stderr.contains("warning"), "fixture crates build with warnings:\n{stderr}");
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// Writes `outputs` (generated crates, by path) as the members of a fresh scratch workspace
+/// `target/<dir>` and runs `cargo build --workspace <args>` there. The scratch workspace
+/// is the real one's manifest with other members and the runtime and mock crates by absolute path;
+/// it shares the real target directory (dependencies are already built there) and lock file (same
+/// versions). Returns the scratch root and cargo's output.
+fn build_scratch_workspace(dir: &str, outputs: &generate::Outputs, args: &[&str]) -> (PathBuf, std::process::Output) {
+    let root = xtask_dir().parent().unwrap().to_path_buf();
+    let scratch = root.join("target").join(dir);
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    // Written at once: a write removes generated crates that are not in its outputs.
+    generate::write_outputs(&scratch, outputs).unwrap();
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     let members_start = manifest.find("members = [").unwrap();
     let members_end = members_start + manifest[members_start..].find(']').unwrap() + 1;
@@ -208,15 +218,13 @@ fn every_fixture_builds() {
     std::fs::write(scratch.join("Cargo.toml"), manifest).unwrap();
     std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).unwrap();
     let output = Command::new(env!("CARGO"))
-        .args(["build", "--offline", "--workspace", "--quiet"])
+        .args(["build", "--workspace"])
+        .args(args)
         .current_dir(&scratch)
         .env("CARGO_TARGET_DIR", root.join("target"))
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "fixture crates do not build:\n{stderr}");
-    assert!(!stderr.contains("warning"), "fixture crates build with warnings:\n{stderr}");
-    let _ = std::fs::remove_dir_all(&scratch);
+    (scratch, output)
 }
 
 #[test]
@@ -481,3 +489,6 @@ mod properties {
         }
     }
 }
+
+#[path = "generator/corpus.rs"]
+mod corpus;
