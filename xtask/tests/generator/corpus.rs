@@ -31,6 +31,8 @@ const PROVIDER_STRIDE: usize = 8;
 const V31_STRIDE: usize = 4;
 const EXPECTED: &str = "tests/corpus-expected.txt";
 const UPDATE: &str = "CORPUS_UPDATE";
+/// Other documents to run instead of the sample (`a.yaml:b.json`), e.g. a vendor's own document.
+const DOCS: &str = "CORPUS_DOCS";
 
 /// One sampled document: its path inside the package's `api/` folder and the spec name it is
 /// generated under (`specs/<name>.yaml`, crate `affiliate-<name>`).
@@ -103,17 +105,58 @@ fn documents(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The `openapi` version a document declares, read from its first bytes (it is the first key).
+/// The `openapi` version a document declares, read from its first bytes (it is the first key in
+/// the directory's JSON and in most YAML documents).
 fn declared_version(path: &Path) -> String {
     use std::io::Read;
     let mut head = [0u8; 64];
     let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap();
     let head = String::from_utf8_lossy(&head[..n]);
-    head.split("\"openapi\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("?").to_string()
+    let Some((_, rest)) = head.split_once("openapi") else { return "?".to_string() };
+    let version: String = rest
+        .trim_start_matches(['"', '\'', ':', ' '])
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    if version.is_empty() {
+        "?".to_string()
+    } else {
+        version
+    }
 }
 
-/// The deterministic sample (see the module docs), sorted by source path.
+/// The documents to run: the files `CORPUS_DOCS` names (separated by `:`), or the deterministic
+/// sample (see the module docs), sorted by source path.
 fn sample() -> Vec<Doc> {
+    let docs: Vec<Doc> = match std::env::var(DOCS) {
+        Ok(list) => list
+            .split(':')
+            .filter(|f| !f.is_empty())
+            .map(|file| {
+                let path = PathBuf::from(file);
+                let stem = path.file_stem().unwrap_or_else(|| panic!("{DOCS}: `{file}` is not a file name"));
+                Doc { name: spec_name(&stem.to_string_lossy()), source: file.to_string(), path }
+            })
+            .collect(),
+        Err(_) => directory_sample()
+            .into_iter()
+            .map(|source| Doc {
+                path: directory().join(&source),
+                name: spec_name(source.trim_end_matches(".json")),
+                source,
+            })
+            .collect(),
+    };
+    let mut names: Vec<&str> = docs.iter().map(|d| d.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), docs.len(), "two documents map to one spec name");
+    docs
+}
+
+/// Paths inside the package's `api/` folder: every `PROVIDER_STRIDE`th provider's first document
+/// and every `V31_STRIDE`th OpenAPI 3.1 document.
+fn directory_sample() -> Vec<String> {
     let api = directory();
     let mut all = Vec::new();
     documents(api, &mut all);
@@ -131,24 +174,18 @@ fn sample() -> Vec<Doc> {
     picked.extend(v31.step_by(V31_STRIDE).cloned());
     picked.sort();
     picked.dedup();
-    let docs: Vec<Doc> = picked
-        .into_iter()
-        .map(|source| {
-            let stem = source.trim_end_matches(".json");
-            let mut name: String =
-                stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
-            // A spec name is a Rust module and crate name: it starts with a letter.
-            if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                name.insert(0, 'n');
-            }
-            Doc { path: api.join(&source), source, name }
-        })
-        .collect();
-    let mut names: Vec<&str> = docs.iter().map(|d| d.name.as_str()).collect();
-    names.sort();
-    names.dedup();
-    assert_eq!(names.len(), docs.len(), "two sampled documents map to one spec name");
-    docs
+    picked
+}
+
+/// The spec name a document is generated under: a Rust module and crate name, so lower-case ASCII
+/// letters, digits and `_`, starting with a letter.
+fn spec_name(stem: &str) -> String {
+    let mut name: String =
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.insert(0, 'n');
+    }
+    name
 }
 
 /// A short, stable name for why a document was refused: what kind of construct, not which one.
@@ -262,8 +299,8 @@ fn report(results: &[(Doc, Outcome, Duration)], total: Duration) -> String {
     for (doc, _, _) in results {
         *versions.entry(declared_version(&doc.path)).or_default() += 1;
     }
-    writeln!(out, "corpus: {} documents of {PACKAGE}@{VERSION} (openapi {versions:?}) in {total:.1?}", results.len())
-        .unwrap();
+    let of = if std::env::var_os(DOCS).is_some() { DOCS.to_string() } else { format!("{PACKAGE}@{VERSION}") };
+    writeln!(out, "corpus: {} documents of {of} (openapi {versions:?}) in {total:.1?}", results.len()).unwrap();
     writeln!(out, "  generated  {:3}", count(&|o| matches!(o, Outcome::Generated(_)))).unwrap();
     writeln!(out, "  refused    {:3}", count(&|o| matches!(o, Outcome::Refused { .. }))).unwrap();
     writeln!(out, "  unlocated  {:3}  (an error at `/`)", count(&|o| matches!(o, Outcome::Unlocated { .. }))).unwrap();
@@ -330,6 +367,10 @@ fn corpus_generates_or_refuses_with_located_errors() {
         .collect();
     assert!(panics.is_empty(), "the generator panicked on:\n{}", panics.join("\n"));
 
+    if std::env::var_os(DOCS).is_some() {
+        println!("corpus: {DOCS} is set; the expectations are only for the sample");
+        return;
+    }
     if std::env::var_os(UPDATE).is_some() {
         write_expected(&results);
         println!("corpus: wrote {}", expected_path().display());
