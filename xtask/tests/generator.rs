@@ -184,7 +184,8 @@ fn every_fixture_builds() {
         let crate_outputs = generate_crate(&file, &text).unwrap_or_else(|e| panic!("{name}: {e:#?}"));
         outputs.extend(crate_outputs.into_iter().filter(|(path, _)| !path.starts_with("crates/affiliate-cli")));
     }
-    let (scratch, output) = build_scratch_workspace("xtask-fixture-crates", &outputs, &["--offline", "--quiet"]);
+    let scratch = scratch_workspace("xtask-fixture-crates", &outputs);
+    let output = cargo_build(&scratch, &["--offline", "--workspace", "--quiet"]);
     assert_eq!(
         std::fs::read_dir(scratch.join("crates")).unwrap().count(),
         2 * fixtures.len(),
@@ -197,11 +198,9 @@ fn every_fixture_builds() {
 }
 
 /// Writes `outputs` (generated crates, by path) as the members of a fresh scratch workspace
-/// `target/<dir>` and runs `cargo build --workspace <args>` there. The scratch workspace
-/// is the real one's manifest with other members and the runtime and mock crates by absolute path;
-/// it shares the real target directory (dependencies are already built there) and lock file (same
-/// versions). Returns the scratch root and cargo's output.
-fn build_scratch_workspace(dir: &str, outputs: &generate::Outputs, args: &[&str]) -> (PathBuf, std::process::Output) {
+/// `target/<dir>` and returns its root: the real workspace's manifest with other members, and the
+/// runtime and mock crates by absolute path, and its lock file (same versions).
+fn scratch_workspace(dir: &str, outputs: &generate::Outputs) -> PathBuf {
     let root = xtask_dir().parent().unwrap().to_path_buf();
     let scratch = root.join("target").join(dir);
     let _ = std::fs::remove_dir_all(&scratch);
@@ -217,14 +216,20 @@ fn build_scratch_workspace(dir: &str, outputs: &generate::Outputs, args: &[&str]
         .replace("path = \"crates/affiliate-mock\"", &format!("path = \"{}\"", absolute("affiliate-mock")));
     std::fs::write(scratch.join("Cargo.toml"), manifest).unwrap();
     std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).unwrap();
-    let output = Command::new(env!("CARGO"))
-        .args(["build", "--workspace"])
+    scratch
+}
+
+/// `cargo build <args>` in a scratch workspace, sharing the real target directory: the
+/// dependencies are already built there.
+fn cargo_build(scratch: &Path, args: &[&str]) -> std::process::Output {
+    let root = xtask_dir().parent().unwrap().to_path_buf();
+    Command::new(env!("CARGO"))
+        .arg("build")
         .args(args)
-        .current_dir(&scratch)
+        .current_dir(scratch)
         .env("CARGO_TARGET_DIR", root.join("target"))
         .output()
-        .unwrap();
-    (scratch, output)
+        .unwrap()
 }
 
 #[test]

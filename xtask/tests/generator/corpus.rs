@@ -399,51 +399,35 @@ fn corpus_generates_or_refuses_with_located_errors() {
     );
 }
 
-/// How one generated crate of the scratch workspace fared in `cargo build`.
+/// How one crate (or one CLI module, `cli/<name>`) fared in `cargo build`.
 #[derive(Default)]
 struct Build {
     built: bool,
     warnings: usize,
-    /// The first error rustc reported for the crate (its rendered text).
+    /// The first error rustc reported for it (its first lines).
     error: Option<String>,
 }
 
-/// Builds the client and mock crate of every generated document (see the module docs for how to
-/// run it). Reports built and failed crates with the first compiler error of each failure.
-#[test]
-#[ignore = "builds ~30 generated crates: minutes; run with --ignored"]
-fn corpus_builds() {
-    let results = run_sample();
-    let mut outputs = Outputs::new();
-    let mut crates = Vec::new();
-    for (doc, outcome, _) in &results {
-        if let Outcome::Generated(files) = outcome {
-            // The client and its mock crate; the CLI's per-API module needs the whole CLI crate.
-            outputs.extend(
-                files
-                    .iter()
-                    .filter(|(p, _)| !p.starts_with("crates/affiliate-cli"))
-                    .map(|(p, t)| (p.clone(), t.clone())),
-            );
-            let client = format!("affiliate-{}", doc.name.replace('_', "-"));
-            crates.push((doc.source.as_str(), format!("{client}-mock")));
-            crates.push((doc.source.as_str(), client));
-        }
-    }
-    let start = Instant::now();
-    // Not offline: a generated crate may use a workspace dependency no committed crate locks (regress).
-    let (scratch, output) =
-        super::build_scratch_workspace("xtask-corpus-crates", &outputs, &["--keep-going", "--message-format=json"]);
+/// Per crate, from `cargo build --message-format=json`: built, warnings, first error. Errors whose
+/// primary span is in a CLI module (`src/apis/<name>.rs`) count for `cli/<name>`.
+fn cargo_results(output: &std::process::Output) -> BTreeMap<String, Build> {
     let mut builds: BTreeMap<String, Build> = BTreeMap::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else { continue };
         let Some(target) = message["target"]["name"].as_str() else { continue };
-        let build = builds.entry(target.replace('_', "-")).or_default();
+        let mut key = target.replace('_', "-");
+        let file = message["message"]["spans"][0]["file_name"].as_str().unwrap_or_default().replace('\\', "/");
+        if let Some(module) = file.split("affiliate-cli/src/apis/").nth(1) {
+            key = format!("cli/{}", module.trim_end_matches(".rs"));
+        }
+        let build = builds.entry(key).or_default();
         match message["reason"].as_str() {
             Some("compiler-artifact") => build.built = true,
             Some("compiler-message") => match message["message"]["level"].as_str() {
                 Some("error") if build.error.is_none() => {
-                    build.error = message["message"]["rendered"].as_str().map(str::to_string);
+                    let rendered = message["message"]["rendered"].as_str().unwrap_or_default();
+                    // The headline and the location lines.
+                    build.error = Some(rendered.lines().take(4).collect::<Vec<_>>().join("\n"));
                 }
                 Some("warning") => build.warnings += 1,
                 _ => {}
@@ -451,42 +435,137 @@ fn corpus_builds() {
             _ => {}
         }
     }
-    let mut report = format!(
-        "corpus build: {} crates of {} generated documents in {:.1?}\n",
-        crates.len(),
-        crates.len() / 2,
-        start.elapsed()
-    );
-    let mut failed = Vec::new();
-    for (source, krate) in &crates {
-        let build = builds.get(krate);
-        let state = match build {
-            Some(Build { error: Some(_), .. }) => "FAILED",
-            Some(Build { built: true, .. }) => "built",
-            _ => "not built (a dependency failed)",
-        };
-        let warnings = build.map_or(0, |b| b.warnings);
-        writeln!(
-            report,
-            "  {state:6} {krate} ({source}){}",
-            if warnings > 0 { format!(", {warnings} warnings") } else { String::new() }
-        )
-        .unwrap();
-        if let Some(Build { error: Some(error), .. }) = build {
-            // The headline and the location lines of rustc's first error.
-            let excerpt: Vec<&str> = error.lines().take(4).collect();
-            writeln!(report, "           {}", excerpt.join("\n           ")).unwrap();
-        }
-        if state != "built" {
-            failed.push(krate.as_str());
+    builds
+}
+
+/// The CLI crate over `apis`: its hand-written files from the real workspace, the manifest's
+/// per-API dependency lines replaced, and the generated modules and index from
+/// `generate_workspace` over those documents. Paths relative to the workspace root.
+fn cli_crate(apis: &[&Doc]) -> Outputs {
+    let root = super::xtask_dir().parent().unwrap().to_path_buf();
+    let specs = root.join("target/xtask-corpus-specs");
+    let _ = std::fs::remove_dir_all(&specs);
+    std::fs::create_dir_all(specs.join("specs")).unwrap();
+    for doc in apis {
+        std::fs::copy(&doc.path, specs.join("specs").join(format!("{}.yaml", doc.name))).unwrap();
+    }
+    let generated = xtask::generate::generate_workspace(&specs).unwrap_or_else(|e| panic!("{e:#?}"));
+    let _ = std::fs::remove_dir_all(&specs);
+    let cli = PathBuf::from("crates/affiliate-cli");
+    let mut files: Outputs = generated.into_iter().filter(|(p, _)| p.starts_with(&cli)).collect();
+    for file in ["src/main.rs", "src/support.rs"] {
+        files.insert(cli.join(file), std::fs::read_to_string(root.join(&cli).join(file)).unwrap());
+    }
+    // One line per API (client and mock) in the real manifest: `affiliate-x = { path = "../affiliate-x" }`.
+    let per_api = |line: &str| line.starts_with("affiliate-") && line.contains("path = \"../");
+    let manifest = std::fs::read_to_string(root.join(&cli).join("Cargo.toml")).unwrap();
+    let mut lines: Vec<String> = Vec::new();
+    for line in manifest.lines() {
+        if per_api(line) {
+            if !lines.iter().any(|l| per_api(l)) {
+                for doc in apis {
+                    let client = format!("affiliate-{}", doc.name.replace('_', "-"));
+                    lines.push(format!("{client} = {{ path = \"../{client}\" }}"));
+                    lines.push(format!("{client}-mock = {{ path = \"../{client}-mock\" }}"));
+                }
+            }
+        } else {
+            lines.push(line.to_string());
         }
     }
-    let built = crates.len() - failed.len();
-    writeln!(report, "built {built}, not built {}", failed.len()).unwrap();
-    println!("{report}");
-    if !output.status.success() && (failed.is_empty() || builds.is_empty()) {
+    files.insert(cli.join("Cargo.toml"), lines.join("\n") + "\n");
+    files
+}
+
+/// Builds the client and mock crate of every generated document, then the CLI over every API whose
+/// crates built (see the module docs for how to run it). Reports built and failed crates with the
+/// first compiler error of each failure.
+#[test]
+#[ignore = "builds the generated crates and the CLI: minutes; run with --ignored"]
+fn corpus_builds() {
+    let results = run_sample();
+    let generated: Vec<(&Doc, &Outputs)> = results
+        .iter()
+        .filter_map(|(doc, outcome, _)| match outcome {
+            Outcome::Generated(files) => Some((doc, files)),
+            _ => None,
+        })
+        .collect();
+    let mut outputs = Outputs::new();
+    for (_, files) in &generated {
+        // The client and mock crates; the CLI is built in a second step, over the APIs that built.
+        outputs.extend(
+            files.iter().filter(|(p, _)| !p.starts_with("crates/affiliate-cli")).map(|(p, t)| (p.clone(), t.clone())),
+        );
+    }
+    let start = Instant::now();
+    let scratch = super::scratch_workspace("xtask-corpus-crates", &outputs);
+    // Not offline: a generated crate may use a workspace dependency no committed crate locks (regress).
+    let json = ["--keep-going", "--message-format=json"];
+    let output = super::cargo_build(&scratch, &[&["--workspace"][..], &json].concat());
+    let mut builds = cargo_results(&output);
+    if !output.status.success() && builds.values().all(|b| b.error.is_none()) {
         panic!("cargo build failed outside the generated crates:\n{}", String::from_utf8_lossy(&output.stderr));
     }
-    assert!(failed.is_empty(), "generated crates that do not build: {failed:?}");
+    let crates_took = start.elapsed();
+    let client = |doc: &Doc| format!("affiliate-{}", doc.name.replace('_', "-"));
+    let built =
+        |name: &str, builds: &BTreeMap<String, Build>| builds.get(name).is_some_and(|b| b.built && b.error.is_none());
+    let apis: Vec<&Doc> = generated
+        .iter()
+        .map(|(doc, _)| *doc)
+        .filter(|doc| built(&client(doc), &builds) && built(&format!("{}-mock", client(doc)), &builds))
+        .collect();
+    let start = Instant::now();
+    let mut cli_built = false;
+    if !apis.is_empty() {
+        for (path, text) in cli_crate(&apis) {
+            let full = scratch.join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, text).unwrap();
+        }
+        let output = super::cargo_build(&scratch, &[&["-p", "affiliate-cli"][..], &json].concat());
+        let cli = cargo_results(&output);
+        cli_built = output.status.success();
+        if !cli_built && cli.values().all(|b| b.error.is_none()) {
+            panic!("the CLI failed outside its modules:\n{}", String::from_utf8_lossy(&output.stderr));
+        }
+        builds.extend(cli.into_iter().filter(|(k, _)| k.starts_with("cli/") || k == "affiliate"));
+    }
+    let cli_took = start.elapsed();
+
+    let mut report = format!(
+        "corpus build: {} generated documents; clients and mocks in {crates_took:.1?}, the CLI over {} APIs in {cli_took:.1?}\n",
+        generated.len(),
+        apis.len(),
+    );
+    let mut failed = Vec::new();
+    for (doc, _) in &generated {
+        let client = client(doc);
+        let cli_module = format!("cli/{}", doc.name);
+        for (what, key) in [("client", client.clone()), ("mock", format!("{client}-mock")), ("cli", cli_module)] {
+            let build = builds.get(&key);
+            let state = match build {
+                Some(Build { error: Some(_), .. }) => "FAILED",
+                _ if what == "cli" && !apis.iter().any(|d| d.name == doc.name) => "not built (its crates failed)",
+                _ if what == "cli" && cli_built => "built",
+                _ if what == "cli" => "no error of its own (the CLI crate failed)",
+                Some(Build { built: true, .. }) => "built",
+                _ => "not built (a dependency failed)",
+            };
+            let warnings = build.map_or(0, |b| b.warnings);
+            let warnings = if warnings > 0 { format!(", {warnings} warnings") } else { String::new() };
+            writeln!(report, "  {state:6} {what:6} {key} ({}){warnings}", doc.source).unwrap();
+            if let Some(Build { error: Some(error), .. }) = build {
+                writeln!(report, "           {}", error.replace('\n', "\n           ")).unwrap();
+            }
+            if state != "built" {
+                failed.push(key);
+            }
+        }
+    }
+    writeln!(report, "built {}, not built {}", 3 * generated.len() - failed.len(), failed.len()).unwrap();
+    println!("{report}");
+    assert!(failed.is_empty(), "generated code that does not build: {failed:?}");
     let _ = std::fs::remove_dir_all(&scratch);
 }
