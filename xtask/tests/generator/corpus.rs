@@ -3,15 +3,19 @@
 //! generator. None may panic; each generates or is refused with located errors; the outcome of
 //! every document is compared with `tests/corpus-expected.txt`, so a regression fails and so does
 //! an improvement nobody recorded. `CORPUS_UPDATE=1` rewrites that file instead of comparing.
+//! A refusal with an error at `/` (nobody can find the construct) is recorded as `unlocated`: the
+//! file lists today's, and any new one fails like every other change.
 //!
 //! The sample: every `PROVIDER_STRIDE`th provider of the sorted directory (its first document),
 //! plus every `V31_STRIDE`th OpenAPI 3.1 document, since the directory holds few of them. One
 //! document per provider keeps one vendor's house style (hundreds of Azure or Google documents)
 //! from deciding the figures. The directory's documents are all OpenAPI 3.x: APIs.guru converts
 //! Swagger 2.0 originals to OpenAPI 3.0, and those conversions are in the sample like any other.
+//! `CORPUS_DOCS=a.yaml:b.json` runs other documents instead (a vendor's own), without expectations.
 //!
-//! `corpus_builds` (ignored by default; `cargo test -p xtask --test generator corpus_builds --
-//! --ignored --nocapture`) builds the client and mock crates of every generated document.
+//! `corpus_builds` (ignored: minutes) builds the client and mock crates of every generated
+//! document in one scratch workspace, then the CLI over every API whose crates built, and reports
+//! the first compiler error of each failure. `.ci/corpus [--update] [--build] [FILE...]` runs both.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -406,6 +410,8 @@ struct Build {
     warnings: usize,
     /// The first error rustc reported for it (its first lines).
     error: Option<String>,
+    /// The first warning's headline.
+    warning: Option<String>,
 }
 
 /// Per crate, from `cargo build --message-format=json`: built, warnings, first error. Errors whose
@@ -429,7 +435,13 @@ fn cargo_results(output: &std::process::Output) -> BTreeMap<String, Build> {
                     // The headline and the location lines.
                     build.error = Some(rendered.lines().take(4).collect::<Vec<_>>().join("\n"));
                 }
-                Some("warning") => build.warnings += 1,
+                Some("warning") => {
+                    build.warnings += 1;
+                    if build.warning.is_none() {
+                        build.warning =
+                            message["message"]["rendered"].as_str().and_then(|r| r.lines().next()).map(str::to_string);
+                    }
+                }
                 _ => {}
             },
             _ => {}
@@ -553,8 +565,12 @@ fn corpus_builds() {
                 Some(Build { built: true, .. }) => "built",
                 _ => "not built (a dependency failed)",
             };
-            let warnings = build.map_or(0, |b| b.warnings);
-            let warnings = if warnings > 0 { format!(", {warnings} warnings") } else { String::new() };
+            let warnings = match build {
+                Some(Build { warnings: n @ 1.., warning: Some(first), .. }) => {
+                    format!(", {n} warnings, first: {first}")
+                }
+                _ => String::new(),
+            };
             writeln!(report, "  {state:6} {what:6} {key} ({}){warnings}", doc.source).unwrap();
             if let Some(Build { error: Some(error), .. }) = build {
                 writeln!(report, "           {}", error.replace('\n', "\n           ")).unwrap();
