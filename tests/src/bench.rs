@@ -5,6 +5,7 @@
 //! shared and noisy); allocation figures are exact.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -17,14 +18,43 @@ static ALLOCATED: AtomicU64 = AtomicU64::new(0);
 static LIVE: AtomicU64 = AtomicU64::new(0);
 static PEAK: AtomicU64 = AtomicU64::new(0);
 
+thread_local! {
+    /// This thread's live bytes (what it allocated minus what it freed) and their peak, for
+    /// [`thread_peak`]: other threads (a test server, parallel tests) do not disturb it.
+    static THREAD: Cell<(i64, i64)> = const { Cell::new((0, 0)) };
+}
+
 fn grew(bytes: usize) {
     ALLOCATED.fetch_add(bytes as u64, Ordering::Relaxed);
     let live = LIVE.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
     PEAK.fetch_max(live, Ordering::Relaxed);
+    let _ = THREAD.try_with(|t| {
+        let (live, peak) = t.get();
+        let live = live + bytes as i64;
+        t.set((live, peak.max(live)));
+    });
 }
 
 fn shrank(bytes: usize) {
     LIVE.fetch_sub(bytes as u64, Ordering::Relaxed);
+    let _ = THREAD.try_with(|t| {
+        let (live, peak) = t.get();
+        t.set((live - bytes as i64, peak));
+    });
+}
+
+/// Runs `f` and returns its result and the most heap bytes live at once on this thread during
+/// it, above those live when it began. Exact and deterministic when `f` allocates on this thread
+/// only (a current-thread tokio runtime with the server on another thread): usable in tests.
+pub fn thread_peak<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let start = THREAD.with(|t| {
+        let (live, _) = t.get();
+        t.set((live, live));
+        live
+    });
+    let result = f();
+    let peak = THREAD.with(|t| t.get().1);
+    (result, u64::try_from(peak - start).unwrap_or(0))
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator; only counters are added.

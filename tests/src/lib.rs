@@ -1,4 +1,6 @@
-//! Support shared by the integration tests and the benchmarks: loopback TLS, a proxy, measuring.
+//! Support shared by the integration tests and the benchmarks: loopback TLS, a proxy, measuring, a
+//! private Redis server.
 
 pub mod bench;
 pub mod net;
+pub mod redis;

@@ -2,14 +2,14 @@
 //! committed client crates under `crates/`. The library half exists so tests can call the
 //! generator directly; `main.rs` is the command line.
 
-mod cli;
-pub mod extensions;
+pub mod emit;
 pub mod generate;
-mod glue;
-mod mock;
+pub mod lower;
 pub mod model;
-pub mod normalise;
-mod postprocess;
+pub mod naming;
+mod progenitor;
+mod read;
+mod rewrite;
 pub mod spec;
 
 use std::path::Path;

@@ -6,6 +6,9 @@ use std::process::Command;
 
 use xtask::generate::{self, generate_crate};
 
+#[path = "generator/lower.rs"]
+mod lower;
+
 fn xtask_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -24,6 +27,12 @@ fn snapshot(fixture: &str) {
     settings.set_prepend_module_to_snapshot(false);
     settings.set_snapshot_path(xtask_dir().join("tests/snapshots"));
     settings.bind(|| insta::assert_snapshot!(fixture, generated(fixture)));
+    // The Surface: what the glue, mock and CLI read of progenitor's output (the contract an
+    // upgrade of progenitor must keep).
+    let file = PathBuf::from("xtask/tests/fixtures").join(format!("{fixture}.yaml"));
+    let text = std::fs::read_to_string(xtask_dir().join("tests/fixtures").join(format!("{fixture}.yaml"))).unwrap();
+    let (_, surface) = generate::generate_with_surface(&file, &text).unwrap_or_else(|e| panic!("{fixture}: {e:?}"));
+    settings.bind(|| insta::assert_snapshot!(format!("{fixture}.surface"), surface));
 }
 
 /// One test per fixture, so one changed snapshot does not hide the others.
@@ -55,6 +64,11 @@ snapshots![
     inheritance,
     path_parameters,
     files,
+    duplicate_ids,
+    security_alternatives,
+    request_media_types,
+    openapi_31,
+    rate_limit_idempotency,
 ];
 
 #[test]
@@ -69,6 +83,16 @@ fn fixture_features_are_present() {
         }
     };
     check("bearer", &["SecurityScheme::Bearer", "env: \"FIXTURE_TOKEN\""]);
+    check(
+        "rate_limit_idempotency",
+        &[
+            "rate_limit: Some(\"600/min\")",
+            "idempotency_headers: &[(\"create_order\", \"Idempotency-Key\")]",
+            "pub fn idempotency_key(mut self, key: impl AsRef<str>) -> Self",
+            "self.options.add_header(\"Idempotency-Key\", key.as_ref());",
+        ],
+    );
+    check("bearer", &["rate_limit: None", "idempotency_headers: &[]"]);
     check("bearer", &["pub note: ::std::option::Option<::std::string::String>"]);
     check("basic", &["env_username: \"FIXTURE_APP_KEY\"", "anonymous_operations: &[\"health\"]"]);
     check("basic", &["DEFAULT_BASE_URL: &str = \"https://api.example.com/v1\""]);
@@ -77,6 +101,13 @@ fn fixture_features_are_present() {
         "path_parameters",
         &["SecurityScheme::ApiKeyQuery { name: \"queryKey\", param: \"api_key\", env: \"FIXTURE_API_KEY\", }"],
     );
+    // Path parameters through the runtime's encoding, refused before sending when they cannot
+    // stay in their segment.
+    check("path_parameters", &["use ::affiliate_runtime::__private::encode_path;", "encode_path(&"]);
+    let code = squash(&generated("path_parameters"));
+    assert!(!code.contains("useprogenitor_client::{encode_path"), "progenitor's encode_path is still imported");
+    let (calls, refusable) = (code.matches("encode_path(&").count(), code.matches(".to_string())?").count());
+    assert!(calls > 0 && calls == refusable, "{calls} encode_path calls, {refusable} with `?`");
     check("page_pagination", &["Plan::Page", "unwrap_or(50u64)", "pub fn stream("]);
     check("offset_pagination", &["Plan::Offset", "links: true", "next_page", "PageValue::as_count"]);
     check("cursor_pagination", &["Plan::Cursor", "cursor_param: \"cursor_id\"", "next_cursor:"]);
@@ -94,7 +125,11 @@ fn fixture_features_are_present() {
     );
     check(
         "success_variants",
-        &["NoContent,", "202u16 => { ::affiliate_runtime::__private::decode_json(response)", "undocumented_status"],
+        &[
+            "NoContent,",
+            "202u16 => { ::affiliate_runtime::__private::decode_json(response, client.inner.max_body_bytes()",
+            "undocumented_status",
+        ],
     );
     check("success_variants", &["pub async fn wait(", "pub async fn wait_for_result(", "is(&[\"complete\"])"]);
     check(
@@ -140,9 +175,25 @@ fn fixture_features_are_present() {
             "pub enum GetASuccess",
             "Ok(GetAOk)",
             "Accepted(GetAAccepted)",
-            "202u16 => { ::affiliate_runtime::__private::decode_json(response)",
+            "202u16 => { ::affiliate_runtime::__private::decode_json(response, client.inner.max_body_bytes()",
         ],
     );
+    // OpenAPI 3.1, lowered: `[T, null]`, `oneOf` with null and `$ref` + type list are nullable,
+    // `const` an enum, numeric exclusive bounds, `$defs` a component, `patternProperties` a map.
+    check(
+        "openapi_31",
+        &[
+            "pub note: ::std::option::Option<::std::string::String>",
+            "pub shipping: ::std::option::Option<OrderAddress>",
+            "pub billing: ::std::option::Option<OrderAddress>",
+            "pub enum OrderKind",
+            "pub quantity: ::std::num::NonZeroU64",
+            "pub rates: ::std::collections::BTreeMap<::std::string::String, f64>",
+            "pub status: ::std::option::Option<::std::option::Option<Status>>",
+            "pub async fn send(",
+        ],
+    );
+    check("openapi_31", &["(\"get_order\", \"/orders/{id}\")"]);
     assert!(!generated("no_servers").contains("DEFAULT_BASE_URL"), "no servers, no default");
     assert!(generated("non_ascii_version").contains("1.0 \\u{2013} b\\u{ea}ta"), "version escaped to ASCII");
     // The response-only schema keeps a plain Option.
@@ -165,9 +216,20 @@ fn fixture_features_are_present() {
     }
 }
 
-/// Every fixture generates a crate that compiles: all of them as members of one scratch workspace.
+/// The target directory this test binary was built in (`CARGO_TARGET_DIR`, a configured
+/// `target-dir`, or `<repo>/target`): scratch crates build there, against the runtime and
+/// dependencies already compiled, rather than cold in a directory of their own.
+fn target_dir() -> PathBuf {
+    // <target>/<profile>/deps/<test binary>, wherever CARGO_TARGET_DIR put <target>.
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).expect("the test binary sits in <target>/<profile>/deps").to_path_buf()
+}
+
+/// Every fixture generates a client, a mock crate and a command module that compile: all of them
+/// as members of one scratch workspace, built by one cargo invocation.
 #[test]
 fn every_fixture_builds() {
+    let root = xtask_dir().parent().unwrap().to_path_buf();
     let mut fixtures: Vec<PathBuf> = std::fs::read_dir(xtask_dir().join("tests/fixtures"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -180,17 +242,34 @@ fn every_fixture_builds() {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let file = PathBuf::from(format!("specs/{name}.yaml"));
         let text = std::fs::read_to_string(path).unwrap();
-        // The client and its mock crate; the CLI's per-API module needs the whole CLI crate.
-        let crate_outputs = generate_crate(&file, &text).unwrap_or_else(|e| panic!("{name}: {e:#?}"));
-        outputs.extend(crate_outputs.into_iter().filter(|(path, _)| !path.starts_with("crates/affiliate-cli")));
+        // The client, its mock crate and its module of the `affiliate` command.
+        outputs.extend(generate_crate(&file, &text).unwrap_or_else(|e| panic!("{name}: {e:#?}")));
+    }
+    // The fixtures' command modules in a copy of the real CLI crate: its hand-written main.rs and
+    // support.rs, and one client and mock dependency per fixture instead of the real APIs'.
+    let (index, modules) = xtask::emit::cli::index(&outputs);
+    outputs.insert(index, modules);
+    let cli = root.join("crates/affiliate-cli");
+    let real = std::fs::read_to_string(cli.join("Cargo.toml")).unwrap();
+    let (head, tail) = real.split_once("affiliate-runtime = ").unwrap();
+    let head = &head[..head.find("affiliate-dub").unwrap()];
+    let apis: String = fixtures
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().replace('_', "-"))
+        .map(|n| format!("affiliate-{n} = {{ path = \"../affiliate-{n}\" }}\naffiliate-{n}-mock = {{ path = \"../affiliate-{n}-mock\" }}\n"))
+        .collect();
+    outputs.insert(PathBuf::from("crates/affiliate-cli/Cargo.toml"), format!("{head}{apis}affiliate-runtime = {tail}"));
+    for hand_written in ["src/main.rs", "src/support.rs"] {
+        let text = std::fs::read_to_string(cli.join(hand_written)).unwrap();
+        outputs.insert(PathBuf::from("crates/affiliate-cli").join(hand_written), text);
     }
     let scratch = scratch_workspace("xtask-fixture-crates", &outputs);
-    let output = cargo_build(&scratch, &["--offline", "--workspace", "--quiet"]);
     assert_eq!(
         std::fs::read_dir(scratch.join("crates")).unwrap().count(),
-        2 * fixtures.len(),
-        "a client and a mock each"
+        2 * fixtures.len() + 1,
+        "a client and a mock each, and the command"
     );
+    let output = cargo_build(&scratch, &["--offline", "--workspace", "--quiet"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "fixture crates do not build:\n{stderr}");
     assert!(!stderr.contains("warning"), "fixture crates build with warnings:\n{stderr}");
@@ -198,11 +277,11 @@ fn every_fixture_builds() {
 }
 
 /// Writes `outputs` (generated crates, by path) as the members of a fresh scratch workspace
-/// `target/<dir>` and returns its root: the real workspace's manifest with other members, and the
+/// `<target>/<dir>` and returns its root: the real workspace's manifest with other members, and the
 /// runtime and mock crates by absolute path, and its lock file (same versions).
 fn scratch_workspace(dir: &str, outputs: &generate::Outputs) -> PathBuf {
     let root = xtask_dir().parent().unwrap().to_path_buf();
-    let scratch = root.join("target").join(dir);
+    let scratch = target_dir().join(dir);
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).unwrap();
     // Written at once: a write removes generated crates that are not in its outputs.
@@ -219,15 +298,14 @@ fn scratch_workspace(dir: &str, outputs: &generate::Outputs) -> PathBuf {
     scratch
 }
 
-/// `cargo build <args>` in a scratch workspace, sharing the real target directory: the
+/// `cargo build <args>` in a scratch workspace, sharing this test binary's target directory: the
 /// dependencies are already built there.
 fn cargo_build(scratch: &Path, args: &[&str]) -> std::process::Output {
-    let root = xtask_dir().parent().unwrap().to_path_buf();
     Command::new(env!("CARGO"))
         .arg("build")
         .args(args)
         .current_dir(scratch)
-        .env("CARGO_TARGET_DIR", root.join("target"))
+        .env("CARGO_TARGET_DIR", target_dir())
         .output()
         .unwrap()
 }
@@ -254,9 +332,8 @@ hostile! {
     success_enum_name_taken => ("/paths/~1a/get", "a schema is already named `GetASuccess`"),
     yaml_syntax => ("line 4 column 10", "invalid YAML"),
     dangling_ref => ("/paths/~1a/get/responses/200/content/application~1json/schema/$ref", "does not resolve"),
-    duplicate_operation_id => ("/paths/~1b/get/operationId", "duplicates the operationId at /paths/~1a/get"),
-    missing_operation_id => ("/paths/~1a/get/operationId", "missing"),
-    openapi_31 => ("/openapi", "OpenAPI 3.1.0 is not supported"),
+    swagger_2 => ("/swagger", "convert the document to OpenAPI 3.0.3"),
+    openapi_31_tuple => ("/components/schemas/Pair/prefixItems", "tuples have no OpenAPI 3.0 form"),
     success_variants_refused => ("/paths/~1a/get/responses/202", "two success responses with different bodies"),
     misspelled_extension => ("/paths/~1a/get/x-affiliate-paginaton", "unknown extension `x-affiliate-paginaton`"),
     unknown_extension_key => ("/paths/~1a/get/x-affiliate-pagination/pageSize", "unknown key `pageSize`"),
@@ -266,11 +343,13 @@ hostile! {
     pagination_param_missing => ("/paths/~1a/get/x-affiliate-pagination/size", "`per_page` is not a query parameter"),
     cookie_parameter => ("/paths/~1a/get/parameters/0", "cookie parameter `session`"),
     deep_object_parameter => ("/paths/~1a/get/parameters/0/style", "style `deepObject` is not supported"),
-    multipart_body => ("/paths/~1a/post/requestBody/content/multipart~1form-data", "not supported"),
     not_a_mapping => ("", "must be a YAML mapping"),
     wrong_types => ("/paths/~1a/get/parameters", "must be a list"),
-    unsupported_security => ("/components/securitySchemes/oauth", "unsupported security scheme"),
-    parameter_named_like_an_option => ("", "the parameter `timeout` has the name of a per-call option"),
+    job_link_unknown_field => ("/paths/~1export.csv/get/responses/202/links/poll/parameters/jobId", "has no field `nope`"),
+    progenitor_fails_on_a_schema => ("/components/schemas/Limit", "progenitor fails on it"),
+    unsupported_security => ("/components/securitySchemes/signed", "unsupported security scheme"),
+    rate_limit_not_a_rate => ("/x-affiliate-rate-limit", "must be a rate `<count>/<unit>`"),
+    idempotency_header_invalid => ("/paths/~1orders/post/x-affiliate-idempotency-header", "must be a header name"),
 }
 
 fn fails_cleanly(name: &str, location: &str, message: &str) {
@@ -478,8 +557,14 @@ mod properties {
     }
 
     proptest! {
-        // Bounded for CI: each case runs the whole generator on a small spec.
-        #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+        // Bounded for CI: each case runs the whole generator on a small spec. A failing case is
+        // saved to `generator.proptest-regressions` beside this file and replayed first from then
+        // on (commit it with the fix); CI pins the seed (`PROPTEST_RNG_SEED` in `.ci/run`).
+        #![proptest_config(ProptestConfig {
+            cases: 96,
+            failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))),
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn damaged_specs_never_panic(fixture in 0usize..64, picks in prop::collection::vec((0usize..10_000, any::<u8>()), 1..4)) {

@@ -40,7 +40,7 @@ Exit codes:
   14 validation          15 rate_limited        16 server              17 api (other statuses)
   18 timeout             19 transport           20 decode              21 missing_credential
   22 config              23 invalid_request     24 pagination          25 too_large
-  26 job                 27 foreign_link";
+  26 job                 27 foreign_link        28 token (no access token)";
 
 /// The exit code of an error kind (`Error::kind()`), as [`EXIT_CODES`] lists them.
 pub fn exit_code(error: &CliError) -> u8 {
@@ -66,6 +66,7 @@ pub fn exit_code(error: &CliError) -> u8 {
             "too_large" => 25,
             "job" => 26,
             "foreign_link" => 27,
+            "token" => 28,
             _ => 17,
         },
     }

@@ -11,6 +11,12 @@ use wiremock::MockServer;
 
 /// Runs `affiliate args...` against `server` with placeholder credentials for every API.
 async fn affiliate(server: &MockServer, args: &[&str]) -> Output {
+    affiliate_without(server, args, &[]).await
+}
+
+/// Runs `affiliate args...` against `server` with placeholder credentials for every API except
+/// the variables in `unset`.
+async fn affiliate_without(server: &MockServer, args: &[&str], unset: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_affiliate"));
     command
         .arg("--base-url")
@@ -21,6 +27,9 @@ async fn affiliate(server: &MockServer, args: &[&str]) -> Output {
         .env("PARTNERIZE_USER_API_KEY", "user")
         .env("GENIUSLINK_API_KEY", "key")
         .env("GENIUSLINK_API_SECRET", "secret");
+    for name in unset {
+        command.env_remove(name);
+    }
     tokio::task::spawn_blocking(move || command.output().expect("the binary runs")).await.unwrap()
 }
 
@@ -64,21 +73,80 @@ async fn all_streams_every_item_once_as_ndjson() {
 
 #[tokio::test]
 async fn an_error_prints_the_vendor_message_and_exits_with_its_code() {
-    // (answer, vendor message, exit code)
-    let cases = [
-        (affiliate_dub_mock::list_partners().unauthorized(), "Unauthorized: Invalid API key.", 10),
-        (affiliate_dub_mock::list_partners().not_found(), "", 12),
-        (affiliate_dub_mock::list_partners().unprocessable_entity(), "", 14),
+    let list = ["dub", "list-partners"];
+    let failed_job = {
+        let mut job =
+            example("partnerize", "/paths/~1job~1{jobID}/get/responses/200/content/application~1json/example");
+        job["job"]["status"] = json!("failed");
+        serde_json::from_value::<pz::JobEnvelope>(job).unwrap()
+    };
+    let rate_limited = wiremock::ResponseTemplate::new(429)
+        .insert_header("retry-after", "3600")
+        .set_body_json(json!({"error": {"code": "rate_limit_exceeded", "message": "Too many requests."}}));
+    // (what, arguments, unset variables, answer, what stderr says, exit code, requests)
+    type Case<'a> = (&'a str, Vec<&'a str>, &'a [&'a str], Option<wiremock::Mock>, &'a str, i32, usize);
+    let cases: [Case; 8] = [
+        (
+            "401",
+            list.to_vec(),
+            &[],
+            Some(affiliate_dub_mock::list_partners().unauthorized()),
+            "Unauthorized: Invalid API key.",
+            10,
+            1,
+        ),
+        (
+            "404",
+            list.to_vec(),
+            &[],
+            Some(affiliate_dub_mock::list_partners().not_found()),
+            "The requested resource was not found.",
+            12,
+            1,
+        ),
+        (
+            "422",
+            list.to_vec(),
+            &[],
+            Some(affiliate_dub_mock::list_partners().unprocessable_entity()),
+            "invalid_string: email: Invalid email",
+            14,
+            1,
+        ),
+        (
+            "429",
+            list.to_vec(),
+            &[],
+            Some(affiliate_dub_mock::list_partners().respond_with(rate_limited)),
+            "Too many requests.",
+            15,
+            1,
+        ),
+        ("no key", list.to_vec(), &["DUB_API_KEY"], None, "set the environment variable DUB_API_KEY", 21, 0),
+        ("usage", vec!["dub", "list-partners", "--no-such-flag"], &[], None, "--no-such-flag", 2, 0),
+        (
+            "failed job",
+            vec!["partnerize", "get-job", "--job-id", "j1", "--wait"],
+            &[],
+            Some(affiliate_partnerize_mock::get_job().job_id("j1").ok(&failed_job)),
+            "the job ended with status `failed`",
+            26,
+            1,
+        ),
+        ("unknown operation", vec!["dub", "no-such-operation"], &[], None, "no-such-operation", 2, 0),
     ];
-    for (answer, message, code) in cases {
+    for (what, args, unset, answer, message, code, requests) in cases {
         let server = MockServer::start().await;
-        answer.expect(1).mount(&server).await;
-        let out = affiliate(&server, &["dub", "list-partners"]).await;
+        if let Some(answer) = answer {
+            answer.mount(&server).await;
+        }
+        let out = affiliate_without(&server, &args, unset).await;
         let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "{stderr}");
-        assert!(stderr.starts_with("error ("), "{stderr}");
-        assert!(stderr.contains(message), "{stderr}");
-        assert!(out.stdout.is_empty());
+        assert_eq!(out.status.code(), Some(code), "{what}: {stderr}");
+        assert!(stderr.starts_with(if code == 2 { "error: " } else { "error (" }), "{what}: {stderr}");
+        assert!(stderr.contains(message), "{what}: {stderr}");
+        assert!(out.stdout.is_empty(), "{what}");
+        assert_eq!(server.received_requests().await.unwrap().len(), requests, "{what}");
     }
 }
 

@@ -31,26 +31,13 @@ pub fn path_regex(template: &str, fixed: &[(&str, String)]) -> String {
         let Some(len) = rest[start..].find('}') else { break };
         let name = &rest[start + 1..start + len];
         match fixed.iter().find(|(n, _)| *n == name) {
-            Some((_, value)) => out.push_str(&escape(&encode_segment(value))),
+            Some((_, value)) => out.push_str(&escape(&affiliate_runtime::__private::segment(value))),
             None => out.push_str("[^/]+"),
         }
         rest = &rest[start + len + 1..];
     }
     out.push_str(&escape(rest));
     out.push('$');
-    out
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode_segment(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
     out
 }
 

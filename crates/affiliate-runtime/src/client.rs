@@ -11,9 +11,13 @@ use tracing::Instrument;
 
 use crate::api::{ApiDescriptor, SecurityScheme};
 use crate::auth::{resolve, Auth, Credential, Secret, UNMATCHED};
+use crate::budget::{Budget, Rate, DEFAULT_REDIS_TIMEOUT};
 use crate::error::{Error, Result};
+use crate::observe::{Event, Hook, Observers};
 use crate::retry::{classify, Attempt, Decision, Failure, Outcome, RetryPolicy};
+use crate::retry_budget::{Bucket, RetryBudget};
 use crate::send::{record_body_error, record_response};
+use crate::token::TokenSource;
 
 /// Implemented by each generated `Client`: how to assemble it from what the builder made.
 pub trait FromParts {
@@ -56,24 +60,41 @@ pub struct ClientBuilder<C> {
     timeout: Duration,
     connect_timeout: Duration,
     max_body_bytes: usize,
-    proxy: Option<String>,
+    /// Parsed when given: the URL, or what a message may show of the text and why it is unusable.
+    proxy: Option<Result<url::Url, (String, url::ParseError)>>,
     http_hooks: Vec<HttpHook>,
     env: EnvSource,
+    limits: LimitSettings,
     client: PhantomData<fn() -> C>,
+}
+
+/// What the builder knows about rate limits, retries budget and observers (`None`: from the
+/// environment, then the spec).
+#[derive(Default)]
+struct LimitSettings {
+    rate: Option<Option<Rate>>,
+    redis_url: Option<Option<String>>,
+    redis_timeout: Option<Duration>,
+    retry_budget: Option<RetryBudget>,
+    hooks: Vec<Hook>,
+    metrics: Option<bool>,
 }
 
 impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api", &self.api.name)
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(shown_url))
             .field("credentials", &self.credentials)
             .field("headers", &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>())
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
-            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
+            .field("proxy", &self.proxy.as_ref().map(|p| p.as_ref().map_or_else(|(shown, _)| shown.clone(), redacted)))
             .field("http_hooks", &self.http_hooks.len())
+            .field("rate_limit", &self.limits.rate)
+            .field("redis_url", &self.limits.redis_url.as_ref().map(|u| u.as_deref().map(shown_url)))
+            .field("retry_budget", &self.limits.retry_budget)
             .finish()
     }
 }
@@ -94,6 +115,7 @@ impl<C: FromParts> ClientBuilder<C> {
             proxy: None,
             http_hooks: Vec::new(),
             env: Arc::new(|name| std::env::var(name).ok()),
+            limits: LimitSettings::default(),
             client: PhantomData,
         }
     }
@@ -104,10 +126,32 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
-    /// The token for the API's bearer scheme.
+    /// The token for the API's (first) bearer or OAuth2 scheme.
     pub fn bearer_token(self, token: impl Into<Secret>) -> Self {
-        let scheme = self.scheme_name(|s| matches!(s, SecurityScheme::Bearer { .. }));
+        let scheme = self.scheme_name(SecurityScheme::is_bearer);
         self.credential(scheme, Credential::Token(token.into()))
+    }
+
+    /// Tokens that expire, for the API's (first) bearer or OAuth2 scheme: the client asks
+    /// `source` for a token before its first request, again shortly before that token expires,
+    /// and once more if the API answers 401 (then the 401 stands). Concurrent calls share one
+    /// refresh. For another scheme, use [`credential`](Self::credential) with
+    /// [`Credential::TokenSource`].
+    pub fn token_source(self, source: impl TokenSource + 'static) -> Self {
+        let scheme = self.scheme_name(SecurityScheme::is_bearer);
+        self.credential(scheme, Credential::TokenSource(Arc::new(source)))
+    }
+
+    /// The OAuth2 client id and secret for the API's (first) OAuth2 scheme with a
+    /// client-credentials token URL: tokens come from that URL
+    /// ([`ClientCredentials`](crate::ClientCredentials)), for the
+    /// scopes the spec lists, renewed as with [`token_source`](Self::token_source).
+    pub fn client_credentials(self, client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        let scheme = self.scheme_name(|s| matches!(s, SecurityScheme::OAuth2 { token_url: Some(_), .. }));
+        self.credential(
+            scheme,
+            Credential::ClientCredentials { client_id: client_id.into(), client_secret: client_secret.into() },
+        )
     }
 
     /// Username and password for the API's HTTP Basic scheme.
@@ -117,13 +161,16 @@ impl<C: FromParts> ClientBuilder<C> {
     }
 
     /// The value of an API-key scheme, named by its header (`X-Api-Key`), its query parameter
-    /// (`api_key`) or its scheme name.
+    /// (`api_key`), its cookie or its scheme name.
     pub fn api_key(self, header_or_scheme: &str, key: impl Into<Secret>) -> Self {
         let scheme = self.scheme_name(|s| match s {
             SecurityScheme::ApiKey { name, header, .. } => {
                 header.eq_ignore_ascii_case(header_or_scheme) || *name == header_or_scheme
             }
-            SecurityScheme::ApiKeyQuery { name, param, .. } => *param == header_or_scheme || *name == header_or_scheme,
+            SecurityScheme::ApiKeyQuery { name, param: key, .. }
+            | SecurityScheme::ApiKeyCookie { name, cookie: key, .. } => {
+                *key == header_or_scheme || *name == header_or_scheme
+            }
             _ => false,
         });
         let scheme = if scheme.is_empty() { header_or_scheme.to_string() } else { scheme };
@@ -162,20 +209,26 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
-    /// The largest JSON response body the client reads (default 64 MiB); a larger one is
-    /// [`Error::TooLarge`]. Non-JSON bodies (CSV exports) are streamed and not limited.
+    /// The largest response body the client reads whole (default 64 MiB): any success body it
+    /// decodes, whatever its content type or status; a larger one is [`Error::TooLarge`], read no
+    /// further. Streamed bodies (CSV exports) are handed to the caller chunk by chunk and never
+    /// buffered, so they need no limit; error bodies are judged by their first
+    /// [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY) bytes.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
         self
     }
 
-    /// Sends every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`), except to
+    /// Sends every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`; without a
+    /// scheme, `user:pass@proxy:3128`, it is `http://` as reqwest reads it), except to
     /// the hosts listed in `NO_PROXY` / `no_proxy` (read through [`env_source`](Self::env_source)).
     ///
     /// Without it, the proxies of the environment apply as curl reads them: `HTTPS_PROXY`,
     /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (and the system settings on macOS and Windows).
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = Some(url.into());
+        let text = url.into();
+        // Parsed once, here: `Debug` and every message show the parsed form, credentials redacted.
+        self.proxy = Some(parse_proxy(&text).map_err(|e| (shown_url(&text), e)));
         self
     }
 
@@ -197,6 +250,56 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
+    /// At most this many requests per period for this API and credential (`None`: no limit of
+    /// the client's own; the server's 429s still pause it). Without it, `<API>_RATE_LIMIT`
+    /// (`20/s`, `600/min`) applies, then the limit the spec documents, if any.
+    pub fn rate_limit(mut self, rate: Option<Rate>) -> Self {
+        self.limits.rate = Some(rate);
+        self
+    }
+
+    /// Shares the rate-limit budget (and the pauses a 429 imposes) with every process using this
+    /// Redis (`redis://host:6379/`), per API and credential (keyed by a hash of the credential).
+    /// `None` keeps the budget in this process. Without it, `AFFILIATE_REDIS_URL` applies.
+    ///
+    /// Redis never fails a call: if it does not answer within [`redis_timeout`](Self::redis_timeout)
+    /// the client goes on with its own budget, warns once, and tries Redis again a second later.
+    pub fn shared_rate_limit(mut self, redis_url: Option<&str>) -> Self {
+        self.limits.redis_url = Some(redis_url.map(str::to_string));
+        self
+    }
+
+    /// The longest a call waits on Redis before using the local budget (default 200 ms, or
+    /// `AFFILIATE_REDIS_TIMEOUT_MS`).
+    pub fn redis_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.redis_timeout = Some(timeout);
+        self
+    }
+
+    /// How many retries this client may spend across all its calls (default
+    /// [`RetryBudget::default`]: 100 retries when nothing succeeds).
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.limits.retry_budget = Some(budget);
+        self
+    }
+
+    /// Calls `hook` around every attempt: before sending, on its response (or failure), and
+    /// before a retry. Hooks run inline: keep them quick.
+    pub fn observe(mut self, hook: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
+        self.limits.hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// Records OpenTelemetry-named metrics through the `metrics` facade (off by default, or
+    /// `AFFILIATE_METRICS=1`): `http.client.request.duration` per attempt (seconds, with
+    /// `http.request.method`, `server.address`, `http.response.status_code`, `error.type`,
+    /// `affiliate.api`, `affiliate.operation`) and `affiliate.client.rate_limit.wait`. The
+    /// service installs the recorder (an OpenTelemetry or Prometheus exporter).
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.limits.metrics = Some(on);
+        self
+    }
+
     /// Where credentials not given in code are looked up (default: the process environment).
     pub fn env_source(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         self.env = Arc::new(lookup);
@@ -206,7 +309,8 @@ impl<C: FromParts> ClientBuilder<C> {
     /// The client; fails on an unusable base URL or header, or on a credential that is missing or
     /// of a kind the API does not use.
     pub fn build(self) -> Result<C> {
-        let base_url = match (&self.base_url, self.api.default_base_url) {
+        let env_base_url = (self.env)(&self.env_name("BASE_URL"));
+        let base_url = match (self.base_url.as_ref().or(env_base_url.as_ref()), self.api.default_base_url) {
             (Some(url), _) => url.clone(),
             // The spec names no server: there is nothing sensible to default to.
             (None, "") => {
@@ -217,13 +321,14 @@ impl<C: FromParts> ClientBuilder<C> {
             }
             (None, default) => default.to_string(),
         };
-        let parsed =
-            reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
+        let parsed = reqwest::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("base URL `{}`: {e}", shown_url(&base_url))))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::Config(format!("base URL `{base_url}` must be an absolute http(s) URL")));
+            return Err(Error::Config(format!("base URL `{}` must be an absolute http(s) URL", shown_url(&base_url))));
         }
         let env = self.env.clone();
-        let auth = resolve(self.api, &self.credentials, &move |name| env(name))?;
+        let auth = resolve(self.api, &self.credentials, &move |name| env(name), &parsed)?;
+        let limits = Arc::new(self.limits(&auth)?);
         let mut headers = Vec::new();
         for (name, value) in &self.headers {
             let header = HeaderName::from_bytes(name.as_bytes())
@@ -248,9 +353,10 @@ impl<C: FromParts> ClientBuilder<C> {
             http = http.tls_backend_native();
         }
         if let Some(url) = &self.proxy {
+            let url = url.as_ref().map_err(|(shown, e)| Error::Config(format!("proxy `{shown}`: {e}")))?;
             let no_proxy = (self.env)("NO_PROXY").or_else(|| (self.env)("no_proxy")).unwrap_or_default();
-            let proxy = reqwest::Proxy::all(url.as_str())
-                .map_err(|e| Error::Config(format!("proxy `{}`: {e}", redact_userinfo(url))))?
+            let proxy = reqwest::Proxy::all(url.clone())
+                .map_err(|e| Error::Config(format!("proxy `{}`: {}", redacted(url), e.without_url())))?
                 .no_proxy(reqwest::NoProxy::from_string(&no_proxy));
             http = http.proxy(proxy);
         }
@@ -271,9 +377,77 @@ impl<C: FromParts> ClientBuilder<C> {
             }))
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {}", crate::transport::TransportError::new(e))))?;
-        let runtime =
-            Runtime { api: self.api, auth, headers, retry: self.retry, origin, max_body_bytes: self.max_body_bytes };
+        let runtime = Runtime {
+            api: self.api,
+            auth,
+            headers,
+            retry: self.retry,
+            origin,
+            max_body_bytes: self.max_body_bytes,
+            limits,
+        };
         Ok(C::from_parts(Parts::new(base_url.trim_end_matches('/'), http, runtime)))
+    }
+
+    /// `<API>_<suffix>`: `ACME_RATE_LIMIT` for the spec `acme.yaml`.
+    fn env_name(&self, suffix: &str) -> String {
+        format!("{}_{suffix}", self.api.name.to_uppercase().replace('-', "_"))
+    }
+
+    /// The rate budget, retry budget and observers, from the builder, then the environment, then
+    /// the spec.
+    fn limits(&self, auth: &Auth) -> Result<Limits> {
+        let settings = &self.limits;
+        let rate_env = self.env_name("RATE_LIMIT");
+        let rate = match &settings.rate {
+            Some(rate) => *rate,
+            None => match ((self.env)(&rate_env), self.api.rate_limit) {
+                (Some(text), _) => Some(text.parse::<Rate>().map_err(|e| Error::Config(format!("{rate_env}: {e}")))?),
+                (None, Some(text)) => {
+                    Some(text.parse::<Rate>().map_err(|e| Error::Config(format!("the spec's rate limit: {e}")))?)
+                }
+                (None, None) => None,
+            },
+        };
+        let redis_url = match &settings.redis_url {
+            Some(url) => url.clone(),
+            None => (self.env)("AFFILIATE_REDIS_URL").filter(|u| !u.trim().is_empty()),
+        };
+        let redis_timeout = match settings.redis_timeout {
+            Some(timeout) => timeout,
+            None => match (self.env)("AFFILIATE_REDIS_TIMEOUT_MS") {
+                Some(ms) => Duration::from_millis(ms.trim().parse().map_err(|_| {
+                    Error::Config(format!("AFFILIATE_REDIS_TIMEOUT_MS: `{ms}` is not a number of milliseconds"))
+                })?),
+                None => DEFAULT_REDIS_TIMEOUT,
+            },
+        };
+        let redis = match redis_url {
+            Some(url) => Some((
+                redis::Client::open(url.as_str())
+                    .map_err(|e| Error::Config(format!("Redis URL `{}`: {e}", shown_url(&url))))?,
+                redis_timeout,
+            )),
+            None => None,
+        };
+        // The budget is per credential: its values (headers, query keys) name it, hashed.
+        let mut identity: Vec<&[u8]> = self.auth_identity(auth);
+        identity.sort();
+        let budget = Budget::new(rate, redis, self.api.name, &identity);
+        let metrics = settings
+            .metrics
+            .unwrap_or_else(|| (self.env)("AFFILIATE_METRICS").is_some_and(|v| matches!(v.trim(), "1" | "true")));
+        Ok(Limits {
+            budget,
+            rate,
+            retry_budget: Bucket::new(settings.retry_budget.clone().unwrap_or_default()),
+            observers: Observers { hooks: settings.hooks.clone(), metrics },
+        })
+    }
+
+    fn auth_identity<'a>(&self, auth: &'a Auth) -> Vec<&'a [u8]> {
+        let headers = auth.headers.iter().map(|(_, v)| v.as_bytes());
+        headers.chain(auth.query.iter().map(|(_, k)| k.expose().as_bytes())).collect()
     }
 
     /// The name of the API's scheme `pick` accepts, or [`UNMATCHED`]: a credential of a kind the
@@ -292,9 +466,19 @@ pub struct Runtime {
     retry: RetryPolicy,
     origin: url::Origin,
     max_body_bytes: usize,
+    /// Shared by clones: one budget per client.
+    limits: Arc<Limits>,
 }
 
-/// Default limit for JSON response bodies.
+/// The per-client state every request of every clone uses.
+struct Limits {
+    budget: Budget,
+    rate: Option<Rate>,
+    retry_budget: Bucket,
+    observers: Observers,
+}
+
+/// Default limit for response bodies read whole.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 impl fmt::Debug for Runtime {
@@ -304,13 +488,28 @@ impl fmt::Debug for Runtime {
             .field("api", &self.api.name)
             .field("auth_headers", &self.auth.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .field("auth_query", &self.auth.query.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+            .field("auth_cookies", &self.auth.cookies.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+            .field("token_source", &self.auth.tokens.is_some())
             .field("headers", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .field("retry", &self.retry)
+            .field("rate_limit", &self.limits.rate.map(|r| r.to_string()))
+            .field("budget", &self.limits.budget)
             .finish()
     }
 }
 
 impl Runtime {
+    /// The client's own request rate, if it has one (from the builder, `<API>_RATE_LIMIT` or
+    /// the spec).
+    pub fn rate_limit(&self) -> Option<Rate> {
+        self.limits.rate
+    }
+
+    /// Whether the rate budget is shared through Redis.
+    pub fn is_budget_shared(&self) -> bool {
+        self.limits.budget.is_shared()
+    }
+
     /// The API this client calls.
     pub fn api(&self) -> &'static ApiDescriptor {
         self.api
@@ -321,6 +520,11 @@ impl Runtime {
         &self.retry
     }
 
+    /// The largest body the client reads whole ([`ClientBuilder::max_body_bytes`]).
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
     /// The `pre` hook: the call's own options, default headers, and credentials for requests to the
     /// API's own origin. Generated code only.
     #[doc(hidden)]
@@ -328,7 +532,7 @@ impl Runtime {
         // progenitor sends `api-version: <info.version>`; these APIs do not use it.
         request.headers_mut().remove("api-version");
         crate::call::apply(request, &self.auth.headers)?;
-        let credentials = request.url().origin() == self.origin && !self.api.anonymous_operations.contains(&operation);
+        let credentials = self.sends_credentials(request.url(), operation);
         // Before the bracket rewrite below, which must see the final query.
         if credentials && !self.auth.query.is_empty() {
             add_query_credentials(request.url_mut(), &self.auth.query);
@@ -350,8 +554,17 @@ impl Runtime {
             for (name, value) in &self.auth.headers {
                 request.headers_mut().insert(name.clone(), value.clone());
             }
+            if !self.auth.cookies.is_empty() {
+                add_cookies(request.headers_mut(), &self.auth.cookies);
+            }
         }
         Ok(())
+    }
+
+    /// Whether a request to `url` for `operation` carries the client's credentials: only to the
+    /// API's own origin, and never for an operation the spec marks anonymous.
+    fn sends_credentials(&self, url: &reqwest::Url, operation: &str) -> bool {
+        url.origin() == self.origin && !self.api.anonymous_operations.contains(&operation)
     }
 
     /// GETs a link an API returned (a job's result, say) with the client's credentials and retry
@@ -364,7 +577,8 @@ impl Runtime {
         base_url: &str,
         link: &str,
     ) -> Result<progenitor_client::ResponseValue<progenitor_client::ByteStream>> {
-        let base = reqwest::Url::parse(base_url).map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
+        let base = reqwest::Url::parse(base_url)
+            .map_err(|e| Error::Config(format!("base URL `{}`: {e}", shown_url(base_url))))?;
         let url = base.join(link).map_err(|e| Error::ForeignLink(format!("`{link}`: {e}")))?;
         if url.origin() != self.origin {
             return Err(Error::ForeignLink(format!(
@@ -374,14 +588,18 @@ impl Runtime {
         }
         let mut request = http.get(url).build().map_err(Error::from_transport)?;
         self.prepare(&mut request, "fetch_link").map_err(Error::InvalidRequest)?;
-        let response =
-            crate::send::scoped(self.execute(http, request, "fetch_link")).await.map_err(Error::from_transport)?;
+        let (response, recorded) = crate::send::scoped(self.execute(http, request, "fetch_link")).await;
+        // An error the hooks found (no access token) wins over the stand-in response.
+        if let Some(error) = recorded {
+            return Err(error);
+        }
+        let response = response.map_err(Error::from_transport)?;
         if response.status().is_success() {
             return Ok(progenitor_client::ResponseValue::stream(response));
         }
         let status = response.status();
         let headers = response.headers().clone();
-        let body = crate::error::read_bounded(Box::pin(response.bytes_stream()), crate::error::MAX_ERROR_BODY)
+        let body = crate::body::read_start(Box::pin(response.bytes_stream()), crate::error::MAX_ERROR_BODY)
             .await
             .map_err(Error::from_transport)?;
         Err(Error::from_response(status, &headers, &body))
@@ -441,8 +659,9 @@ impl Runtime {
 
     /// Reads a 2xx JSON body whole, within `max_body_bytes`, inside the retry loop: a connection
     /// that fails mid-body can then be retried, the spec's body-error rules can look at it, and
-    /// progenitor decodes the same bytes (no copy). Other bodies (errors, CSV streams) pass through
-    /// unread.
+    /// progenitor decodes the same bytes (no copy). Other bodies pass through unread: error bodies
+    /// (read by their start when converted), streams (read by the caller), and the JSON variant of
+    /// a status-dependent answer (read within the same limit by `decode_json`).
     async fn buffer_json(&self, response: reqwest::Response, wants_json: bool) -> reqwest::Result<reqwest::Response> {
         let is_json = wants_json || is_json(response.headers().get(reqwest::header::CONTENT_TYPE));
         if !response.status().is_success() || !is_json {
@@ -454,42 +673,40 @@ impl Runtime {
         // Moved, not cloned: reading the body does not need them.
         let headers = std::mem::take(response.headers_mut());
         let url = response.url().clone();
-        let too_large = |size: u64| size > self.max_body_bytes as u64;
-        let body = match response.content_length() {
-            Some(length) if too_large(length) => {
-                record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-                bytes::Bytes::new()
-            }
-            // A body of announced length within the limit: HTTP/1.1 and HTTP/2 framing stop the
-            // read at that length, so reqwest may collect it (without a copy, when it arrived in
-            // one piece).
-            Some(_) => response.bytes().await?,
-            None => {
-                let mut buf = bytes::BytesMut::new();
-                while let Some(chunk) = response.chunk().await? {
-                    if too_large((buf.len() + chunk.len()) as u64) {
-                        record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-                        buf.clear();
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk);
+        let announced = response.content_length();
+        let body =
+            match crate::body::read_whole(Box::pin(response.bytes_stream()), announced, self.max_body_bytes).await? {
+                Some(body) => body,
+                None => {
+                    record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+                    bytes::Bytes::new()
                 }
-                buf.freeze()
-            }
-        };
+            };
         // The page fingerprint of a pagination stream (a no-op outside one).
         crate::pagination::record_body(&body);
         // `x-affiliate-body-errors`: a success status whose body reports a failure. A success is
         // never retried, so checking every attempt checks the final one.
-        if !self.api.body_errors.is_empty() {
-            if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
-                if self.api.body_errors.iter().any(|rule| rule.matches(&value)) {
-                    tracing::debug!(status = status.as_u16(), "success status, error body");
-                    record_body_error(Error::from_response(status, &headers, &body));
-                }
-            }
+        if self.api.body_errors.iter().any(|rule| rule.matches(&body)) {
+            tracing::debug!(status = status.as_u16(), "success status, error body");
+            // Judged like any error body: by its first MAX_ERROR_BODY bytes.
+            let start = &body[..body.len().min(crate::error::MAX_ERROR_BODY)];
+            record_body_error(Error::from_response(status, &headers, start));
         }
         Ok(rebuild(status, version, headers, url, body))
+    }
+
+    /// No token for this request: the error goes to the call (through the task-local `send`
+    /// reads), and progenitor gets an empty stand-in response that `send` then discards.
+    fn token_failed(&self, error: Error, request: &reqwest::Request) -> reqwest::Response {
+        tracing::debug!(error = %error, "no access token; request not sent");
+        record_body_error(error);
+        rebuild(
+            reqwest::StatusCode::UNAUTHORIZED,
+            reqwest::Version::HTTP_11,
+            reqwest::header::HeaderMap::new(),
+            request.url().clone(),
+            bytes::Bytes::new(),
+        )
     }
 
     async fn execute_with_retries(
@@ -500,22 +717,92 @@ impl Runtime {
         policy: &RetryPolicy,
     ) -> reqwest::Result<reqwest::Response> {
         let idempotent = self.api.is_idempotent(request.method(), operation);
+        // One key per logical call, the same on every retry of it (a per-call header wins).
+        if let Some(header) = self.api.idempotency_header(operation) {
+            if !request.headers().contains_key(header) {
+                let key = uuid::Uuid::new_v4().to_string();
+                if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(header.as_bytes()), HeaderValue::from_str(&key))
+                {
+                    request.headers_mut().insert(name, value);
+                }
+            }
+        }
         // progenitor asks for JSON (`Accept`) exactly when it will decode JSON, whatever label the
         // server puts on the answer.
         let wants_json = is_json(request.headers().get(reqwest::header::ACCEPT));
+        let limits = &*self.limits;
+        let method = request.method().clone();
+        let server = request.url().host_str().unwrap_or_default().to_string();
         let started = Instant::now();
+        let tokens = self.auth.tokens.as_ref().filter(|_| self.sends_credentials(request.url(), operation));
+        // A 401 to a token from the source is answered once with a new token, whatever the policy.
+        let mut renewed = false;
         let mut attempt = 1;
+        // What this call's retries took from the retry budget (given back if it succeeds).
+        let mut spent = 0;
         loop {
+            let waited = limits.budget.acquire().await;
+            limits.observers.record_wait(self.api.name, waited);
+            limits.observers.emit(|| Event::Request { operation, method: method.as_str(), attempt, waited });
+            // Every attempt (each retry, the resend after a 401) takes the token current then.
+            let mut sent_token = None;
+            if let Some(tokens) = tokens {
+                match tokens.get(client).await {
+                    Ok(current) => {
+                        request.headers_mut().insert(reqwest::header::AUTHORIZATION, current.header);
+                        sent_token = Some(current.generation);
+                    }
+                    // Nothing was sent: a passing failure (the token endpoint timed out or
+                    // answered 5xx) is retried like a refused connection, whatever the method.
+                    Err(error) => {
+                        let verdict = error.is_retryable().then(|| {
+                            policy.decide(
+                                &Attempt {
+                                    outcome: Outcome::Failed(Failure::Connect),
+                                    idempotent,
+                                    number: attempt,
+                                    elapsed: started.elapsed(),
+                                    retry_after: None,
+                                    resendable: true,
+                                },
+                                rand::random::<f64>(),
+                            )
+                        });
+                        if let Some(Decision::Retry(wait)) = verdict {
+                            tracing::debug!(attempt, error = %error, "no access token; retrying");
+                            tokio::time::sleep(wait).await;
+                            attempt += 1;
+                            continue;
+                        }
+                        return Ok(self.token_failed(error, &request));
+                    }
+                }
+            }
             // A streaming body cannot be cloned: such a request gets one attempt.
-            let spare = (attempt < policy.max_attempts).then(|| request.try_clone()).flatten();
+            let may_resend = attempt < policy.max_attempts || (sent_token.is_some() && !renewed);
+            let mut spare = may_resend.then(|| request.try_clone()).flatten();
+            let sent = Instant::now();
             let result = match client.execute(request).await {
                 Ok(response) => self.buffer_json(response, wants_json).await,
                 Err(error) => Err(error),
             };
+            let unauthorized = matches!(&result, Ok(r) if r.status() == reqwest::StatusCode::UNAUTHORIZED);
+            if unauthorized && !renewed {
+                if let (Some(tokens), Some(generation), Some(next)) = (tokens, sent_token, spare.take()) {
+                    tracing::debug!(attempt, "401: asking the token source again");
+                    tokens.reject(generation);
+                    renewed = true;
+                    drop(result);
+                    request = next;
+                    attempt += 1;
+                    continue;
+                }
+            }
             let outcome = match &result {
                 Ok(response) => Outcome::Status(response.status()),
                 Err(error) => Outcome::Failed(classify(error)),
             };
+            self.observe_attempt(&result, operation, &method, &server, attempt, sent.elapsed());
             // Read only where it can matter (a success is never retried).
             let retry_after = result
                 .as_ref()
@@ -533,6 +820,25 @@ impl Runtime {
                 },
                 rand::random::<f64>(),
             );
+            // The server said the budget is spent: every process on it waits, not only this one.
+            if let Some(pause) = pause_hint(&result, retry_after, &verdict) {
+                limits.budget.pause(pause).await;
+            }
+            let verdict = match verdict {
+                Decision::Retry(wait) if spare.is_some() => {
+                    match limits.retry_budget.withdraw(outcome == Outcome::Failed(Failure::Timeout)) {
+                        Some(cost) => {
+                            spent += cost;
+                            Decision::Retry(wait)
+                        }
+                        None => {
+                            limits.observers.emit(|| Event::RetryBudgetExhausted { operation });
+                            Decision::Stop(crate::retry::Stop::RetryBudget)
+                        }
+                    }
+                }
+                verdict => verdict,
+            };
             match (verdict, spare) {
                 (Decision::Retry(wait), Some(next)) => {
                     tracing::debug!(
@@ -541,6 +847,7 @@ impl Runtime {
                         outcome = %describe(&result),
                         "retrying"
                     );
+                    limits.observers.emit(|| Event::Retry { operation, attempt, wait });
                     drop(result);
                     tokio::time::sleep(wait).await;
                     request = next;
@@ -552,12 +859,81 @@ impl Runtime {
                     if let Ok(response) = &result {
                         span.record("status", response.status().as_u16());
                         record_response(response.status());
+                        if response.status().is_success() {
+                            limits.retry_budget.refund(spent);
+                        }
                     }
                     tracing::debug!(outcome = %describe(&result), ?verdict, "done");
                     return result;
                 }
             }
         }
+    }
+
+    /// The metric and the hook event of one attempt (nothing when both are off).
+    fn observe_attempt(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        operation: &'static str,
+        method: &reqwest::Method,
+        server: &str,
+        attempt: u32,
+        duration: Duration,
+    ) {
+        let observers = &self.limits.observers;
+        if !observers.metrics && observers.hooks.is_empty() {
+            return;
+        }
+        let status = result.as_ref().ok().map(|r| r.status());
+        let label = match (status, result) {
+            (Some(status), _) if status.is_client_error() || status.is_server_error() => {
+                Some(status.as_str().to_string())
+            }
+            (_, Err(error)) => Some(error_type(error).to_string()),
+            _ => None,
+        };
+        let (status, error_type) = (status.map(|s| s.as_u16()), label.as_deref());
+        observers.record_attempt(&crate::observe::Attempt {
+            api: self.api.name,
+            operation,
+            method: method.as_str(),
+            server,
+            status,
+            error_type,
+            duration,
+        });
+        observers.emit(|| Event::Response { operation, attempt, status, error_type, duration });
+    }
+}
+
+/// How long every user of the budget should stop sending after this answer: after a 429 (or a
+/// 503 with `Retry-After`) that this call will retry, as long as this call waits (the server's
+/// `Retry-After`, else its backoff; a wait past the call's time budget ends the call instead and
+/// pauses nobody); or, when `X-RateLimit-Remaining` is 0, until `X-RateLimit-Reset` (read as
+/// epoch seconds when it looks like a date, else as seconds from now).
+fn pause_hint(
+    result: &reqwest::Result<reqwest::Response>,
+    retry_after: Option<Duration>,
+    verdict: &Decision,
+) -> Option<Duration> {
+    let response = result.as_ref().ok()?;
+    let status = response.status().as_u16();
+    if status == 429 || (status == 503 && retry_after.is_some()) {
+        return match verdict {
+            Decision::Retry(wait) => Some(*wait),
+            Decision::Stop(_) => None,
+        };
+    }
+    let limit = crate::ratelimit::RateLimit::from_headers(response.headers());
+    if limit.remaining != Some(0) {
+        return None;
+    }
+    let reset = limit.reset?;
+    if reset > 1_000_000_000 {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+        Some(Duration::from_secs(reset.saturating_sub(now)))
+    } else {
+        Some(Duration::from_secs(reset))
     }
 }
 
@@ -615,11 +991,62 @@ fn add_query_credentials(url: &mut reqwest::Url, credentials: &[(&'static str, S
     }
 }
 
-/// `http://user:pass@host` -> `http://***@host`, for messages and `Debug`.
-fn redact_userinfo(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}***{}", &url[..scheme_end + 3], &url[at..]),
-        _ => url.to_string(),
+/// Adds the cookie credentials to the request's `Cookie` header (one header, RFC 6265 §5.4),
+/// keeping the cookies the call already set except those of the same names, which the
+/// credentials replace. The header is marked sensitive.
+fn add_cookies(headers: &mut reqwest::header::HeaderMap, cookies: &[(&'static str, Secret)]) {
+    use reqwest::header::COOKIE;
+    let mut pairs: Vec<String> = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or_default().trim();
+            !cookies.iter().any(|(cookie, _)| *cookie == name)
+        })
+        .map(str::to_string)
+        .collect();
+    pairs.extend(cookies.iter().map(|(cookie, key)| format!("{cookie}={}", key.expose())));
+    // Names come from the spec and values were checked at build: the header is valid.
+    if let Ok(mut value) = HeaderValue::from_str(&pairs.join("; ")) {
+        value.set_sensitive(true);
+        headers.insert(COOKIE, value);
+    }
+}
+
+/// A proxy URL as reqwest reads one: as written when it has a scheme and a host, otherwise with
+/// `http://` in front (`user:pass@proxy:3128`, `proxy:3128`).
+fn parse_proxy(text: &str) -> Result<url::Url, url::ParseError> {
+    match url::Url::parse(text) {
+        Ok(url) if url.has_host() => Ok(url),
+        Ok(_) | Err(url::ParseError::RelativeUrlWithoutBase) => url::Url::parse(&format!("http://{text}")),
+        Err(e) => Err(e),
+    }
+}
+
+/// A parsed URL with its user name and password replaced: `http://***@proxy:3128/`.
+fn redacted(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    if !url.username().is_empty() || url.password().is_some() {
+        // Cannot fail: a URL with a host can carry credentials.
+        let _ = shown.set_password(None);
+        let _ = shown.set_username("***");
+    }
+    shown.to_string()
+}
+
+/// A URL a user gave, for `Debug` and messages: parsed as a proxy URL and [`redacted`]; text that
+/// does not parse keeps nothing before its last `@`.
+fn shown_url(text: &str) -> String {
+    match parse_proxy(text) {
+        Ok(url) => redacted(&url),
+        Err(_) => match text.rfind('@') {
+            Some(at) => format!("***{}", &text[at..]),
+            None => text.to_string(),
+        },
     }
 }
 
@@ -644,6 +1071,42 @@ fn describe(result: &reqwest::Result<reqwest::Response>) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// What a generated client holds, for tests: the runtime.
+    struct Built(super::Runtime);
+
+    impl super::FromParts for Built {
+        fn from_parts(parts: super::Parts) -> Self {
+            Built(parts.into_inner().2)
+        }
+    }
+
+    const fn api_without_security(default_base_url: &'static str) -> crate::ApiDescriptor {
+        api(default_base_url, &[], &[])
+    }
+
+    /// A test API with these schemes and requirements; `health` is its anonymous operation.
+    const fn api(
+        default_base_url: &'static str,
+        security: &'static [crate::SecurityScheme],
+        requirements: &'static [&'static [&'static str]],
+    ) -> crate::ApiDescriptor {
+        crate::ApiDescriptor {
+            name: "test",
+            title: "Test API",
+            crate_name: "affiliate-test",
+            crate_version: "0.0.0",
+            default_base_url,
+            security,
+            requirements,
+            idempotent_operations: &[],
+            anonymous_operations: &["health"],
+            body_errors: &[],
+            url_templates: &[],
+            rate_limit: None,
+            idempotency_headers: &[],
+        }
+    }
+
     #[test]
     fn brackets_in_names_are_literal() {
         let check = |query: &str, expected: &str| assert_eq!(super::literal_brackets_in_names(query), expected);
@@ -674,24 +1137,11 @@ mod tests {
     /// environment), never to another origin, and never into `Debug`.
     #[test]
     fn query_keys_go_to_the_api_origin_only() {
-        struct Built(super::Runtime);
-        impl super::FromParts for Built {
-            fn from_parts(parts: super::Parts) -> Self {
-                Built(parts.into_inner().2)
-            }
-        }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
-            name: "test",
-            title: "Test API",
-            crate_name: "affiliate-test",
-            crate_version: "0.0.0",
-            default_base_url: "https://api.example.com",
-            security: &[crate::SecurityScheme::ApiKeyQuery { name: "queryKey", param: "api_key", env: "T_QKEY" }],
-            idempotent_operations: &[],
-            anonymous_operations: &["health"],
-            body_errors: &[],
-            url_templates: &[],
-        };
+        static API: crate::ApiDescriptor = api(
+            "https://api.example.com",
+            &[crate::SecurityScheme::ApiKeyQuery { name: "queryKey", param: "api_key", env: "T_QKEY" }],
+            &[],
+        );
         let check = |built: Built, url: &str, operation: &str, expected: &str| {
             let mut request = reqwest::Request::new(reqwest::Method::GET, reqwest::Url::parse(url).unwrap());
             built.0.prepare(&mut request, operation).unwrap();
@@ -718,27 +1168,172 @@ mod tests {
         assert!(missing.to_string().contains("T_QKEY"), "{missing}");
     }
 
+    /// A cookie-key API: the key joins the call's own cookies (replacing one of the same name) in
+    /// one sensitive `Cookie` header, on requests to the API's origin only and never for an
+    /// anonymous operation.
+    #[test]
+    fn cookie_keys_join_the_calls_cookies_on_the_api_origin_only() {
+        static API: crate::ApiDescriptor = api(
+            "https://api.example.com",
+            &[
+                crate::SecurityScheme::ApiKey { name: "key", header: "X-Api-Key", env: "T_KEY" },
+                crate::SecurityScheme::ApiKeyCookie { name: "session", cookie: "sid", env: "T_SID" },
+            ],
+            &[&["key"], &["session"]],
+        );
+        let runtime = super::ClientBuilder::<Built>::new(&API)
+            .env_source(|name| (name == "T_SID").then(|| "s3ss10n".to_string()))
+            .build()
+            .unwrap()
+            .0;
+        let check = |url: &str, operation: &str, cookies: &[&str], expected: Option<&str>| {
+            let mut request = reqwest::Request::new(reqwest::Method::GET, reqwest::Url::parse(url).unwrap());
+            for cookie in cookies {
+                request.headers_mut().append("cookie", cookie.parse().unwrap());
+            }
+            runtime.prepare(&mut request, operation).unwrap();
+            let sent = request.headers().get_all("cookie").iter().map(|v| v.to_str().unwrap()).collect::<Vec<_>>();
+            match expected {
+                Some(expected) => {
+                    assert_eq!(sent, [expected], "{url} {operation} {cookies:?}");
+                    assert!(request.headers()["cookie"].is_sensitive());
+                }
+                None => assert_eq!(sent, cookies, "{url} {operation}"),
+            }
+            assert!(!request.headers().contains_key("x-api-key"), "the first requirement is not configured");
+        };
+        check("https://api.example.com/things", "list", &[], Some("sid=s3ss10n"));
+        check("https://api.example.com/things", "list", &["theme=dark"], Some("theme=dark; sid=s3ss10n"));
+        check("https://api.example.com/things", "list", &["a=1; sid=old", "b=2"], Some("a=1; b=2; sid=s3ss10n"));
+        check("https://elsewhere.example.com/things", "list", &["theme=dark"], None);
+        check("https://api.example.com/health", "health", &[], None);
+        assert!(!format!("{runtime:?}").contains("s3ss10n"), "{runtime:?}");
+    }
+
+    /// Proxy and base URLs as users write them: credentials never appear in `Debug` or in a
+    /// message, whatever the form; scheme-less proxies are read as reqwest reads them (`http://`).
+    #[test]
+    fn user_given_urls_are_parsed_once_and_shown_redacted() {
+        static API: crate::ApiDescriptor = api_without_security("https://api.example.com");
+        // (proxy as given, the URL it means or None when unusable)
+        let cases: [(&str, Option<&str>); 12] = [
+            ("user:s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("http://user:s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("https://user:s3cret@proxy.internal", Some("https://***@proxy.internal/")),
+            ("socks5://user:s3cret@proxy.internal:1080", Some("socks5://***@proxy.internal:1080")),
+            ("s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            (":s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("user:p%40s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("us@er:s3cret@proxy.internal:3128", Some("http://***@proxy.internal:3128/")),
+            ("proxy.internal:3128", Some("http://proxy.internal:3128/")),
+            ("http://proxy.internal", Some("http://proxy.internal/")),
+            ("user:s3cret@proxy.internal:99999", None),
+            ("http://user:s3cret@[::1:3128", None),
+        ];
+        for (given, means) in cases {
+            let builder = super::ClientBuilder::<Built>::new(&API).proxy(given);
+            let debug = format!("{builder:?}");
+            assert!(!debug.contains("s3cret"), "{given}: {debug}");
+            let parsed = super::parse_proxy(given).ok();
+            assert_eq!(parsed.as_ref().map(super::redacted).as_deref(), means, "{given}");
+            match (builder.build(), means) {
+                (Ok(_), Some(_)) => {}
+                (Err(e), None) => {
+                    assert!(!e.to_string().contains("s3cret") && e.to_string().contains("***"), "{given}: {e}")
+                }
+                (Ok(_), None) => panic!("{given}: built"),
+                (Err(e), Some(_)) => panic!("{given}: {e}"),
+            }
+            // A base URL given with credentials is shown the same way.
+            let base = super::ClientBuilder::<Built>::new(&API).base_url(given);
+            assert!(!format!("{base:?}").contains("s3cret"), "{given}: {base:?}");
+            if let Err(e) = base.build() {
+                assert!(!e.to_string().contains("s3cret"), "{given}: {e}");
+            }
+        }
+    }
+
+    /// A descriptor of an API without servers, security or extensions.
+    const NO_SERVERS: crate::ApiDescriptor = crate::ApiDescriptor {
+        name: "test",
+        title: "Test API",
+        crate_name: "affiliate-test",
+        crate_version: "0.0.0",
+        default_base_url: "",
+        security: &[],
+        requirements: &[],
+        idempotent_operations: &[],
+        anonymous_operations: &[],
+        body_errors: &[],
+        url_templates: &[],
+        rate_limit: None,
+        idempotency_headers: &[],
+    };
+
+    /// An operation with an idempotency header: one key per call, the same on each retry, a new
+    /// one for the next call, the caller's own when it sets one; and the POST is retried (503s).
+    #[tokio::test]
+    async fn idempotency_keys_are_per_call_and_kept_across_retries() {
+        use std::io::{Read, Write};
+        struct Built(String, reqwest::Client, super::Runtime);
+        impl super::FromParts for Built {
+            fn from_parts(parts: super::Parts) -> Self {
+                let (url, http, runtime) = parts.into_inner();
+                Built(url, http, runtime)
+            }
+        }
+        static API: crate::ApiDescriptor =
+            crate::ApiDescriptor { idempotency_headers: &[("create", "Idempotency-Key")], ..NO_SERVERS };
+        // Answers 503, 503, 201 for every call (three requests per call); records each key.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let keys = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let seen = keys.clone();
+        std::thread::spawn(move || {
+            for (n, socket) in listener.incoming().enumerate() {
+                let mut socket = socket.unwrap();
+                let mut buf = [0u8; 4096];
+                let len = socket.read(&mut buf).unwrap();
+                let request = String::from_utf8_lossy(&buf[..len]).to_lowercase();
+                let key = request.lines().find_map(|l| l.strip_prefix("idempotency-key: ")).unwrap_or("-");
+                seen.lock().unwrap().push(key.trim().to_string());
+                let status = if n % 3 == 2 { "201 Created" } else { "503 Service Unavailable" };
+                let _ = write!(socket, "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            }
+        });
+        let Built(url, http, runtime) = super::ClientBuilder::<Built>::new(&API)
+            .base_url(format!("http://{addr}"))
+            .retry_policy(
+                crate::RetryPolicy::default().with_backoff(std::time::Duration::ZERO, std::time::Duration::ZERO),
+            )
+            .build()
+            .unwrap();
+        let call = |own: Option<&'static str>| {
+            let mut options = crate::call::CallOptions::default();
+            if let Some(key) = own {
+                options.add_header("Idempotency-Key", key);
+            }
+            let (http, runtime, url) = (http.clone(), runtime.clone(), url.clone());
+            options.scope(async move {
+                let mut request = http.post(format!("{url}/things")).build().unwrap();
+                runtime.prepare(&mut request, "create").unwrap();
+                runtime.execute(&http, request, "create").await.unwrap().status().as_u16()
+            })
+        };
+        assert_eq!(call(None).await, 201);
+        assert_eq!(call(None).await, 201);
+        assert_eq!(call(Some("order-42")).await, 201);
+        let keys = keys.lock().unwrap().clone();
+        assert_eq!(keys.len(), 9, "{keys:?}");
+        let (first, second, own) = (&keys[0..3], &keys[3..6], &keys[6..9]);
+        assert!(first.iter().all(|k| k == &first[0]) && uuid::Uuid::parse_str(&first[0]).is_ok(), "{keys:?}");
+        assert!(second.iter().all(|k| k == &second[0]) && second[0] != first[0], "{keys:?}");
+        assert!(own.iter().all(|k| k == "order-42"), "{keys:?}");
+    }
+
     /// A spec without `servers` has no default base URL: `build()` asks for one, and takes one.
     #[test]
     fn no_default_base_url_needs_base_url_before_build() {
-        struct Built;
-        impl super::FromParts for Built {
-            fn from_parts(_: super::Parts) -> Self {
-                Built
-            }
-        }
-        static API: crate::ApiDescriptor = crate::ApiDescriptor {
-            name: "test",
-            title: "Test API",
-            crate_name: "affiliate-test",
-            crate_version: "0.0.0",
-            default_base_url: "",
-            security: &[],
-            idempotent_operations: &[],
-            anonymous_operations: &[],
-            body_errors: &[],
-            url_templates: &[],
-        };
         let check = |base_url: Option<&str>, expected: Result<(), &str>| {
             let mut builder = super::ClientBuilder::<Built>::new(&API);
             if let Some(url) = base_url {

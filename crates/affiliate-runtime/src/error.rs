@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::ratelimit::{request_id, retry_after, RateLimit};
+use crate::text::{shown, shown_message};
 use crate::transport::{TransportError, TransportKind};
 
 /// `Result` with the runtime's [`Error`].
@@ -70,7 +70,7 @@ pub enum Error {
     Transport(TransportError),
     /// A response arrived but its body is not what the spec describes. The server answered (and
     /// acted, if the status is a success).
-    #[error("cannot decode the {} response: {message}; body starts: {snippet:?}", status.map_or("success".to_string(), |s| s.to_string()))]
+    #[error("cannot decode the {} response: {}; body starts: \"{}\"", status.map_or("success".to_string(), |s| s.to_string()), shown_message(.message), shown(.snippet))]
     Decode {
         /// The response's status, where known.
         status: Option<StatusCode>,
@@ -79,15 +79,29 @@ pub enum Error {
         /// The start of the body.
         snippet: String,
     },
-    /// A credential the API requires was given neither in code nor in its environment variable.
-    /// Raised by `build()`: nothing was sent.
-    // The variable first: the scheme's name is the spec's internal label, not what a user set.
-    #[error("missing credential: set the environment variable {env} or pass it to the client builder (security scheme `{scheme}`)")]
+    /// No security requirement of the API has all its credentials, in code or in the environment.
+    /// `scheme` and `env` name the first thing missing from the first requirement; the message
+    /// names every requirement the API accepts and its variables. Raised by `build()`: nothing
+    /// was sent.
+    #[error("missing credential: {}", missing_credential(scheme, env, alternatives))]
     MissingCredential {
         /// The security scheme's name in the spec.
         scheme: String,
         /// The environment variable that was looked up.
         env: String,
+        /// Every security requirement the client could have used, in the spec's order, in plain
+        /// words (`` `apiKey`: ACME_KEY ``); empty or one entry when the API has one requirement.
+        alternatives: Vec<String>,
+    },
+    /// An access token could not be obtained: the token endpoint refused the client's
+    /// credentials or failed, or a [`TokenSource`](crate::TokenSource) reported an error. The
+    /// API request was not sent. The message never contains a secret.
+    #[error("access token: {message}")]
+    Token {
+        /// What went wrong, in plain words.
+        message: String,
+        /// Whether asking again later may succeed (a timeout, a 5xx from the token endpoint).
+        retryable: bool,
     },
     /// The client builder was given something unusable (a bad base URL or header value, a
     /// credential of a kind the API does not use). Raised by `build()`: nothing was sent.
@@ -99,7 +113,7 @@ pub enum Error {
     InvalidRequest(String),
     /// Pagination stopped because the server's paging metadata could not be trusted. The pages
     /// before were answered; the next request was not sent.
-    #[error("pagination stopped: {0}")]
+    #[error("pagination stopped: {}", shown_message(.0))]
     Pagination(String),
     /// A JSON response body exceeded the client's `max_body_bytes`; it was not read further. The
     /// server answered (and acted, if the status is a success).
@@ -114,14 +128,36 @@ pub enum Error {
     },
     /// An asynchronous job failed, timed out, or gave no result link. The job was accepted by the
     /// server.
-    #[error("job: {0}")]
+    #[error("job: {}", shown_message(.0))]
     Job(String),
     /// A link from a response points somewhere the client will not send credentials. Not sent.
-    #[error("not following link: {0}")]
+    #[error("not following link: {}", shown_message(.0))]
     ForeignLink(String),
 }
 
+/// The message of [`Error::MissingCredential`]: what to set, for one requirement or several.
+// The variable first: the scheme's name is the spec's internal label, not what a user set.
+fn missing_credential(scheme: &str, env: &str, alternatives: &[String]) -> String {
+    if alternatives.len() < 2 {
+        return format!(
+            "set the environment variable {env} or pass it to the client builder (security scheme `{scheme}`)"
+        );
+    }
+    let each = alternatives.iter().enumerate().map(|(i, a)| format!("({}) {a}", i + 1)).collect::<Vec<_>>();
+    format!(
+        "the API accepts any one of {} security requirements and none is configured; set the \
+         environment variables of one, or pass its credentials to the client builder: {}",
+        alternatives.len(),
+        each.join("; ")
+    )
+}
+
 impl Error {
+    /// An [`Error::Token`], for a [`TokenSource`](crate::TokenSource) of the service's own.
+    pub fn token(message: impl Into<String>, retryable: bool) -> Self {
+        Error::Token { message: message.into(), retryable }
+    }
+
     /// A stable snake_case label per variant (`not_found`, `rate_limited`, `timeout`, ...), for
     /// metrics and logs; it never changes for an existing variant.
     pub fn kind(&self) -> &'static str {
@@ -138,6 +174,7 @@ impl Error {
             Error::Transport(_) => "transport",
             Error::Decode { .. } => "decode",
             Error::MissingCredential { .. } => "missing_credential",
+            Error::Token { .. } => "token",
             Error::Config(_) => "config",
             Error::InvalidRequest(_) => "invalid_request",
             Error::Pagination(_) => "pagination",
@@ -156,6 +193,7 @@ impl Error {
             Error::RateLimited(_) | Error::Server(_) | Error::Timeout(_) => true,
             Error::Transport(e) => !e.is_permanent(),
             Error::Api(e) => e.status == StatusCode::REQUEST_TIMEOUT,
+            Error::Token { retryable, .. } => *retryable,
             _ => false,
         }
     }
@@ -278,26 +316,34 @@ impl ApiError {
     }
 }
 
+/// Server text is shown escaped and shortened ([`MAX_SHOWN_CHARS`](crate::MAX_SHOWN_CHARS) per
+/// value, the first [`MAX_SHOWN_FIELDS`] field errors); the fields keep it raw.
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HTTP {}", self.status)?;
         if let Some(code) = &self.code {
-            write!(f, " [{code}]")?;
+            write!(f, " [{}]", shown(code))?;
         }
         match &self.message {
-            Some(message) => write!(f, ": {message}")?,
-            None if !self.body.is_empty() => write!(f, ": {:?}", self.body)?,
+            Some(message) => write!(f, ": {}", shown(message))?,
+            None if !self.body.is_empty() => write!(f, ": \"{}\"", shown(&self.body))?,
             None => {}
         }
-        for field in &self.field_errors {
+        for field in self.field_errors.iter().take(MAX_SHOWN_FIELDS) {
             write!(f, "; {field}")?;
         }
+        if let Some(more) = self.field_errors.len().checked_sub(MAX_SHOWN_FIELDS).filter(|n| *n > 0) {
+            write!(f, "; and {more} more field errors")?;
+        }
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            write!(f, " (request id {})", shown(id))?;
         }
         Ok(())
     }
 }
+
+/// How many field errors an [`ApiError`]'s `Display` lists (all are in `field_errors`).
+pub const MAX_SHOWN_FIELDS: usize = 10;
 
 /// One field's problem in a validation error.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -313,14 +359,18 @@ pub struct FieldError {
     pub details: BTreeMap<String, String>,
 }
 
+/// Escaped and shortened, like all server text in messages; the fields keep it raw.
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", if self.field.is_empty() { "(request)" } else { &self.field })?;
+        match self.field.as_str() {
+            "" => f.write_str("(request)")?,
+            field => write!(f, "{}", shown(field))?,
+        }
         if let Some(code) = &self.code {
-            write!(f, " [{code}]")?;
+            write!(f, " [{}]", shown(code))?;
         }
         if let Some(message) = &self.message {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", shown(message))?;
         }
         Ok(())
     }
@@ -346,23 +396,6 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         text.push('…');
     }
     text
-}
-
-/// Reads a body up to `limit` bytes; the rest is not read.
-pub(crate) async fn read_bounded<S>(mut stream: S, limit: usize) -> std::result::Result<Bytes, reqwest::Error>
-where
-    S: futures::Stream<Item = reqwest::Result<Bytes>> + Unpin,
-{
-    use futures::TryStreamExt;
-    let mut buf = bytes::BytesMut::new();
-    while let Some(chunk) = stream.try_next().await? {
-        let room = limit.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if buf.len() >= limit {
-            break;
-        }
-    }
-    Ok(buf.freeze())
 }
 
 // ---------------------------------------------------------------------------------------------

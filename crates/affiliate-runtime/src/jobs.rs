@@ -59,7 +59,7 @@ where
     loop {
         let response = fetch().await?;
         let now = state(&response);
-        tracing::debug!(status = now.status.as_deref().unwrap_or("?"), "job status");
+        tracing::debug!(status = %crate::text::shown(now.status.as_deref().unwrap_or("?")), "job status");
         if now.done {
             return Ok(response);
         }

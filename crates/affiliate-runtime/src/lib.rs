@@ -1,5 +1,6 @@
-//! What every generated affiliate API client shares: auth from the spec's security schemes, one
-//! [`Error`] type, retries with backoff, pagination streams, and rate-limit headers.
+//! What every generated affiliate API client shares: auth from the spec's security schemes (static
+//! credentials, or tokens that expire from a [`TokenSource`]), one [`Error`] type, retries with
+//! backoff, pagination streams, and rate-limit headers.
 //!
 //! Generated crates call into this crate; nothing here names a vendor. A service normally uses it
 //! only through a generated client and that client's `prelude`, which re-exports what is needed
@@ -17,6 +18,8 @@
 
 mod api;
 mod auth;
+mod body;
+mod budget;
 mod call;
 mod client;
 mod convert;
@@ -25,21 +28,31 @@ mod error;
 mod jobs;
 pub mod lenient;
 mod nullable;
+mod observe;
 mod open_enum;
 mod pagination;
+mod path;
 mod ratelimit;
 mod retry;
+mod retry_budget;
 mod send;
+mod text;
+mod token;
 mod transport;
 
 pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
 pub use auth::{Credential, Secret};
+pub use budget::{Rate, RateError, DEFAULT_REDIS_TIMEOUT};
 pub use client::{ClientBuilder, Runtime, DEFAULT_MAX_BODY_BYTES};
-pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, SNIPPET_LEN};
+pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, MAX_SHOWN_FIELDS, SNIPPET_LEN};
 pub use jobs::Poll;
+pub use observe::Event;
 pub use pagination::{Items, Pages};
 pub use ratelimit::{RateLimit, ResponseExt};
 pub use retry::RetryPolicy;
+pub use retry_budget::RetryBudget;
+pub use text::MAX_SHOWN_CHARS;
+pub use token::{ClientCredentials, Token, TokenFuture, TokenSource};
 pub use transport::{TransportError, TransportKind};
 
 /// Re-exported for [`ClientBuilder::configure_http`] (root certificates, client identities,
@@ -57,6 +70,7 @@ pub mod __private {
     pub use crate::call::{with_options, CallOptions};
     pub use crate::client::{FromParts, Parts};
     pub use crate::convert::{integer, FromInteger, Integer};
+    pub use crate::path::{encode_path, segment, InvalidPathSegment};
     pub use crate::send::{decode_json, map_response, send, undocumented_status};
 
     /// Pagination plans and the streams generated `pages()` / `stream()` build.

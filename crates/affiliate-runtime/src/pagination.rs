@@ -26,6 +26,7 @@ use progenitor_client::ResponseValue;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::text::shown;
 
 /// A stream of whole pages.
 pub type Pages<'a, T> = BoxStream<'a, Result<ResponseValue<T>>>;
@@ -417,7 +418,7 @@ impl<F> State<F> {
     /// A next link may be relative; an absolute one must stay on the API's host.
     fn check_link(&self, link: &str) -> Result<()> {
         let base = reqwest::Url::parse(&self.base_url).map_err(|e| Error::Pagination(format!("base URL: {e}")))?;
-        let target = base.join(link).map_err(|e| Error::Pagination(format!("next link `{link}`: {e}")))?;
+        let target = base.join(link).map_err(|e| Error::Pagination(format!("next link `{}`: {e}", shown(link))))?;
         if target.origin() != base.origin() {
             return Err(Error::Pagination(format!(
                 "the next-page link points at another host ({}); not followed",
@@ -425,14 +426,6 @@ impl<F> State<F> {
             )));
         }
         Ok(())
-    }
-}
-
-/// Server-sent text as an error message quotes it: at most 100 characters.
-fn shown(text: &str) -> String {
-    match text.char_indices().nth(100) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
     }
 }
 
@@ -810,9 +803,9 @@ mod tests {
 
     #[test]
     fn server_text_in_errors_is_shortened() {
-        assert_eq!(shown("abc"), "abc");
+        assert_eq!(shown("abc").to_string(), "abc");
         let long = "é".repeat(500);
-        assert_eq!(shown(&long).chars().count(), 101);
+        assert_eq!(shown(&long).to_string().chars().count(), crate::MAX_SHOWN_CHARS + 1);
     }
 
     #[tokio::test]

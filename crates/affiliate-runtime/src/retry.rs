@@ -126,6 +126,8 @@ pub(crate) enum Stop {
     NoAttemptsLeft,
     /// Retryable, but the wait would end past `max_elapsed`.
     OverBudget,
+    /// Retryable, but the client's retry budget is spent.
+    RetryBudget,
 }
 
 impl RetryPolicy {

@@ -6,8 +6,9 @@ use std::future::Future;
 use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
 
+use crate::body::{announced, read_start, read_whole};
 use crate::call::CallOptions;
-use crate::error::{read_bounded, snippet, Error, Result, MAX_ERROR_BODY};
+use crate::error::{snippet, Error, Result, MAX_ERROR_BODY};
 
 /// What the hooks learn about the final response of one `send` that progenitor's result drops.
 #[derive(Default)]
@@ -30,9 +31,15 @@ pub(crate) fn record_body_error(error: Error) {
     let _ = OUTCOME.try_with(|o| o.borrow_mut().body_error = Some(error));
 }
 
-/// Runs `future` with a fresh per-request outcome (for hooks called outside [`send`]).
-pub(crate) async fn scoped<F: Future>(future: F) -> F::Output {
-    OUTCOME.scope(RefCell::new(Outcome::default()), future).await
+/// Runs `future` with a fresh per-request outcome (for hooks called outside [`send`]), and
+/// returns the error the hooks recorded, if any, beside its output.
+pub(crate) async fn scoped<F: Future>(future: F) -> (F::Output, Option<Error>) {
+    OUTCOME
+        .scope(RefCell::new(Outcome::default()), async move {
+            let output = future.await;
+            (output, OUTCOME.with(|o| o.borrow_mut().body_error.take()))
+        })
+        .await
 }
 
 /// Awaits a generated `send_raw()` with the call's own options in effect, and maps its error into
@@ -64,7 +71,7 @@ async fn convert(error: progenitor_client::Error<ByteStream>) -> Error {
         P::ErrorResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
-            match read_bounded(response.into_inner().into_inner(), MAX_ERROR_BODY).await {
+            match read_start(response.into_inner().into_inner(), MAX_ERROR_BODY).await {
                 Ok(body) => Error::from_response(status, &headers, &body),
                 Err(e) => Error::from_transport(e),
             }
@@ -77,7 +84,7 @@ async fn convert(error: progenitor_client::Error<ByteStream>) -> Error {
         P::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
-            match read_bounded(Box::pin(response.bytes_stream()), MAX_ERROR_BODY).await {
+            match read_start(Box::pin(response.bytes_stream()), MAX_ERROR_BODY).await {
                 Ok(body) if status.is_success() => Error::Decode {
                     status: Some(status),
                     message: "the spec documents no body for this status".to_string(),
@@ -97,13 +104,19 @@ pub fn map_response<T, U>(response: ResponseValue<T>, f: impl FnOnce(T) -> U) ->
     ResponseValue::new(f(response.into_inner()), status, headers)
 }
 
-/// Reads a raw success body whole and decodes it as JSON.
+/// Reads a raw success body whole (within the client's `max_body_bytes`, else
+/// [`Error::TooLarge`]) and decodes it as JSON: the JSON variant of an operation whose answer
+/// depends on the status, whatever content type the server put on it.
 pub async fn decode_json<T: serde::de::DeserializeOwned>(
     response: ResponseValue<ByteStream>,
+    max_body_bytes: usize,
 ) -> Result<ResponseValue<T>> {
     let status = response.status();
     let headers = response.headers().clone();
-    let body = read_bounded(response.into_inner().into_inner(), usize::MAX).await.map_err(Error::from_transport)?;
+    let body = read_whole(response.into_inner().into_inner(), announced(&headers), max_body_bytes)
+        .await
+        .map_err(Error::from_transport)?
+        .ok_or(Error::TooLarge { status, limit: max_body_bytes })?;
     serde_json::from_slice(&body).map(|value| ResponseValue::new(value, status, headers)).map_err(|e| Error::Decode {
         status: Some(status),
         message: e.to_string(),
@@ -114,7 +127,7 @@ pub async fn decode_json<T: serde::de::DeserializeOwned>(
 /// A success status the spec does not list for this operation.
 pub async fn undocumented_status(response: ResponseValue<ByteStream>) -> Error {
     let status = response.status();
-    let body = read_bounded(response.into_inner().into_inner(), MAX_ERROR_BODY).await.unwrap_or_default();
+    let body = read_start(response.into_inner().into_inner(), MAX_ERROR_BODY).await.unwrap_or_default();
     Error::Decode {
         status: Some(status),
         message: format!("status {status} is not one the spec documents for this operation"),

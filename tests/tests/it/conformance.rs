@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use affiliate_runtime::Error;
 use tokio::process::{Child, Command};
@@ -50,7 +50,10 @@ fn prism_binary() -> PathBuf {
     bin
 }
 
-/// A Prism mock server on a free loopback port, killed when dropped.
+/// A Prism mock server on a loopback port it chose itself, killed when dropped.
+///
+/// Prism is given port 0 and says where it listens: a port reserved by the test and bound by
+/// Prism seconds later could be taken meanwhile by one of the other servers this binary starts.
 struct Prism {
     child: Child,
     base_url: String,
@@ -58,23 +61,53 @@ struct Prism {
 
 impl Prism {
     async fn start(spec: &str, mode: &[String]) -> Prism {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
         let spec_path = workspace().join("specs").join(format!("{spec}.yaml"));
-        let child = Command::new(prism_binary())
-            .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string()])
+        let mut child = Command::new(prism_binary())
+            .args(["mock", "--host", "127.0.0.1", "--port", "0"])
             .args(mode)
             .arg(&spec_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("start prism");
-        let base_url = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(started.elapsed() < Duration::from_secs(90), "prism did not start for {}", spec_path.display());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        // Kept for the failure message; read all along, so that Prism never blocks on a full pipe.
+        let mut stderr = child.stderr.take().expect("piped");
+        let errors = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text).await;
+            text
+        });
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let mut said = Vec::new();
+        let listening = tokio::time::timeout(Duration::from_secs(90), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(at) = line.find("listening on ") {
+                    let url: String = line[at + "listening on ".len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || ":/.[]-".contains(*c))
+                        .collect();
+                    return Some(url.trim_end_matches('/').to_string());
+                }
+                said.push(line);
+            }
+            None
+        })
+        .await;
+        let Ok(Some(base_url)) = listening else {
+            let _ = child.start_kill();
+            let stderr = tokio::time::timeout(Duration::from_secs(5), errors).await.ok().and_then(Result::ok);
+            panic!(
+                "prism did not start for {} ({}):\nstdout:\n{}\nstderr:\n{}",
+                spec_path.display(),
+                if listening.is_err() { "no address within 90 s" } else { "it exited" },
+                said.join("\n"),
+                stderr.unwrap_or_default()
+            );
+        };
+        // Prism logs every request on stdout: keep draining it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Prism { child, base_url }
     }
 }
@@ -125,7 +158,7 @@ async fn replay<C>(prism: &Prism, spec: &Spec, cases: Vec<Case<C>>, client: fn(&
         tally.calls += 1;
         let body = if case.body { spec.request_example(case.operation) } else { serde_json::Value::Null };
         match (case.call)(&client, body).await {
-            Ok(()) => {}
+            Ok(_) => {}
             Err(error) if error.api_error().is_some_and(|e| e.status.is_success()) => tally.body_errors += 1,
             Err(error) => tally.failures.push(format!("{}: {}", case.operation, explain(&error))),
         }

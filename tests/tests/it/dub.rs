@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{assert_covers_spec, check, received, typed, Case, Spec};
+use crate::support::{answer, assert_covers_spec, check, received, typed, Case, Spec};
 
 const TOKEN: &str = "dub_live_2vXk9QeT7pLm3RzA8bYc";
 
@@ -56,7 +56,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .search("john")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -67,7 +67,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: true,
             call: |c, body| {
                 Box::pin(async move {
-                    c.create_partner().body(typed::<types::CreatePartnerRequest>(body)).send().await.map(drop)
+                    c.create_partner().body(typed::<types::CreatePartnerRequest>(body)).send().await.map(answer)
                 })
             },
         },
@@ -77,7 +77,7 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[("partnerId", "pn_123")],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.retrieve_partner_links().partner_id("pn_123").send().await.map(drop) })
+                Box::pin(async move { c.retrieve_partner_links().partner_id("pn_123").send().await.map(answer) })
             },
         },
         Case {
@@ -87,7 +87,11 @@ pub fn cases() -> Vec<Case<Client>> {
             body: true,
             call: |c, body| {
                 Box::pin(async move {
-                    c.create_partner_link().body(typed::<types::CreatePartnerLinkRequest>(body)).send().await.map(drop)
+                    c.create_partner_link()
+                        .body(typed::<types::CreatePartnerLinkRequest>(body))
+                        .send()
+                        .await
+                        .map(answer)
                 })
             },
         },
@@ -98,7 +102,11 @@ pub fn cases() -> Vec<Case<Client>> {
             body: true,
             call: |c, body| {
                 Box::pin(async move {
-                    c.upsert_partner_link().body(typed::<types::UpsertPartnerLinkRequest>(body)).send().await.map(drop)
+                    c.upsert_partner_link()
+                        .body(typed::<types::UpsertPartnerLinkRequest>(body))
+                        .send()
+                        .await
+                        .map(answer)
                 })
             },
         },
@@ -116,7 +124,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .group_by(types::RetrievePartnerAnalyticsGroupBy::Count)
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -126,9 +134,9 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: true,
             call: |c, body| {
-                Box::pin(
-                    async move { c.ban_partner().body(typed::<types::BanPartnerRequest>(body)).send().await.map(drop) },
-                )
+                Box::pin(async move {
+                    c.ban_partner().body(typed::<types::BanPartnerRequest>(body)).send().await.map(answer)
+                })
             },
         },
         Case {
@@ -138,7 +146,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: true,
             call: |c, body| {
                 Box::pin(async move {
-                    c.deactivate_partner().body(typed::<types::PartnerSelector>(body)).send().await.map(drop)
+                    c.deactivate_partner().body(typed::<types::PartnerSelector>(body)).send().await.map(answer)
                 })
             },
         },

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{header, quick_retries, received, Spec};
+use crate::support::{header, query, quick_retries, received, Spec};
 
 /// A small service as the first paragraph tried to write it, with the prelude as its only
 /// import from this workspace. Compiling is the test: it is not run (no credentials).
@@ -143,6 +143,46 @@ async fn per_call_timeout_applies_to_that_call_only() {
     let error = client.list_partners().timeout(Duration::from_millis(50)).stream().collect::<Vec<_>>().await;
     assert!(error.last().is_some_and(|r| r.as_ref().is_err_and(|e| e.kind() == "timeout")), "{error:?}");
     assert_eq!(received(&server).await.len(), 3);
+}
+
+#[tokio::test]
+async fn per_call_options_reach_every_page_of_a_stream() {
+    // The client sends once and waits 30 s; the call retries once and waits 300 ms. Page 2 fails
+    // once (only the call's retry policy gets past it), page 3 is slower than the call's timeout
+    // (only the call's timeout ends the stream there).
+    let server = MockServer::start().await;
+    let page = |n: u32| Mock::given(method("GET")).and(path("/partners")).and(query_param("page", n.to_string()));
+    let one = |id: &str| {
+        let (_, example) = Spec::load("dub").success_example("listPartners");
+        let mut partner = example[0].clone();
+        partner["id"] = json!(id);
+        ResponseTemplate::new(200).set_body_json(json!([partner]))
+    };
+    page(1).respond_with(one("pn_1")).expect(1).mount(&server).await;
+    page(2).respond_with(ResponseTemplate::new(503)).up_to_n_times(1).expect(1).mount(&server).await;
+    page(2).respond_with(one("pn_2")).expect(1).mount(&server).await;
+    page(3).respond_with(one("pn_3").set_delay(Duration::from_secs(2))).expect(2).mount(&server).await;
+    let client = dub(&server.uri());
+    let results: Vec<_> = client
+        .list_partners()
+        .page_size(1u64)
+        .header("X-Correlation-Id", "c-7")
+        .retry_policy(quick_retries(2))
+        .timeout(Duration::from_millis(300))
+        .stream()
+        .collect()
+        .await;
+    let ids: Vec<&str> = results.iter().filter_map(|r| r.as_ref().ok()).map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["pn_1", "pn_2"], "{results:?}");
+    assert!(results.last().is_some_and(|r| r.as_ref().is_err_and(|e| e.kind() == "timeout")), "{results:?}");
+    let requests = received(&server).await;
+    let pages: Vec<String> =
+        requests.iter().map(|r| query(r).into_iter().find(|(k, _)| k == "page").unwrap().1).collect();
+    assert_eq!(pages, ["1", "2", "2", "3", "3"]);
+    for request in &requests {
+        assert_eq!(header(request, "x-correlation-id"), Some("c-7"), "page {}", request.url);
+        assert_eq!(header(request, "x-client-wide"), Some("client"), "page {}", request.url);
+    }
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{assert_covers_spec, check, header, received, typed, Case, Spec};
+use crate::support::{answer, assert_covers_spec, check, header, received, typed, Case, Spec};
 
 const KEY: &str = "gl_key_6YcQ2mT9vRk4";
 const SECRET: &str = "gl_secret_Zp8Lw3Nx7Hq1Bd5F";
@@ -44,7 +44,12 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.list_group_affiliate_tokens().group_id(42).username("jane.doe@example.com").send().await.map(drop)
+                    c.list_group_affiliate_tokens()
+                        .group_id(42)
+                        .username("jane.doe@example.com")
+                        .send()
+                        .await
+                        .map(answer)
                 })
             },
         },
@@ -56,7 +61,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::CreateAffiliateTokensRequest>(body);
-                    c.create_group_affiliate_tokens().group_id(42).body(body).send().await.map(drop)
+                    c.create_group_affiliate_tokens().group_id(42).body(body).send().await.map(answer)
                 })
             },
         },
@@ -68,7 +73,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::UpdateAffiliateTokensRequest>(body);
-                    c.update_group_affiliate_tokens().group_id(42).guid("prog-1").body(body).send().await.map(drop)
+                    c.update_group_affiliate_tokens().group_id(42).guid("prog-1").body(body).send().await.map(answer)
                 })
             },
         },
@@ -85,7 +90,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .username("jane")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -96,7 +101,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.list_user_affiliate_tokens().username("jane").include_disabled(true).send().await.map(drop)
+                    c.list_user_affiliate_tokens().username("jane").include_disabled(true).send().await.map(answer)
                 })
             },
         },
@@ -108,7 +113,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::CreateAffiliateTokensRequest>(body);
-                    c.create_user_affiliate_tokens().body(body).send().await.map(drop)
+                    c.create_user_affiliate_tokens().body(body).send().await.map(answer)
                 })
             },
         },
@@ -120,7 +125,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::UpdateAffiliateTokensRequest>(body);
-                    c.update_user_affiliate_tokens().guid("prog-2").body(body).send().await.map(drop)
+                    c.update_user_affiliate_tokens().guid("prog-2").body(body).send().await.map(answer)
                 })
             },
         },
@@ -131,7 +136,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.delete_user_affiliate_tokens().guid("prog-2").username("jane").send().await.map(drop)
+                    c.delete_user_affiliate_tokens().guid("prog-2").username("jane").send().await.map(answer)
                 })
             },
         },
@@ -141,7 +146,7 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[("setGuid", SET_GUID)],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.get_affiliate_tokens_set().set_guid(SET_GUID).send().await.map(drop) })
+                Box::pin(async move { c.get_affiliate_tokens_set().set_guid(SET_GUID).send().await.map(answer) })
             },
         },
     ]
@@ -280,7 +285,7 @@ async fn each_missing_credential_is_named() {
         assert!(matches!(&error, Error::MissingCredential { env, .. } if env == missing), "{error:?}");
         assert!(error.to_string().contains(missing));
     }
-    let both = |name: &str| name.starts_with("GENIUSLINK_").then(|| "value".to_string());
+    let both = |name: &str| name.starts_with("GENIUSLINK_API_").then(|| "value".to_string());
     assert!(Client::builder().env_source(both).build().is_ok());
 }
 

@@ -11,13 +11,25 @@ use std::time::Duration;
 use affiliate_runtime::RetryPolicy;
 use futures::StreamExt;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use crate::faults::read_request;
 use crate::support::Spec;
+
+/// `cases` random cases. A failing case is saved to `hostile.proptest-regressions` beside this file
+/// and replayed first from then on (commit the file with the fix); CI pins the seed
+/// (`PROPTEST_RNG_SEED` in `.ci/run`), so a failure there replays exactly on any machine.
+fn config(cases: u32) -> Config {
+    Config {
+        cases,
+        source_file: Some(file!()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..Config::default()
+    }
+}
 
 const ATTEMPTS: u32 = 2;
 /// `Retry-After` never exceeds a year as the client reads it (a saturated huge value).
@@ -263,7 +275,7 @@ fn no_answer_makes_a_client_panic_or_loop() {
         .max_body_bytes(64 * 1024)
         .build()
         .unwrap();
-    let mut runner = TestRunner::new(Config { cases: 96, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(config(96));
     runner
         .run(&answer(), |answer| {
             runtime.block_on(check(&client, &server, &answer));
@@ -324,7 +336,7 @@ fn no_paging_value_makes_a_stream_panic_or_loop() {
         .unwrap();
     let (_, conversions) = Spec::load("partnerize").success_example("getConversionReport");
     let conversions = serde_json::to_string(&conversions["conversions"]).unwrap();
-    let mut runner = TestRunner::new(Config { cases: 64, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(config(64));
     runner
         .run(&(paging_value(), paging_value(), paging_value()), |(count, next, cursor)| {
             runtime.block_on(async {

@@ -10,7 +10,9 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{assert_covers_spec, check, header, numbers_as_f64, query, received, typed, Case, Spec};
+use crate::support::{
+    answer, assert_covers_spec, check, header, numbers_as_f64, query, received, streamed, typed, Case, Spec,
+};
 
 /// The user application key (the HTTP Basic username).
 const APP_KEY: &str = "pzak_4Tq9Wm2Hx7Lc3Rv8Nb1J";
@@ -45,7 +47,7 @@ pub fn cases() -> Vec<Case<Client>> {
             path: "/user/publisher/1l1007802",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.get_partner().publisher_id("1l1007802").send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.get_partner().publisher_id("1l1007802").send().await.map(answer) }),
         },
         Case {
             operation: "updatePartner",
@@ -55,7 +57,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::PartnerUpdate>(body);
-                    c.update_partner().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.update_partner().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -64,7 +66,7 @@ pub fn cases() -> Vec<Case<Client>> {
             path: "/user/publisher/1l1007802/website",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_websites().publisher_id("1l1007802").send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_websites().publisher_id("1l1007802").send().await.map(answer) }),
         },
         Case {
             operation: "createWebsites",
@@ -74,7 +76,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::WebsitesCreateRequest>(body);
-                    c.create_websites().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.create_websites().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -86,7 +88,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::WebsitesUpdateRequest>(body);
-                    c.update_websites().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.update_websites().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -97,7 +99,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.get_website().publisher_id("1l1007802").website_id("11l18694").send().await.map(drop)
+                    c.get_website().publisher_id("1l1007802").website_id("11l18694").send().await.map(answer)
                 })
             },
         },
@@ -106,7 +108,7 @@ pub fn cases() -> Vec<Case<Client>> {
             path: "/user/publisher/1l1007802/database",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_databases().publisher_id("1l1007802").send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_databases().publisher_id("1l1007802").send().await.map(answer) }),
         },
         Case {
             operation: "createDatabases",
@@ -116,7 +118,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::DatabasesCreateRequest>(body);
-                    c.create_databases().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.create_databases().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -128,7 +130,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::DatabasesUpdateRequest>(body);
-                    c.update_databases().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.update_databases().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -139,7 +141,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.get_database().publisher_id("1l1007802").database_id("111111l300347").send().await.map(drop)
+                    c.get_database().publisher_id("1l1007802").database_id("111111l300347").send().await.map(answer)
                 })
             },
         },
@@ -149,7 +151,9 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.list_discovery_advertisers().publisher_id("1l1007802").send().await.map(drop) })
+                Box::pin(
+                    async move { c.list_discovery_advertisers().publisher_id("1l1007802").send().await.map(answer) },
+                )
             },
         },
         Case {
@@ -164,7 +168,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .advertiser_id("10l110")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -174,7 +178,9 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.list_campaigns().publisher_id("1l1007802").status("a").send().await.map(drop) })
+                Box::pin(
+                    async move { c.list_campaigns().publisher_id("1l1007802").status("a").send().await.map(answer) },
+                )
             },
         },
         Case {
@@ -185,7 +191,13 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::CampaignAccessRequest>(body);
-                    c.request_campaign_access().publisher_id("1l1007802").status("a").body(body).send().await.map(drop)
+                    c.request_campaign_access()
+                        .publisher_id("1l1007802")
+                        .status("a")
+                        .body(body)
+                        .send()
+                        .await
+                        .map(answer)
                 })
             },
         },
@@ -194,7 +206,9 @@ pub fn cases() -> Vec<Case<Client>> {
             path: "/v2/publishers/1l1007802/invitations/advertisers/",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_invitations().publisher_id("1l1007802").send().await.map(drop) }),
+            call: |c, _| {
+                Box::pin(async move { c.list_invitations().publisher_id("1l1007802").send().await.map(answer) })
+            },
         },
         Case {
             operation: "acceptInvitations",
@@ -204,7 +218,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::CampaignIdsRequest>(body);
-                    c.accept_invitations().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.accept_invitations().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -216,7 +230,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::CampaignIdsRequest>(body);
-                    c.decline_invitations().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.decline_invitations().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -228,7 +242,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::CampaignRequestsRequest>(body);
-                    c.create_campaign_requests().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.create_campaign_requests().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -238,7 +252,7 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.list_creative_summaries().publisher_id("1l1007802").send().await.map(drop) })
+                Box::pin(async move { c.list_creative_summaries().publisher_id("1l1007802").send().await.map(answer) })
             },
         },
         Case {
@@ -255,7 +269,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .creative_type_id("111l10")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -272,7 +286,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .active(types::YesOrNo::Y)
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -283,7 +297,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.get_custom_terms().publisher_id("1111l123").custom_terms_id("1111l564").send().await.map(drop)
+                    c.get_custom_terms().publisher_id("1111l123").custom_terms_id("1111l564").send().await.map(answer)
                 })
             },
         },
@@ -299,7 +313,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .campaigns("10l176,111111l13")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -310,7 +324,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.list_voucher_codes().publisher_id("1l1007802").campaign_id("111111l13").send().await.map(drop)
+                    c.list_voucher_codes().publisher_id("1l1007802").campaign_id("111111l13").send().await.map(answer)
                 })
             },
         },
@@ -321,7 +335,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.get_default_commission().campaign_id("10l176").publisher_id("1l1007802").send().await.map(drop)
+                    c.get_default_commission().campaign_id("10l176").publisher_id("1l1007802").send().await.map(answer)
                 })
             },
         },
@@ -332,7 +346,12 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.list_campaign_commissions().publisher_id("1l1007802").campaign_id("10l176").send().await.map(drop)
+                    c.list_campaign_commissions()
+                        .publisher_id("1l1007802")
+                        .campaign_id("10l176")
+                        .send()
+                        .await
+                        .map(answer)
                 })
             },
         },
@@ -343,7 +362,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.list_active_commissions().campaign_id("10l176").publisher_id("1l1007802").send().await.map(drop)
+                    c.list_active_commissions().campaign_id("10l176").publisher_id("1l1007802").send().await.map(answer)
                 })
             },
         },
@@ -354,7 +373,12 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.list_voucher_commissions().publisher_id("1l1007802").campaign_id("10l176").send().await.map(drop)
+                    c.list_voucher_commissions()
+                        .publisher_id("1l1007802")
+                        .campaign_id("10l176")
+                        .send()
+                        .await
+                        .map(answer)
                 })
             },
         },
@@ -370,7 +394,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .campaign_id("10l176")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -381,7 +405,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.list_tiered_commissions().publisher_id("1l1007802").campaign_id("10l176").send().await.map(drop)
+                    c.list_tiered_commissions().publisher_id("1l1007802").campaign_id("10l176").send().await.map(answer)
                 })
             },
         },
@@ -391,7 +415,7 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.list_commission_groups().publisher_id("1l1007802").send().await.map(drop) })
+                Box::pin(async move { c.list_commission_groups().publisher_id("1l1007802").send().await.map(answer) })
             },
         },
         Case {
@@ -408,7 +432,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .campaign_id("10l176")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -420,7 +444,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::TransactionQueriesCreateRequest>(body);
-                    c.create_transaction_queries().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.create_transaction_queries().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -436,7 +460,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .transaction_query_id("1l1000532")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -454,7 +478,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .order_dir("ASC")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -470,7 +494,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .publisher_self_bill_id("1011l5403")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -480,7 +504,7 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.list_payment_details().publisher_id("1l1007802").send().await.map(drop) })
+                Box::pin(async move { c.list_payment_details().publisher_id("1l1007802").send().await.map(answer) })
             },
         },
         Case {
@@ -491,7 +515,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::PaymentDetailsCreateRequest>(body);
-                    c.create_payment_details().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.create_payment_details().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -501,7 +525,7 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.get_available_commission().publisher_id("1l1007802").send().await.map(drop) })
+                Box::pin(async move { c.get_available_commission().publisher_id("1l1007802").send().await.map(answer) })
             },
         },
         Case {
@@ -510,7 +534,7 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.get_payment_summary().publisher_id("1l1007802").send().await.map(drop) })
+                Box::pin(async move { c.get_payment_summary().publisher_id("1l1007802").send().await.map(answer) })
             },
         },
         Case {
@@ -520,7 +544,13 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.list_tracking_links().publisher_id("1l1007802").limit(200u64).offset(0u64).send().await.map(drop)
+                    c.list_tracking_links()
+                        .publisher_id("1l1007802")
+                        .limit(200u64)
+                        .offset(0u64)
+                        .send()
+                        .await
+                        .map(answer)
                 })
             },
         },
@@ -532,7 +562,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::TrackingLinkCreate>(body);
-                    c.create_tracking_link().publisher_id("1l1007802").body(body).send().await.map(drop)
+                    c.create_tracking_link().publisher_id("1l1007802").body(body).send().await.map(answer)
                 })
             },
         },
@@ -543,7 +573,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.get_tracking_link().publisher_id("1l1007802").link_id("1011l10").send().await.map(drop)
+                    c.get_tracking_link().publisher_id("1l1007802").link_id("1011l10").send().await.map(answer)
                 })
             },
         },
@@ -561,7 +591,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .body(body)
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -570,14 +600,16 @@ pub fn cases() -> Vec<Case<Client>> {
             path: "/job/111111l11",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.get_job().job_id("111111l11").send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.get_job().job_id("111111l11").send().await.map(answer) }),
         },
         Case {
             operation: "getJobResponseCsv",
             path: "/job/111111l11/response.csv",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.get_job_response_csv().job_id("111111l11").send().await.map(drop) }),
+            call: |c, _| {
+                Box::pin(async move { c.get_job_response_csv().job_id("111111l11").send().await.map(streamed) })
+            },
         },
         Case {
             operation: "getConversionReport",
@@ -611,7 +643,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .limit(300i64)
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -642,7 +674,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .multipivot_publisher_reference(vec!["newsletter".to_string()])
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -653,7 +685,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.get_payable_report().publisher_id("1l1007802").offset(0u64).limit(300u64).send().await.map(drop)
+                    c.get_payable_report().publisher_id("1l1007802").offset(0u64).limit(300u64).send().await.map(answer)
                 })
             },
         },
@@ -676,7 +708,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .timezone("Europe/London")
                         .send()
                         .await
-                        .map(drop)
+                        .map(streamed)
                 })
             },
         },
@@ -701,7 +733,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .date_type("standard")
                         .send()
                         .await
-                        .map(drop)
+                        .map(streamed)
                 })
             },
         },
@@ -724,7 +756,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .include_payment_info(true)
                         .send()
                         .await
-                        .map(drop)
+                        .map(streamed)
                 })
             },
         },
@@ -736,7 +768,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ClickCountRequest>(body);
-                    c.count_clicks().body(body).send().await.map(drop)
+                    c.count_clicks().body(body).send().await.map(answer)
                 })
             },
         },
@@ -748,7 +780,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ClickExplodeRequest>(body);
-                    c.explode_clicks().body(body).send().await.map(drop)
+                    c.explode_clicks().body(body).send().await.map(answer)
                 })
             },
         },
@@ -760,7 +792,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ClickFilterRequest>(body);
-                    c.filter_clicks().body(body).send().await.map(drop)
+                    c.filter_clicks().body(body).send().await.map(answer)
                 })
             },
         },
@@ -772,7 +804,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ClickTimeseriesRequest>(body);
-                    c.get_clicks_timeseries().body(body).send().await.map(drop)
+                    c.get_clicks_timeseries().body(body).send().await.map(answer)
                 })
             },
         },
@@ -784,7 +816,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ConversionCountRequest>(body);
-                    c.count_conversions().body(body).send().await.map(drop)
+                    c.count_conversions().body(body).send().await.map(answer)
                 })
             },
         },
@@ -796,7 +828,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ConversionExplodeRequest>(body);
-                    c.explode_conversions().body(body).send().await.map(drop)
+                    c.explode_conversions().body(body).send().await.map(answer)
                 })
             },
         },
@@ -808,7 +840,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ConversionFilterRequest>(body);
-                    c.filter_conversions().body(body).send().await.map(drop)
+                    c.filter_conversions().body(body).send().await.map(answer)
                 })
             },
         },
@@ -820,7 +852,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ConversionTimeseriesRequest>(body);
-                    c.get_conversions_timeseries().body(body).send().await.map(drop)
+                    c.get_conversions_timeseries().body(body).send().await.map(answer)
                 })
             },
         },
@@ -832,7 +864,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ImpressionCountRequest>(body);
-                    c.count_impressions().body(body).send().await.map(drop)
+                    c.count_impressions().body(body).send().await.map(answer)
                 })
             },
         },
@@ -844,7 +876,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ImpressionExplodeRequest>(body);
-                    c.explode_impressions().body(body).send().await.map(drop)
+                    c.explode_impressions().body(body).send().await.map(answer)
                 })
             },
         },
@@ -856,7 +888,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ImpressionFilterRequest>(body);
-                    c.filter_impressions().body(body).send().await.map(drop)
+                    c.filter_impressions().body(body).send().await.map(answer)
                 })
             },
         },
@@ -868,7 +900,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::ImpressionTimeseriesRequest>(body);
-                    c.get_impressions_timeseries().body(body).send().await.map(drop)
+                    c.get_impressions_timeseries().body(body).send().await.map(answer)
                 })
             },
         },
@@ -877,63 +909,63 @@ pub fn cases() -> Vec<Case<Client>> {
             path: "/reference/country",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_countries().send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_countries().send().await.map(answer) }),
         },
         Case {
             operation: "listUserContexts",
             path: "/reference/user_context",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_user_contexts().send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_user_contexts().send().await.map(answer) }),
         },
         Case {
             operation: "listTrafficSources",
             path: "/reference/traffic_source",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_traffic_sources().send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_traffic_sources().send().await.map(answer) }),
         },
         Case {
             operation: "listConversionTypes",
             path: "/reference/conversion_type",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_conversion_types().send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_conversion_types().send().await.map(answer) }),
         },
         Case {
             operation: "listConversionMetrics",
             path: "/reference/conversion_metric",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_conversion_metrics().send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_conversion_metrics().send().await.map(answer) }),
         },
         Case {
             operation: "listPartnershipModels",
             path: "/reference/partnership_model",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_partnership_models().send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_partnership_models().send().await.map(answer) }),
         },
         Case {
             operation: "listCurrencies",
             path: "/reference/currency",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_currencies().send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_currencies().send().await.map(answer) }),
         },
         Case {
             operation: "listTimezones",
             path: "/reference/timezone",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_timezones().send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_timezones().send().await.map(answer) }),
         },
         Case {
             operation: "listDevices",
             path: "/reference/device",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_devices().send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_devices().send().await.map(answer) }),
         },
         Case {
             operation: "listParticipations",
@@ -948,7 +980,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .fields(vec![types::ParticipationField::Camref, types::ParticipationField::NetworkStatus])
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -959,7 +991,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(async move {
-                    c.list_partnerize_tags().partner_id("111111l8").with_features(true).send().await.map(drop)
+                    c.list_partnerize_tags().partner_id("111111l8").with_features(true).send().await.map(answer)
                 })
             },
         },
@@ -971,7 +1003,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::PartnerizeTagCreate>(body);
-                    c.create_partnerize_tag().body(body).send().await.map(drop)
+                    c.create_partnerize_tag().body(body).send().await.map(answer)
                 })
             },
         },
@@ -981,7 +1013,7 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.get_partnerize_tag().partnerize_tag_id("111111l3").send().await.map(drop) })
+                Box::pin(async move { c.get_partnerize_tag().partnerize_tag_id("111111l3").send().await.map(answer) })
             },
         },
         Case {
@@ -992,7 +1024,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::PartnerizeTagUpdate>(body);
-                    c.update_partnerize_tag().partnerize_tag_id("111111l3").body(body).send().await.map(drop)
+                    c.update_partnerize_tag().partnerize_tag_id("111111l3").body(body).send().await.map(answer)
                 })
             },
         },
@@ -1002,7 +1034,9 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.delete_partnerize_tag().partnerize_tag_id("111111l3").send().await.map(drop) })
+                Box::pin(
+                    async move { c.delete_partnerize_tag().partnerize_tag_id("111111l3").send().await.map(answer) },
+                )
             },
         },
         Case {
@@ -1010,14 +1044,14 @@ pub fn cases() -> Vec<Case<Client>> {
             path: "/v3/partner/partnerize-tags/features",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_available_tag_features().send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_available_tag_features().send().await.map(answer) }),
         },
         Case {
             operation: "listTagFeatures",
             path: "/v3/partner/partnerize-tags/111111l3/features",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.list_tag_features().tag_id("111111l3").send().await.map(drop) }),
+            call: |c, _| Box::pin(async move { c.list_tag_features().tag_id("111111l3").send().await.map(answer) }),
         },
         Case {
             operation: "enableTagFeature",
@@ -1027,7 +1061,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::TagFeatureEnable>(body);
-                    c.enable_tag_feature().tag_id("111111l3").body(body).send().await.map(drop)
+                    c.enable_tag_feature().tag_id("111111l3").body(body).send().await.map(answer)
                 })
             },
         },
@@ -1043,7 +1077,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .feature_name("tracking-link-generation")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -1054,7 +1088,7 @@ pub fn cases() -> Vec<Case<Client>> {
             body: false,
             call: |c, _| {
                 Box::pin(
-                    async move { c.list_my_brands().brand_ids(vec!["111111l1".to_string()]).send().await.map(drop) },
+                    async move { c.list_my_brands().brand_ids(vec!["111111l1".to_string()]).send().await.map(answer) },
                 )
             },
         },
@@ -1070,7 +1104,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .locale(types::Locale::EnUs)
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -1080,7 +1114,7 @@ pub fn cases() -> Vec<Case<Client>> {
             query: &[],
             body: false,
             call: |c, _| {
-                Box::pin(async move { c.get_campaign_terms_and_conditions().id("111111l10").send().await.map(drop) })
+                Box::pin(async move { c.get_campaign_terms_and_conditions().id("111111l10").send().await.map(answer) })
             },
         },
         Case {
@@ -1095,7 +1129,7 @@ pub fn cases() -> Vec<Case<Client>> {
                         .campaign_terms_and_conditions_id("111111l50")
                         .send()
                         .await
-                        .map(drop)
+                        .map(answer)
                 })
             },
         },
@@ -1107,7 +1141,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::TermsAcknowledgmentCreate>(body);
-                    c.create_terms_acknowledgment().body(body).send().await.map(drop)
+                    c.create_terms_acknowledgment().body(body).send().await.map(answer)
                 })
             },
         },
@@ -1116,7 +1150,9 @@ pub fn cases() -> Vec<Case<Client>> {
             path: "/v3/partner/campaign-terms-and-conditions-acknowledgments/111111l551",
             query: &[],
             body: false,
-            call: |c, _| Box::pin(async move { c.get_terms_acknowledgment().id("111111l551").send().await.map(drop) }),
+            call: |c, _| {
+                Box::pin(async move { c.get_terms_acknowledgment().id("111111l551").send().await.map(answer) })
+            },
         },
         Case {
             operation: "updateCurrentUser",
@@ -1126,7 +1162,7 @@ pub fn cases() -> Vec<Case<Client>> {
             call: |c, body| {
                 Box::pin(async move {
                     let body = typed::<types::CurrentUserUpdate>(body);
-                    c.update_current_user().body(body).send().await.map(drop)
+                    c.update_current_user().body(body).send().await.map(answer)
                 })
             },
         },

@@ -36,9 +36,10 @@ mod service {
         }
 
         // Upsert by email. A nullable field's `clear_*` sends `null`; a field never set is left out.
+        // Dub documents no idempotency key, so this POST is retried only where it cannot have acted
+        // (a 429, a connection never opened); `RetryPolicy::none()` sends it exactly once.
         dub.create_partner()
             .body_map(|b| b.email("ana@example.com").country("US").clear_description())
-            .header("Idempotency-Key", "ana-2026-11")
             .retry_policy(RetryPolicy::none())
             .send()
             .await?;
@@ -141,22 +142,92 @@ mod mock_test {
     }
 }
 
-/// Every line of every ```rust block of the README stands in this file (white space aside), so a
-/// README edit that is not made here too fails, rather than showing code nobody compiled.
+mod tokens {
+    use affiliate_dub::prelude::*;
+    use affiliate_runtime::{ClientCredentials, Token, TokenFuture, TokenSource};
+    use std::time::Duration;
+
+    fn read_from_vault() -> Result<String> {
+        Ok("from-the-vault".to_string())
+    }
+
+    /// Tokens from the service's own secret store, valid ten minutes.
+    struct Vault;
+
+    impl TokenSource for Vault {
+        fn token<'a>(&'a self, _http: &'a affiliate_dub::reqwest::Client) -> TokenFuture<'a> {
+            Box::pin(async { Ok(Token::new(read_from_vault()?).expires_in(Duration::from_secs(600))) })
+        }
+    }
+
+    fn with_expiring_tokens() -> Result<Client> {
+        Client::builder().token_source(Vault).build()
+    }
+
+    fn with_client_credentials(id: String, secret: String) -> Result<Client> {
+        let grant =
+            ClientCredentials::new("https://auth.example.com/oauth/token", id, secret).scopes(["partners:read"]);
+        Client::builder().token_source(grant).build()
+    }
+}
+
+/// Every ```rust block of the README stands in one module of this file, line by line and in the
+/// same order (white space aside, other lines in between allowed), so a README edit that is not
+/// made here too fails, rather than showing code nobody compiled.
 #[test]
 fn readme_blocks_are_the_compiled_code() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let here = std::fs::read_to_string(root.join("tests/tests/it/readme.rs")).unwrap();
     let norm = |line: &str| line.split_whitespace().collect::<Vec<_>>().join(" ");
-    let compiled: std::collections::HashSet<String> = here.lines().map(norm).collect();
+    // This file's top-level modules, each as its normalised lines.
+    let mut modules: Vec<Vec<String>> = Vec::new();
+    for line in here.lines() {
+        if line.starts_with("mod ") || modules.is_empty() {
+            modules.push(Vec::new());
+        }
+        modules.last_mut().unwrap().push(norm(line));
+    }
+    // The lines of `block` that a module does not have in order: all of them when none matches.
+    let unmatched = |block: &[String], module: &[String]| {
+        let mut rest = module.iter();
+        block.iter().skip_while(|line| rest.any(|m| m == *line)).count()
+    };
     let mut blocks = 0;
-    let mut missing = Vec::new();
+    let mut failures = Vec::new();
     for block in readme.split("```rust\n").skip(1) {
         blocks += 1;
         let code = block.split("```").next().unwrap_or_default();
-        missing.extend(code.lines().map(norm).filter(|line| !line.is_empty() && !compiled.contains(line)));
+        let lines: Vec<String> = code.lines().map(norm).filter(|line| !line.is_empty()).collect();
+        let best = modules.iter().min_by_key(|module| unmatched(&lines, module)).unwrap();
+        let left = unmatched(&lines, best);
+        if left > 0 {
+            let first = &lines[lines.len() - left];
+            failures.push(format!("README block {blocks}: from `{first}` on, not in the module closest to it"));
+        }
     }
     assert!(blocks >= 5, "README rust blocks found: {blocks}");
-    assert!(missing.is_empty(), "README lines not compiled by readme.rs:\n{}", missing.join("\n"));
+    assert!(failures.is_empty(), "README blocks not compiled by readme.rs:\n{}", failures.join("\n"));
+}
+
+/// The README says a service needs the client crate and tokio, nothing else; `examples/service/`
+/// is that service, and it must stay so.
+#[test]
+fn the_example_service_has_exactly_two_dependencies() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let manifest = std::fs::read_to_string(root.join("examples/service/Cargo.toml")).unwrap();
+    let mut section = String::new();
+    let mut dependencies = Vec::new();
+    for line in manifest.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        if line.starts_with('[') {
+            section = line.to_string();
+            assert!(
+                !section.contains("dependencies]") || section == "[dependencies]",
+                "{section} in the example service"
+            );
+        } else if section == "[dependencies]" {
+            dependencies.push(line.split(['=', ' ']).next().unwrap().to_string());
+        }
+    }
+    assert_eq!(dependencies, ["affiliate-dub", "tokio"]);
 }

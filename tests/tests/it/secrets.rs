@@ -552,3 +552,93 @@ async fn credentials_echoed_in_response_headers_are_redacted_in_errors() {
         assert_clean(api.name, &renderings(&error));
     }
 }
+
+/// A client of a test-local API, doing what a generated client's hooks do (`prepare`, then
+/// `execute`) on a descriptor of our own: no committed spec has an anonymous operation.
+struct Local {
+    http: reqwest::Client,
+    runtime: affiliate_runtime::Runtime,
+}
+
+impl affiliate_runtime::__private::FromParts for Local {
+    fn from_parts(parts: affiliate_runtime::__private::Parts) -> Self {
+        let (_, http, runtime) = parts.into_inner();
+        Local { http, runtime }
+    }
+}
+
+impl Local {
+    async fn get(&self, url: String, operation: &'static str) {
+        let mut request = self.http.get(url).build().unwrap();
+        self.runtime.prepare(&mut request, operation).unwrap();
+        self.runtime.execute(&self.http, request, operation).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn header_credentials_skip_anonymous_operations_and_other_origins() {
+    use affiliate_runtime::{ApiDescriptor, SecurityScheme};
+    const fn api(security: &'static [SecurityScheme]) -> ApiDescriptor {
+        ApiDescriptor {
+            name: "local",
+            title: "Local API",
+            crate_name: "affiliate-local",
+            crate_version: "0.0.0",
+            default_base_url: "",
+            security,
+            idempotent_operations: &[],
+            anonymous_operations: &["health"],
+            body_errors: &[],
+            url_templates: &[],
+        }
+    }
+    static BEARER: ApiDescriptor = api(&[SecurityScheme::Bearer { name: "token", env: "LOCAL_TOKEN" }]);
+    static BASIC: ApiDescriptor =
+        api(&[SecurityScheme::Basic { name: "basic", env_username: "LOCAL_USER", env_password: "LOCAL_PASS" }]);
+    static KEYS: ApiDescriptor = api(&[
+        SecurityScheme::ApiKey { name: "key", header: "X-Api-Key", env: "LOCAL_KEY" },
+        SecurityScheme::ApiKey { name: "secret", header: "X-Api-Secret", env: "LOCAL_SECRET" },
+    ]);
+    let basic = format!("Basic {}", base64(&format!("{PZ_APP_KEY}:{PZ_USER_KEY}")));
+    // (style, builder with its credentials, the headers an authenticated request carries)
+    type Case = (&'static str, ClientBuilder<Local>, Vec<(&'static str, String)>);
+    let cases: [Case; 3] = [
+        (
+            "bearer",
+            ClientBuilder::new(&BEARER).bearer_token(DUB_TOKEN),
+            vec![("authorization", format!("Bearer {DUB_TOKEN}"))],
+        ),
+        ("basic", ClientBuilder::new(&BASIC).basic_auth(PZ_APP_KEY, PZ_USER_KEY), vec![("authorization", basic)]),
+        (
+            "api keys",
+            ClientBuilder::new(&KEYS).api_key("X-Api-Key", GL_KEY).api_key("X-Api-Secret", GL_SECRET),
+            vec![("x-api-key", GL_KEY.to_string()), ("x-api-secret", GL_SECRET.to_string())],
+        ),
+    ];
+    for (style, builder, sent) in cases {
+        let home = MockServer::start().await;
+        let elsewhere = MockServer::start().await;
+        for server in [&home, &elsewhere] {
+            Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).mount(server).await;
+        }
+        let client = builder.base_url(home.uri()).env_source(|_| None).build().unwrap();
+        client.get(format!("{}/things", home.uri()), "list").await;
+        client.get(format!("{}/health", home.uri()), "health").await;
+        client.get(format!("{}/things", elsewhere.uri()), "list").await;
+
+        let at_home = received(&home).await;
+        assert_eq!(at_home.len(), 2, "{style}");
+        for (name, value) in &sent {
+            assert_eq!(header(&at_home[0], name), Some(value.as_str()), "{style}: {name} on the API's own operation");
+        }
+        let anonymous = &at_home[1];
+        assert_eq!(anonymous.url.path(), "/health");
+        let foreign = received(&elsewhere).await;
+        assert_eq!(foreign.len(), 1, "{style}");
+        for (what, request) in [("an anonymous operation", anonymous), ("another origin", &foreign[0])] {
+            for name in CREDENTIAL_HEADERS {
+                assert_eq!(header(request, name), None, "{style}: {name} sent to {what}");
+            }
+        }
+    }
+}

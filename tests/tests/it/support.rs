@@ -107,9 +107,10 @@ impl Spec {
     }
 }
 
-/// The requests a mock server received, in order.
+/// The requests a mock server received, in order. A server started without request recording
+/// fails the test here: an empty list would make every "nothing was sent" check pass unseen.
 pub async fn received(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.unwrap_or_default()
+    server.received_requests().await.expect("the mock server records requests (MockServer::start does)")
 }
 
 /// A request's query as decoded name/value pairs, in wire order.
@@ -131,8 +132,50 @@ pub fn numbers_as_f64(value: Value) -> Value {
     }
 }
 
-/// One operation called through a client `C`, given the spec's request example as the body.
-pub type Call<C> = for<'c> fn(&'c C, Value) -> BoxFuture<'c, affiliate_runtime::Result<()>>;
+/// One operation called through a client `C`, given the spec's request example as the body; it
+/// returns the decoded answer as JSON ([`answer`]), `null` for a byte stream.
+pub type Call<C> = for<'c> fn(&'c C, Value) -> BoxFuture<'c, affiliate_runtime::Result<Value>>;
+
+/// A decoded answer as JSON, to compare with what the server sent.
+pub fn answer<T: serde::Serialize>(response: affiliate_runtime::ResponseValue<T>) -> Value {
+    serde_json::to_value(response.into_inner()).expect("generated types serialise")
+}
+
+fn same_instant(a: &str, b: &str) -> bool {
+    use affiliate_dub::chrono::DateTime;
+    matches!((DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b)), (Ok(a), Ok(b)) if a == b)
+}
+
+/// A byte stream or a per-status answer, not compared: `null`.
+pub fn streamed<T>(_: affiliate_runtime::ResponseValue<T>) -> Value {
+    Value::Null
+}
+
+/// Whether every value the client decoded is what `sent` has at the same place: a field the
+/// client's type lacks is dropped when decoding, one it leaves unset is `null`/absent, and
+/// numbers compare as numbers. `Err` names the first difference.
+pub fn decoded_from(decoded: &Value, sent: &Value, at: &str) -> Result<(), String> {
+    match (decoded, sent) {
+        (Value::Null, _) => Ok(()),
+        (Value::Object(fields), Value::Object(sent)) => fields.iter().try_for_each(|(name, value)| {
+            decoded_from(value, sent.get(name).unwrap_or(&Value::Null), &format!("{at}/{name}"))
+        }),
+        (Value::Array(items), Value::Array(sent)) if items.len() == sent.len() => {
+            items.iter().zip(sent).enumerate().try_for_each(|(i, (a, b))| decoded_from(a, b, &format!("{at}/{i}")))
+        }
+        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => Ok(()),
+        // Lenient fields: a number sent as text, or text sent as a number.
+        (Value::Number(a), Value::String(b)) | (Value::String(b), Value::Number(a))
+            if b.trim().parse::<f64>().ok() == a.as_f64() =>
+        {
+            Ok(())
+        }
+        // Date-times: the same instant, whatever the notation (`.000Z`, `+00:00`).
+        (Value::String(a), Value::String(b)) if same_instant(a, b) => Ok(()),
+        (a, b) if a == b => Ok(()),
+        (a, b) => Err(format!("{at}: decoded {a}, the server sent {b}")),
+    }
+}
 
 /// What one operation must put on the wire.
 pub struct Case<C> {

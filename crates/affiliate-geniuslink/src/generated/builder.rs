@@ -69,7 +69,7 @@ impl<'a> ListGroupAffiliateTokens<'a> {
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v4/groups/{}/group-affiliate-tokens", client.baseurl, encode_path(&
-            group_id.to_string()),
+            group_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         if let Some(value) = x_impersonate {
@@ -182,7 +182,7 @@ impl<'a> CreateGroupAffiliateTokens<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v4/groups/{}/group-affiliate-tokens", client.baseurl, encode_path(&
-            group_id.to_string()),
+            group_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         if let Some(value) = x_impersonate {
@@ -309,7 +309,7 @@ impl<'a> UpdateGroupAffiliateTokens<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v4/groups/{}/group-affiliate-tokens/{}", client.baseurl, encode_path(&
-            group_id.to_string()), encode_path(& guid.to_string()),
+            group_id.to_string()) ?, encode_path(& guid.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         if let Some(value) = x_impersonate {
@@ -420,7 +420,7 @@ impl<'a> DeleteGroupAffiliateTokens<'a> {
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v4/groups/{}/group-affiliate-tokens/{}", client.baseurl, encode_path(&
-            group_id.to_string()), encode_path(& guid.to_string()),
+            group_id.to_string()) ?, encode_path(& guid.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         if let Some(value) = x_impersonate {
@@ -734,7 +734,7 @@ impl<'a> UpdateUserAffiliateTokens<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v4/user-affiliate-tokens/{}", client.baseurl, encode_path(& guid
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         if let Some(value) = x_impersonate {
@@ -835,7 +835,7 @@ impl<'a> DeleteUserAffiliateTokens<'a> {
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v4/user-affiliate-tokens/{}", client.baseurl, encode_path(& guid
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         if let Some(value) = x_impersonate {

@@ -45,7 +45,7 @@ impl<'a> GetPartner<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -138,7 +138,7 @@ impl<'a> UpdatePartner<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -205,7 +205,7 @@ impl<'a> ListWebsites<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/website", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -302,7 +302,7 @@ impl<'a> UpdateWebsites<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/website", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -400,7 +400,7 @@ impl<'a> CreateWebsites<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/website", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -482,7 +482,7 @@ impl<'a> GetWebsite<'a> {
         let website_id = website_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/website/{}", client.baseurl, encode_path(& publisher_id
-            .to_string()), encode_path(& website_id.to_string()),
+            .to_string()) ?, encode_path(& website_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -548,7 +548,7 @@ impl<'a> ListDatabases<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/database", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -645,7 +645,7 @@ impl<'a> UpdateDatabases<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/database", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -743,7 +743,7 @@ impl<'a> CreateDatabases<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/database", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -825,7 +825,7 @@ impl<'a> GetDatabase<'a> {
         let database_id = database_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/database/{}", client.baseurl, encode_path(&
-            publisher_id.to_string()), encode_path(& database_id.to_string()),
+            publisher_id.to_string()) ?, encode_path(& database_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -891,7 +891,7 @@ impl<'a> ListDiscoveryAdvertisers<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/discovery/advertisers", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -974,7 +974,7 @@ impl<'a> GetDiscoveryAdvertiser<'a> {
         let advertiser_id = advertiser_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/discovery/advertisers/{}", client.baseurl, encode_path(&
-            publisher_id.to_string()), encode_path(& advertiser_id.to_string()),
+            publisher_id.to_string()) ?, encode_path(& advertiser_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1055,7 +1055,7 @@ impl<'a> ListCampaigns<'a> {
         let status = status.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/campaign/{}", client.baseurl, encode_path(&
-            publisher_id.to_string()), encode_path(& status.to_string()),
+            publisher_id.to_string()) ?, encode_path(& status.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1167,7 +1167,7 @@ impl<'a> RequestCampaignAccess<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/campaign/{}", client.baseurl, encode_path(&
-            publisher_id.to_string()), encode_path(& status.to_string()),
+            publisher_id.to_string()) ?, encode_path(& status.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1234,7 +1234,7 @@ impl<'a> ListInvitations<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/invitations/advertisers/", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1329,7 +1329,7 @@ impl<'a> AcceptInvitations<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/invitations/accept", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1421,7 +1421,7 @@ impl<'a> DeclineInvitations<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/invitations/decline", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1515,7 +1515,7 @@ impl<'a> CreateCampaignRequests<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/campaign-requests", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1582,7 +1582,7 @@ impl<'a> ListCreativeSummaries<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/creative", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1715,7 +1715,7 @@ impl<'a> ListCampaignCreatives<'a> {
         let tags = tags.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/campaign/{}/creative", client.baseurl, encode_path(&
-            publisher_id.to_string()), encode_path(& campaign_id.to_string()),
+            publisher_id.to_string()) ?, encode_path(& campaign_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1818,7 +1818,7 @@ impl<'a> ListFeeds<'a> {
         let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/feed", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1903,8 +1903,8 @@ impl<'a> GetCustomTerms<'a> {
         let custom_terms_id = custom_terms_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/campaign/custom_terms/{}", client.baseurl,
-            encode_path(& publisher_id.to_string()), encode_path(& custom_terms_id
-            .to_string()),
+            encode_path(& publisher_id.to_string()) ?, encode_path(& custom_terms_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -1985,7 +1985,7 @@ impl<'a> ListCombinedTerms<'a> {
         let campaigns = campaigns.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/campaigns/terms", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -2067,7 +2067,7 @@ impl<'a> ListVoucherCodes<'a> {
         let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/campaign/{}/voucher", client.baseurl, encode_path(&
-            publisher_id.to_string()), encode_path(& campaign_id.to_string()),
+            publisher_id.to_string()) ?, encode_path(& campaign_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -2148,8 +2148,8 @@ impl<'a> GetDefaultCommission<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/campaigns/{}/publishers/{}/commissions/default", client.baseurl,
-            encode_path(& campaign_id.to_string()), encode_path(& publisher_id
-            .to_string()),
+            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -2230,8 +2230,8 @@ impl<'a> ListCampaignCommissions<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/campaigns/{}/publishers/{}/commissions/campaign", client.baseurl,
-            encode_path(& campaign_id.to_string()), encode_path(& publisher_id
-            .to_string()),
+            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -2328,8 +2328,8 @@ impl<'a> ListActiveCommissions<'a> {
         let at = at.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/campaigns/{}/publishers/{}/commissions/active", client.baseurl,
-            encode_path(& campaign_id.to_string()), encode_path(& publisher_id
-            .to_string()),
+            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -2411,8 +2411,8 @@ impl<'a> ListVoucherCommissions<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/campaigns/{}/publishers/{}/commissions/voucher", client.baseurl,
-            encode_path(& campaign_id.to_string()), encode_path(& publisher_id
-            .to_string()),
+            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -2493,8 +2493,8 @@ impl<'a> ListPromotionalCommissions<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/campaigns/{}/publishers/{}/commissions/promotion", client.baseurl,
-            encode_path(& campaign_id.to_string()), encode_path(& publisher_id
-            .to_string()),
+            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -2575,8 +2575,8 @@ impl<'a> ListTieredCommissions<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/campaigns/{}/publishers/{}/commissions/tier", client.baseurl,
-            encode_path(& campaign_id.to_string()), encode_path(& publisher_id
-            .to_string()),
+            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -2642,7 +2642,7 @@ impl<'a> ListCommissionGroups<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/commission_group", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -2951,7 +2951,7 @@ impl<'a> ListTransactionQueries<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/tq", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -3103,7 +3103,7 @@ impl<'a> CreateTransactionQueries<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/tq/create", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -3187,7 +3187,8 @@ impl<'a> DeleteTransactionQuery<'a> {
         let transaction_query_id = transaction_query_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/tq/{}/delete", client.baseurl, encode_path(&
-            publisher_id.to_string()), encode_path(& transaction_query_id.to_string()),
+            publisher_id.to_string()) ?, encode_path(& transaction_query_id.to_string())
+            ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -3426,7 +3427,7 @@ impl<'a> ListSelfBills<'a> {
         let status = status.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/selfbill", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -3535,7 +3536,8 @@ impl<'a> GetSelfBill<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/selfbill/{}", client.baseurl, encode_path(&
-            publisher_id.to_string()), encode_path(& publisher_self_bill_id.to_string()),
+            publisher_id.to_string()) ?, encode_path(& publisher_self_bill_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -3601,7 +3603,7 @@ impl<'a> ListPaymentDetails<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/payment_detail", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -3701,7 +3703,7 @@ impl<'a> CreatePaymentDetails<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/payment_detail", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -3768,7 +3770,7 @@ impl<'a> GetAvailableCommission<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/available_commission", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -3834,7 +3836,7 @@ impl<'a> GetPaymentSummary<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/user/publisher/{}/payment/summary", client.baseurl, encode_path(&
-            publisher_id.to_string()),
+            publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -3922,7 +3924,7 @@ impl<'a> ListTrackingLinks<'a> {
         let offset = offset.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/links", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -4021,7 +4023,7 @@ impl<'a> CreateTrackingLink<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/links", client.baseurl, encode_path(& publisher_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -4103,7 +4105,7 @@ impl<'a> GetTrackingLink<'a> {
         let link_id = link_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/links/{}", client.baseurl, encode_path(& publisher_id
-            .to_string()), encode_path(& link_id.to_string()),
+            .to_string()) ?, encode_path(& link_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -4215,7 +4217,7 @@ impl<'a> UpdateTrackingLink<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v2/publishers/{}/links/{}", client.baseurl, encode_path(& publisher_id
-            .to_string()), encode_path(& link_id.to_string()),
+            .to_string()) ?, encode_path(& link_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -4279,7 +4281,7 @@ impl<'a> GetJob<'a> {
         let Self { client, job_id, .. } = self;
         let job_id = job_id.map_err(Error::InvalidRequest)?;
         let url = format!(
-            "{}/job/{}", client.baseurl, encode_path(& job_id.to_string()),
+            "{}/job/{}", client.baseurl, encode_path(& job_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -4342,7 +4344,8 @@ impl<'a> GetJobResponseCsv<'a> {
         let Self { client, job_id, .. } = self;
         let job_id = job_id.map_err(Error::InvalidRequest)?;
         let url = format!(
-            "{}/job/{}/response.csv", client.baseurl, encode_path(& job_id.to_string()),
+            "{}/job/{}/response.csv", client.baseurl, encode_path(& job_id.to_string())
+            ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client.client.get(url).headers(header_map).build()?;
@@ -4659,7 +4662,8 @@ impl<'a> GetConversionReport<'a> {
         let timezone = timezone.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/reporting/report_publisher/publisher/{}/conversion.{}", client.baseurl,
-            encode_path(& publisher_id.to_string()), encode_path(& format.to_string()),
+            encode_path(& publisher_id.to_string()) ?, encode_path(& format.to_string())
+            ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -4962,7 +4966,8 @@ impl<'a> GetClickReport<'a> {
         let timezone = timezone.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/reporting/report_publisher/publisher/{}/click.{}", client.baseurl,
-            encode_path(& publisher_id.to_string()), encode_path(& format.to_string()),
+            encode_path(& publisher_id.to_string()) ?, encode_path(& format.to_string())
+            ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -5071,7 +5076,7 @@ impl<'a> GetPayableReport<'a> {
         let offset = offset.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/reporting/report_publisher/publisher/{}/payable", client.baseurl,
-            encode_path(& publisher_id.to_string()),
+            encode_path(& publisher_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -7437,7 +7442,7 @@ impl<'a> ListParticipations<'a> {
         let status = status.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v3/partner/{}/participations", client.baseurl, encode_path(& partner_id
-            .to_string()),
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -7669,7 +7674,7 @@ impl<'a> GetPartnerizeTag<'a> {
         let partnerize_tag_id = partnerize_tag_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v3/partner/partnerize-tags/{}", client.baseurl, encode_path(&
-            partnerize_tag_id.to_string()),
+            partnerize_tag_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -7733,7 +7738,7 @@ impl<'a> DeletePartnerizeTag<'a> {
         let partnerize_tag_id = partnerize_tag_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v3/partner/partnerize-tags/{}", client.baseurl, encode_path(&
-            partnerize_tag_id.to_string()),
+            partnerize_tag_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client.client.delete(url).headers(header_map).build()?;
@@ -7822,7 +7827,7 @@ impl<'a> UpdatePartnerizeTag<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v3/partner/partnerize-tags/{}", client.baseurl, encode_path(&
-            partnerize_tag_id.to_string()),
+            partnerize_tag_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -7933,7 +7938,7 @@ impl<'a> ListTagFeatures<'a> {
         let tag_id = tag_id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v3/partner/partnerize-tags/{}/features", client.baseurl, encode_path(&
-            tag_id.to_string()),
+            tag_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -8026,7 +8031,7 @@ impl<'a> EnableTagFeature<'a> {
             .map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v3/partner/partnerize-tags/{}/features", client.baseurl, encode_path(&
-            tag_id.to_string()),
+            tag_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -8106,7 +8111,7 @@ impl<'a> DisableTagFeature<'a> {
         let feature_name = feature_name.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v3/partner/partnerize-tags/{}/features/{}", client.baseurl, encode_path(&
-            tag_id.to_string()), encode_path(& feature_name.to_string()),
+            tag_id.to_string()) ?, encode_path(& feature_name.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client.client.delete(url).headers(header_map).build()?;
@@ -8360,7 +8365,7 @@ impl<'a> GetCampaignTermsAndConditions<'a> {
         let id = id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v3/partner/campaign-terms-and-conditions/{}", client.baseurl,
-            encode_path(& id.to_string()),
+            encode_path(& id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -8636,7 +8641,7 @@ impl<'a> GetTermsAcknowledgment<'a> {
         let id = id.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/v3/partner/campaign-terms-and-conditions-acknowledgments/{}", client
-            .baseurl, encode_path(& id.to_string()),
+            .baseurl, encode_path(& id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         let mut request = client
@@ -10588,6 +10593,7 @@ impl<'a> ExportClicksCsv<'a> {
     pub async fn send(
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ExportClicksCsvSuccess>> {
+        let client = self.client;
         let options = ::std::mem::take(&mut self.options);
         let response = ::affiliate_runtime::__private::send(options, self.send_raw())
             .await?;
@@ -10601,7 +10607,10 @@ impl<'a> ExportClicksCsv<'a> {
                 )
             }
             202u16 => {
-                ::affiliate_runtime::__private::decode_json(response)
+                ::affiliate_runtime::__private::decode_json(
+                        response,
+                        client.inner.max_body_bytes(),
+                    )
                     .await
                     .map(|decoded| ::affiliate_runtime::__private::map_response(
                         decoded,
@@ -10638,6 +10647,7 @@ impl<'a> ExportConversionsCsv<'a> {
     pub async fn send(
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ExportConversionsCsvSuccess>> {
+        let client = self.client;
         let options = ::std::mem::take(&mut self.options);
         let response = ::affiliate_runtime::__private::send(options, self.send_raw())
             .await?;
@@ -10651,7 +10661,10 @@ impl<'a> ExportConversionsCsv<'a> {
                 )
             }
             202u16 => {
-                ::affiliate_runtime::__private::decode_json(response)
+                ::affiliate_runtime::__private::decode_json(
+                        response,
+                        client.inner.max_body_bytes(),
+                    )
                     .await
                     .map(|decoded| ::affiliate_runtime::__private::map_response(
                         decoded,
@@ -10690,6 +10703,7 @@ impl<'a> ExportConversionItemsCsv<'a> {
     ) -> ::affiliate_runtime::Result<
         ResponseValue<types::ExportConversionItemsCsvSuccess>,
     > {
+        let client = self.client;
         let options = ::std::mem::take(&mut self.options);
         let response = ::affiliate_runtime::__private::send(options, self.send_raw())
             .await?;
@@ -10703,7 +10717,10 @@ impl<'a> ExportConversionItemsCsv<'a> {
                 )
             }
             202u16 => {
-                ::affiliate_runtime::__private::decode_json(response)
+                ::affiliate_runtime::__private::decode_json(
+                        response,
+                        client.inner.max_body_bytes(),
+                    )
                     .await
                     .map(|decoded| ::affiliate_runtime::__private::map_response(
                         decoded,

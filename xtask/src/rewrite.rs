@@ -9,6 +9,9 @@
 //!   report a value out of range in plain words; missing required values are named.
 //! - progenitor's `Client::new` / `new_with_client` become crate-private: clients are built only
 //!   through the runtime's builder (its redirect policy keeps credentials on the API's host).
+//! - Path parameters are encoded by the runtime's `encode_path` instead of progenitor's, which
+//!   leaves `.`, `..` and `\` to the URL parser (dot segments resolved, `\` read as `/`); a value
+//!   that cannot stay in its segment is refused before sending (`encode_path(..)?`).
 //! - [`Types`] answers the glue's questions about generated structs (field names, types).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,14 +27,16 @@ pub struct Builder {
     pub name: Ident,
     /// `T` in `ResponseValue<T>`, as written inside `mod builder` (e.g. `types::Partner`).
     pub success: Type,
-    /// Its parameter setters, as progenitor named them (`type_`, `_2fa_code`...).
-    pub setters: BTreeSet<String>,
+    /// Its fields (parameters and `body`) with their types (`Result<T, String>`), in
+    /// declaration order, as progenitor named them (`type_`, `_2fa_code`...).
+    pub fields: Vec<(String, Type)>,
     /// The `Client` method that returns it, as progenitor named it (`type_` for `type`).
     pub method: Ident,
 }
 
-/// Rewrites the file in place and returns the builders by their snake-case operation id.
+/// Rewrites the file in place and returns the builders by struct name.
 pub fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, Builder>, String> {
+    path_parameters(file)?;
     for item in &mut file.items {
         let Item::Mod(module) = item else { continue };
         let Some((_, items)) = module.content.as_mut() else { continue };
@@ -82,9 +87,86 @@ pub fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, Builder>, String
     Ok(builders)
 }
 
+/// progenitor's `encode_path` (imported from `progenitor_client` at the top of the file, used in
+/// each builder's `send` through `super::encode_path`) becomes the runtime's, whose refusal `?`
+/// turns into `Error::InvalidRequest` before the request is built.
+fn path_parameters(file: &mut syn::File) -> Result<(), String> {
+    fn question_marks(tokens: TokenStream, count: &mut usize) -> TokenStream {
+        use proc_macro2::{Group, Punct, Spacing, TokenTree};
+        let mut out = Vec::new();
+        let mut after_call = false;
+        for token in tokens {
+            let call = after_call
+                && matches!(&token, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
+            after_call = matches!(&token, TokenTree::Ident(i) if i == "encode_path");
+            let token = match token {
+                TokenTree::Group(g) => {
+                    let mut inner = Group::new(g.delimiter(), question_marks(g.stream(), count));
+                    inner.set_span(g.span());
+                    TokenTree::Group(inner)
+                }
+                other => other,
+            };
+            out.push(token);
+            if call {
+                out.push(TokenTree::Punct(Punct::new('?', Spacing::Alone)));
+                *count += 1;
+            }
+        }
+        out.into_iter().collect()
+    }
+    let mut imported = false;
+    for item in &mut file.items {
+        let Item::Use(use_) = item else { continue };
+        let syn::UseTree::Path(path) = &mut use_.tree else { continue };
+        if path.ident != "progenitor_client" {
+            continue;
+        }
+        if let syn::UseTree::Group(group) = path.tree.as_mut() {
+            let before = group.items.len();
+            group.items = std::mem::take(&mut group.items)
+                .into_iter()
+                .filter(|tree| !matches!(tree, syn::UseTree::Name(n) if n.ident == "encode_path"))
+                .collect();
+            imported |= group.items.len() < before;
+        }
+    }
+    let mut calls = 0;
+    for item in &mut file.items {
+        let Item::Mod(module) = item else { continue };
+        let Some((_, items)) = module.content.as_mut().filter(|_| module.ident == "builder") else { continue };
+        for item in items {
+            let Item::Impl(imp) = item else { continue };
+            for member in &mut imp.items {
+                let syn::ImplItem::Fn(f) = member else { continue };
+                if f.sig.ident == "send" {
+                    let block = &f.block;
+                    f.block = syn::parse2(question_marks(quote!(#block), &mut calls)).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+    }
+    match (imported, calls) {
+        (true, _) => {
+            file.items.insert(
+                0,
+                syn::parse_quote!(
+                    use ::affiliate_runtime::__private::encode_path;
+                ),
+            );
+            Ok(())
+        }
+        (false, 0) => Ok(()),
+        (false, _) => {
+            Err("`encode_path` is called but not imported from progenitor_client: progenitor's output changed"
+                .to_string())
+        }
+    }
+}
+
 fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builder>) -> Result<(), String> {
     // Field types per builder struct, to tell optional parameters from required ones.
-    let mut fields: BTreeMap<String, BTreeMap<String, Type>> = BTreeMap::new();
+    let mut fields: BTreeMap<String, Vec<(String, Type)>> = BTreeMap::new();
     for item in items.iter_mut() {
         let Item::Struct(s) = item else { continue };
         let Fields::Named(named) = &mut s.fields else { continue };
@@ -106,7 +188,12 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
         }
         fields.insert(
             s.ident.to_string(),
-            named.named.iter().filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone()))).collect(),
+            named
+                .named
+                .iter()
+                .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
+                .filter(|(name, _)| name != "client")
+                .collect::<Vec<_>>(),
         );
         named.named.push(syn::parse_quote!(options: ::affiliate_runtime::__private::CallOptions));
     }
@@ -125,22 +212,17 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
                 let success = response_value_arg(&f.sig.output)
                     .ok_or_else(|| format!("builder {name}: unexpected `send` return type"))?;
                 ignore_options_in_destructuring(f);
-                let setters = struct_fields.keys().filter(|f| *f != "client").cloned().collect();
                 builders.insert(
-                    to_snake(&name.to_string()),
-                    // The client method is found below; until then, the name it would have.
-                    Builder {
-                        name: name.clone(),
-                        success,
-                        setters,
-                        method: format_ident!("{}", to_snake(&name.to_string())),
-                    },
+                    name.to_string(),
+                    // The client method is found below; until then, a placeholder.
+                    Builder { name: name.clone(), success, fields: struct_fields.clone(), method: name.clone() },
                 );
             } else if let Some(target) = setter_target(f, "V") {
                 let field = f.sig.ident.clone();
                 let optional = struct_fields
-                    .get(&field.to_string())
-                    .and_then(result_ok)
+                    .iter()
+                    .find(|(name, _)| field == name)
+                    .and_then(|(_, ty)| result_ok(ty))
                     .is_some_and(|ok| unwrap_option(&ok).is_some());
                 if is_integer(&target) {
                     let label = field.to_string();
@@ -163,6 +245,43 @@ fn operation_builders(items: &mut [Item], builders: &mut BTreeMap<String, Builde
     let mut messages = Messages { context: None };
     for item in items.iter_mut() {
         messages.visit_item_mut(item);
+    }
+    Ok(())
+}
+
+/// Replaces string literals in the `send_raw` of builder `name`: the wire names of renamed
+/// parameters (progenitor built the request with the alias, `"timeout_2"`, as the query or header
+/// name; the spec's name is `"timeout"`) and the `Content-Type` of a raw body sent under its real
+/// media type. Every listed literal must be found.
+pub fn literals(file: &mut syn::File, replacements: &[(String, Vec<(String, String)>)]) -> Result<(), String> {
+    struct Literals<'a>(&'a [(String, String)], BTreeSet<usize>);
+    impl VisitMut for Literals<'_> {
+        fn visit_lit_str_mut(&mut self, lit: &mut syn::LitStr) {
+            if let Some(i) = self.0.iter().position(|(from, _)| lit.value() == *from) {
+                *lit = syn::LitStr::new(&self.0[i].1, lit.span());
+                self.1.insert(i);
+            }
+        }
+    }
+    let Some(items) = module_items(&mut file.items, "builder") else { return Err("no `mod builder`".into()) };
+    for (builder, list) in replacements.iter().filter(|(_, list)| !list.is_empty()) {
+        let mut literals = Literals(list, BTreeSet::new());
+        for item in items.iter_mut() {
+            let Item::Impl(imp) = item else { continue };
+            if last_ident(&imp.self_ty).as_deref() != Some(builder.as_str()) {
+                continue;
+            }
+            for member in &mut imp.items {
+                if let syn::ImplItem::Fn(f) = member {
+                    if f.sig.ident == "send_raw" {
+                        literals.visit_impl_item_fn_mut(f);
+                    }
+                }
+            }
+        }
+        if let Some((from, _)) = list.iter().enumerate().find(|(i, _)| !literals.1.contains(i)).map(|(_, l)| l) {
+            return Err(format!("builder {builder}: progenitor's request has no `{from}` to replace"));
+        }
     }
     Ok(())
 }
@@ -216,7 +335,7 @@ fn setter_target(f: &syn::ImplItemFn, param: &str) -> Option<Type> {
 }
 
 /// `T` in `Result<T, E>`.
-fn result_ok(ty: &Type) -> Option<Type> {
+pub fn result_ok(ty: &Type) -> Option<Type> {
     generic_args(ty, "Result").and_then(|a| a.into_iter().next())
 }
 
@@ -302,10 +421,6 @@ fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
             })
             .collect(),
     )
-}
-
-fn to_snake(name: &str) -> String {
-    heck::ToSnakeCase::to_snake_case(name)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,7 +588,7 @@ pub fn tri_state(file: &mut syn::File, fields: &[(String, String)]) -> Result<()
     };
     let mut idents: Vec<(String, Ident)> = Vec::new();
     for (component, wire) in fields {
-        let name = heck::ToUpperCamelCase::to_upper_camel_case(component.as_str());
+        let name = crate::naming::type_name(component);
         let found = types.iter_mut().find_map(|item| match item {
             Item::Struct(s) if s.ident == name => Some(Some(s)),
             Item::Enum(e) if e.ident == name => Some(None),
@@ -741,6 +856,12 @@ pub fn vec_item(ty: &Type) -> Option<Type> {
 pub(crate) fn last_ident(ty: &Type) -> Option<String> {
     let Type::Path(p) = ty else { return None };
     p.path.segments.last().map(|s| s.ident.to_string())
+}
+
+/// A type from another crate (`::chrono::..`, `::uuid::..`), not the client's own or std's.
+pub fn foreign(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    p.path.leading_colon.is_some() && p.path.segments.first().is_some_and(|s| s.ident != "std")
 }
 
 /// Types inside `mod types` name each other bare (`Partner`); outside they need `types::Partner`.

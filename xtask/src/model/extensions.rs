@@ -12,7 +12,6 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::model::{BodyErrorRule, Job, Pagination};
-use crate::normalise::Normaliser;
 use crate::spec::escape;
 
 /// Where in a spec an extension belongs.
@@ -42,6 +41,8 @@ pub const EXTENSIONS: &[(&str, Place)] = &[
     ("x-affiliate-env-username", Place::SecurityScheme),
     ("x-affiliate-env-password", Place::SecurityScheme),
     ("x-affiliate-idempotent", Place::Operation),
+    ("x-affiliate-idempotency-header", Place::Operation),
+    ("x-affiliate-rate-limit", Place::Root),
     ("x-affiliate-pagination", Place::Operation),
     ("x-affiliate-success-variants", Place::Operation),
     ("x-affiliate-job", Place::Operation),
@@ -153,9 +154,24 @@ fn sub_keys(name: &str, value: &Value, at: &str, out: &mut Vec<(String, String)>
     }
 }
 
-/// Parsing the extensions that carry data into the model (the caller has already refused unknown keys).
-impl Normaliser<'_> {
-    pub(crate) fn body_errors(&mut self, doc: &Value) -> Vec<BodyErrorRule> {
+/// Problems found while parsing extensions: (JSON pointer, message), every one.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<(String, String)>);
+
+impl Problems {
+    pub fn error(&mut self, at: impl Into<String>, message: impl Into<String>) {
+        self.0.push((at.into(), message.into()));
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Parsing the extensions that carry data into the model (the caller has already refused unknown
+/// keys); each parser reports into `Problems` and returns what it could read.
+impl Problems {
+    pub fn body_errors(&mut self, doc: &Value) -> Vec<BodyErrorRule> {
         let Some(rules) = doc.get("x-affiliate-body-errors") else { return Vec::new() };
         let Some(rules) = rules.as_array() else {
             self.error("/x-affiliate-body-errors", "must be a list of {pointer, present | equals} rules");
@@ -180,7 +196,33 @@ impl Normaliser<'_> {
         out
     }
 
-    pub(crate) fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {
+    /// `x-affiliate-rate-limit: 600/min` at the root: `<count>/<s|min|h>` (the runtime's syntax).
+    pub fn rate_limit(&mut self, doc: &Value) -> Option<String> {
+        let value = doc.get("x-affiliate-rate-limit")?;
+        let valid = value.as_str().and_then(|text| {
+            let (count, unit) = text.split_once('/')?;
+            let units = ["s", "sec", "second", "m", "min", "minute", "h", "hour"];
+            (count.trim().parse::<u32>().ok()? > 0 && units.contains(&unit.trim())).then(|| text.trim().to_string())
+        });
+        if valid.is_none() {
+            self.error("/x-affiliate-rate-limit", "must be a rate `<count>/<unit>` (`20/s`, `600/min`, `5000/h`)");
+        }
+        valid
+    }
+
+    /// `x-affiliate-idempotency-header: Idempotency-Key` on an operation: a valid header name.
+    pub fn idempotency_header(&mut self, at: &str, op: &serde_json::Map<String, Value>) -> Option<String> {
+        let value = op.get("x-affiliate-idempotency-header")?;
+        let valid = value.as_str().filter(|name| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        });
+        if valid.is_none() {
+            self.error(format!("{at}/x-affiliate-idempotency-header"), "must be a header name (`Idempotency-Key`)");
+        }
+        valid.map(str::to_string)
+    }
+
+    pub fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {
         let pointer = |me: &mut Self, key: &str| match ext.get(key).and_then(Value::as_str) {
             Some(p) if p.starts_with('/') => Some(p.to_string()),
             _ => {
@@ -203,7 +245,7 @@ impl Normaliser<'_> {
         Some(Job { status: status?, done, failed: list("failed"), result: result? })
     }
 
-    pub(crate) fn pagination(&mut self, at: &str, ext: &Value, query: &BTreeSet<String>) -> Option<Pagination> {
+    pub fn pagination(&mut self, at: &str, ext: &Value, query: &BTreeSet<String>) -> Option<Pagination> {
         let field = |key: &str| ext.get(key).and_then(Value::as_str).map(str::to_string);
         let number = |key: &str, default: u64| ext.get(key).and_then(Value::as_u64).unwrap_or(default);
         let param = |me: &mut Self, key: &str, required: bool| -> Option<String> {
@@ -231,7 +273,7 @@ impl Normaliser<'_> {
                 return None;
             }
         };
-        let errors_before = self.errors.len();
+        let errors_before = self.len();
         let result = match ext.get("style").and_then(Value::as_str) {
             Some("page") => Some(Pagination::Page {
                 page: param(self, "page", true).unwrap_or_default(),
@@ -272,6 +314,6 @@ impl Normaliser<'_> {
                 None
             }
         };
-        (self.errors.len() == errors_before).then_some(result).flatten()
+        (self.len() == errors_before).then_some(result).flatten()
     }
 }

@@ -3,17 +3,17 @@
 //!
 //! Everything vendor-specific arrives through [`Api`]; the runtime does the work.
 
-use std::collections::BTreeMap;
-
-use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::normalise::{Api, BodyErrorRule, Job, Operation, Pagination, Scheme, VariantBody};
-use crate::postprocess::{vec_item, Builder, Types};
+use crate::model::{BodyErrorRule, Job, Operation, Pagination, Scheme, VariantBody};
+use crate::naming;
+use crate::read::{OperationSurface, Surface};
+use crate::rewrite::{vec_item, Types};
 
 /// Items for the crate root (next to `Client`).
-pub fn root(api: &Api, crate_name: &str) -> TokenStream {
+pub fn root(surface: &Surface) -> TokenStream {
+    let (api, crate_name) = (&surface.api, &surface.client_crate);
     let name = &api.name;
     let title = &api.title;
     // Without `servers` there is no default: the runtime's `build()` then asks for `base_url(..)`.
@@ -43,18 +43,48 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
         Scheme::ApiKeyQuery { name, param, env } => quote! {
             ::affiliate_runtime::SecurityScheme::ApiKeyQuery { name: #name, param: #param, env: #env }
         },
+        Scheme::ApiKeyCookie { name, cookie, env } => quote! {
+            ::affiliate_runtime::SecurityScheme::ApiKeyCookie { name: #name, cookie: #cookie, env: #env }
+        },
+        Scheme::OAuth2 { name, env, token_url, scopes } => {
+            let token_url = match token_url {
+                Some(url) => quote! { ::std::option::Option::Some(#url) },
+                None => quote! { ::std::option::Option::None },
+            };
+            quote! {
+                ::affiliate_runtime::SecurityScheme::OAuth2 {
+                    name: #name, env: #env, token_url: #token_url, scopes: &[#(#scopes),*],
+                }
+            }
+        }
     });
+    // One requirement made of every scheme is the runtime's default (`&[]`): only alternatives
+    // need listing.
+    let requirements = if api.requirements.len() > 1 {
+        let each = api.requirements.iter().map(|names| quote! { &[#(#names),*] });
+        quote! { &[#(#each),*] }
+    } else {
+        quote! { &[] }
+    };
     let body_errors = api.body_errors.iter().map(|rule| match rule {
         BodyErrorRule::Present(pointer) => quote! { ::affiliate_runtime::BodyErrorRule::Present(#pointer) },
         BodyErrorRule::Equals(pointer, literal) => {
             quote! { ::affiliate_runtime::BodyErrorRule::Equals(#pointer, #literal) }
         }
     });
-    let snake = |ids: Vec<&String>| ids.into_iter().map(|id| id.to_snake_case()).collect::<Vec<_>>();
-    let idempotent = snake(api.operations.iter().filter(|o| o.idempotent).map(|o| &o.id).collect());
-    let anonymous = snake(api.operations.iter().filter(|o| o.anonymous).map(|o| &o.id).collect());
+    // Keyed by the client method, the id progenitor hands the hooks (`type_`, not `type`).
+    let idempotent: Vec<&String> = api.operations.iter().filter(|o| o.idempotent).map(|o| &o.rust).collect();
+    let anonymous: Vec<&String> = api.operations.iter().filter(|o| o.anonymous).map(|o| &o.rust).collect();
+    let rate_limit = match &api.rate_limit {
+        Some(rate) => quote! { Some(#rate) },
+        None => quote! { None },
+    };
+    let idempotency_headers = api.operations.iter().filter_map(|o| {
+        let id = &o.rust;
+        o.idempotency_header.as_ref().map(|header| quote! { (#id, #header) })
+    });
     let templates = api.operations.iter().map(|o| {
-        let id = o.id.to_snake_case();
+        let id = &o.rust;
         let path = &o.path;
         quote! { (#id, #path) }
     });
@@ -62,9 +92,11 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
         .security
         .iter()
         .flat_map(|s| match s {
-            Scheme::Bearer { env, .. } | Scheme::ApiKeyHeader { env, .. } | Scheme::ApiKeyQuery { env, .. } => {
-                vec![env.clone()]
-            }
+            Scheme::Bearer { env, .. }
+            | Scheme::ApiKeyHeader { env, .. }
+            | Scheme::ApiKeyQuery { env, .. }
+            | Scheme::ApiKeyCookie { env, .. }
+            | Scheme::OAuth2 { env, .. } => vec![env.clone()],
             Scheme::Basic { env_username, env_password, .. } => vec![env_username.clone(), env_password.clone()],
         })
         .map(|e| format!("`{e}`"))
@@ -87,10 +119,13 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
             crate_version: env!("CARGO_PKG_VERSION"),
             default_base_url: #default_base_url,
             security: &[#(#schemes),*],
+            requirements: #requirements,
             idempotent_operations: &[#(#idempotent),*],
             anonymous_operations: &[#(#anonymous),*],
             body_errors: &[#(#body_errors),*],
             url_templates: &[#(#templates),*],
+            rate_limit: #rate_limit,
+            idempotency_headers: &[#(#idempotency_headers),*],
         };
 
         impl ::affiliate_runtime::__private::FromParts for Client {
@@ -147,22 +182,14 @@ pub fn root(api: &Api, crate_name: &str) -> TokenStream {
 ///
 /// Errors are (JSON pointer, message), every one found: the operation, or the extension whose
 /// pointers do not fit the generated types.
-pub fn builders(
-    api: &Api,
-    builders: &BTreeMap<String, Builder>,
-    types: &Types,
-) -> Result<TokenStream, Vec<(String, String)>> {
+pub fn builders(surface: &Surface) -> Result<TokenStream, Vec<(String, String)>> {
+    let types = &surface.types;
     let mut out = TokenStream::new();
     let mut errors = Vec::new();
-    for op in &api.operations {
-        let at = crate::spec::pointer(&["paths", &op.path, &op.method]);
-        let key = op.id.to_snake_case();
-        let Some(builder) = builders.get(&key) else {
-            errors.push((at, format!("progenitor generated no builder for `{}`", op.id)));
-            continue;
-        };
-        let name = &builder.name;
-        let success = &builder.success;
+    for surface_op in &surface.operations {
+        let (op, at) = (&surface_op.spec, &surface_op.pointer);
+        let name = &surface_op.builder;
+        let success = &surface_op.success;
         let doc = format!(
             "Sends the `{} {}` request; retries per the client's policy (or this call's); any \
              failure is an [`Error`](::affiliate_runtime::Error).",
@@ -170,6 +197,9 @@ pub fn builders(
             op.path
         );
         out.extend(call_options(name));
+        if let Some(header) = &op.idempotency_header {
+            out.extend(idempotency_key(name, header));
+        }
         if op.success_variants.is_empty() {
             out.extend(quote! {
                 impl<'a> #name<'a> {
@@ -181,7 +211,7 @@ pub fn builders(
                 }
             });
         } else {
-            out.extend(variant_send(op, name, &doc));
+            out.extend(variant_send(surface_op, &doc));
         }
         if let Some(job) = &op.job {
             match job_wait(name, success, job, types) {
@@ -190,7 +220,7 @@ pub fn builders(
             }
         }
         if let Some(pagination) = &op.pagination {
-            match paginate(builder, pagination, types) {
+            match paginate(surface_op, pagination, types) {
                 Ok(tokens) => out.extend(tokens),
                 Err(e) => errors.push((format!("{at}/x-affiliate-pagination"), e)),
             }
@@ -233,16 +263,35 @@ fn call_options(name: &syn::Ident) -> TokenStream {
     }
 }
 
+/// `idempotency_key` for an operation whose spec declares an idempotency header: the runtime
+/// otherwise makes one key per call.
+fn idempotency_key(name: &syn::Ident, header: &str) -> TokenStream {
+    let doc = format!(
+        "The `{header}` of this call (default: a new UUID per call, the same on every retry of it), \
+         e.g. a key derived from the caller's own record so that a replayed job is not applied twice."
+    );
+    quote! {
+        impl<'a> #name<'a> {
+            #[doc = #doc]
+            pub fn idempotency_key(mut self, key: impl AsRef<str>) -> Self {
+                self.options.add_header(#header, key.as_ref());
+                self
+            }
+        }
+    }
+}
+
 /// The enum of success answers for an operation with `x-affiliate-success-variants`, for `mod types`.
 ///
 /// Every name is looked up in the generated types: a variant's type that typify did not generate,
 /// or a component already named like the enum, is an error (JSON pointer, message).
-pub fn types(api: &Api, types: &Types) -> Result<TokenStream, Vec<(String, String)>> {
+pub fn types(surface: &Surface) -> Result<TokenStream, Vec<(String, String)>> {
+    let types = &surface.types;
     let mut out = TokenStream::new();
     let mut errors = Vec::new();
-    for op in api.operations.iter().filter(|o| !o.success_variants.is_empty()) {
-        let name = variant_enum(op);
-        let at = crate::spec::pointer(&["paths", &op.path, &op.method]);
+    for surface_op in &surface.operations {
+        let Some(name) = &surface_op.success_enum else { continue };
+        let (op, at) = (&surface_op.spec, surface_op.pointer.clone());
         if types.defines(&name.to_string()) {
             errors.push((
                 at.clone(),
@@ -251,7 +300,7 @@ pub fn types(api: &Api, types: &Types) -> Result<TokenStream, Vec<(String, Strin
         }
         for v in &op.success_variants {
             if let VariantBody::Json(schema) = &v.body {
-                let ty = heck::ToUpperCamelCase::to_upper_camel_case(schema.as_str());
+                let ty = naming::type_name(schema);
                 if !types.defines(&ty) {
                     errors.push((
                         format!("{at}/responses/{}", v.status),
@@ -268,7 +317,7 @@ pub fn types(api: &Api, types: &Types) -> Result<TokenStream, Vec<(String, Strin
                 VariantBody::Empty => quote! { #[doc = #doc] #ident },
                 VariantBody::Raw => quote! { #[doc = #doc] #ident(::progenitor_client::ByteStream) },
                 VariantBody::Json(schema) => {
-                    let ty = format_ident!("{}", heck::ToUpperCamelCase::to_upper_camel_case(schema.as_str()));
+                    let ty = format_ident!("{}", naming::type_name(schema));
                     quote! { #[doc = #doc] #ident(#ty) }
                 }
             }
@@ -300,17 +349,14 @@ pub fn types(api: &Api, types: &Types) -> Result<TokenStream, Vec<(String, Strin
     }
 }
 
-fn variant_enum(op: &Operation) -> syn::Ident {
-    format_ident!("{}Success", heck::ToUpperCamelCase::to_upper_camel_case(op.id.as_str()))
-}
-
-fn variant_ident(variant: &crate::normalise::SuccessVariant) -> syn::Ident {
+fn variant_ident(variant: &crate::model::SuccessVariant) -> syn::Ident {
     format_ident!("{}", variant.name)
 }
 
 /// `send()` for an operation whose answer depends on the status: the raw body becomes the variant.
-fn variant_send(op: &Operation, name: &syn::Ident, doc: &str) -> TokenStream {
-    let answer = variant_enum(op);
+fn variant_send(surface_op: &OperationSurface, doc: &str) -> TokenStream {
+    let (op, name): (&Operation, _) = (&surface_op.spec, &surface_op.builder);
+    let answer = surface_op.success_enum.clone().unwrap_or_else(|| format_ident!("{}", naming::success_enum(&op.rust)));
     let arms = op.success_variants.iter().map(|v| {
         let status = v.status;
         let ident = variant_ident(v);
@@ -322,16 +368,23 @@ fn variant_send(op: &Operation, name: &syn::Ident, doc: &str) -> TokenStream {
                 #status => Ok(::affiliate_runtime::__private::map_response(response, types::#answer::#ident)),
             },
             VariantBody::Json(_) => quote! {
-                #status => ::affiliate_runtime::__private::decode_json(response)
+                #status => ::affiliate_runtime::__private::decode_json(response, client.inner.max_body_bytes())
                     .await
                     .map(|decoded| ::affiliate_runtime::__private::map_response(decoded, types::#answer::#ident)),
             },
         }
     });
+    // JSON variants are read within the client's body limit.
+    let client = op
+        .success_variants
+        .iter()
+        .any(|v| matches!(v.body, VariantBody::Json(_)))
+        .then(|| quote! { let client = self.client; });
     quote! {
         impl<'a> #name<'a> {
             #[doc = #doc]
             pub async fn send(mut self) -> ::affiliate_runtime::Result<ResponseValue<types::#answer>> {
+                #client
                 let options = ::std::mem::take(&mut self.options);
                 let response = ::affiliate_runtime::__private::send(options, self.send_raw()).await?;
                 match response.status().as_u16() {
@@ -388,8 +441,8 @@ fn job_wait(name: &syn::Ident, page: &syn::Type, job: &Job, types: &Types) -> Re
     })
 }
 
-fn paginate(builder: &Builder, pagination: &Pagination, types: &Types) -> Result<TokenStream, String> {
-    let (name, page) = (&builder.name, &builder.success);
+fn paginate(surface_op: &OperationSurface, pagination: &Pagination, types: &Types) -> Result<TokenStream, String> {
+    let (name, page) = (&surface_op.builder, &surface_op.success);
     let items_at = match pagination {
         Pagination::Page { items, .. } | Pagination::Offset { items, .. } | Pagination::Cursor { items, .. } => items,
     };
@@ -405,11 +458,11 @@ fn paginate(builder: &Builder, pagination: &Pagination, types: &Types) -> Result
     };
     // The builder's own setter for a query parameter: progenitor's name for it, looked up, not guessed.
     let setter = |wire: &str| -> Result<syn::Ident, String> {
-        let snake = wire.to_snake_case();
-        [snake.clone(), format!("{snake}_"), format!("_{snake}")]
-            .into_iter()
-            .find(|candidate| builder.setters.contains(candidate))
-            .map(|found| format_ident!("{found}"))
+        surface_op
+            .params
+            .iter()
+            .find(|p| p.wire == wire)
+            .map(|p| p.field.clone())
             .ok_or_else(|| format!("the builder has no setter for the query parameter `{wire}`"))
     };
     let optional_access = |at: &Option<String>| -> Result<Option<TokenStream>, String> {

@@ -24,35 +24,37 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use heck::ToShoutySnakeCase;
 use serde_json::{json, Map, Value};
 
-pub use crate::model::*;
+use crate::model::extensions::Problems;
+use crate::model::*;
+use crate::naming;
 use crate::spec::{pointer, SpecError};
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Normalises `doc` in place and returns the glue model, or every problem found.
 pub fn normalise(file: &Path, doc: &mut Value) -> Result<Api, Vec<SpecError>> {
-    let mut n = Normaliser { file, errors: Vec::new(), hoisted: Vec::new() };
+    let mut n = Normaliser { file, problems: Problems::default(), hoisted: Vec::new() };
     let api = n.run(doc);
-    if n.errors.is_empty() {
+    if n.problems.0.is_empty() {
         Ok(api)
     } else {
-        Err(n.errors)
+        Err(n.problems.0.into_iter().map(|(at, message)| SpecError::new(file, at, message)).collect())
     }
 }
 
-pub(crate) struct Normaliser<'a> {
+struct Normaliser<'a> {
     file: &'a Path,
-    pub(crate) errors: Vec<SpecError>,
+    problems: Problems,
     /// Inline success-variant schemas to add as components: (name, where it was, schema).
     hoisted: Vec<(String, String, Value)>,
 }
 
 impl Normaliser<'_> {
-    pub(crate) fn error(&mut self, location: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(SpecError::new(self.file, location, message));
+    fn error(&mut self, location: impl Into<String>, message: impl Into<String>) {
+        self.problems.error(location, message);
     }
 
     fn run(&mut self, doc: &mut Value) -> Api {
@@ -77,29 +79,59 @@ impl Normaliser<'_> {
             None => self.error("/info/version", "missing"),
         }
         // No `servers`: valid OpenAPI; the client then needs `base_url(..)` before `build()`.
-        let base_url = match str_at(doc, "/servers/0/url") {
-            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                Some(url.trim_end_matches('/').to_string())
-            }
-            Some(url) => {
-                self.error("/servers/0/url", format!("`{url}` must be an absolute http(s) URL"));
-                None
-            }
-            None => None,
-        };
-        for (at, message) in crate::extensions::misplaced(doc) {
+        let base_url = self.base_url(doc);
+        for (at, message) in crate::model::extensions::misplaced(doc) {
             self.error(at, message);
         }
         self.check_refs(doc, doc, &mut String::new());
+        hoist_deep_refs(doc);
+        merge_string_enum_unions(doc);
+        non_schemas_as_any(doc, false);
         strip_closed_objects(doc);
         strip_property_defaults(doc);
-        let security = self.security(doc, &name);
-        let body_errors = self.body_errors(doc);
+        let (security, requirements) = self.security(doc, &name);
+        let body_errors = self.problems.body_errors(doc);
+        let rate_limit = self.problems.rate_limit(doc);
         let replacements = self.lenient(doc);
         let operations = self.operations(doc);
         self.hoist(doc);
         let tri_state = nullable_in_requests(doc);
-        Api { name, title, base_url, security, operations, body_errors, replacements, tri_state }
+        Api {
+            name,
+            title,
+            base_url,
+            security,
+            requirements,
+            operations,
+            body_errors,
+            rate_limit,
+            replacements,
+            tri_state,
+        }
+    }
+
+    /// `servers[0].url` with its variables at their defaults. A relative URL (`/v1`, legal: it is
+    /// relative to wherever the document is served) gives no default: the client then needs
+    /// `base_url(..)`, the whole URL including that path.
+    fn base_url(&mut self, doc: &Value) -> Option<String> {
+        let mut url = str_at(doc, "/servers/0/url")?.to_string();
+        if let Some(variables) = doc.pointer("/servers/0/variables").and_then(Value::as_object) {
+            for (name, variable) in variables {
+                match variable.get("default").and_then(Value::as_str) {
+                    Some(value) => url = url.replace(&format!("{{{name}}}"), value),
+                    None => self.error(
+                        pointer(&["servers", "0", "variables", name, "default"]),
+                        "a server variable needs a default",
+                    ),
+                }
+            }
+        }
+        if url.contains('{') {
+            self.error("/servers/0/url", format!("`{url}` uses a variable that `variables` does not define"));
+            return None;
+        }
+        let lower = url.to_ascii_lowercase();
+        (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.trim_end_matches('/').to_string())
     }
 
     /// Every `$ref` must be local and resolve: progenitor would otherwise panic or fail late.
@@ -109,7 +141,7 @@ impl Normaliser<'_> {
                 if let Some(target) = map.get("$ref") {
                     match target.as_str() {
                         Some(t) if t.starts_with("#/") => {
-                            let resolved = root.pointer(&t[1..]);
+                            let resolved = pointer_through_refs(root, &t[1..]);
                             if resolved.is_none() {
                                 self.error(
                                     format!("{at}/$ref"),
@@ -144,81 +176,153 @@ impl Normaliser<'_> {
         }
     }
 
-    fn security(&mut self, doc: &Value, api: &str) -> Vec<Scheme> {
-        let Some(requirements) = doc.get("security").and_then(Value::as_array) else {
-            return Vec::new();
+    /// The schemes every call may use and the alternatives among them (`security: [{a: []}, {b: []}]`:
+    /// a call sends the first alternative whose credentials are configured). Without a root
+    /// `security`, the first operation-level one stands for the API (the runtime has one set of
+    /// credentials per client). An empty alternative (`{}`, "no credentials") is left out: the
+    /// client then needs the credentials of another alternative.
+    fn security(&mut self, doc: &Value, api: &str) -> (Vec<Scheme>, Vec<Vec<String>>) {
+        let root = doc.get("security").map(|s| ("/security".to_string(), s));
+        let first_operation = || {
+            let paths = doc.get("paths")?.as_object()?;
+            paths.iter().find_map(|(path, item)| {
+                METHODS.iter().find_map(|method| {
+                    let security = item.get(*method)?.get("security")?;
+                    security
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty())
+                        .then(|| (pointer(&["paths", path, method, "security"]), security))
+                })
+            })
         };
-        if requirements.len() > 1 {
-            self.error(
-                "/security",
-                "alternative security requirements are not supported: list every scheme the API \
-                 needs in one requirement object",
-            );
-        }
-        let Some(requirement) = requirements.first().and_then(Value::as_object) else {
-            return Vec::new();
+        let Some((at, requirements)) = root.or_else(first_operation) else {
+            return (Vec::new(), Vec::new());
         };
-        let mut schemes = Vec::new();
-        for name in requirement.keys() {
-            let at = pointer(&["components", "securitySchemes", name]);
-            let Some(scheme) = doc.pointer(&at) else {
-                self.error("/security/0", format!("scheme `{name}` is not defined at {at}"));
+        let Some(requirements) = requirements.as_array() else {
+            self.error(at, "must be a list of security requirement objects");
+            return (Vec::new(), Vec::new());
+        };
+        let mut schemes: Vec<Scheme> = Vec::new();
+        let mut alternatives = Vec::new();
+        for (i, requirement) in requirements.iter().enumerate() {
+            let Some(requirement) = requirement.as_object() else {
+                self.error(format!("{at}/{i}"), "a security requirement must be a mapping of scheme names");
                 continue;
             };
-            let env_default = |suffix: &str| format!("{api}_{name}{suffix}").to_shouty_snake_case();
-            let env = |key: &str, suffix: &str| {
-                scheme.get(key).and_then(Value::as_str).map(str::to_string).unwrap_or(env_default(suffix))
-            };
-            let kind = (
-                scheme.get("type").and_then(Value::as_str),
-                scheme.get("scheme").and_then(Value::as_str).map(str::to_ascii_lowercase),
-                scheme.get("in").and_then(Value::as_str),
-            );
-            match kind {
-                (Some("http"), Some(s), _) if s == "bearer" => {
-                    schemes.push(Scheme::Bearer { name: name.clone(), env: env("x-affiliate-env", "") })
-                }
-                (Some("http"), Some(s), _) if s == "basic" => schemes.push(Scheme::Basic {
-                    name: name.clone(),
-                    env_username: env("x-affiliate-env-username", "_username"),
-                    env_password: env("x-affiliate-env-password", "_password"),
-                }),
-                (Some("apiKey"), _, Some("header")) => match scheme.get("name").and_then(Value::as_str) {
-                    Some(header) if http_token(header) => schemes.push(Scheme::ApiKeyHeader {
-                        name: name.clone(),
-                        header: header.to_string(),
-                        env: env("x-affiliate-env", ""),
-                    }),
-                    _ => self.error(format!("{at}/name"), "an apiKey scheme needs a valid header name"),
-                },
-                (Some("apiKey"), _, Some("query")) => match scheme.get("name").and_then(Value::as_str) {
-                    // Sent with `append_pair`, which encodes anything; a name that needs encoding
-                    // is still almost certainly a typo.
-                    Some(param)
-                        if !param.is_empty()
-                            && param.bytes().all(|b| b.is_ascii_graphic() && !b"&=#?".contains(&b)) =>
-                    {
-                        schemes.push(Scheme::ApiKeyQuery {
-                            name: name.clone(),
-                            param: param.to_string(),
-                            env: env("x-affiliate-env", ""),
-                        })
+            let mut names = Vec::new();
+            for name in requirement.keys() {
+                if !schemes.iter().any(|s| s.name() == name) {
+                    match self.scheme(doc, api, name, &format!("{at}/{i}")) {
+                        Some(scheme) => schemes.push(scheme),
+                        None => continue,
                     }
-                    _ => self.error(format!("{at}/name"), "an apiKey scheme in query needs a plain parameter name"),
-                },
-                _ => self.error(
-                    at,
-                    "unsupported security scheme: use http bearer, http basic, or apiKey in header or query",
-                ),
+                }
+                names.push(name.clone());
+            }
+            if !names.is_empty() && !alternatives.contains(&names) {
+                alternatives.push(names);
             }
         }
-        schemes
+        (schemes, alternatives)
+    }
+
+    fn scheme(&mut self, doc: &Value, api: &str, name: &str, requirement_at: &str) -> Option<Scheme> {
+        let at = pointer(&["components", "securitySchemes", name]);
+        let Some(scheme) = doc.pointer(&at) else {
+            self.error(requirement_at, format!("scheme `{name}` is not defined at {at}"));
+            return None;
+        };
+        let scheme = resolve(scheme, doc.get("components").unwrap_or(&Value::Null));
+        let env_default = |suffix: &str| format!("{api}_{name}{suffix}").to_shouty_snake_case();
+        let env = |key: &str, suffix: &str| {
+            scheme.get(key).and_then(Value::as_str).map(str::to_string).unwrap_or(env_default(suffix))
+        };
+        let kind = (
+            scheme.get("type").and_then(Value::as_str),
+            scheme.get("scheme").and_then(Value::as_str).map(str::to_ascii_lowercase),
+            scheme.get("in").and_then(Value::as_str),
+        );
+        let name = name.to_string();
+        let key_name = scheme.get("name").and_then(Value::as_str);
+        match kind {
+            (Some("http"), Some(s), _) if s == "bearer" => {
+                Some(Scheme::Bearer { name, env: env("x-affiliate-env", "") })
+            }
+            (Some("http"), Some(s), _) if s == "basic" => Some(Scheme::Basic {
+                name,
+                env_username: env("x-affiliate-env-username", "_username"),
+                env_password: env("x-affiliate-env-password", "_password"),
+            }),
+            (Some("http"), Some(other), _) => {
+                self.error(
+                    format!("{at}/scheme"),
+                    format!("HTTP auth scheme `{other}` is not supported: use bearer or basic"),
+                );
+                None
+            }
+            (Some("apiKey"), _, Some("header")) => match key_name {
+                Some(header) if http_token(header) => {
+                    Some(Scheme::ApiKeyHeader { name, header: header.to_string(), env: env("x-affiliate-env", "") })
+                }
+                _ => {
+                    self.error(format!("{at}/name"), "an apiKey scheme needs a valid header name");
+                    None
+                }
+            },
+            // Sent with `append_pair`, which encodes anything; a name that needs encoding is still
+            // almost certainly a typo.
+            (Some("apiKey"), _, Some("query")) => match key_name {
+                Some(param)
+                    if !param.is_empty() && param.bytes().all(|b| b.is_ascii_graphic() && !b"&=#?".contains(&b)) =>
+                {
+                    Some(Scheme::ApiKeyQuery { name, param: param.to_string(), env: env("x-affiliate-env", "") })
+                }
+                _ => {
+                    self.error(format!("{at}/name"), "an apiKey scheme in query needs a plain parameter name");
+                    None
+                }
+            },
+            (Some("apiKey"), _, Some("cookie")) => match key_name {
+                Some(cookie) if http_token(cookie) => {
+                    Some(Scheme::ApiKeyCookie { name, cookie: cookie.to_string(), env: env("x-affiliate-env", "") })
+                }
+                _ => {
+                    self.error(format!("{at}/name"), "an apiKey scheme in a cookie needs a valid cookie name");
+                    None
+                }
+            },
+            // Any OAuth2 flow, and OpenID Connect: a bearer token the service supplies (static, or
+            // from a token source; the client-credentials flow's token URL is kept for the helper).
+            (Some("oauth2"), _, _) => {
+                let flow = scheme.pointer("/flows/clientCredentials");
+                let token_url = flow.and_then(|f| f.get("tokenUrl")).and_then(Value::as_str).map(str::to_string);
+                let scopes = flow
+                    .and_then(|f| f.get("scopes"))
+                    .and_then(Value::as_object)
+                    .map(|s| s.keys().cloned().collect())
+                    .unwrap_or_default();
+                Some(Scheme::OAuth2 { name, env: env("x-affiliate-env", "_token"), token_url, scopes })
+            }
+            (Some("openIdConnect"), _, _) => Some(Scheme::OAuth2 {
+                name,
+                env: env("x-affiliate-env", "_token"),
+                token_url: None,
+                scopes: Vec::new(),
+            }),
+            _ => {
+                self.error(
+                    at,
+                    "unsupported security scheme: use http bearer or basic, apiKey (header, query or cookie), oauth2 or openIdConnect",
+                );
+                None
+            }
+        }
     }
 
     fn operations(&mut self, doc: &mut Value) -> Vec<Operation> {
         let components = doc.get("components").cloned().unwrap_or(Value::Null);
         let mut operations = Vec::new();
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut methods = naming::Unique::default();
         let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
             self.error("/paths", "missing");
             return operations;
@@ -233,7 +337,8 @@ impl Normaliser<'_> {
                 self.error(format!("{item_at}/$ref"), "path item references are not supported");
                 continue;
             }
-            let shared_params = item.get("parameters").cloned().unwrap_or(Value::Array(Vec::new()));
+            // Copied into each operation by `parameters`, where each setter gets its name.
+            let shared_params = item.remove("parameters").unwrap_or(Value::Array(Vec::new()));
             for method in METHODS {
                 let Some(op) = item.get_mut(method) else { continue };
                 let at = pointer(&["paths", path, method]);
@@ -241,42 +346,50 @@ impl Normaliser<'_> {
                     self.error(at, "an operation must be a mapping");
                     continue;
                 };
-                let id = match op.get("operationId").and_then(Value::as_str) {
-                    Some(id) if valid_operation_id(id) => id.to_string(),
-                    Some(id) => {
-                        self.error(
-                            format!("{at}/operationId"),
-                            format!("`{id}` must start with a letter and use only letters, digits and `_`"),
-                        );
-                        continue;
-                    }
-                    None => {
-                        self.error(format!("{at}/operationId"), "missing: every operation needs one");
-                        continue;
-                    }
+                // Any operationId is accepted: the naming authority turns it into the client
+                // method, deriving one from method and path when the spec has none and suffixing
+                // repeats. progenitor then sees that method name as the id, so its sanitiser
+                // (the same function) leaves it alone.
+                let (id, derived) = match op.get("operationId").and_then(Value::as_str) {
+                    Some(id) if !id.trim().is_empty() => (id.to_string(), false),
+                    _ => (naming::derived_operation_id(method, path), true),
                 };
-                // Rust method names come from the snake case form, so `listPartners` and
-                // `list_partners` collide even though the spec strings differ.
-                if let Some(first) = seen.insert(id.to_snake_case(), at.clone()) {
-                    self.error(format!("{at}/operationId"), format!("`{id}` duplicates the operationId at {first}"));
-                    continue;
+                let rust = methods.claim(&naming::method(&id));
+                op.insert("operationId".to_string(), Value::String(rust.clone()));
+                if derived {
+                    // Stated in the method's docs, so a reader knows where the name came from.
+                    let note = format!(
+                        "(The spec gives `{} {path}` no operationId; this name comes from its method and path.)",
+                        method.to_uppercase()
+                    );
+                    let text = match op.get("description").and_then(Value::as_str) {
+                        Some(d) => format!("{d}\n\n{note}"),
+                        None => note,
+                    };
+                    op.insert("description".to_string(), Value::String(text));
                 }
-                let params = self.parameters(&at, op, &shared_params, &components);
-                let success_variants = self.responses(&at, &id, op, &components);
-                let job = op.get("x-affiliate-job").and_then(|j| self.job(&format!("{at}/x-affiliate-job"), j));
-                self.request_body(&at, op, &components);
+                let (params, renamed) = self.parameters(&at, &item_at, op, &shared_params, &components);
+                let success_variants = self.responses(&at, &rust, op, &components);
+                let job =
+                    op.get("x-affiliate-job").and_then(|j| self.problems.job(&format!("{at}/x-affiliate-job"), j));
+                let body_media_type = self.request_body(&at, op, &components);
                 let idempotent = matches!(method, "get" | "head" | "put" | "delete" | "options")
                     || op.get("x-affiliate-idempotent").and_then(Value::as_bool) == Some(true);
                 let anonymous = op.get("security").and_then(Value::as_array).is_some_and(Vec::is_empty);
+                let idempotency_header = self.problems.idempotency_header(&at, op);
                 let pagination = op
                     .get("x-affiliate-pagination")
-                    .map(|p| self.pagination(&format!("{at}/x-affiliate-pagination"), p, &params));
+                    .map(|p| self.problems.pagination(&format!("{at}/x-affiliate-pagination"), p, &params));
                 operations.push(Operation {
                     id,
+                    rust,
+                    renamed,
+                    body_media_type,
                     method: method.to_string(),
                     path: path.clone(),
                     idempotent,
                     anonymous,
+                    idempotency_header,
                     pagination: pagination.flatten(),
                     success_variants,
                     job,
@@ -286,27 +399,53 @@ impl Normaliser<'_> {
         operations
     }
 
-    /// Checks parameter styles progenitor cannot send and returns the query parameter names.
+    /// Checks parameter styles progenitor cannot send, names every parameter's setter, and
+    /// returns the query parameter names (wire names) and the parameters renamed for progenitor.
+    ///
+    /// The path item's parameters are copied into the operation (the operation's own win, by name
+    /// and location): setter names are decided per operation. A parameter whose setter would take
+    /// the name of a per-call option (`timeout`) or of another parameter after sanitising (`id` in
+    /// path and query, `filter[name]` and `filter.name`) is given an alias that progenitor names
+    /// its setter after; the post-processor puts the wire name back into the request.
     fn parameters(
         &mut self,
         at: &str,
-        op: &Map<String, Value>,
+        item_at: &str,
+        op: &mut Map<String, Value>,
         shared: &Value,
         components: &Value,
-    ) -> BTreeSet<String> {
+    ) -> (BTreeSet<String>, Vec<Renamed>) {
         let mut query = BTreeSet::new();
+        let mut renamed = Vec::new();
         if op.get("parameters").is_some_and(|p| !p.is_array()) {
             self.error(format!("{at}/parameters"), "must be a list of parameters");
-            return query;
+            return (query, renamed);
         }
         let own = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
         let shared = shared.as_array().cloned().unwrap_or_default();
-        for (i, param) in own.iter().chain(shared.iter()).enumerate() {
-            let param_at = format!("{at}/parameters/{i}");
-            let param = resolve(param, components);
-            let location = param.get("in").and_then(Value::as_str).unwrap_or_default();
-            let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
-            match location {
+        let key = |p: &Value| {
+            (
+                p.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                p.get("in").and_then(Value::as_str).unwrap_or_default().to_string(),
+            )
+        };
+        let mut merged: Vec<(String, Value)> =
+            own.iter().enumerate().map(|(i, p)| (format!("{at}/parameters/{i}"), resolve(p, components))).collect();
+        for (i, p) in shared.iter().enumerate() {
+            let p = resolve(p, components);
+            if !merged.iter().any(|(_, q)| key(q) == key(&p)) {
+                merged.push((format!("{item_at}/parameters/{i}"), p));
+            }
+        }
+        let mut fields = naming::Unique::reserving(naming::BUILDER_MEMBERS);
+        if op.contains_key("requestBody") {
+            fields.claim("body");
+        }
+        // Path parameters name the URL template's holes: they keep their names, and claim first.
+        merged.sort_by_key(|(_, p)| p.get("in").and_then(Value::as_str) != Some("path"));
+        for (param_at, param) in &mut merged {
+            let (name, location) = key(param);
+            match location.as_str() {
                 "cookie" => self.error(param_at.clone(), format!("cookie parameter `{name}` is not supported")),
                 "query" => {
                     query.insert(name.to_string());
@@ -321,8 +460,27 @@ impl Normaliser<'_> {
                     );
                 }
             }
+            let field = naming::field(&name);
+            let claimed = fields.claim(&field);
+            if claimed == field {
+                continue;
+            }
+            if location == "path" {
+                self.error(
+                    format!("{param_at}/name"),
+                    format!("path parameter `{name}` would have the setter `{field}`, which is taken: rename it"),
+                );
+                continue;
+            }
+            if let Some(slot) = param.as_object_mut() {
+                slot.insert("name".to_string(), Value::String(claimed.clone()));
+            }
+            renamed.push(Renamed { wire: name, location, alias: claimed });
         }
-        query
+        if !merged.is_empty() {
+            op.insert("parameters".to_string(), Value::Array(merged.into_iter().map(|(_, p)| p).collect()));
+        }
+        (query, renamed)
     }
 
     /// One `2XX` response and raw `4XX`/`5XX` responses per operation.
@@ -418,7 +576,7 @@ impl Normaliser<'_> {
                         None => {
                             // An inline schema becomes a component named after the operation and
                             // the variant, so the variant has a type to carry.
-                            let component = format!("{}{name}", id.to_upper_camel_case());
+                            let component = naming::type_name(&format!("{id}-{name}"));
                             self.hoisted.push((component.clone(), format!("{response_at}/content"), schema.clone()));
                             VariantBody::Json(component)
                         }
@@ -534,28 +692,55 @@ impl Normaliser<'_> {
         replacements
     }
 
-    fn request_body(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) {
-        let Some(body) = op.get("requestBody") else { return };
-        let mut body = resolve(body, components);
+    /// One request media type, in a form progenitor generates, and the media type to send when it
+    /// is not the one progenitor's code names.
+    ///
+    /// progenitor panics on several media types and refuses all but JSON, form, raw bytes and plain
+    /// text. JSON is preferred (`+json` types are sent as JSON), then a form, raw bytes, plain text;
+    /// any other type (`multipart/form-data`, `application/xml`) becomes a raw body the caller
+    /// builds, sent with its own `Content-Type` (a multipart caller sets the boundary with
+    /// `.header("Content-Type", ..)`).
+    fn request_body(&mut self, at: &str, op: &mut Map<String, Value>, components: &Value) -> Option<String> {
+        let body = resolve(op.get("requestBody")?, components);
         let Some(content) = body.get("content").and_then(Value::as_object) else {
             self.error(format!("{at}/requestBody/content"), "missing");
-            return;
+            return None;
         };
-        if content.is_empty() {
-            self.error(format!("{at}/requestBody/content"), "empty");
-            return;
-        }
-        if let Some(media) = content.keys().find(|m| !supported_body_media_type(m)) {
-            if content.len() == 1 {
-                self.error(
-                    format!("{at}/requestBody/content/{}", crate::spec::escape(media)),
-                    format!("request media type `{media}` is not supported (use application/json)"),
-                );
-                return;
+        let rank = |media: &str| -> u8 {
+            let base = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            match base.as_str() {
+                "application/json" => 0,
+                _ if base.ends_with("+json") || base.ends_with("/json") => 1,
+                "application/x-www-form-urlencoded" => 2,
+                "application/octet-stream" => 3,
+                "text/plain" => 4,
+                _ => 5,
+            }
+        };
+        let Some((chosen, media)) = content.iter().min_by_key(|(media, _)| rank(media)) else {
+            self.error(format!("{at}/requestBody/content"), "empty: list at least one media type");
+            return None;
+        };
+        let schema = media.get("schema").cloned();
+        let raw = json!({"type": "string", "format": "binary"});
+        let (key, schema, sent_as) = match rank(chosen) {
+            // A JSON body without a schema is any JSON value.
+            0 | 1 => ("application/json", schema.unwrap_or_else(|| json!({})), None),
+            2 if schema.is_some() => ("application/x-www-form-urlencoded", schema.unwrap_or_default(), None),
+            3 => ("application/octet-stream", raw, None),
+            // progenitor takes plain text only with a bare string schema.
+            4 => ("text/plain", json!({"type": "string"}), None),
+            _ => ("application/octet-stream", raw, Some(chosen.clone())),
+        };
+        let mut normalised = Map::new();
+        for key in ["description", "required"] {
+            if let Some(value) = body.get(key) {
+                normalised.insert(key.to_string(), value.clone());
             }
         }
-        body = only_one_media_type(body);
-        op.insert("requestBody".to_string(), body);
+        normalised.insert("content".to_string(), json!({ key: { "schema": schema } }));
+        op.insert("requestBody".to_string(), Value::Object(normalised));
+        sent_as
     }
 }
 
@@ -595,10 +780,6 @@ fn is_json(media: &str) -> bool {
     media == "application/json" || media.starts_with("application/json;")
 }
 
-fn supported_body_media_type(media: &str) -> bool {
-    is_json(media) || media == "application/x-www-form-urlencoded" || media == "application/octet-stream"
-}
-
 /// progenitor panics on a body with several media types or an `encoding`: keep JSON if offered.
 fn only_one_media_type(mut object: Value) -> Value {
     if let Some(content) = object.get_mut("content").and_then(Value::as_object_mut) {
@@ -616,6 +797,245 @@ fn only_one_media_type(mut object: Value) -> Value {
         }
     }
     object
+}
+
+/// `$ref`s are URI fragments: `#/paths/~1a~1%7Bid%7D/get` names the path `/a/{id}` (RFC 6901
+/// section 6). Decoded once, in place, so every later pass (and the mock's reading of examples)
+/// resolves them as plain JSON pointers.
+pub fn decode_refs(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref") {
+                if target.starts_with('#') && target.contains('%') {
+                    *target = percent_encoding::percent_decode_str(target).decode_utf8_lossy().into_owned();
+                }
+            }
+            map.values_mut().for_each(decode_refs);
+        }
+        Value::Array(items) => items.iter_mut().for_each(decode_refs),
+        _ => {}
+    }
+}
+
+/// References into anything but a component's root (`#/paths/~1a/get/responses/200/.../schema`,
+/// `#/components/schemas/A/properties/b`) are legal JSON pointers that progenitor cannot follow:
+/// each distinct target becomes a component schema of its own, named after where it was
+/// (`LastModified`), and the references point there. Runs until no such reference is left (a
+/// hoisted copy may hold more), a bounded number of times.
+fn hoist_deep_refs(doc: &mut Value) {
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for _ in 0..16 {
+        let mut targets = BTreeSet::new();
+        deep_refs(doc, &mut targets);
+        let fresh: Vec<String> = targets.into_iter().filter(|t| !names.contains_key(t)).collect();
+        if fresh.is_empty() && names.is_empty() {
+            return;
+        }
+        for target in &fresh {
+            let Some(schema) = pointer_through_refs(doc, target).cloned() else { continue };
+            let taken =
+                |n: &str| doc.pointer(&format!("/components/schemas/{n}")).is_some() || names.values().any(|v| v == n);
+            let base = hoisted_name(target);
+            let mut name = base.clone();
+            let mut n = 2;
+            while taken(&name) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            let schemas = doc
+                .as_object_mut()
+                .and_then(|root| root.entry("components").or_insert_with(|| json!({})).as_object_mut())
+                .and_then(|components| components.entry("schemas").or_insert_with(|| json!({})).as_object_mut());
+            if let Some(schemas) = schemas {
+                schemas.insert(name.clone(), schema);
+                names.insert(target.clone(), name);
+            }
+        }
+        let before = names.len();
+        point_refs_at_components(doc, &names);
+        if fresh.is_empty() || names.len() == before && fresh.iter().all(|t| !names.contains_key(t)) {
+            return;
+        }
+    }
+}
+
+/// Resolves a JSON pointer, following a `$ref` met on the way (bundlers write pointers through
+/// other references: `#/paths/~1a/post/.../data/properties/x` where `data` is a `$ref`).
+fn pointer_through_refs<'a>(root: &'a Value, target: &str) -> Option<&'a Value> {
+    let mut here = root;
+    let mut hops = 0;
+    for segment in target.split('/').skip(1) {
+        let key = segment.replace("~1", "/").replace("~0", "~");
+        loop {
+            let next = match here {
+                Value::Object(map) => map.get(&key),
+                Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            if let Some(next) = next {
+                here = next;
+                break;
+            }
+            let reference = here.get("$ref").and_then(Value::as_str)?.strip_prefix('#')?;
+            hops += 1;
+            if hops > 32 {
+                return None;
+            }
+            here = pointer_through_refs(root, reference)?;
+        }
+    }
+    Some(here)
+}
+
+/// Targets (without `#`) of local references that do not name a component's root.
+fn deep_refs(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|t| t.strip_prefix('#')) {
+                let segments = target.split('/').count();
+                if !(target.starts_with("/components/") && segments == 4) {
+                    out.insert(target.to_string());
+                }
+            }
+            map.values().for_each(|v| deep_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| deep_refs(v, out)),
+        _ => {}
+    }
+}
+
+fn point_refs_at_components(value: &mut Value, names: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref") {
+                if let Some(name) = target.strip_prefix('#').and_then(|t| names.get(t)) {
+                    *target = format!("#/components/schemas/{name}");
+                }
+            }
+            map.values_mut().for_each(|v| point_refs_at_components(v, names));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| point_refs_at_components(v, names)),
+        _ => {}
+    }
+}
+
+/// A component name for the schema at `target`: its last meaningful segment (a property name,
+/// or the owner of `items`), in upper camel case.
+fn hoisted_name(target: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "properties",
+        "items",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "additionalProperties",
+        "schema",
+        "content",
+        "definitions",
+        "responses",
+        "requestBody",
+        "parameters",
+        "paths",
+        "components",
+        "schemas",
+        "get",
+        "put",
+        "post",
+        "delete",
+        "patch",
+        "head",
+        "options",
+        "trace",
+    ];
+    let segments: Vec<String> = target.split('/').map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+    let mut words = Vec::new();
+    for segment in segments.iter().rev() {
+        if segment.is_empty()
+            || segment.parse::<u64>().is_ok()
+            || segment.contains('/')
+            || KEYWORDS.contains(&segment.as_str())
+        {
+            if segment == "items" && words.is_empty() {
+                words.push("item".to_string());
+            }
+            continue;
+        }
+        words.push(segment.clone());
+        if words.len() >= 2 || words.first().is_some_and(|w| w != "item") {
+            break;
+        }
+    }
+    words.reverse();
+    let name = naming::type_name(&words.join("-"));
+    if name == "X" {
+        "Hoisted".to_string()
+    } else {
+        name
+    }
+}
+
+/// A property or `items` whose "schema" is not a mapping (`voucher_codes: []`, `items: [..]` in
+/// the old tuple form, `true`) says nothing checkable about the value: it is read as any JSON value
+/// (`{}`), which decodes whatever the API sends, instead of refusing the whole document.
+fn non_schemas_as_any(value: &mut Value, in_properties: bool) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                // Examples, defaults and extensions are data, not schemas.
+                if !in_properties
+                    && (matches!(key.as_str(), "example" | "examples" | "default" | "enum") || key.starts_with("x-"))
+                {
+                    continue;
+                }
+                let schema_slot = in_properties || key == "items";
+                if schema_slot && !child.is_object() {
+                    *child = json!({});
+                    continue;
+                }
+                non_schemas_as_any(child, key == "properties" && !in_properties);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| non_schemas_as_any(v, false)),
+        _ => {}
+    }
+}
+
+/// `anyOf`/`oneOf` whose members are all string enums (`[{type: string, enum: [a]}, {type: string,
+/// enum: [b]}]`) is one string enum of every value; typify cannot turn the union into a query
+/// parameter (progenitor panics), and the meaning is the same.
+fn merge_string_enum_unions(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for key in ["anyOf", "oneOf"] {
+                let Some(Value::Array(members)) = map.get(key) else { continue };
+                let string_enum = |m: &Value| {
+                    m.get("type").and_then(Value::as_str) == Some("string")
+                        && m.get("enum").and_then(Value::as_array).is_some_and(|e| e.iter().all(Value::is_string))
+                        && m.as_object().is_some_and(|o| {
+                            o.keys().all(|k| matches!(k.as_str(), "type" | "enum" | "description" | "title"))
+                        })
+                };
+                if members.len() < 2 || !members.iter().all(string_enum) {
+                    continue;
+                }
+                let mut values: Vec<Value> = Vec::new();
+                for member in members {
+                    for v in member.get("enum").and_then(Value::as_array).into_iter().flatten() {
+                        if !values.contains(v) {
+                            values.push(v.clone());
+                        }
+                    }
+                }
+                map.remove(key);
+                map.insert("type".to_string(), json!("string"));
+                map.insert("enum".to_string(), Value::Array(values));
+            }
+            map.values_mut().for_each(merge_string_enum_unions);
+        }
+        Value::Array(items) => items.iter_mut().for_each(merge_string_enum_unions),
+        _ => {}
+    }
 }
 
 /// `additionalProperties: false` becomes `deny_unknown_fields`, so any field an API adds later would
@@ -668,11 +1088,6 @@ fn variant_name(status: u16) -> String {
 
 fn valid_type_name(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_alphanumeric())
-}
-
-fn valid_operation_id(id: &str) -> bool {
-    id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn http_token(name: &str) -> bool {

@@ -6,69 +6,42 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use heck::{ToKebabCase, ToSnakeCase};
+use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::Value;
 use syn::Type;
 
-use crate::mock::{body_type, builder_fields, foreign, operation, param_field, resolve, result_ok};
-use crate::normalise::{Api, Pagination, VariantBody};
-use crate::postprocess::{last_ident, qualify, unwrap_option, vec_item, Builder, Types};
+use crate::model::{Operation, Pagination, VariantBody};
+use crate::naming;
+use crate::read::{JobLink, OperationSurface, Surface};
+use crate::rewrite::{foreign, last_ident, qualify, unwrap_option, vec_item};
 
 const DIR: &str = "crates/affiliate-cli/src/apis";
 
 /// The generated command module of one API.
-pub fn generate(
-    api: &Api,
-    original: &Value,
-    builders: &BTreeMap<String, Builder>,
-    file: &syn::File,
-    types: &Types,
-    client_crate: &str,
-    source: &str,
-) -> Result<(PathBuf, String), String> {
-    let fields = builder_fields(file);
+pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
+    let (api, types, client_crate, source) = (&surface.api, &surface.types, &surface.client_crate, &surface.source);
     let client = format_ident!("{}", client_crate.replace('-', "_"));
     let mock = format_ident!("{}_mock", client_crate.replace('-', "_"));
     let api_name = api.name.to_kebab_case();
     let title = &api.title;
     let mut commands = Vec::new();
     let mut arms = Vec::new();
-    for op in &api.operations {
-        let key = op.id.to_snake_case();
-        let builder = builders.get(&key).ok_or_else(|| format!("operation {}: no builder", op.id))?;
-        let command = op.id.to_kebab_case();
-        let method = builder.method.clone();
-        let (_, spec_op) =
-            operation(original, &op.path, &op.method).ok_or_else(|| format!("{}: not in spec", op.id))?;
-        let summary = spec_op.get("summary").and_then(Value::as_str).unwrap_or_default().to_string();
-        let description = spec_op.get("description").and_then(Value::as_str).unwrap_or(&summary).trim().to_string();
-        let params = params(original, &op.path, &op.method);
+    for surface_op in &surface.operations {
+        let op = &surface_op.spec;
+        let command = naming::command(&surface_op.method.to_string());
+        let method = &surface_op.method;
+        let (summary, description) = (&surface_op.summary, &surface_op.description);
         let mut args = vec![quote! { .arg(crate::support::output_arg()) }];
         let mut sets = Vec::new();
-        for (field, ty) in fields.get(&builder.name.to_string()).into_iter().flatten() {
-            let setter = format_ident!("{}", field);
-            if field == "body" {
-                if let Some(body) = body_type(ty) {
-                    args.push(quote! { .arg(crate::support::body_arg()) });
-                    sets.push(quote! {
-                        if let Some(body) = crate::support::body(m)? {
-                            b = b.body(crate::support::from_json::<#body>("--body", body)?);
-                        }
-                    });
-                }
-                continue;
-            }
-            let Some(param) = params.iter().find(|p| param_field(&p.wire) == *field) else { continue };
-            let Some(inner) = result_ok(ty) else { continue };
-            let optional = unwrap_option(&inner);
-            let required = optional.is_none();
-            let inner = optional.unwrap_or(inner);
-            let flag = field.to_kebab_case();
-            let id = field.as_str();
-            let value_name = field.to_uppercase();
-            let help = format!("{} ({} parameter `{}`)", param.description, param.location, param.wire);
+        for param in &surface_op.params {
+            let setter = &param.field;
+            let inner = unwrap_option(&param.value).unwrap_or_else(|| param.value.clone());
+            let required = param.required;
+            let flag = naming::flag(&setter.to_string());
+            let id = setter.to_string();
+            let value_name = flag.replace('-', "_").to_uppercase();
+            let help = format!("{} ({} parameter `{}`)", param.description, param.location.as_str(), param.wire);
             let (many, parse_ty) = match vec_item(&inner) {
                 Some(item) => (true, item),
                 None => (false, inner.clone()),
@@ -93,17 +66,25 @@ pub fn generate(
                 }
             });
         }
+        if let Some(body) = &surface_op.json_body {
+            args.push(quote! { .arg(crate::support::body_arg()) });
+            sets.push(quote! {
+                if let Some(body) = crate::support::body(m)? {
+                    b = b.body(crate::support::from_json::<#body>("--body", body)?);
+                }
+            });
+        }
         if op.pagination.is_some() {
             args.push(quote! { .arg(crate::support::all_arg()) });
         }
-        let follow = job_follow(api, original, builders, types, op)?;
+        let follow = surface_op.job_link.as_ref();
         if op.job.is_some() || follow.is_some() {
             args.push(quote! { .arg(crate::support::wait_arg()) });
         }
-        let output = output(op, builder, follow.as_ref())?;
+        let output = output(surface_op, follow)?;
         let paged = match &op.pagination {
             Some(pagination) => {
-                let items = types.access(&builder.success, items_pointer(pagination))?.by_value;
+                let items = types.access(&surface_op.success, items_pointer(pagination))?.by_value;
                 Some(quote! {
                     if m.get_flag("all") {
                         return crate::support::ndjson(b.pages(), |page| (#items).unwrap_or_default()).await;
@@ -134,8 +115,10 @@ pub fn generate(
             }
         });
     }
-    let about = format!("{title} ({} operations)", api.operations.len());
+    let about = format!("{title} ({} operations)", surface.operations.len());
     let tokens = quote! {
+        // An API whose commands name no type (only strings and numbers) leaves it unused.
+        #[allow(unused_imports)]
         use #client::types;
 
         /// The `affiliate <api>` subcommand with one subcommand per operation.
@@ -166,9 +149,9 @@ pub fn generate(
         }
     };
     let ast: syn::File = syn::parse2(tokens).map_err(|e| format!("cli glue: {e}"))?;
-    let header = crate::generate::HEADER;
+    let header = crate::emit::HEADER;
     let text = format!("// {header} {source}. Do not edit.\n\n{}", prettyplease::unparse(&ast));
-    Ok((Path::new(DIR).join(format!("{}.rs", api.name.to_snake_case())), text))
+    Ok((Path::new(DIR).join(format!("{}.rs", naming::module(&api.name))), text))
 }
 
 /// `crates/affiliate-cli/src/apis/mod.rs`: every API's module, for `main.rs`.
@@ -204,7 +187,7 @@ pub fn index(outputs: &BTreeMap<PathBuf, String>) -> (PathBuf, String) {
         Ok(ast) => prettyplease::unparse(&ast),
         Err(e) => format!("compile_error!(\"{e}\");"),
     };
-    let header = crate::generate::HEADER;
+    let header = crate::emit::HEADER;
     (dir.join("mod.rs"), format!("// {header} specs/*.yaml. Do not edit.\n\n{text}"))
 }
 
@@ -214,83 +197,18 @@ fn items_pointer(pagination: &Pagination) -> &str {
     }
 }
 
-/// For an operation that may answer with a job (a JSON success variant of the type the job-status
-/// operation returns): the status the job arrives with, the job operation's method and id setter, and
-/// how to read the job id from the answer (`page`). The id is the answer's field named like the
-/// job operation's one path parameter.
-struct Follow {
-    status: u16,
-    method: syn::Ident,
-    setter: syn::Ident,
-    id: TokenStream,
-}
-
-fn job_follow(
-    api: &Api,
-    original: &Value,
-    builders: &BTreeMap<String, Builder>,
-    types: &Types,
-    op: &crate::normalise::Operation,
-) -> Result<Option<Follow>, String> {
-    for variant in &op.success_variants {
-        let VariantBody::Json(component) = &variant.body else { continue };
-        let ty: Type =
-            syn::parse_str(&format!("types::{}", heck::ToUpperCamelCase::to_upper_camel_case(component.as_str())))
-                .map_err(|e| e.to_string())?;
-        for job_op in api.operations.iter().filter(|o| o.job.is_some()) {
-            let Some(job_builder) = builders.get(&job_op.id.to_snake_case()) else { continue };
-            if last_ident(&job_builder.success) != last_ident(&ty) {
-                continue;
-            }
-            let path_params: Vec<Param> =
-                params(original, &job_op.path, &job_op.method).into_iter().filter(|p| p.location == "path").collect();
-            let [param] = path_params.as_slice() else { continue };
-            let field = param_field(&param.wire);
-            let Some(pointer) = find_property(original, &format!("#/components/schemas/{component}"), &field, 3) else {
-                continue;
-            };
-            let access = types.access(&ty, &pointer)?;
-            return Ok(Some(Follow {
-                status: variant.status,
-                method: job_builder.method.clone(),
-                setter: format_ident!("{}", field),
-                id: access.by_value,
-            }));
-        }
-    }
-    Ok(None)
-}
-
-/// The JSON pointer of the first property (breadth-first, up to `depth` levels) whose field name is `field`.
-fn find_property(doc: &Value, reference: &str, field: &str, depth: usize) -> Option<String> {
-    let mut level = vec![(String::new(), resolve(doc, &serde_json::json!({ "$ref": reference })).clone())];
-    for _ in 0..depth {
-        let mut next = Vec::new();
-        for (at, schema) in &level {
-            for (name, property) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
-                let pointer = format!("{at}/{name}");
-                if param_field(name) == field {
-                    return Some(pointer);
-                }
-                next.push((pointer, resolve(doc, property).clone()));
-            }
-        }
-        level = next;
-    }
-    None
-}
-
 /// How the answer of an operation is printed.
-fn output(op: &crate::normalise::Operation, builder: &Builder, follow: Option<&Follow>) -> Result<TokenStream, String> {
+fn output(surface_op: &OperationSurface, follow: Option<&JobLink>) -> Result<TokenStream, String> {
+    let op: &Operation = &surface_op.spec;
     if op.success_variants.is_empty() {
-        let success = &builder.success;
+        let success = &surface_op.success;
         return Ok(match last_ident(success).as_deref() {
             Some("ByteStream") => quote! { crate::support::write_stream(out, answer).await },
             _ if quote!(#success).to_string().replace(' ', "") == "()" => quote! { let () = answer; Ok(()) },
             _ => quote! { crate::support::print_json(out, &answer) },
         });
     }
-    let enum_name = format_ident!("{}Success", op.id.to_upper_camel());
+    let enum_name = surface_op.success_enum.as_ref().ok_or("success variants without their enum")?;
     let arms = op.success_variants.iter().map(|v| {
         // The model's name: the spec may rename a variant (`x-affiliate-success-variants`).
         let variant = format_ident!("{}", v.name);
@@ -300,7 +218,7 @@ fn output(op: &crate::normalise::Operation, builder: &Builder, follow: Option<&F
                 quote! { types::#enum_name::#variant(body) => crate::support::write_stream(out, body).await, }
             }
             VariantBody::Json(_) => match follow.filter(|f| f.status == v.status) {
-                Some(Follow { method, setter, id, .. }) => quote! {
+                Some(JobLink { method, setter, id, .. }) => quote! {
                     types::#enum_name::#variant(page) => {
                         if !m.get_flag("wait") {
                             return crate::support::print_json(out, &page);
@@ -322,39 +240,9 @@ fn output(op: &crate::normalise::Operation, builder: &Builder, follow: Option<&F
     })
 }
 
-trait UpperCamel {
-    fn to_upper_camel(&self) -> String;
-}
-
-impl UpperCamel for String {
-    fn to_upper_camel(&self) -> String {
-        heck::ToUpperCamelCase::to_upper_camel_case(self.as_str())
-    }
-}
-
 /// The type a flag's text is parsed into: the setter's type (the CLI depends on the crates of
 /// foreign ones, chrono and uuid).
 fn parse_type(ty: &Type) -> TokenStream {
     let q = if foreign(ty) { ty.clone() } else { qualify(ty) };
     quote! { #q }
-}
-
-struct Param {
-    wire: String,
-    location: String,
-    description: String,
-}
-
-fn params(doc: &Value, path: &str, method: &str) -> Vec<Param> {
-    let Some((item, op)) = operation(doc, path, method) else { return Vec::new() };
-    let mut out = Vec::new();
-    for list in [item.get("parameters"), op.get("parameters")].into_iter().flatten() {
-        for p in list.as_array().into_iter().flatten() {
-            let p = resolve(doc, p);
-            let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-            let description = text("description").lines().next().unwrap_or_default().trim().to_string();
-            out.push(Param { wire: text("name"), location: text("in"), description });
-        }
-    }
-    out
 }

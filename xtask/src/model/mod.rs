@@ -1,6 +1,9 @@
 //! What the glue is built from: one API as the generator understands it, read from the spec and
 //! its `x-affiliate-*` extensions by `normalise` (the rewrites) and `extensions` (the parsing).
 
+pub mod extensions;
+pub mod normalise;
+
 /// What the glue needs to know about one API, beyond what progenitor generates.
 #[derive(Debug, Clone)]
 pub struct Api {
@@ -9,10 +12,15 @@ pub struct Api {
     pub title: String,
     /// `servers[0].url`; `None` when the spec has no servers (the caller must set one).
     pub base_url: Option<String>,
+    /// Every scheme a requirement names, in the order the spec first names them.
     pub security: Vec<Scheme>,
+    /// The spec's security requirements: alternatives, each the scheme names sent together.
+    pub requirements: Vec<Vec<String>>,
     pub operations: Vec<Operation>,
     /// `x-affiliate-body-errors`: when a 2xx JSON body is an error after all.
     pub body_errors: Vec<BodyErrorRule>,
+    /// `x-affiliate-rate-limit`: the vendor's documented request rate (`600/min`), validated.
+    pub rate_limit: Option<String>,
     /// Component schemas added for `x-affiliate-lenient` fields, with the Rust type replacing each.
     pub replacements: Vec<(String, String)>,
     /// Optional, nullable properties of schemas sent in request bodies, as (component, property):
@@ -31,27 +39,88 @@ pub enum BodyErrorRule {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scheme {
-    Bearer { name: String, env: String },
-    Basic { name: String, env_username: String, env_password: String },
-    ApiKeyHeader { name: String, header: String, env: String },
-    ApiKeyQuery { name: String, param: String, env: String },
+    Bearer {
+        name: String,
+        env: String,
+    },
+    Basic {
+        name: String,
+        env_username: String,
+        env_password: String,
+    },
+    ApiKeyHeader {
+        name: String,
+        header: String,
+        env: String,
+    },
+    ApiKeyQuery {
+        name: String,
+        param: String,
+        env: String,
+    },
+    ApiKeyCookie {
+        name: String,
+        cookie: String,
+        env: String,
+    },
+    /// OAuth2 (any flow) or OpenID Connect: a bearer token the service supplies. `token_url` and
+    /// `scopes` are the client-credentials flow's, when the spec has that flow.
+    OAuth2 {
+        name: String,
+        env: String,
+        token_url: Option<String>,
+        scopes: Vec<String>,
+    },
+}
+
+impl Scheme {
+    /// The scheme's name in `components/securitySchemes`.
+    pub fn name(&self) -> &str {
+        match self {
+            Scheme::Bearer { name, .. }
+            | Scheme::Basic { name, .. }
+            | Scheme::ApiKeyHeader { name, .. }
+            | Scheme::ApiKeyQuery { name, .. }
+            | Scheme::ApiKeyCookie { name, .. }
+            | Scheme::OAuth2 { name, .. } => name,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Operation {
-    /// The spec's `operationId`.
+    /// The spec's `operationId` as written (derived from method and path when it has none).
     pub id: String,
+    /// The client method, from the naming authority (`list_partners`, `type_`); also the id the
+    /// runtime's hooks receive and the key of every per-operation table in the API descriptor.
+    pub rust: String,
     pub method: String,
     pub path: String,
+    /// Parameters whose setter is not named after them (see `normalise::parameters`).
+    pub renamed: Vec<Renamed>,
+    /// The request body's media type when the generated code sends it as raw bytes under
+    /// another name (`application/xml`, `multipart/form-data`).
+    pub body_media_type: Option<String>,
     /// Safe to send again after a failure: GET/HEAD/PUT/DELETE/OPTIONS, or marked in the spec.
     pub idempotent: bool,
     /// `security: []` on the operation: no credentials are sent.
     pub anonymous: bool,
+    /// `x-affiliate-idempotency-header`: the header carrying one key per call (`Idempotency-Key`).
+    pub idempotency_header: Option<String>,
     pub pagination: Option<Pagination>,
     /// `x-affiliate-success-variants`: each 2xx status is its own variant of the answer.
     pub success_variants: Vec<SuccessVariant>,
     /// `x-affiliate-job`: this operation reports an asynchronous job's status.
     pub job: Option<Job>,
+}
+
+/// A parameter progenitor sees under `alias` (its setter's name); `wire` is what is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renamed {
+    pub wire: String,
+    /// `query` or `header` (path parameters keep their names).
+    pub location: String,
+    pub alias: String,
 }
 
 /// One success answer of an operation with `x-affiliate-success-variants: true`.

@@ -4,81 +4,50 @@
 //! with the spec's own example, in the vendor's real shape), one-call example answers, and a paged
 //! answer per `x-affiliate-pagination`. The mechanism is in the hand-written `affiliate-mock` crate.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::Value;
-use syn::{Fields, GenericArgument, Item, PathArguments, Type};
+use syn::Type;
 
-use crate::normalise::{Api, Pagination, Scheme, VariantBody};
-use crate::postprocess::{last_ident, qualify, unwrap_option, vec_item, Builder, Types};
-
-/// One documented answer of an operation, from the spec before normalisation.
-struct Answer {
-    status: u16,
-    media_type: Option<String>,
-    /// The example body as text (JSON re-serialised; other media types verbatim).
-    example: Option<String>,
-}
+use crate::model::{Pagination, Scheme, VariantBody};
+use crate::naming;
+use crate::read::{Location, Surface};
+use crate::rewrite::{foreign, last_ident, qualify, unwrap_option, vec_item};
 
 /// Mock crate files (`Cargo.toml`, `src/lib.rs`, `src/generated.rs`) for one API.
-pub fn generate(
-    api: &Api,
-    original: &Value,
-    builders: &BTreeMap<String, Builder>,
-    file: &syn::File,
-    types: &Types,
-    client_crate: &str,
-    source: &str,
-) -> Result<Vec<(PathBuf, String)>, String> {
-    let header = crate::generate::HEADER;
-    let fields = builder_fields(file);
+pub fn generate(surface: &Surface) -> Result<Vec<(PathBuf, String)>, String> {
+    let header = crate::emit::HEADER;
+    let (api, types, client_crate, source) = (&surface.api, &surface.types, &surface.client_crate, &surface.source);
     let client_ident = format_ident!("{}", client_crate.replace('-', "_"));
     let mut items = TokenStream::new();
     let mut mounts = Vec::new();
     let mut typed_mounts = Vec::new();
     // Literal paths first, so `/partners/links` wins over `/partners/{id}` when every example is mounted.
-    let mut ops: Vec<_> = api.operations.iter().collect();
-    ops.sort_by_key(|op| (op.path.matches('{').count(), op.path.clone()));
-    for op in ops {
-        let key = op.id.to_snake_case();
-        let builder = builders.get(&key).ok_or_else(|| format!("operation {}: no builder", op.id))?;
-        let answers = answers(original, &op.path, &op.method);
-        // The client's own names: progenitor escapes keywords (`type_`, `Self_`).
-        let struct_name = builder.name.clone();
-        let fn_name = builder.method.clone();
+    let mut ops: Vec<_> = surface.operations.iter().collect();
+    ops.sort_by_key(|op| (op.spec.path.matches('{').count(), op.spec.path.clone()));
+    for surface_op in ops {
+        let op = &surface_op.spec;
+        let answers = &surface_op.answers;
+        let struct_name = &surface_op.builder;
+        let fn_name = &surface_op.method;
         let method = op.method.to_uppercase();
         let path = &op.path;
-        let params = operation_params(original, &op.path, &op.method);
         let mut methods = TokenStream::new();
-        let mut used: Vec<String> = RESERVED.iter().map(|s| s.to_string()).collect();
-        let mut claim = |name: &str| -> Result<(), String> {
-            if used.iter().any(|u| u == name) {
-                return Err(format!("operation {}: mock method `{name}` would be defined twice", op.id));
-            }
-            used.push(name.to_string());
-            Ok(())
+        // The expectation's own methods and its answers keep their names; a parameter matcher
+        // that would collide with one gets a suffix (`ok_2`), deterministically.
+        let mut names = naming::Unique::reserving(RESERVED);
+        let success_statuses: Vec<u16> = if op.success_variants.is_empty() {
+            vec![answers.iter().find(|a| (200..300).contains(&a.status)).map_or(200, |a| a.status)]
+        } else {
+            op.success_variants.iter().map(|v| v.status).collect()
         };
+        for status in success_statuses.iter().chain(answers.iter().filter(|a| a.status >= 400).map(|a| &a.status)) {
+            names.claim(&status_name(*status));
+        }
 
-        for (field, ty) in fields.get(&builder.name.to_string()).into_iter().flatten() {
-            let ident = format_ident!("{}", field);
-            if field == "body" {
-                let Some(body) = body_type(ty) else { continue };
-                claim("body")?;
-                methods.extend(quote! {
-                    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
-                    pub fn body(self, value: #body) -> Self {
-                        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
-                    }
-                });
-                continue;
-            }
-            let Some((wire, location)) = params.iter().find(|(wire, _)| param_field(wire) == *field) else { continue };
-            let inner = result_ok(ty).map(|t| unwrap_option(&t).unwrap_or(t));
-            let Some(inner) = inner else { continue };
+        for param in &surface_op.params {
+            let inner = unwrap_option(&param.value).unwrap_or_else(|| param.value.clone());
             if vec_item(&inner).is_some() {
                 continue; // Arrays: match them with `matching` (their wire form varies by style).
             }
@@ -98,15 +67,16 @@ pub fn generate(
                     (quote! { #q }, quote! { ::affiliate_mock::wire(&value) })
                 }
             };
-            claim(field)?;
-            let doc = format!("Matches requests whose `{wire}` {location} parameter is `value`.");
-            let body = match location.as_str() {
-                "path" => quote! {
+            let ident = format_ident!("{}", names.claim(&param.field.to_string()));
+            let wire = &param.wire;
+            let doc = format!("Matches requests whose `{wire}` {} parameter is `value`.", param.location.as_str());
+            let body = match param.location {
+                Location::Path => quote! {
                     let regex = ::affiliate_mock::path_regex(#path, &[(#wire, #value)]);
                     Self(self.0.and(::wiremock::matchers::path_regex(regex)))
                 },
-                "header" => quote! { Self(self.0.and(::wiremock::matchers::header(#wire, #value.as_str()))) },
-                _ => quote! { Self(self.0.and(::wiremock::matchers::query_param(#wire, #value))) },
+                Location::Header => quote! { Self(self.0.and(::wiremock::matchers::header(#wire, #value.as_str()))) },
+                Location::Query => quote! { Self(self.0.and(::wiremock::matchers::query_param(#wire, #value))) },
             };
             methods.extend(quote! {
                 #[doc = #doc]
@@ -114,11 +84,21 @@ pub fn generate(
             });
         }
 
+        if let Some(body) = &surface_op.json_body {
+            let ident = format_ident!("{}", names.claim("body"));
+            methods.extend(quote! {
+                /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+                pub fn #ident(self, value: #body) -> Self {
+                    Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+                }
+            });
+        }
+
         // Typed success answers.
         let success_answers: Vec<(u16, TokenStream, bool)> = if op.success_variants.is_empty() {
             let status = answers.iter().find(|a| (200..300).contains(&a.status));
             let status_code = status.map_or(200, |a| a.status);
-            let success = &builder.success;
+            let success = &surface_op.success;
             let kind = last_ident(success);
             let answer = match kind.as_deref() {
                 Some("ByteStream") => {
@@ -145,7 +125,7 @@ pub fn generate(
                             (raw_answer(v.status, &media), false)
                         }
                         VariantBody::Json(component) => {
-                            let ty: Type = syn::parse_str(&format!("types::{}", component.to_upper_camel_case()))
+                            let ty: Type = syn::parse_str(&format!("types::{}", naming::type_name(component)))
                                 .map_err(|e| e.to_string())?;
                             (json_answer(v.status, &ty), true)
                         }
@@ -155,8 +135,7 @@ pub fn generate(
                 .collect::<Result<_, String>>()?
         };
         let json_statuses: Vec<u16> = success_answers.iter().filter(|(_, _, json)| *json).map(|(s, _, _)| *s).collect();
-        for (status, answer, _) in success_answers {
-            claim(&status_name(status))?;
+        for (_, answer, _) in success_answers {
             methods.extend(answer);
         }
 
@@ -186,9 +165,7 @@ pub fn generate(
             });
         }
         for error in answers.iter().filter(|a| a.status >= 400) {
-            let name = status_name(error.status);
-            claim(&name)?;
-            let ident = format_ident!("{}", name);
+            let ident = format_ident!("{}", status_name(error.status));
             let status = error.status;
             let (doc, answer) = match (&error.example, &error.media_type) {
                 (Some(text), Some(media)) => (
@@ -213,7 +190,7 @@ pub fn generate(
             // along the pointers otherwise).
             let status = answers.iter().find(|a| (200..300).contains(&a.status)).map_or(200, |a| a.status);
             let text = first.and_then(|f| f.example.clone()).unwrap_or_else(|| "null".into());
-            let page = &builder.success;
+            let page = &surface_op.success;
             let (paging, items_at) = match pagination {
                 Pagination::Page { page, first, items, .. } => {
                     (quote! { ::affiliate_mock::Paging::Page { param: #page, first: #first } }, items)
@@ -277,13 +254,21 @@ pub fn generate(
         });
     }
 
-    let credentials = api.security.iter().map(|scheme| match scheme {
-        Scheme::Bearer { .. } => quote! { let builder = builder.bearer_token("mock-token"); },
-        Scheme::Basic { .. } => quote! { let builder = builder.basic_auth("mock-user", "mock-password"); },
-        Scheme::ApiKeyHeader { header, .. } => quote! { let builder = builder.api_key(#header, "mock-key"); },
-        Scheme::ApiKeyQuery { param, .. } => quote! { let builder = builder.api_key(#param, "mock-key"); },
-    });
-    let operation_names = api.operations.iter().map(|op| op.id.to_snake_case());
+    // The first alternative's credentials: the one the client then sends.
+    let first: Vec<&String> = api.requirements.first().map(|names| names.iter().collect()).unwrap_or_default();
+    let credentials =
+        api.security.iter().filter(|s| first.is_empty() || first.iter().any(|n| *n == s.name())).map(|scheme| {
+            match scheme {
+                Scheme::Bearer { .. } | Scheme::OAuth2 { .. } => {
+                    quote! { let builder = builder.bearer_token("mock-token"); }
+                }
+                Scheme::ApiKeyCookie { cookie, .. } => quote! { let builder = builder.api_key(#cookie, "mock-key"); },
+                Scheme::Basic { .. } => quote! { let builder = builder.basic_auth("mock-user", "mock-password"); },
+                Scheme::ApiKeyHeader { header, .. } => quote! { let builder = builder.api_key(#header, "mock-key"); },
+                Scheme::ApiKeyQuery { param, .. } => quote! { let builder = builder.api_key(#param, "mock-key"); },
+            }
+        });
+    let operation_names = surface.operations.iter().map(|op| op.method.to_string());
     // A spec without examples mounts nothing; the parameter must not be an unused variable then.
     let server = |mounts: &[TokenStream]| format_ident!("{}server", if mounts.is_empty() { "_" } else { "" });
     let (server, typed_server) = (server(&mounts), server(&typed_mounts));
@@ -369,11 +354,6 @@ pub fn generate(
 /// Names the expectation type uses itself; a parameter or answer with one of these is an error.
 const RESERVED: &[&str] = &["matching", "respond_with", "example", "pages"];
 
-pub(crate) fn foreign(ty: &Type) -> bool {
-    let Type::Path(p) = ty else { return false };
-    p.path.leading_colon.is_some() && p.path.segments.first().is_some_and(|s| s.ident != "std")
-}
-
 fn opt(value: &Option<String>) -> TokenStream {
     match value {
         Some(v) => quote! { ::std::option::Option::Some(#v) },
@@ -449,120 +429,4 @@ fn empty_answer(status: u16) -> TokenStream {
             self.respond_with(::wiremock::ResponseTemplate::new(#status))
         }
     }
-}
-
-/// The field name progenitor gives a parameter (snake case of the wire name, brackets and dots as `_`).
-pub(crate) fn param_field(wire: &str) -> String {
-    let cleaned: String = wire.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    cleaned.to_snake_case()
-}
-
-/// Builder struct fields (name, type) by builder name, from the generated client's `mod builder`.
-pub(crate) fn builder_fields(file: &syn::File) -> BTreeMap<String, Vec<(String, Type)>> {
-    let mut out = BTreeMap::new();
-    for item in &file.items {
-        let Item::Mod(module) = item else { continue };
-        if module.ident != "builder" {
-            continue;
-        }
-        let Some((_, items)) = &module.content else { continue };
-        for item in items {
-            let Item::Struct(s) = item else { continue };
-            let Fields::Named(named) = &s.fields else { continue };
-            let fields = named
-                .named
-                .iter()
-                .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
-                .filter(|(name, _)| name != "client" && name != "options")
-                .collect();
-            out.insert(s.ident.to_string(), fields);
-        }
-    }
-    out
-}
-
-/// `T` of `Result<T, String>`.
-pub(crate) fn result_ok(ty: &Type) -> Option<Type> {
-    let Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    if seg.ident != "Result" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &seg.arguments else { return None };
-    match args.args.first()? {
-        GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    }
-}
-
-/// `types::X` for a body field typed `Result<types::builder::X, String>` (JSON bodies only).
-pub(crate) fn body_type(ty: &Type) -> Option<Type> {
-    let inner = result_ok(ty)?;
-    let Type::Path(p) = &inner else { return None };
-    let names: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
-    match names.as_slice() {
-        [types, builder, name] if types == "types" && builder == "builder" => {
-            syn::parse_str(&format!("types::{name}")).ok()
-        }
-        _ => None,
-    }
-}
-
-pub(crate) fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
-    for _ in 0..8 {
-        let Some(reference) = value.get("$ref").and_then(Value::as_str) else { break };
-        match doc.pointer(reference.trim_start_matches('#')) {
-            Some(target) => value = target,
-            None => break,
-        }
-    }
-    value
-}
-
-pub(crate) fn operation<'a>(doc: &'a Value, path: &str, method: &str) -> Option<(&'a Value, &'a Value)> {
-    let item = doc.get("paths")?.get(path)?;
-    Some((item, item.get(method)?))
-}
-
-/// (wire name, location) of every parameter of the operation (path-level ones included).
-pub(crate) fn operation_params(doc: &Value, path: &str, method: &str) -> Vec<(String, String)> {
-    let Some((item, op)) = operation(doc, path, method) else { return Vec::new() };
-    let mut out = Vec::new();
-    for list in [item.get("parameters"), op.get("parameters")].into_iter().flatten() {
-        for p in list.as_array().into_iter().flatten() {
-            let p = resolve(doc, p);
-            if let (Some(name), Some(location)) =
-                (p.get("name").and_then(Value::as_str), p.get("in").and_then(Value::as_str))
-            {
-                out.push((name.to_string(), location.to_string()));
-            }
-        }
-    }
-    out
-}
-
-/// Every numbered response of the operation with its first media type and example.
-fn answers(doc: &Value, path: &str, method: &str) -> Vec<Answer> {
-    let Some((_, op)) = operation(doc, path, method) else { return Vec::new() };
-    let mut out = Vec::new();
-    for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
-        let Ok(status) = status.parse::<u16>() else { continue };
-        let response = resolve(doc, response);
-        let content = response.get("content").and_then(Value::as_object);
-        let Some((media, body)) = content.and_then(|c| c.iter().next()) else {
-            out.push(Answer { status, media_type: None, example: None });
-            continue;
-        };
-        let example = body.get("example").cloned().or_else(|| {
-            let first = body.get("examples")?.as_object()?.values().next()?;
-            resolve(doc, first).get("value").cloned()
-        });
-        let example = example.map(|e| match e {
-            Value::String(text) if !media.contains("json") => text,
-            other => other.to_string(),
-        });
-        out.push(Answer { status, media_type: Some(media.clone()), example });
-    }
-    out.sort_by_key(|a| a.status);
-    out
 }
