@@ -216,11 +216,8 @@ fn fixture_features_are_present() {
     }
 }
 
-/// Every fixture generates a client, a mock crate and a command module that compile: all of them as members of one scratch
-/// workspace under `target/`, built by one cargo invocation that shares the workspace's target
-/// directory (its dependencies are already built there) and its lock file (same versions).
 /// The target directory this test binary was built in (`CARGO_TARGET_DIR`, a configured
-/// `target-dir`, or `<repo>/target`): the fixture crates build there, against the runtime and
+/// `target-dir`, or `<repo>/target`): scratch crates build there, against the runtime and
 /// dependencies already compiled, rather than cold in a directory of their own.
 fn target_dir() -> PathBuf {
     // <target>/<profile>/deps/<test binary>, wherever CARGO_TARGET_DIR put <target>.
@@ -228,13 +225,11 @@ fn target_dir() -> PathBuf {
     exe.ancestors().nth(3).expect("the test binary sits in <target>/<profile>/deps").to_path_buf()
 }
 
+/// Every fixture generates a client, a mock crate and a command module that compile: all of them
+/// as members of one scratch workspace, built by one cargo invocation.
 #[test]
 fn every_fixture_builds() {
     let root = xtask_dir().parent().unwrap().to_path_buf();
-    let target = target_dir();
-    let scratch = target.join("xtask-fixture-crates");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).unwrap();
     let mut fixtures: Vec<PathBuf> = std::fs::read_dir(xtask_dir().join("tests/fixtures"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -268,14 +263,29 @@ fn every_fixture_builds() {
         let text = std::fs::read_to_string(cli.join(hand_written)).unwrap();
         outputs.insert(PathBuf::from("crates/affiliate-cli").join(hand_written), text);
     }
-    // Written at once: a write removes generated crates that are not in its outputs.
-    generate::write_outputs(&scratch, &outputs).unwrap();
+    let scratch = scratch_workspace("xtask-fixture-crates", &outputs);
     assert_eq!(
         std::fs::read_dir(scratch.join("crates")).unwrap().count(),
         2 * fixtures.len() + 1,
         "a client and a mock each, and the command"
     );
-    // The real workspace manifest, with the fixtures as its members and the runtime by absolute path.
+    let output = cargo_build(&scratch, &["--offline", "--workspace", "--quiet"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "fixture crates do not build:\n{stderr}");
+    assert!(!stderr.contains("warning"), "fixture crates build with warnings:\n{stderr}");
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// Writes `outputs` (generated crates, by path) as the members of a fresh scratch workspace
+/// `<target>/<dir>` and returns its root: the real workspace's manifest with other members, and the
+/// runtime and mock crates by absolute path, and its lock file (same versions).
+fn scratch_workspace(dir: &str, outputs: &generate::Outputs) -> PathBuf {
+    let root = xtask_dir().parent().unwrap().to_path_buf();
+    let scratch = target_dir().join(dir);
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    // Written at once: a write removes generated crates that are not in its outputs.
+    generate::write_outputs(&scratch, outputs).unwrap();
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     let members_start = manifest.find("members = [").unwrap();
     let members_end = members_start + manifest[members_start..].find(']').unwrap() + 1;
@@ -285,16 +295,19 @@ fn every_fixture_builds() {
         .replace("path = \"crates/affiliate-mock\"", &format!("path = \"{}\"", absolute("affiliate-mock")));
     std::fs::write(scratch.join("Cargo.toml"), manifest).unwrap();
     std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).unwrap();
-    let output = Command::new(env!("CARGO"))
-        .args(["build", "--offline", "--workspace", "--quiet"])
-        .current_dir(&scratch)
-        .env("CARGO_TARGET_DIR", &target)
+    scratch
+}
+
+/// `cargo build <args>` in a scratch workspace, sharing this test binary's target directory: the
+/// dependencies are already built there.
+fn cargo_build(scratch: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO"))
+        .arg("build")
+        .args(args)
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", target_dir())
         .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "fixture crates do not build:\n{stderr}");
-    assert!(!stderr.contains("warning"), "fixture crates build with warnings:\n{stderr}");
-    let _ = std::fs::remove_dir_all(&scratch);
+        .unwrap()
 }
 
 #[test]
@@ -566,3 +579,6 @@ mod properties {
         }
     }
 }
+
+#[path = "generator/corpus.rs"]
+mod corpus;
