@@ -64,7 +64,10 @@ pub fn lower(file: &Path, doc: &mut Value) -> Result<(), Vec<SpecError>> {
         );
     }
     match doc.get("openapi").and_then(Value::as_str) {
-        Some(v) if v.starts_with("3.0.") => return Ok(()),
+        // A 3.0 document written with 3.1's forms here and there (a `type` list, `const`), as
+        // generated documents often are, is lowered too; the 3.0 forms pass unchanged.
+        Some(v) if v.starts_with("3.0.") && !uses_31_forms(doc) => return Ok(()),
+        Some(v) if v.starts_with("3.0.") => {}
         Some(v) if v.starts_with("3.1.") => {}
         Some(v) => {
             return refuse(
@@ -74,7 +77,8 @@ pub fn lower(file: &Path, doc: &mut Value) -> Result<(), Vec<SpecError>> {
         }
         None => return refuse("/openapi", "missing `openapi: 3.0.3`".to_string()),
     }
-    let mut lowering = Lowering { file, errors: Vec::new() };
+    let declared_30 = doc.get("openapi").and_then(Value::as_str).is_some_and(|v| v.starts_with("3.0."));
+    let mut lowering = Lowering { file, errors: Vec::new(), declared_30 };
     lowering.document(doc);
     if lowering.errors.is_empty() {
         Ok(())
@@ -83,9 +87,27 @@ pub fn lower(file: &Path, doc: &mut Value) -> Result<(), Vec<SpecError>> {
     }
 }
 
+/// Whether a schema somewhere has a `type` list or a `const` (forms 3.0 does not have).
+fn uses_31_forms(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => {
+            map.get("type").is_some_and(Value::is_array)
+                || map.get("const").is_some() && map.contains_key("type")
+                || map.iter().any(|(key, child)| {
+                    !matches!(key.as_str(), "example" | "examples" | "default" | "enum") && uses_31_forms(child)
+                })
+        }
+        Value::Array(items) => items.iter().any(uses_31_forms),
+        _ => false,
+    }
+}
+
 struct Lowering<'a> {
     file: &'a Path,
     errors: Vec<SpecError>,
+    /// The document says 3.0 but uses some 3.1 forms: keywords 3.0 does not know are read as 3.0
+    /// reads them (ignored) where that loses no type.
+    declared_30: bool,
 }
 
 impl Lowering<'_> {
@@ -242,6 +264,12 @@ impl Lowering<'_> {
             _ => return,
         };
         for (keyword, message) in REFUSED {
+            // A document that says it is 3.0 meant these as unknown keywords, which 3.0 ignores;
+            // the conditional ones only validate, so that reading loses no type.
+            if self.declared_30 && matches!(*keyword, "if" | "then" | "else") {
+                map.remove(*keyword);
+                continue;
+            }
             if map.contains_key(*keyword) {
                 self.error(format!("{at}/{}", escape(keyword)), *message);
             }

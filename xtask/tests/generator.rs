@@ -68,6 +68,7 @@ snapshots![
     security_alternatives,
     request_media_types,
     openapi_31,
+    mixed_30_31,
     rate_limit_idempotency,
 ];
 

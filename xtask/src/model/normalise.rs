@@ -86,7 +86,9 @@ impl Normaliser<'_> {
         self.check_refs(doc, doc, &mut String::new());
         hoist_deep_refs(doc);
         merge_string_enum_unions(doc);
+        drop_enums_with_clashing_variants(doc);
         non_schemas_as_any(doc, false);
+        example_lists(doc, false);
         strip_closed_objects(doc);
         strip_property_defaults(doc);
         let (security, requirements) = self.security(doc, &name);
@@ -876,12 +878,18 @@ fn pointer_through_refs<'a>(root: &'a Value, target: &str) -> Option<&'a Value> 
                 here = next;
                 break;
             }
-            let reference = here.get("$ref").and_then(Value::as_str)?.strip_prefix('#')?;
             hops += 1;
             if hops > 32 {
                 return None;
             }
-            here = pointer_through_refs(root, reference)?;
+            // A reference, or a lone `allOf: [{$ref}]` (what a `$ref` with siblings lowers to).
+            let reference = here.get("$ref").and_then(Value::as_str).or_else(|| {
+                match here.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+                    Some([only]) => only.get("$ref").and_then(Value::as_str),
+                    _ => None,
+                }
+            })?;
+            here = pointer_through_refs(root, reference.strip_prefix('#')?)?;
         }
     }
     Some(here)
@@ -997,6 +1005,52 @@ fn non_schemas_as_any(value: &mut Value, in_properties: bool) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|v| non_schemas_as_any(v, false)),
+        _ => {}
+    }
+}
+
+/// String enums whose values sanitise to the same variant name (`$`, `€`, `£` all become the
+/// same identifier; progenitor panics) lose their `enum`: the open enum would accept any string
+/// anyway, so a plain string decodes the same values.
+fn drop_enums_with_clashing_variants(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let clash = map.get("enum").and_then(Value::as_array).is_some_and(|values| {
+                let mut seen = BTreeSet::new();
+                values.iter().filter_map(Value::as_str).any(|v| !seen.insert(naming::type_name(v)))
+            });
+            if clash {
+                map.remove("enum");
+            }
+            for (key, child) in map.iter_mut() {
+                if !matches!(key.as_str(), "example" | "examples" | "default") {
+                    drop_enums_with_clashing_variants(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_enums_with_clashing_variants),
+        _ => {}
+    }
+}
+
+/// `examples: [a, b]` where 3.0 wants a map of named examples (parameters, media types) is
+/// documentation written the 3.1 schema way: the first becomes `example`.
+fn example_lists(value: &mut Value, in_properties: bool) {
+    match value {
+        Value::Object(map) => {
+            if !in_properties && map.get("examples").is_some_and(Value::is_array) {
+                let first = map.remove("examples").and_then(|e| e.as_array().and_then(|a| a.first().cloned()));
+                if let (Some(first), false) = (first, map.contains_key("example")) {
+                    map.insert("example".to_string(), first);
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                if in_properties || !matches!(key.as_str(), "example" | "default" | "enum") {
+                    example_lists(child, !in_properties && key == "properties");
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| example_lists(v, false)),
         _ => {}
     }
 }

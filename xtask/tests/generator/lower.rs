@@ -58,12 +58,22 @@ fn schema(input: &str, lowered: &str) {
 
 #[test]
 fn a_30_document_is_untouched() {
-    let text =
-        "openapi: 3.0.3\ninfo: {title: T, version: \"1\"}\ncomponents: {schemas: {S: {type: [string, \"null\"]}}}\n";
+    let text = "openapi: 3.0.3\ninfo: {title: T, version: \"1\"}\ncomponents: {schemas: {S: {type: string, nullable: true, exclusiveMinimum: true}}}\n";
     let mut doc: Value = serde_yaml::from_str(text).unwrap();
     let before = doc.clone();
     lower(Path::new("specs/x.yaml"), &mut doc).unwrap();
     assert_eq!(doc, before);
+}
+
+/// A document that says 3.0 but writes some schemas the 3.1 way is lowered too; the conditional
+/// keywords 3.0 ignores are dropped rather than refused.
+#[test]
+fn a_30_document_with_31_forms_is_lowered() {
+    let text = "openapi: 3.0.1\ninfo: {title: T, version: \"1\"}\ncomponents: {schemas: {S: {type: [string, \"null\"], if: {minLength: 1}, then: {maxLength: 9}}}}\n";
+    let mut doc: Value = serde_yaml::from_str(text).unwrap();
+    lower(Path::new("specs/x.yaml"), &mut doc).unwrap();
+    let expected: Value = serde_yaml::from_str("{type: string, nullable: true}").unwrap();
+    assert_eq!(doc.pointer("/components/schemas/S"), Some(&expected), "{doc}");
 }
 
 #[test]
