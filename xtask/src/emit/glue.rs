@@ -1,7 +1,7 @@
 //! The code this workspace adds to progenitor's output, written with `quote`: the API descriptor
 //! (auth, idempotency), constructors, the `ClientHooks` impl, unified-error `send`, and pagination.
 //!
-//! Everything vendor-specific arrives through [`Api`]; the runtime does the work.
+//! Everything vendor-specific arrives through `Api`; the runtime does the work.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};

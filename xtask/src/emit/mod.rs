@@ -1,4 +1,4 @@
-//! The emitters: functions of the [`Surface`] that write the generated files. The client crate's
+//! The emitters: functions of the `Surface` (`read.rs`) that write the generated files. The client crate's
 //! own files are written here; `glue` adds to progenitor's client, `mock` writes the mock crate
 //! and `cli` the `affiliate` command's module.
 
