@@ -4,46 +4,13 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::secret::Secret;
 use base64::Engine as _;
 use reqwest::header::{HeaderName, HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
 
 use crate::api::{ApiDescriptor, SecurityScheme};
 use crate::error::{Error, Result};
 use crate::token::{ClientCredentials, TokenSource, Tokens};
-
-/// A secret string (token, key, password) whose `Debug` is `[REDACTED]`.
-#[derive(Clone)]
-pub struct Secret(SecretString);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(SecretString::from(value.into()))
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[REDACTED]")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Self {
-        Secret::new(value)
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Secret::new(value)
-    }
-}
 
 /// A credential given in code, for one security scheme.
 #[derive(Clone)]

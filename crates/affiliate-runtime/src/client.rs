@@ -10,12 +10,13 @@ use reqwest::header::{HeaderName, HeaderValue};
 use tracing::Instrument;
 
 use crate::api::{ApiDescriptor, SecurityScheme};
-use crate::auth::{resolve, Auth, Credential, Secret, UNMATCHED};
+use crate::auth::{resolve, Auth, Credential, UNMATCHED};
 use crate::budget::{Budget, Rate, DEFAULT_REDIS_TIMEOUT};
 use crate::error::{Error, Result};
 use crate::observe::{Event, Hook, Observers};
 use crate::retry::{classify, Attempt, Decision, Failure, Outcome, RetryPolicy};
 use crate::retry_budget::{Bucket, RetryBudget};
+use crate::secret::Secret;
 use crate::send::{record_body_error, record_response};
 use crate::token::TokenSource;
 

@@ -729,3 +729,106 @@ mod tests {
         assert!(snippet.ends_with('…'));
     }
 }
+
+/// Server text through every rendering of an error (the escaping itself is `text.rs`).
+#[cfg(test)]
+mod server_text {
+    use reqwest::header::{HeaderMap, HeaderValue};
+    use reqwest::StatusCode;
+
+    use crate::error::{ApiError, Error, FieldError};
+
+    /// What no rendering of server text may contain.
+    fn is_clean(text: &str) -> bool {
+        !text.chars().any(crate::text::needs_escape)
+    }
+
+    const HOSTILE: &str = "ok\r\n2026-12-04 INFO forged line\u{1b}[31mred\u{7}\u{9b}\u{202e}desrever\u{2066}";
+
+    /// Every `Display` that shows server text, fed hostile text: nothing a terminal acts on comes
+    /// out, every value is cut, and the raw value is still in the error's fields.
+    #[test]
+    fn every_rendering_of_server_text_is_escaped_and_cut() {
+        let long = "x".repeat(10 * crate::text::MAX_SHOWN_CHARS);
+        let json = |value: serde_json::Value| serde_json::to_vec(&value).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", HeaderValue::from_str(&format!("req\t{}", "r".repeat(2000))).unwrap());
+        let from =
+            |status: u16, body: &[u8]| Error::from_response(StatusCode::from_u16(status).unwrap(), &headers, body);
+        let field = |field: &str, code: &str, message: &str| {
+            let mut f = FieldError::default();
+            (f.field, f.code, f.message) = (field.to_string(), Some(code.to_string()), Some(message.to_string()));
+            f
+        };
+        // (name, rendering, a raw value that must survive in the error's fields)
+        let cases: Vec<(&str, String, Option<String>)> = vec![
+            {
+                let e = from(400, &json(serde_json::json!({"error": {"code": HOSTILE, "message": HOSTILE}})));
+                ("code and message", e.to_string(), e.api_error().and_then(|a| a.message.clone()))
+            },
+            {
+                let e = from(
+                    422,
+                    &json(
+                        serde_json::json!({"message": "m", "errors": [{"field": HOSTILE, "code": HOSTILE, "message": HOSTILE}]}),
+                    ),
+                );
+                ("field errors", e.to_string(), e.api_error().map(|a| a.field_errors[0].field.clone()))
+            },
+            ("one field error", field(HOSTILE, HOSTILE, HOSTILE).to_string(), None),
+            {
+                let e = from(500, format!("<html>{HOSTILE}</html>").as_bytes());
+                ("body snippet", e.to_string(), e.api_error().map(|a| a.body.clone()))
+            },
+            {
+                let e = from(404, b"{}");
+                ("request id header", e.to_string(), e.api_error().and_then(|a| a.request_id.clone()))
+            },
+            {
+                let e = from(400, &json(serde_json::json!({"message": long})));
+                ("long message", e.to_string(), e.api_error().and_then(|a| a.message.clone()))
+            },
+            {
+                let e = Error::Decode {
+                    status: None,
+                    message: format!("invalid type: string {HOSTILE:?}{HOSTILE}{long}"),
+                    snippet: format!("{HOSTILE}{long}"),
+                };
+                ("decode", e.to_string(), None)
+            },
+            ("job", Error::Job(format!("the job ended with status `{HOSTILE}`")).to_string(), None),
+            (
+                "pagination",
+                Error::Pagination(format!("the server repeated cursor `{HOSTILE}{long}`")).to_string(),
+                None,
+            ),
+            ("foreign link", Error::ForeignLink(format!("`{HOSTILE}` is on elsewhere")).to_string(), None),
+            (
+                "api error",
+                ApiError::new(
+                    StatusCode::OK,
+                    &headers,
+                    &json(serde_json::json!({"error": HOSTILE, "error_description": HOSTILE})),
+                )
+                .to_string(),
+                None,
+            ),
+        ];
+        for (name, shown, raw) in cases {
+            assert!(is_clean(&shown), "{name}: {shown:?}");
+            assert!(
+                shown.chars().count() <= 6 * crate::text::MAX_SHOWN_CHARS,
+                "{name}: {} chars",
+                shown.chars().count()
+            );
+            if let Some(raw) = raw {
+                assert!(
+                    !is_clean(&raw) || raw.len() > crate::text::MAX_SHOWN_CHARS,
+                    "{name}: the raw value is kept: {raw:?}"
+                );
+            }
+        }
+        assert_eq!(crate::text::shown("a\nb\u{1b}c\u{202e}").to_string(), "a\\nb\\u{1b}c\\u{202e}");
+        assert_eq!(crate::text::shown(&long).to_string().chars().count(), crate::text::MAX_SHOWN_CHARS + 1);
+    }
+}

@@ -12,8 +12,8 @@ use base64::Engine as _;
 use reqwest::header::HeaderValue;
 use tokio::time::Instant;
 
-use crate::auth::Secret;
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
 /// The future a [`TokenSource`] returns.
 pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Token>> + Send + 'a>>;
