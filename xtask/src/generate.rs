@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::emit::{self, HEADER};
 use crate::model::normalise;
+use crate::model::paths::{self, PathKeys};
 use crate::spec::{self, SpecError};
 use crate::{lower, naming, progenitor, read, rewrite};
 
@@ -51,12 +52,35 @@ pub fn generate_crate(file: &Path, text: &str) -> Result<Outputs, Vec<SpecError>
     generate_with_surface(file, text).map(|(outputs, _)| outputs)
 }
 
-/// Like [`generate_crate`], with the Surface's description (`Surface::describe`) beside the files.
-pub fn generate_with_surface(file: &Path, text: &str) -> Result<(Outputs, String), Vec<SpecError>> {
+/// The spec as progenitor is given it: parsed, lowered onto OpenAPI 3.0 and normalised.
+pub fn normalised(file: &Path, text: &str) -> Result<serde_json::Value, Vec<SpecError>> {
+    let (mut doc, keys) = prepared(file, text)?;
+    normalise::normalise(file, &mut doc).map_err(|e| relocated(&keys, e))?;
+    Ok(doc)
+}
+
+/// The spec parsed, with `$ref`s decoded, lowered onto OpenAPI 3.0 (before anything, the mock's
+/// examples included, reads it) and its path templates made what they mean.
+fn prepared(file: &Path, text: &str) -> Result<(serde_json::Value, PathKeys), Vec<SpecError>> {
     let mut doc = spec::parse(file, text).map_err(|e| vec![e])?;
-    // OpenAPI 3.1 onto the 3.0 model, before anything (the mock's examples included) reads it.
     normalise::decode_refs(&mut doc);
     lower::lower(file, &mut doc)?;
+    let keys = paths::templates(file, &mut doc)?;
+    Ok((doc, keys))
+}
+
+/// Errors against rewritten path keys, put back on the keys as written.
+fn relocated(keys: &PathKeys, errors: Vec<SpecError>) -> Vec<SpecError> {
+    errors.into_iter().map(|e| keys.relocate(e)).collect()
+}
+
+/// Like [`generate_crate`], with the Surface's description (`Surface::describe`) beside the files.
+pub fn generate_with_surface(file: &Path, text: &str) -> Result<(Outputs, String), Vec<SpecError>> {
+    let (doc, keys) = prepared(file, text)?;
+    generate_prepared(file, doc).map_err(|e| relocated(&keys, e))
+}
+
+fn generate_prepared(file: &Path, mut doc: serde_json::Value) -> Result<(Outputs, String), Vec<SpecError>> {
     // The mock crate answers with the spec's examples, which normalisation folds away.
     let original = doc.clone();
     let api = normalise::normalise(file, &mut doc)?;

@@ -46,3 +46,12 @@ pub fn regenerate(root: &Path, check: bool, diff: bool) -> std::result::Result<S
     let written = generate::write_outputs(root, &outputs).map_err(|e| e.to_string())?;
     Ok(format!("regenerate: {} files checked, {} written", outputs.len(), written))
 }
+
+/// `cargo xtask normalise FILE`: the document progenitor is given for `file`, as pretty JSON, or
+/// the spec errors as the report to print.
+pub fn normalised(file: &Path) -> std::result::Result<String, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    let report = |errors: Vec<SpecError>| errors.iter().map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n");
+    let doc = generate::normalised(file, &text).map_err(report)?;
+    serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
+}

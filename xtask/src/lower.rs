@@ -13,9 +13,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use crate::spec::{escape, pointer, SpecError};
-
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+use crate::spec::{escape, pointer, SpecError, METHODS};
 
 /// Keywords that only annotate or validate: no generated type depends on them.
 const DROPPED: &[&str] = &[
@@ -294,6 +292,11 @@ impl Lowering<'_> {
                 }
             }
             map.remove(*keyword);
+        }
+        // A property whose schema is `false` may never be present. Left undeclared, 3.0 says the
+        // same to this client: it sends no undeclared field and ignores one it receives.
+        if let Some(Value::Object(properties)) = map.get_mut("properties") {
+            properties.retain(|_, schema| *schema != Value::Bool(false));
         }
         self.children(at, map);
         self.pattern_properties(at, map);

@@ -11,6 +11,9 @@ commands:
       Generate crates/affiliate-<name>/ from every specs/<name>.yaml.
       --check writes nothing and fails if any generated file is stale;
       --diff also prints a unified diff of what is stale.
+  normalise FILE
+      Print the document progenitor is given for FILE (after lowering and
+      normalisation), as JSON: to see what the generator made of a construct.
 ";
 
 fn main() -> ExitCode {
@@ -47,6 +50,10 @@ fn run(args: &[String]) -> Result<String, String> {
             }
             xtask::regenerate(&root, check, diff)
         }
+        Some("normalise") => match (args.next(), args.next()) {
+            (Some(file), None) => xtask::normalised(Path::new(file)),
+            _ => Err(format!("normalise takes one spec file\n\n{USAGE}")),
+        },
         Some("-h" | "--help" | "help") | None => Ok(USAGE.trim_end().to_string()),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }

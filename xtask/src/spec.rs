@@ -30,6 +30,9 @@ impl SpecError {
     }
 }
 
+/// The operations a path item may hold, in the order the generator visits them.
+pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
 /// Escapes one JSON pointer segment (RFC 6901).
 pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")

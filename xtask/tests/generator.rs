@@ -70,6 +70,9 @@ snapshots![
     openapi_31,
     mixed_30_31,
     rate_limit_idempotency,
+    union_facets,
+    path_templates,
+    undocumented_success,
 ];
 
 #[test]
@@ -351,6 +354,10 @@ hostile! {
     unsupported_security => ("/components/securitySchemes/signed", "unsupported security scheme"),
     rate_limit_not_a_rate => ("/x-affiliate-rate-limit", "must be a rate `<count>/<unit>`"),
     idempotency_header_invalid => ("/paths/~1orders/post/x-affiliate-idempotency-header", "must be a header name"),
+    path_query_literal => ("/paths/~1a?format=csv", "the path carries the fixed query `format=csv`"),
+    path_holes_unmatched => ("/paths/~1a~1{x}~1{y}/get", "holes `x`, `y` are not declared"),
+    path_parameter_without_hole => ("/paths/~1a/get/parameters/0", "path parameter `id` has no `{id}`"),
+    path_rewritten_error_located => ("/paths/~1stores~1<id>~1orders/get/parameters/1", "cookie parameter `session`"),
 }
 
 fn fails_cleanly(name: &str, location: &str, message: &str) {

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::model::{BodyErrorRule, Job, Pagination};
-use crate::spec::escape;
+use crate::spec::{escape, METHODS};
 
 /// Where in a spec an extension belongs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +61,6 @@ pub const JOB_KEYS: &[&str] = &["status", "done", "failed", "result"];
 
 /// Keys of one `x-affiliate-body-errors` rule.
 pub const BODY_ERROR_KEYS: &[&str] = &["pointer", "present", "equals"];
-
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Every `x-affiliate-*` key in `doc` that is unknown or out of place: (JSON pointer, message).
 pub fn misplaced(doc: &Value) -> Vec<(String, String)> {

@@ -3,6 +3,7 @@
 
 pub mod extensions;
 pub mod normalise;
+pub mod paths;
 
 /// What the glue needs to know about one API, beyond what progenitor generates.
 #[derive(Debug, Clone)]

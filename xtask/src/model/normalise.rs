@@ -30,9 +30,7 @@ use serde_json::{json, Map, Value};
 use crate::model::extensions::Problems;
 use crate::model::*;
 use crate::naming;
-use crate::spec::{pointer, SpecError};
-
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+use crate::spec::{pointer, SpecError, METHODS};
 
 /// Normalises `doc` in place and returns the glue model, or every problem found.
 pub fn normalise(file: &Path, doc: &mut Value) -> Result<Api, Vec<SpecError>> {
@@ -86,6 +84,7 @@ impl Normaliser<'_> {
         self.check_refs(doc, doc, &mut String::new());
         hoist_deep_refs(doc);
         merge_string_enum_unions(doc);
+        distribute_union_facets(doc);
         drop_enums_with_clashing_variants(doc);
         non_schemas_as_any(doc, false);
         example_lists(doc, false);
@@ -528,7 +527,7 @@ impl Normaliser<'_> {
                 None
             }
         };
-        let successes: Vec<(String, Value, Value)> = responses
+        let mut successes: Vec<(String, Value, Value)> = responses
             .iter()
             .filter(|(status, _)| status.starts_with('2'))
             .map(|(status, response)| {
@@ -536,6 +535,18 @@ impl Normaliser<'_> {
                 (status.clone(), success_body(&response), response)
             })
             .collect();
+        if successes.is_empty() && forced != Some(true) {
+            // No 2xx documented. `default` describes every status not listed, so a success too;
+            // without one, a success's body is handed over undecoded rather than refused.
+            let response = match responses.get("default") {
+                Some(default) => resolve(default, components),
+                None => json!({
+                    "description": "the spec documents no success response: the body as sent",
+                    "content": {"application/octet-stream": {}}
+                }),
+            };
+            successes.push(("2XX".to_string(), success_body(&response), response));
+        }
         let differ = successes.windows(2).any(|w| w[0].1 != w[1].1);
         for status in names.keys() {
             if !successes.iter().any(|(s, _, _)| s == status) {
@@ -587,7 +598,6 @@ impl Normaliser<'_> {
                 variants.push(SuccessVariant { status: code, name, body });
             }
         }
-        let success = successes.first().map(|(status, _, _)| status.clone());
         let mut normalised = Map::new();
         if by_status {
             if successes.is_empty() {
@@ -599,11 +609,10 @@ impl Normaliser<'_> {
                 json!({"description": "one of the success variants", "content": {"application/octet-stream": {}}}),
             );
         } else {
-            let Some(first) = success else {
+            let Some((_, _, success_response)) = successes.into_iter().next() else {
                 self.error(format!("{at}/responses"), "no 2xx response: every operation needs one");
                 return variants;
             };
-            let success_response = resolve(&responses[&first], components);
             normalised.insert("2XX".to_string(), only_one_media_type(success_response));
         }
         for range in ["4XX", "5XX"] {
@@ -1088,6 +1097,67 @@ fn merge_string_enum_unions(value: &mut Value) {
             map.values_mut().for_each(merge_string_enum_unions);
         }
         Value::Array(items) => items.iter_mut().for_each(merge_string_enum_unions),
+        _ => {}
+    }
+}
+
+/// `{type: object, required: [..], properties: {..}, oneOf: [members]}`: the object facets beside
+/// the union hold for every member. typify merges them into each member itself and panics
+/// (`a.reference.is_none()`) when a member has a `$ref` property; written into the members
+/// (`required` joined, properties a member does not declare copied in) they say the same in a
+/// form it accepts. Only for unions of inline object members; a `$ref` member is left to typify.
+fn distribute_union_facets(value: &mut Value) {
+    const FACETS: [&str; 4] = ["type", "required", "properties", "additionalProperties"];
+    match value {
+        Value::Object(map) => {
+            let union = ["oneOf", "anyOf"].into_iter().find(|k| map.get(*k).is_some_and(Value::is_array));
+            let object_facets = map.contains_key("required") || map.contains_key("properties");
+            let parent_is_object = map.get("type").is_none_or(|t| t == "object");
+            if let (Some(union), true, true, false) =
+                (union, object_facets, parent_is_object, map.contains_key("allOf"))
+            {
+                let inline_object = |m: &Value| {
+                    m.as_object().is_some_and(|o| {
+                        !["$ref", "oneOf", "anyOf", "allOf"].iter().any(|k| o.contains_key(*k))
+                            && o.get("type").is_none_or(|t| t == "object")
+                    })
+                };
+                let members_ok = map.get(union).and_then(Value::as_array).is_some_and(|m| m.iter().all(inline_object));
+                if members_ok {
+                    let facets: Vec<(&str, Value)> =
+                        FACETS.iter().filter_map(|k| map.remove(*k).map(|v| (*k, v))).collect();
+                    for member in map.get_mut(union).and_then(Value::as_array_mut).into_iter().flatten() {
+                        let Some(member) = member.as_object_mut() else { continue };
+                        for (key, facet) in &facets {
+                            match (*key, member.get_mut(*key)) {
+                                ("required", Some(Value::Array(own))) => {
+                                    for name in facet.as_array().into_iter().flatten() {
+                                        if !own.contains(name) {
+                                            own.push(name.clone());
+                                        }
+                                    }
+                                }
+                                ("properties", Some(Value::Object(own))) => {
+                                    for (name, schema) in facet.as_object().into_iter().flatten() {
+                                        own.entry(name.clone()).or_insert_with(|| schema.clone());
+                                    }
+                                }
+                                (_, Some(_)) => {}
+                                (_, None) => {
+                                    member.insert(key.to_string(), facet.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                if !(matches!(key.as_str(), "example" | "examples" | "default" | "enum") || key.starts_with("x-")) {
+                    distribute_union_facets(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(distribute_union_facets),
         _ => {}
     }
 }
