@@ -2,6 +2,9 @@
 //! committed client crates under `crates/`. The library half exists so tests can call the
 //! generator directly; `main.rs` is the command line.
 
+// Unit-test builds also link the dev-dependencies, which only the integration tests use.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 pub mod emit;
 pub mod generate;
 pub mod lower;

@@ -5,6 +5,9 @@
 //! A service uses the generated crate (`affiliate_<api>_mock::<operation>().example()`), which
 //! re-exports what it needs from here; this crate is the mechanism behind it.
 
+// Unit-test builds also link the dev-dependencies, which only the integration tests use.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 use serde::Serialize;
 use serde_json::Value;
 

@@ -14,6 +14,8 @@
 //!
 //! What only generated code calls lives in a hidden module and is not part of the documented API.
 
+// Unit-test builds also link the dev-dependencies, which only the integration tests use.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 #![warn(missing_docs)]
 
 mod api;

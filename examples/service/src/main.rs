@@ -3,6 +3,9 @@
 //! and errors routed by `kind()`. Built by CI to prove the dependency list in the README is enough;
 //! running it needs `DUB_API_KEY` and reaches the real API.
 
+// Unit-test builds also link the dev-dependencies, which only the integration tests use.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 use std::time::Duration;
 
 use affiliate_dub::chrono::{DateTime, Utc};

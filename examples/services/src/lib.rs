@@ -3,6 +3,9 @@
 //! generated mock (answering from the spec's examples) otherwise. `tests/run.rs` runs each against
 //! the mock.
 
+// Unit-test builds also link the dev-dependencies, which only the integration tests use.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 use std::path::Path;
 
 use affiliate_dub_mock::MockServer;
