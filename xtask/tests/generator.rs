@@ -73,6 +73,7 @@ snapshots![
     union_facets,
     path_templates,
     undocumented_success,
+    deep_refs,
 ];
 
 #[test]

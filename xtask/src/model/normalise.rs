@@ -830,10 +830,12 @@ pub fn decode_refs(value: &mut Value) {
 
 /// References into anything but a component's root (`#/paths/~1a/get/responses/200/.../schema`,
 /// `#/components/schemas/A/properties/b`) are legal JSON pointers that progenitor cannot follow:
-/// each distinct target becomes a component schema of its own, named after where it was
+/// each distinct target becomes a component of its own (a schema, or a parameter, response or request
+/// body by where it sat), named after where it was
 /// (`LastModified`), and the references point there. Runs until no such reference is left (a
 /// hoisted copy may hold more), a bounded number of times.
 fn hoist_deep_refs(doc: &mut Value) {
+    // Target pointer -> the `$ref` that now names it.
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for _ in 0..16 {
         let mut targets = BTreeSet::new();
@@ -843,23 +845,31 @@ fn hoist_deep_refs(doc: &mut Value) {
             return;
         }
         for target in &fresh {
-            let Some(schema) = pointer_through_refs(doc, target).cloned() else { continue };
-            let taken =
-                |n: &str| doc.pointer(&format!("/components/schemas/{n}")).is_some() || names.values().any(|v| v == n);
-            let base = hoisted_name(target);
+            let Some(object) = pointer_through_refs(doc, target).cloned() else { continue };
+            // What the target is decides where it goes: a parameter among the parameters (it
+            // is not a schema), a response among the responses, anything else a schema.
+            let section = hoisted_section(target);
+            let taken = |n: &str| {
+                doc.pointer(&format!("/components/{section}/{n}")).is_some()
+                    || names.values().any(|v| *v == format!("#/components/{section}/{n}"))
+            };
+            let base = match (section, object.get("name").and_then(Value::as_str)) {
+                ("parameters", Some(name)) => naming::type_name(name),
+                _ => hoisted_name(target),
+            };
             let mut name = base.clone();
             let mut n = 2;
             while taken(&name) {
                 name = format!("{base}{n}");
                 n += 1;
             }
-            let schemas = doc
+            let slot = doc
                 .as_object_mut()
                 .and_then(|root| root.entry("components").or_insert_with(|| json!({})).as_object_mut())
-                .and_then(|components| components.entry("schemas").or_insert_with(|| json!({})).as_object_mut());
-            if let Some(schemas) = schemas {
-                schemas.insert(name.clone(), schema);
-                names.insert(target.clone(), name);
+                .and_then(|components| components.entry(section).or_insert_with(|| json!({})).as_object_mut());
+            if let Some(slot) = slot {
+                slot.insert(name.clone(), object);
+                names.insert(target.clone(), format!("#/components/{section}/{name}"));
             }
         }
         let before = names.len();
@@ -867,6 +877,20 @@ fn hoist_deep_refs(doc: &mut Value) {
         if fresh.is_empty() || names.len() == before && fresh.iter().all(|t| !names.contains_key(t)) {
             return;
         }
+    }
+}
+
+/// The `components` section a deep reference's target belongs in, by where it sits.
+fn hoisted_section(target: &str) -> &'static str {
+    let segments: Vec<&str> = target.split('/').collect();
+    let in_schema = segments.iter().any(|s| matches!(*s, "schema" | "schemas" | "properties" | "items"));
+    match segments.as_slice() {
+        [.., "parameters", index] if index.parse::<usize>().is_ok() && !in_schema => "parameters",
+        [.., "responses", status] if !in_schema && (status.parse::<u16>().is_ok() || *status == "default") => {
+            "responses"
+        }
+        [.., "requestBody"] if !in_schema => "requestBodies",
+        _ => "schemas",
     }
 }
 
@@ -925,8 +949,8 @@ fn point_refs_at_components(value: &mut Value, names: &BTreeMap<String, String>)
     match value {
         Value::Object(map) => {
             if let Some(Value::String(target)) = map.get_mut("$ref") {
-                if let Some(name) = target.strip_prefix('#').and_then(|t| names.get(t)) {
-                    *target = format!("#/components/schemas/{name}");
+                if let Some(reference) = target.strip_prefix('#').and_then(|t| names.get(t)) {
+                    *target = reference.clone();
                 }
             }
             map.values_mut().for_each(|v| point_refs_at_components(v, names));
