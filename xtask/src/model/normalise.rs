@@ -728,10 +728,9 @@ impl Normaliser<'_> {
                 _ => 5,
             }
         };
-        let Some((chosen, media)) = content.iter().min_by_key(|(media, _)| rank(media)) else {
-            self.error(format!("{at}/requestBody/content"), "empty: list at least one media type");
-            return None;
-        };
+        // No media type listed: a body of no declared kind, which the caller supplies as bytes.
+        let octets = ("application/octet-stream".to_string(), json!({}));
+        let (chosen, media) = content.iter().min_by_key(|(media, _)| rank(media)).unwrap_or((&octets.0, &octets.1));
         let schema = media.get("schema").cloned();
         let raw = json!({"type": "string", "format": "binary"});
         let (key, schema, sent_as) = match rank(chosen) {
