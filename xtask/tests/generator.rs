@@ -74,6 +74,7 @@ snapshots![
     path_templates,
     undocumented_success,
     deep_refs,
+    value_types,
 ];
 
 #[test]

@@ -85,6 +85,8 @@ impl Normaliser<'_> {
         hoist_deep_refs(doc);
         merge_string_enum_unions(doc);
         distribute_union_facets(doc);
+        // Before variant names are judged: a repeated enum value is not a clash.
+        conforming_scalars(doc);
         drop_enums_with_clashing_variants(doc);
         non_schemas_as_any(doc, false);
         example_lists(doc, false);
@@ -1202,6 +1204,85 @@ fn strip_closed_objects(value: &mut Value) {
 
 /// A property `default` makes typify generate a non-optional field that is always serialised, so
 /// request bodies would carry keys the caller never set. The server applies its own defaults;
+/// A `default` or `enum` value of another type than its schema's (`default: "1"` on an integer,
+/// common in published documents) makes typify refuse the schema. A value that reads as the type
+/// (`"1"`, `"true"`) is written as one; a default that does not is dropped (it only documents what
+/// the server assumes), and so is such an enum value (no response can carry it), or a repeated one.
+fn conforming_scalars(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            // `null` among the values says the schema is nullable, as 3.1 would spell it.
+            if map.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null)) {
+                map.insert("nullable".to_string(), Value::Bool(true));
+            }
+            if let Some(ty) = map.get("type").and_then(Value::as_str).map(str::to_string) {
+                let nullable = map.get("nullable").and_then(Value::as_bool) == Some(true);
+                // `type: array` with an enum of items' values: the enum meant the items.
+                let item_values = ty == "array"
+                    && map.get("enum").and_then(Value::as_array).is_some_and(|e| e.iter().all(|v| !v.is_array()));
+                if item_values {
+                    let values = map.remove("enum");
+                    if let (Some(Value::Object(items)), Some(values)) = (map.get_mut("items"), values) {
+                        items.entry("enum").or_insert(values);
+                    }
+                }
+                if let Some(default) = map.get("default") {
+                    match as_type(default, &ty, nullable) {
+                        Some(fixed) => {
+                            map.insert("default".to_string(), fixed);
+                        }
+                        None => {
+                            map.remove("default");
+                        }
+                    }
+                }
+                if let Some(Value::Array(values)) = map.get_mut("enum") {
+                    let mut kept: Vec<Value> = Vec::with_capacity(values.len());
+                    for value in values.iter().filter_map(|v| as_type(v, &ty, nullable)) {
+                        if !kept.contains(&value) {
+                            kept.push(value);
+                        }
+                    }
+                    *values = kept;
+                    if values.is_empty() {
+                        map.remove("enum");
+                    }
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                if !(matches!(key.as_str(), "example" | "examples" | "default" | "enum") || key.starts_with("x-")) {
+                    conforming_scalars(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(conforming_scalars),
+        _ => {}
+    }
+}
+
+/// `value` as a value of the scalar JSON type `ty`, if it is one or reads as one.
+fn as_type(value: &Value, ty: &str, nullable: bool) -> Option<Value> {
+    let text = value.as_str().map(str::trim);
+    match (ty, value) {
+        (_, Value::Null) if nullable => Some(Value::Null),
+        ("integer", Value::Number(n)) if n.is_i64() || n.is_u64() => Some(value.clone()),
+        ("integer", Value::Number(n)) => {
+            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| json!(f as i64))
+        }
+        ("integer", _) => text?.parse::<i64>().ok().map(Value::from),
+        ("number", Value::Number(_)) => Some(value.clone()),
+        ("number", _) => text?.parse::<f64>().ok().filter(|f| f.is_finite()).map(Value::from),
+        ("boolean", Value::Bool(_)) => Some(value.clone()),
+        ("boolean", _) => text?.parse::<bool>().ok().map(Value::Bool),
+        ("string", Value::String(_)) => Some(value.clone()),
+        ("string", Value::Number(_) | Value::Bool(_)) => Some(Value::String(value.to_string())),
+        ("string", _) => None,
+        ("array", Value::Array(_)) | ("object", Value::Object(_)) => Some(value.clone()),
+        ("array" | "object", _) => None,
+        _ => Some(value.clone()),
+    }
+}
+
 /// without them the field is an `Option` that is sent only when set.
 fn strip_property_defaults(value: &mut Value) {
     match value {
