@@ -359,6 +359,7 @@ hostile! {
     path_query_literal => ("/paths/~1a?format=csv", "the path carries the fixed query `format=csv`"),
     path_holes_unmatched => ("/paths/~1a~1{x}~1{y}/get", "holes `x`, `y` are not declared"),
     path_parameter_without_hole => ("/paths/~1a/get/parameters/0", "path parameter `id` has no `{id}`"),
+    structured_parameter => ("/paths/~1a/get/parameters/0/content", "parameter `payload` is a structured value"),
     path_rewritten_error_located => ("/paths/~1stores~1<id>~1orders/get/parameters/1", "cookie parameter `session`"),
 }
 

@@ -448,6 +448,27 @@ impl Normaliser<'_> {
         merged.sort_by_key(|(_, p)| p.get("in").and_then(Value::as_str) != Some("path"));
         for (param_at, param) in &mut merged {
             let (name, location) = key(param);
+            // `content: {media: {schema}}` instead of `schema` (progenitor cannot send it): a
+            // scalar is sent in its plain form, as a `schema` parameter's is; a structured value
+            // would need the media type's encoding in the URL, which the client does not do.
+            let content_schema = param
+                .as_object()
+                .filter(|p| !p.contains_key("schema"))
+                .and_then(|p| p.get("content")?.as_object()?.values().next()?.get("schema"))
+                .cloned();
+            if let (Some(schema), Some(p)) = (content_schema, param.as_object_mut()) {
+                let ty = resolve(&schema, components).get("type").and_then(Value::as_str).map(str::to_string);
+                if matches!(ty.as_deref(), Some("string" | "integer" | "number" | "boolean")) {
+                    p.remove("content");
+                    p.insert("schema".to_string(), schema);
+                } else {
+                    self.error(
+                        format!("{param_at}/content"),
+                        format!("parameter `{name}` is a structured value in a media type: declare a `schema` (one parameter per key)"),
+                    );
+                    continue;
+                }
+            }
             match location.as_str() {
                 "cookie" => self.error(param_at.clone(), format!("cookie parameter `{name}` is not supported")),
                 "query" => {
