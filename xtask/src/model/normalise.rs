@@ -1236,6 +1236,16 @@ fn conforming_scalars(value: &mut Value) {
             if map.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null)) {
                 map.insert("nullable".to_string(), Value::Bool(true));
             }
+            // An enum of strings without a `type` is a string enum (typify checks the values
+            // against the type it infers otherwise, and refuses a `null` among them).
+            let strings = map
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|e| e.iter().all(|v| v.is_string() || v.is_null()) && e.iter().any(Value::is_string));
+            if strings && !map.contains_key("type") && !["oneOf", "anyOf", "allOf"].iter().any(|k| map.contains_key(*k))
+            {
+                map.insert("type".to_string(), Value::String("string".to_string()));
+            }
             if let Some(ty) = map.get("type").and_then(Value::as_str).map(str::to_string) {
                 let nullable = map.get("nullable").and_then(Value::as_bool) == Some(true);
                 // `type: array` with an enum of items' values: the enum meant the items.
