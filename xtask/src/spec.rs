@@ -43,12 +43,20 @@ pub fn pointer(segments: &[&str]) -> String {
     segments.iter().map(|s| format!("/{}", escape(s))).collect()
 }
 
-/// Parses YAML text into a JSON value, keeping key order.
+/// Parses YAML (or JSON) text into a JSON value, keeping key order.
 pub fn parse(file: &Path, text: &str) -> Result<Value> {
-    let value: Value = serde_yaml::from_str(text).map_err(|e| {
-        let location = e.location().map(|l| format!("line {} column {}", l.line(), l.column())).unwrap_or_default();
-        SpecError::new(file, location, format!("invalid YAML: {e}"))
-    })?;
+    // A JSON document is read as JSON: YAML refuses some escapes JSON allows (`\u0000`), which
+    // published JSON documents carry in their examples.
+    let value: Value = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| {
+            SpecError::new(file, format!("line {} column {}", e.line(), e.column()), format!("invalid JSON: {e}"))
+        })?
+    } else {
+        serde_yaml::from_str(text).map_err(|e| {
+            let location = e.location().map(|l| format!("line {} column {}", l.line(), l.column())).unwrap_or_default();
+            SpecError::new(file, location, format!("invalid YAML: {e}"))
+        })?
+    };
     if !value.is_object() {
         return Err(SpecError::new(file, "", "a spec must be a YAML mapping"));
     }
