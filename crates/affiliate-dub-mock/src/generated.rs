@@ -4802,3 +4802,59 @@ impl RejectBountySubmission {
         self.0.respond_with(answer)
     }
 }
+/// Webhook deliveries, signed as the API signs them, to a service's own endpoint: a service tests
+/// its handler with the client's own event types.
+pub mod webhooks {
+    use affiliate_dub::webhooks::{Event, SCHEME};
+    /// The signature header's value for `body` under `secret` (and the current time, for a scheme
+    /// that signs one).
+    pub fn sign(
+        secret: &str,
+        body: &[u8],
+    ) -> ::affiliate_runtime::Result<::std::string::String> {
+        ::affiliate_mock::webhook::sign(&SCHEME, secret, body)
+            .map(|signed| signed.signature)
+    }
+    /// POSTs `event` to `url` as a signed delivery; the endpoint's answer comes back.
+    pub async fn deliver(
+        url: &str,
+        secret: &str,
+        event: &Event,
+    ) -> ::affiliate_runtime::Result<::affiliate_mock::webhook::Delivered> {
+        let body = ::serde_json::to_vec(event)
+            .map_err(|e| ::affiliate_runtime::Error::InvalidRequest(e.to_string()))?;
+        ::affiliate_mock::webhook::deliver(url, &SCHEME, secret, &body).await
+    }
+    /// POSTs `body` as it is, signed under `secret` (a delivery of an event the client does not
+    /// know, say); sign with another secret, or change the bytes after signing, for the cases a
+    /// handler must refuse.
+    pub async fn deliver_raw(
+        url: &str,
+        secret: &str,
+        body: &[u8],
+    ) -> ::affiliate_runtime::Result<::affiliate_mock::webhook::Delivered> {
+        ::affiliate_mock::webhook::deliver(url, &SCHEME, secret, body).await
+    }
+    /// The spec's example delivery of the event `name`, where the spec has one.
+    pub fn example(name: &str) -> ::std::option::Option<Event> {
+        let body: &str = match name {
+            "link.created" => {
+                "{\"id\":\"evt_1JGKA1B2C3D4E5F6G7H8J9K0L\",\"event\":\"link.created\",\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"data\":{\"id\":\"link_1JGK2V5K4L3M2N1P0Q9R8S7T6\",\"domain\":\"dub.sh\",\"key\":\"john-pricing\",\"url\":\"https://example.com/pricing\",\"shortLink\":\"https://dub.sh/john-pricing\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"archived\":false,\"clicks\":0,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\"}}"
+            }
+            "link.updated" => {
+                "{\"id\":\"evt_1JGKA1B2C3D4E5F6G7H8J9K0L\",\"event\":\"link.created\",\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"data\":{\"id\":\"link_1JGK2V5K4L3M2N1P0Q9R8S7T6\",\"domain\":\"dub.sh\",\"key\":\"john-pricing\",\"url\":\"https://example.com/pricing\",\"shortLink\":\"https://dub.sh/john-pricing\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"archived\":false,\"clicks\":0,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\"}}"
+            }
+            "link.deleted" => {
+                "{\"id\":\"evt_1JGKA1B2C3D4E5F6G7H8J9K0L\",\"event\":\"link.created\",\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"data\":{\"id\":\"link_1JGK2V5K4L3M2N1P0Q9R8S7T6\",\"domain\":\"dub.sh\",\"key\":\"john-pricing\",\"url\":\"https://example.com/pricing\",\"shortLink\":\"https://dub.sh/john-pricing\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"archived\":false,\"clicks\":0,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\"}}"
+            }
+            "lead.created" => {
+                "{\"id\":\"evt_1JGKA2C3D4E5F6G7H8J9K0L1M\",\"event\":\"lead.created\",\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"data\":{\"eventName\":\"Sign up\",\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":null,\"country\":\"DE\",\"sales\":0,\"saleAmount\":0,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":null,\"subscriptionCanceledAt\":null},\"click\":{\"id\":\"rLnWe1uz9t282v7g\",\"timestamp\":\"2025-01-10T07:58:12.000Z\",\"url\":\"https://example.com\",\"country\":\"DE\",\"city\":\"Berlin\",\"region\":\"DE-BE\",\"continent\":\"EU\",\"device\":\"Desktop\",\"browser\":\"Firefox\",\"os\":\"Linux\",\"trigger\":\"link\",\"referer\":\"(direct)\",\"refererUrl\":\"(direct)\",\"qr\":false,\"ip\":\"203.0.113.7\"},\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"url\":\"https://example.com\",\"shortLink\":\"https://dub.sh/john\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"createdAt\":\"2024-11-20T12:00:00.000Z\",\"updatedAt\":\"2025-01-10T07:58:12.000Z\"},\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\",\"totalClicks\":1250,\"totalLeads\":85,\"totalConversions\":21,\"totalSales\":23,\"totalSaleAmount\":229900,\"totalCommissions\":45980},\"metadata\":{\"plan\":\"trial\"}}}"
+            }
+            "commission.created" => {
+                "{\"id\":\"evt_1JGKA3D4E5F6G7H8J9K0L1M2N\",\"event\":\"commission.created\",\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"data\":{\"id\":\"cm_1JVR7XRCSR0EDBAF39FZ4PMYE\",\"type\":\"sale\",\"amount\":4900,\"earnings\":980,\"currency\":\"usd\",\"status\":\"pending\",\"invoiceId\":\"INV-2025-0042\",\"description\":null,\"quantity\":1,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\",\"totalClicks\":1250,\"totalLeads\":85,\"totalConversions\":22,\"totalSales\":24,\"totalSaleAmount\":234800,\"totalCommissions\":46960},\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"shortLink\":\"https://dub.sh/john\",\"domain\":\"dub.sh\",\"key\":\"john\"},\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":1,\"saleAmount\":4900,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null}}}"
+            }
+            _ => return ::std::option::Option::None,
+        };
+        affiliate_dub::webhooks::decode(body.as_bytes()).ok()
+    }
+}

@@ -1531,12 +1531,43 @@ pub fn command() -> ::clap::Command {
                 )
                 .arg(crate::support::body_arg()),
         )
+        .subcommand(
+            ::clap::Command::new("verify-webhook")
+                .about(
+                    "Verify a saved webhook delivery (signing secret from DUB_WEBHOOK_SECRET) and print its event",
+                )
+                .long_about(
+                    "Checks the `Dub-Signature` signature of a delivery's raw body (a file, or stdin) with the endpoint's signing secret from the environment variable DUB_WEBHOOK_SECRET, then prints the delivery as JSON. Exits with 29 when the signature does not verify, 30 when the verified body is not a delivery.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("signature")
+                        .long("signature")
+                        .value_name("VALUE")
+                        .required(true)
+                        .help("The `Dub-Signature` header's value"),
+                )
+                .arg(
+                    ::clap::Arg::new("file")
+                        .value_name("FILE|-")
+                        .help("The delivery's raw body (default: stdin)"),
+                ),
+        )
 }
 /// Runs the operation `matches` names against the real API, or against the mock.
 pub async fn run(
     ctx: &crate::support::Ctx,
     matches: &::clap::ArgMatches,
 ) -> Result<(), crate::support::CliError> {
+    if let ::std::option::Option::Some(("verify-webhook", m)) = matches.subcommand() {
+        let input = crate::support::webhook_input(m, "DUB_WEBHOOK_SECRET")?;
+        let event = affiliate_dub::webhooks::verify(
+            &input.secret,
+            &input.signature,
+            &input.body,
+        )?;
+        return crate::support::print_json(crate::support::output(m)?, &event);
+    }
     let server = if ctx.mock {
         let server = ::wiremock::MockServer::start().await;
         affiliate_dub_mock::mount_examples(&server).await;

@@ -705,6 +705,9 @@ pub struct Commission {
         deserialize_with = "::std::option::Option::deserialize"
     )]
     pub invoice_id: ::std::option::Option<::std::string::String>,
+    ///The partner link the commission came through (sent in `commission.created` deliveries).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub link: ::std::option::Option<CommissionLink>,
     pub partner: CommissionPartner,
     ///How many events the commission covers.
     pub quantity: i64,
@@ -801,7 +804,20 @@ pub struct CommissionCustomerInput {
         ::std::option::Option<::std::string::String>,
     >,
 }
-///The partner a commission is for.
+///The partner link the commission came through (sent in `commission.created` deliveries).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CommissionLink {
+    ///The short link's domain.
+    pub domain: ::std::string::String,
+    ///The link's ID.
+    pub id: ::std::string::String,
+    ///The short link's slug.
+    pub key: ::std::string::String,
+    ///The full short link URL.
+    #[serde(rename = "shortLink")]
+    pub short_link: ::std::string::String,
+}
+///The partner of a commission or conversion (with lifetime totals in webhook deliveries).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct CommissionPartner {
     ///The partner's country (ISO 3166-1 alpha-2).
@@ -828,6 +844,42 @@ pub struct CommissionPartner {
     pub payouts_enabled_at: ::std::option::Option<
         ::chrono::DateTime<::chrono::offset::Utc>,
     >,
+    ///Lifetime clicks on the partner's links (sent in webhook deliveries).
+    #[serde(
+        rename = "totalClicks",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_clicks: ::std::option::Option<i64>,
+    ///Lifetime commissions in cents (sent in webhook deliveries).
+    #[serde(
+        rename = "totalCommissions",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_commissions: ::std::option::Option<i64>,
+    ///Lifetime leads that became paying customers (sent in webhook deliveries).
+    #[serde(
+        rename = "totalConversions",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_conversions: ::std::option::Option<i64>,
+    ///Lifetime leads from the partner's links (sent in webhook deliveries).
+    #[serde(
+        rename = "totalLeads",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_leads: ::std::option::Option<i64>,
+    ///Lifetime sale amount in cents (sent in webhook deliveries).
+    #[serde(
+        rename = "totalSaleAmount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_sale_amount: ::std::option::Option<i64>,
+    ///Lifetime sales (sent in webhook deliveries).
+    #[serde(
+        rename = "totalSales",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_sales: ::std::option::Option<i64>,
 }
 ///The commission creation was queued; it appears in the commission list (and its webhook) once done.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -5191,6 +5243,237 @@ impl UpsertPartnerLinkRequest {
     pub fn builder() -> builder::UpsertPartnerLinkRequest {
         Default::default()
     }
+}
+///A click on a short link, as conversion deliveries carry it.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookClick {
+    ///The visitor's browser.
+    pub browser: ::std::string::String,
+    ///The visitor's city.
+    pub city: ::std::string::String,
+    ///The visitor's continent code.
+    pub continent: ::std::string::String,
+    ///The visitor's country (ISO 3166-1 alpha-2).
+    pub country: ::std::string::String,
+    ///The visitor's device type.
+    pub device: ::std::string::String,
+    ///The click's ID (what the `dub_id` cookie holds).
+    pub id: ::std::string::String,
+    ///The visitor's IP address.
+    pub ip: ::std::string::String,
+    ///The visitor's operating system.
+    pub os: ::std::string::String,
+    ///Whether the click came from a QR code scan.
+    pub qr: bool,
+    ///The referring domain (`(direct)` for none).
+    pub referer: ::std::string::String,
+    ///The referring URL.
+    #[serde(rename = "refererUrl")]
+    pub referer_url: ::std::string::String,
+    ///The visitor's region.
+    pub region: ::std::string::String,
+    ///When the click happened.
+    pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///What led to the click (`link`, `qr`...).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub trigger: ::std::option::Option<::std::string::String>,
+    ///The destination the click was sent to.
+    pub url: ::std::string::String,
+}
+///A `commission.created` delivery; `data` is the commission, with its link and the partner's totals.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookCommissionCreatedEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: Commission,
+    ///Always `commission.created`.
+    pub event: ::std::string::String,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///The customer of a conversion delivery.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookCustomer {
+    ///The customer's avatar URL.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub avatar: ::std::option::Option<::std::string::String>,
+    ///The customer's country (ISO 3166-1 alpha-2).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub country: ::std::option::Option<::std::string::String>,
+    ///When the customer was created.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The customer's email address.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The customer's ID in your own system.
+    #[serde(rename = "externalId")]
+    pub external_id: ::std::string::String,
+    ///When the customer first paid.
+    #[serde(
+        rename = "firstSaleAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub first_sale_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///The customer's ID on Dub.
+    pub id: ::std::string::String,
+    ///The customer's name.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    ///The customer's total sale amount, in cents.
+    #[serde(
+        rename = "saleAmount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sale_amount: ::std::option::Option<i64>,
+    ///The customer's number of sales.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sales: ::std::option::Option<i64>,
+    ///The customer's Stripe customer ID.
+    #[serde(
+        rename = "stripeCustomerId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stripe_customer_id: ::std::option::Option<::std::string::String>,
+    ///When the customer canceled their subscription.
+    #[serde(
+        rename = "subscriptionCanceledAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subscription_canceled_at: ::std::option::Option<
+        ::chrono::DateTime<::chrono::offset::Utc>,
+    >,
+}
+///A `lead.created` delivery.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookLeadCreatedEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: WebhookLeadCreatedEventData,
+    ///Always `lead.created`.
+    pub event: ::std::string::String,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///The lead, its customer, click and link, and the referring partner.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookLeadCreatedEventData {
+    pub click: WebhookClick,
+    pub customer: WebhookCustomer,
+    ///The lead event's name.
+    #[serde(rename = "eventName")]
+    pub event_name: ::std::string::String,
+    pub link: Link,
+    ///The data kept with the lead event.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub metadata: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub partner: ::std::option::Option<CommissionPartner>,
+}
+///A `link.clicked` delivery (sent for links that name the webhook in `webhookIds`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookLinkClickedEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: WebhookLinkClickedEventData,
+    ///Always `link.clicked`.
+    pub event: ::std::string::String,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///The click and its link.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookLinkClickedEventData {
+    pub click: WebhookClick,
+    pub link: Link,
+}
+///A `link.created`, `link.updated` or `link.deleted` delivery; `data` is the link as it now is (or was).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookLinkEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: Link,
+    ///The event's name (`link.created`, `link.updated`, `link.deleted`).
+    pub event: ::std::string::String,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///A `partner.application_submitted` delivery; `data` is the application.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookPartnerApplicationSubmittedEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: PartnerApplication,
+    ///Always `partner.application_submitted`.
+    pub event: ::std::string::String,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///A `partner.enrolled` delivery; `data` is the enrolled partner.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookPartnerEnrolledEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: EnrolledPartner,
+    ///Always `partner.enrolled`.
+    pub event: ::std::string::String,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///A `sale.created` delivery.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookSaleCreatedEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: WebhookSaleCreatedEventData,
+    ///Always `sale.created`.
+    pub event: ::std::string::String,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///The sale, its customer, click and link, and the referring partner.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookSaleCreatedEventData {
+    pub click: WebhookClick,
+    pub customer: WebhookCustomer,
+    ///The sale event's name.
+    #[serde(rename = "eventName")]
+    pub event_name: ::std::string::String,
+    pub link: Link,
+    ///The data kept with the sale event.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub metadata: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub partner: ::std::option::Option<CommissionPartner>,
+    pub sale: WebhookSaleCreatedEventDataSale,
+}
+///The sale.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookSaleCreatedEventDataSale {
+    ///The sale amount in the currency's minor unit.
+    pub amount: i64,
+    ///The sale's currency.
+    pub currency: ::std::string::String,
+    ///The sale's invoice.
+    #[serde(
+        rename = "invoiceId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub invoice_id: ::std::option::Option<::std::string::String>,
+    ///The payment processor (a `PaymentProcessor` value).
+    #[serde(rename = "paymentProcessor")]
+    pub payment_processor: ::std::string::String,
 }
 /// Types for composing complex structures.
 pub mod builder {
