@@ -5288,9 +5288,73 @@ pub struct WebhookCommissionCreatedEvent {
     pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
     pub data: Commission,
     ///Always `commission.created`.
-    pub event: ::std::string::String,
+    pub event: WebhookCommissionCreatedEventEvent,
     ///The delivery's ID (`evt_...`).
     pub id: ::std::string::String,
+}
+///Always `commission.created`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookCommissionCreatedEventEvent {
+    #[doc = concat!("`", "commission.created", "`")]
+    CommissionCreated,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookCommissionCreatedEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommissionCreated => "commission.created",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "commission.created" => Self::CommissionCreated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookCommissionCreatedEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookCommissionCreatedEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookCommissionCreatedEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookCommissionCreatedEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookCommissionCreatedEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookCommissionCreatedEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
 }
 ///The customer of a conversion delivery.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -5353,7 +5417,7 @@ pub struct WebhookLeadCreatedEvent {
     pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
     pub data: WebhookLeadCreatedEventData,
     ///Always `lead.created`.
-    pub event: ::std::string::String,
+    pub event: WebhookLeadCreatedEventEvent,
     ///The delivery's ID (`evt_...`).
     pub id: ::std::string::String,
 }
@@ -5374,6 +5438,70 @@ pub struct WebhookLeadCreatedEventData {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub partner: ::std::option::Option<CommissionPartner>,
 }
+///Always `lead.created`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookLeadCreatedEventEvent {
+    #[doc = concat!("`", "lead.created", "`")]
+    LeadCreated,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookLeadCreatedEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::LeadCreated => "lead.created",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "lead.created" => Self::LeadCreated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookLeadCreatedEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookLeadCreatedEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookLeadCreatedEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookLeadCreatedEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookLeadCreatedEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookLeadCreatedEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
 ///A `link.clicked` delivery (sent for links that name the webhook in `webhookIds`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct WebhookLinkClickedEvent {
@@ -5382,7 +5510,7 @@ pub struct WebhookLinkClickedEvent {
     pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
     pub data: WebhookLinkClickedEventData,
     ///Always `link.clicked`.
-    pub event: ::std::string::String,
+    pub event: WebhookLinkClickedEventEvent,
     ///The delivery's ID (`evt_...`).
     pub id: ::std::string::String,
 }
@@ -5392,6 +5520,70 @@ pub struct WebhookLinkClickedEventData {
     pub click: WebhookClick,
     pub link: Link,
 }
+///Always `link.clicked`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookLinkClickedEventEvent {
+    #[doc = concat!("`", "link.clicked", "`")]
+    LinkClicked,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookLinkClickedEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::LinkClicked => "link.clicked",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "link.clicked" => Self::LinkClicked,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookLinkClickedEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookLinkClickedEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookLinkClickedEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookLinkClickedEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookLinkClickedEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookLinkClickedEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
 ///A `link.created`, `link.updated` or `link.deleted` delivery; `data` is the link as it now is (or was).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct WebhookLinkEvent {
@@ -5399,10 +5591,82 @@ pub struct WebhookLinkEvent {
     #[serde(rename = "createdAt")]
     pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
     pub data: Link,
-    ///The event's name (`link.created`, `link.updated`, `link.deleted`).
-    pub event: ::std::string::String,
+    ///The event's name.
+    pub event: WebhookLinkEventEvent,
     ///The delivery's ID (`evt_...`).
     pub id: ::std::string::String,
+}
+///The event's name.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookLinkEventEvent {
+    #[doc = concat!("`", "link.created", "`")]
+    LinkCreated,
+    #[doc = concat!("`", "link.updated", "`")]
+    LinkUpdated,
+    #[doc = concat!("`", "link.deleted", "`")]
+    LinkDeleted,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookLinkEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::LinkCreated => "link.created",
+            Self::LinkUpdated => "link.updated",
+            Self::LinkDeleted => "link.deleted",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "link.created" => Self::LinkCreated,
+            "link.updated" => Self::LinkUpdated,
+            "link.deleted" => Self::LinkDeleted,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookLinkEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookLinkEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookLinkEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookLinkEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookLinkEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookLinkEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
 }
 ///A `partner.application_submitted` delivery; `data` is the application.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -5412,9 +5676,74 @@ pub struct WebhookPartnerApplicationSubmittedEvent {
     pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
     pub data: PartnerApplication,
     ///Always `partner.application_submitted`.
-    pub event: ::std::string::String,
+    pub event: WebhookPartnerApplicationSubmittedEventEvent,
     ///The delivery's ID (`evt_...`).
     pub id: ::std::string::String,
+}
+///Always `partner.application_submitted`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookPartnerApplicationSubmittedEventEvent {
+    #[doc = concat!("`", "partner.application_submitted", "`")]
+    PartnerApplicationSubmitted,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookPartnerApplicationSubmittedEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PartnerApplicationSubmitted => "partner.application_submitted",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "partner.application_submitted" => Self::PartnerApplicationSubmitted,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookPartnerApplicationSubmittedEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookPartnerApplicationSubmittedEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookPartnerApplicationSubmittedEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String>
+for WebhookPartnerApplicationSubmittedEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookPartnerApplicationSubmittedEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookPartnerApplicationSubmittedEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
 }
 ///A `partner.enrolled` delivery; `data` is the enrolled partner.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -5424,9 +5753,73 @@ pub struct WebhookPartnerEnrolledEvent {
     pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
     pub data: EnrolledPartner,
     ///Always `partner.enrolled`.
-    pub event: ::std::string::String,
+    pub event: WebhookPartnerEnrolledEventEvent,
     ///The delivery's ID (`evt_...`).
     pub id: ::std::string::String,
+}
+///Always `partner.enrolled`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookPartnerEnrolledEventEvent {
+    #[doc = concat!("`", "partner.enrolled", "`")]
+    PartnerEnrolled,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookPartnerEnrolledEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PartnerEnrolled => "partner.enrolled",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "partner.enrolled" => Self::PartnerEnrolled,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookPartnerEnrolledEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookPartnerEnrolledEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookPartnerEnrolledEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookPartnerEnrolledEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookPartnerEnrolledEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookPartnerEnrolledEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
 }
 ///A `sale.created` delivery.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -5436,7 +5829,7 @@ pub struct WebhookSaleCreatedEvent {
     pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
     pub data: WebhookSaleCreatedEventData,
     ///Always `sale.created`.
-    pub event: ::std::string::String,
+    pub event: WebhookSaleCreatedEventEvent,
     ///The delivery's ID (`evt_...`).
     pub id: ::std::string::String,
 }
@@ -5474,6 +5867,70 @@ pub struct WebhookSaleCreatedEventDataSale {
     ///The payment processor (a `PaymentProcessor` value).
     #[serde(rename = "paymentProcessor")]
     pub payment_processor: ::std::string::String,
+}
+///Always `sale.created`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookSaleCreatedEventEvent {
+    #[doc = concat!("`", "sale.created", "`")]
+    SaleCreated,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookSaleCreatedEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SaleCreated => "sale.created",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "sale.created" => Self::SaleCreated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookSaleCreatedEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookSaleCreatedEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookSaleCreatedEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookSaleCreatedEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookSaleCreatedEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookSaleCreatedEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
 }
 /// Types for composing complex structures.
 pub mod builder {
