@@ -36,7 +36,8 @@ fn mock_and_cli_modules_carry_each_feature() {
                 // Examples of events whose component has one; `customer.deleted` has none.
                 "\"order.paid\" => { \"{",
                 "\"order.refunded\" => { \"{",
-                "affiliate_webhooks::webhooks::decode(body.as_bytes()).ok()",
+                "delivery.pointer_mut(\"/type\")",
+                "affiliate_webhooks::webhooks::decode(&::serde_json::to_vec(&delivery).ok()?).ok()",
             ],
         ),
         (

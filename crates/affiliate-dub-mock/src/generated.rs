@@ -4835,7 +4835,8 @@ pub mod webhooks {
     ) -> ::affiliate_runtime::Result<::affiliate_mock::webhook::Delivered> {
         ::affiliate_mock::webhook::deliver(url, &SCHEME, secret, body).await
     }
-    /// The spec's example delivery of the event `name`, where the spec has one.
+    /// The spec's example delivery of the event `name`, where its schema has one (named `name`:
+    /// events sharing a schema share its example).
     pub fn example(name: &str) -> ::std::option::Option<Event> {
         let body: &str = match name {
             "link.created" => {
@@ -4855,6 +4856,10 @@ pub mod webhooks {
             }
             _ => return ::std::option::Option::None,
         };
-        affiliate_dub::webhooks::decode(body.as_bytes()).ok()
+        let mut delivery: ::serde_json::Value = ::serde_json::from_str(body).ok()?;
+        if let ::std::option::Option::Some(slot) = delivery.pointer_mut("/event") {
+            *slot = ::serde_json::Value::String(name.to_string());
+        }
+        affiliate_dub::webhooks::decode(&::serde_json::to_vec(&delivery).ok()?).ok()
     }
 }

@@ -236,4 +236,15 @@ async fn the_mock_signs_and_delivers_events_a_handler_can_verify() {
         "the mock signs as the API does"
     );
     assert!(affiliate_dub_mock::webhooks::example("payout.sent").is_none());
+    // Events sharing a schema share its example, each under its own name.
+    for name in ["link.created", "link.updated", "link.deleted"] {
+        let example = affiliate_dub_mock::webhooks::example(name).expect(name);
+        assert_eq!(example.name(), name);
+        assert!(matches!(
+            (name, &example),
+            ("link.created", Event::LinkCreated(_))
+                | ("link.updated", Event::LinkUpdated(_))
+                | ("link.deleted", Event::LinkDeleted(_))
+        ));
+    }
 }

@@ -211,6 +211,7 @@ pub fn mock_module(surface: &Surface) -> Result<TokenStream, String> {
     let client = format_ident!("{}", surface.client_crate.replace('-', "_"));
     let names: Vec<&String> = webhooks.events.iter().filter(|e| e.example.is_some()).map(|e| &e.name).collect();
     let examples: Vec<&String> = webhooks.events.iter().filter_map(|e| e.example.as_ref()).collect();
+    let name_pointer = &webhooks.name;
     Ok(quote! {
         /// Webhook deliveries, signed as the API signs them, to a service's own endpoint: a service tests
         /// its handler with the client's own event types.
@@ -236,13 +237,18 @@ pub fn mock_module(surface: &Surface) -> Result<TokenStream, String> {
                 ::affiliate_mock::webhook::deliver(url, &SCHEME, secret, body).await
             }
 
-            /// The spec's example delivery of the event `name`, where the spec has one.
+            /// The spec's example delivery of the event `name`, where its schema has one (named `name`:
+            /// events sharing a schema share its example).
             pub fn example(name: &str) -> ::std::option::Option<Event> {
                 let body: &str = match name {
                     #(#names => #examples,)*
                     _ => return ::std::option::Option::None,
                 };
-                #client::webhooks::decode(body.as_bytes()).ok()
+                let mut delivery: ::serde_json::Value = ::serde_json::from_str(body).ok()?;
+                if let ::std::option::Option::Some(slot) = delivery.pointer_mut(#name_pointer) {
+                    *slot = ::serde_json::Value::String(name.to_string());
+                }
+                #client::webhooks::decode(&::serde_json::to_vec(&delivery).ok()?).ok()
             }
         }
     })
