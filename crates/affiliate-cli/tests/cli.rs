@@ -240,7 +240,8 @@ fn verify_webhook_checks_a_saved_delivery() {
     let (good, bad, junk) = (save("good.json", &body), save("bad.json", &tampered), save("junk.json", b"nope"));
     let junk_signature = affiliate_dub_mock::webhooks::sign(SECRET, b"nope").unwrap();
     // (file argument or stdin bytes, signature, secret set, exit code, what stdout or stderr says)
-    let cases: [(Option<&str>, &[u8], &str, bool, i32, &str); 6] = [
+    type Case<'a> = (Option<&'a str>, &'a [u8], &'a str, bool, i32, &'a str);
+    let cases: [Case; 6] = [
         (Some(&good), b"", &signature, true, 0, "\"event\":\"commission.created\""),
         (None, &body, &signature, true, 0, "\"earnings\":980"),
         (Some(&bad), b"", &signature, true, 29, "error (signature)"),

@@ -214,7 +214,7 @@ fn decode_tag(encoding: Encoding, text: &str) -> Option<Vec<u8>> {
         Encoding::Hex => {
             let digit = |b: u8| (b as char).to_digit(16);
             let bytes = text.as_bytes();
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return None;
             }
             bytes.chunks(2).map(|pair| Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)).collect()
