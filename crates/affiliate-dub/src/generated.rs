@@ -22,6 +22,17 @@ Requests and responses are JSON with camelCase field names. Authenticate with a 
 Rate limits depend on the workspace plan (60 to 3,000 requests per minute) and are reported in the
 `X-RateLimit-*` and `Retry-After` headers of a 429 response.
 
+Webhooks: Dub POSTs events (`link.*`, `lead.created`, `sale.created`, `partner.enrolled`,
+`partner.application_submitted`, `commission.created`) to the endpoints configured in the workspace
+as JSON `{id, event, createdAt, data}`; the `Dub-Signature` header is the hex HMAC-SHA256 of the raw
+body keyed with the endpoint's signing secret (`x-affiliate-webhooks`, and the `WebhookDelivery`
+callback for the delivery as plain OpenAPI).
+
+Where Dub's published OpenAPI document disagrees with its own descriptions, this spec follows the
+evidence and says so at the place (the `type` filter of `GET /commissions`). Amounts in cents and
+counts are `integer` here, as everywhere in this spec (the published document types them as
+`number`; they count whole cents or events), and date-times carry `format: date-time`.
+
 
 Version: 0.0.0*/
 pub struct Client {
