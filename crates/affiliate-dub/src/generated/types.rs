@@ -774,7 +774,9 @@ pub struct CommissionCustomer {
         ::chrono::DateTime<::chrono::offset::Utc>,
     >,
 }
-///A customer to create with the commission (when no `customerId` is given).
+/**A customer to create with the commission (when no `customerId` is given). Dub also accepts `null` here,
+which is the same as leaving the field out, so the client never sends it.
+*/
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct CommissionCustomerInput {
     ///The customer's avatar URL; a random avatar when not given.
