@@ -35,6 +35,7 @@ pub struct Delivered {
 }
 
 /// POSTs `body` (JSON) to `url`, signed under `secret` with `scheme`, and returns the endpoint's answer.
+/// Plain HTTP (a test endpoint on loopback): the mock crates build no TLS stack.
 pub async fn deliver(url: &str, scheme: &Scheme, secret: &str, body: &[u8]) -> Result<Delivered> {
     let signed = sign(scheme, secret, body)?;
     let mut request = reqwest::Client::new()
