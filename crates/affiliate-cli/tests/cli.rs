@@ -208,8 +208,12 @@ async fn wait_polls_a_job_until_complete_then_streams_its_result() {
 
 #[test]
 fn operation_help_per_api() {
-    let cases =
-        [("dub", "list-partners"), ("geniuslink", "list-user-affiliate-tokens"), ("partnerize", "export-clicks-csv")];
+    let cases = [
+        ("dub", "list-partners"),
+        ("dub", "verify-webhook"),
+        ("geniuslink", "list-user-affiliate-tokens"),
+        ("partnerize", "export-clicks-csv"),
+    ];
     for (api, operation) in cases {
         let out = Command::new(env!("CARGO_BIN_EXE_affiliate")).args([api, operation, "--help"]).output().unwrap();
         assert!(out.status.success());
