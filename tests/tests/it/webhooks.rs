@@ -248,3 +248,47 @@ async fn the_mock_signs_and_delivers_events_a_handler_can_verify() {
         ));
     }
 }
+
+/// Arbitrary headers and bodies (mutations of a real delivery among them): `verify` never panics,
+/// and accepts exactly the bodies whose signature is the independently computed one.
+#[test]
+fn arbitrary_deliveries_never_panic_and_verify_only_when_signed() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
+    let base = serde_json::to_vec(&delivery("commission.created")).unwrap();
+    let body = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..256),
+        // A real delivery with one byte changed, or cut short.
+        (0..base.len(), any::<u8>()).prop_map({
+            let base = base.clone();
+            move |(at, byte)| {
+                let mut b = base.clone();
+                b[at] = byte;
+                b
+            }
+        }),
+        (0..base.len()).prop_map({
+            let base = base.clone();
+            move |len| base[..len].to_vec()
+        }),
+        Just(base.clone()),
+    ];
+    let header = prop_oneof![any::<String>(), "[0-9a-fA-F]{0,130}", Just(hmac_sha256_hex(SECRET.as_bytes(), &base))];
+    let config = Config {
+        cases: 256,
+        source_file: Some(file!()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..Config::default()
+    };
+    TestRunner::new(config)
+        .run(&(body, header), |(body, header)| {
+            let signed = header.trim().eq_ignore_ascii_case(&hmac_sha256_hex(SECRET.as_bytes(), &body));
+            match webhooks::verify(SECRET, &header, &body) {
+                Err(Error::Signature(_)) => prop_assert!(!signed, "a signed body was refused"),
+                Ok(_) | Err(Error::WebhookPayload { .. }) => prop_assert!(signed, "an unsigned body got through"),
+                Err(other) => prop_assert!(false, "{other:?}"),
+            }
+            Ok(())
+        })
+        .unwrap();
+}
