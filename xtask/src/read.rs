@@ -306,7 +306,8 @@ fn operation(
     })
 }
 
-/// `types::X` for a body field typed `Result<types::builder::X, String>` (JSON bodies only).
+/// `types::X` for a body field typed `Result<types::builder::X, String>`, or `Result<types::X, String>`
+/// for a body type without a builder (a `oneOf`, such as an enum tagged by a property): JSON bodies only.
 fn body_type(ty: &Type) -> Option<Type> {
     let inner = result_ok(ty)?;
     let Type::Path(p) = &inner else { return None };
@@ -315,6 +316,7 @@ fn body_type(ty: &Type) -> Option<Type> {
         [types, builder, name] if types == "types" && builder == "builder" => {
             syn::parse_str(&format!("types::{name}")).ok()
         }
+        [types, _] if types == "types" => Some(inner.clone()),
         _ => None,
     }
 }

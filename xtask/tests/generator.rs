@@ -19,7 +19,14 @@ fn generated(fixture: &str) -> String {
     let outputs = generate_crate(&file, &text).unwrap_or_else(|errors| panic!("{fixture}: {errors:?}"));
     let name = fixture.replace('_', "-");
     let source = |f: &str| outputs[&PathBuf::from(format!("crates/affiliate-{name}/{f}"))].clone();
-    ["Cargo.toml", "src/generated.rs", "src/generated/types.rs", "src/generated/builder.rs"].map(source).join("\n")
+    let mut files =
+        ["Cargo.toml", "src/generated.rs", "src/generated/types.rs", "src/generated/builder.rs"].map(source).join("\n");
+    // A spec with `x-affiliate-webhooks` has a webhooks module too.
+    if let Some(webhooks) = outputs.get(&PathBuf::from(format!("crates/affiliate-{name}/src/webhooks.rs"))) {
+        files.push('\n');
+        files.push_str(webhooks);
+    }
+    files
 }
 
 fn snapshot(fixture: &str) {
@@ -75,6 +82,7 @@ snapshots![
     undocumented_success,
     deep_refs,
     value_types,
+    webhooks,
 ];
 
 #[test]
@@ -89,6 +97,20 @@ fn fixture_features_are_present() {
         }
     };
     check("bearer", &["SecurityScheme::Bearer", "env: \"FIXTURE_TOKEN\""]);
+    check(
+        "webhooks",
+        &[
+            "algorithm: ::affiliate_runtime::webhook::Algorithm::HmacSha512",
+            "encoding: ::affiliate_runtime::webhook::Encoding::Base64",
+            "prefix: \"v1=\"",
+            "before: \"v1:\", between: \":\", tolerance: ::std::time::Duration::from_secs(300u64)",
+            "OrderPaid(types::OrderEvent)",
+            "OrderRefunded(types::OrderEvent)",
+            "CustomerDeleted(types::CustomerEvent)",
+            "pub fn verify(secret: &str, signature_header: &str, timestamp_header: &str, raw_body: &[u8],",
+            "::affiliate_runtime::webhook::decode(raw_body, \"/type\", Event::from_delivery)",
+        ],
+    );
     check(
         "rate_limit_idempotency",
         &[
@@ -362,6 +384,10 @@ hostile! {
     path_parameter_without_hole => ("/paths/~1a/get/parameters/0", "path parameter `id` has no `{id}`"),
     structured_parameter => ("/paths/~1a/get/parameters/0/content", "parameter `payload` is a structured value"),
     path_rewritten_error_located => ("/paths/~1stores~1<id>~1orders/get/parameters/1", "cookie parameter `session`"),
+    webhooks_unknown_algorithm => ("/x-affiliate-webhooks/signature/algorithm", "hmac-sha256 or hmac-sha512"),
+    webhooks_bad_signed_template => ("/x-affiliate-webhooks/signature/timestamp/signed", "end with `{body}`"),
+    webhooks_event_without_schema => ("/x-affiliate-webhooks/events/customer.deleted", "no component schema `Customer`"),
+    webhooks_unknown_key => ("/x-affiliate-webhooks/signature/secretEncoding", "unknown key `secretEncoding`"),
 }
 
 fn fails_cleanly(name: &str, location: &str, message: &str) {

@@ -26,6 +26,29 @@ fn mock_and_cli_modules_carry_each_feature() {
         ("basic", "-mock/src/generated.rs", &["builder.basic_auth(\"mock-user\", \"mock-password\")"]),
         ("success_variants", "-mock/src/generated.rs", &["pub fn accepted(self, value: &types::"]),
         ("page_pagination", "cli", &["crate::support::all_arg()", "b.pages()"]),
+        // Webhooks: the mock signs and delivers with the client's scheme and serves the examples;
+        // the CLI verifies a saved delivery before building any client (no API credentials needed).
+        (
+            "webhooks",
+            "-mock/src/generated.rs",
+            &[
+                "::affiliate_mock::webhook::deliver(url, &SCHEME, secret, &body).await",
+                // Examples of events whose component has one; `customer.deleted` has none.
+                "\"order.paid\" => { \"{",
+                "\"order.refunded\" => { \"{",
+                "delivery.pointer_mut(\"/type\")",
+                "affiliate_webhooks::webhooks::decode(&::serde_json::to_vec(&delivery).ok()?).ok()",
+            ],
+        ),
+        (
+            "webhooks",
+            "cli",
+            &[
+                "Command::new(\"verify-webhook\")",
+                "crate::support::webhook_input(m, \"FIXTURE_WEBHOOK_SECRET\")?",
+                "Arg::new(\"timestamp\")",
+            ],
+        ),
         ("success_variants", "cli", &["crate::support::wait_arg()", "wait_for_result(&poll)"]),
         // The 202's OpenAPI link to the job operation: `--wait` polls the job the answer names.
         (

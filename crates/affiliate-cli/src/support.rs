@@ -1,7 +1,7 @@
 //! What every generated command module shares: flag parsing into the client's types, JSON / NDJSON /
 //! byte-stream output, progress on a terminal, and one exit code per error kind.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,7 +40,8 @@ Exit codes:
   14 validation          15 rate_limited        16 server              17 api (other statuses)
   18 timeout             19 transport           20 decode              21 missing_credential
   22 config              23 invalid_request     24 pagination          25 too_large
-  26 job                 27 foreign_link        28 token (no access token)";
+  26 job                 27 foreign_link        28 token (no access token)
+  29 signature (a webhook delivery that does not verify)     30 webhook_payload";
 
 /// The exit code of an error kind (`Error::kind()`), as [`EXIT_CODES`] lists them.
 pub fn exit_code(error: &CliError) -> u8 {
@@ -67,6 +68,8 @@ pub fn exit_code(error: &CliError) -> u8 {
             "job" => 26,
             "foreign_link" => 27,
             "token" => 28,
+            "signature" => 29,
+            "webhook_payload" => 30,
             _ => 17,
         },
     }
@@ -139,6 +142,32 @@ pub fn body(m: &clap::ArgMatches) -> Result<Option<Value>, CliError> {
         std::fs::read_to_string(source).map_err(|e| CliError::Input(format!("--body {source}: {e}")))?
     };
     serde_json::from_str(&text).map(Some).map_err(|e| CliError::Input(format!("--body {source}: {e}")))
+}
+
+/// A saved webhook delivery to verify: its raw body, signature and the signing secret.
+pub struct WebhookInput {
+    pub body: Vec<u8>,
+    pub signature: String,
+    /// From the environment; never printed.
+    pub secret: String,
+}
+
+/// The body from the `file` argument (or stdin), `--signature`, and the secret from `env`.
+pub fn webhook_input(m: &clap::ArgMatches, env: &str) -> Result<WebhookInput, CliError> {
+    let secret = std::env::var(env)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| CliError::Usage(format!("set {env} to the endpoint's signing secret")))?;
+    let signature = m.get_one::<String>("signature").cloned().unwrap_or_default();
+    let body = match m.get_one::<String>("file").map(String::as_str) {
+        None | Some("-") => {
+            let mut body = Vec::new();
+            std::io::stdin().lock().read_to_end(&mut body)?;
+            body
+        }
+        Some(path) => std::fs::read(path).map_err(|e| CliError::Input(format!("{path}: {e}")))?,
+    };
+    Ok(WebhookInput { body, signature, secret })
 }
 
 /// Where the answer goes.

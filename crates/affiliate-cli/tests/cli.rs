@@ -208,11 +208,75 @@ async fn wait_polls_a_job_until_complete_then_streams_its_result() {
 
 #[test]
 fn operation_help_per_api() {
-    let cases =
-        [("dub", "list-partners"), ("geniuslink", "list-user-affiliate-tokens"), ("partnerize", "export-clicks-csv")];
+    let cases = [
+        ("dub", "list-partners"),
+        ("dub", "verify-webhook"),
+        ("geniuslink", "list-user-affiliate-tokens"),
+        ("partnerize", "export-clicks-csv"),
+    ];
     for (api, operation) in cases {
         let out = Command::new(env!("CARGO_BIN_EXE_affiliate")).args([api, operation, "--help"]).output().unwrap();
         assert!(out.status.success());
         insta::assert_snapshot!(format!("{api}-{operation}-help"), text(&out.stdout));
     }
+}
+
+/// `affiliate dub verify-webhook`: a saved delivery (file or stdin) checked with the secret from
+/// `DUB_WEBHOOK_SECRET` (no API key needed), printed when it verifies; exit 29 for a signature that
+/// does not, 30 for a verified body that is not a delivery, 2 without a secret.
+#[test]
+fn verify_webhook_checks_a_saved_delivery() {
+    use std::io::Write;
+    const SECRET: &str = "whsec_cli_test_5f1c2a9e";
+    let delivery = example("dub", "/components/schemas/WebhookCommissionCreatedEvent/example");
+    let body = serde_json::to_vec(&delivery).unwrap();
+    let signature = affiliate_dub_mock::webhooks::sign(SECRET, &body).unwrap();
+    let mut tampered = body.clone();
+    let last = tampered.len() - 2;
+    tampered[last] = b' ';
+    let dir = std::env::temp_dir().join(format!("affiliate-cli-webhook-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let save = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let (good, bad, junk) = (save("good.json", &body), save("bad.json", &tampered), save("junk.json", b"nope"));
+    let junk_signature = affiliate_dub_mock::webhooks::sign(SECRET, b"nope").unwrap();
+    // (file argument or stdin bytes, signature, secret set, exit code, what stdout or stderr says)
+    type Case<'a> = (Option<&'a str>, &'a [u8], &'a str, bool, i32, &'a str);
+    let cases: [Case; 6] = [
+        (Some(&good), b"", &signature, true, 0, "\"event\":\"commission.created\""),
+        (None, &body, &signature, true, 0, "\"earnings\":980"),
+        (Some(&bad), b"", &signature, true, 29, "error (signature)"),
+        (Some(&good), b"", "deadbeef", true, 29, "not a signature"),
+        (Some(&junk), b"", &junk_signature, true, 30, "error (webhook_payload)"),
+        (Some(&good), b"", &signature, false, 2, "DUB_WEBHOOK_SECRET"),
+    ];
+    for (file, stdin, signature, secret, code, says) in cases {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_affiliate"));
+        command.args(["dub", "verify-webhook", "--signature", signature]).args(file).env_remove("DUB_API_KEY");
+        if secret {
+            command.env("DUB_WEBHOOK_SECRET", SECRET);
+        } else {
+            command.env_remove("DUB_WEBHOOK_SECRET");
+        }
+        let mut child = command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(code), "{file:?}: {stderr}");
+        assert!(stdout.contains(says) || stderr.contains(says), "{file:?}: `{says}` in {stdout} / {stderr}");
+        assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET), "the secret is never printed");
+        if code == 0 {
+            let printed: Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(printed["data"]["id"], delivery["data"]["id"]);
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -3,20 +3,70 @@
 use affiliate_dub::types;
 /// Every operation answered from the spec's examples: mounts one example answer per operation.
 pub async fn mount_examples(server: &::wiremock::MockServer) {
+    list_commissions().example().mount(server).await;
+    create_commission().example().mount(server).await;
+    bulk_update_commissions().example().mount(server).await;
+    get_customers().example().mount(server).await;
     list_partners().example().mount(server).await;
     create_partner().example().mount(server).await;
     retrieve_partner_analytics().example().mount(server).await;
+    list_partner_applications().example().mount(server).await;
+    approve_partner_application().example().mount(server).await;
+    reject_partner_application().example().mount(server).await;
     ban_partner().example().mount(server).await;
     deactivate_partner().example().mount(server).await;
     retrieve_partner_links().example().mount(server).await;
     create_partner_link().example().mount(server).await;
     upsert_partner_link().example().mount(server).await;
+    list_payouts().example().mount(server).await;
+    create_referrals_embed_token().example().mount(server).await;
+    track_lead().example().mount(server).await;
+    track_sale().example().mount(server).await;
+    list_bounty_submissions().example().mount(server).await;
+    update_commission().example().mount(server).await;
+    get_customer().example().mount(server).await;
+    delete_customer().example().mount(server).await;
+    update_customer().example().mount(server).await;
+    approve_bounty_submission().example().mount(server).await;
+    reject_bounty_submission().example().mount(server).await;
 }
 /// Like [`mount_examples`], but each JSON success example goes through the client's type first
 /// and is answered from the typed value (an example that does not fit its type is an error).
 pub async fn mount_typed_examples(
     server: &::wiremock::MockServer,
 ) -> ::std::result::Result<(), ::serde_json::Error> {
+    list_commissions()
+        .ok(
+            &::serde_json::from_str(
+                "[{\"id\":\"cm_1JVR7XRCSR0EDBAF39FZ4PMYE\",\"type\":\"sale\",\"amount\":4900,\"earnings\":980,\"currency\":\"usd\",\"status\":\"pending\",\"invoiceId\":\"INV-2025-0042\",\"description\":null,\"quantity\":1,\"userId\":null,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\"},\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":1,\"saleAmount\":4900,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null}}]",
+            )?,
+        )
+        .mount(server)
+        .await;
+    create_commission()
+        .accepted(
+            &::serde_json::from_str(
+                "{\"success\":true,\"message\":\"Commission creation queued.\"}",
+            )?,
+        )
+        .mount(server)
+        .await;
+    bulk_update_commissions()
+        .ok(
+            &::serde_json::from_str(
+                "[{\"id\":\"cm_1JVR7XRCSR0EDBAF39FZ4PMYE\",\"status\":\"fraud\"},{\"id\":\"cm_1JVR8A2B3C4D5E6F7G8H9J0K1\",\"status\":\"fraud\"}]",
+            )?,
+        )
+        .mount(server)
+        .await;
+    get_customers()
+        .ok(
+            &::serde_json::from_str(
+                "[{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":3,\"saleAmount\":14700,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null,\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"shortLink\":\"https://dub.sh/john\",\"url\":\"https://example.com\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\"},\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null},\"discount\":{\"id\":\"disc_1JGK0H7J8K9L0M1N2P3Q4R5S6\",\"amount\":20,\"type\":\"percentage\",\"maxDuration\":3,\"couponId\":\"XZuejd0Q\",\"couponTestId\":null,\"description\":\"20% off the first 3 months\",\"partnersCount\":12}}]",
+            )?,
+        )
+        .mount(server)
+        .await;
     list_partners()
         .ok(
             &::serde_json::from_str(
@@ -39,6 +89,22 @@ pub async fn mount_typed_examples(
                 "{\"clicks\":1250,\"leads\":84,\"sales\":23,\"saleAmount\":229900,\"earnings\":45980}",
             )?,
         )
+        .mount(server)
+        .await;
+    list_partner_applications()
+        .ok(
+            &::serde_json::from_str(
+                "[{\"id\":\"pga_1JGK4A5B6C7D8E9F0G1H2J3K4\",\"createdAt\":\"2025-02-03T14:20:00.000Z\",\"partner\":{\"id\":\"pn_1JGK4B7C8D9E0F1G2H3J4K5L6\",\"name\":\"Maya Lopez\",\"companyName\":null,\"email\":\"maya@example.com\",\"image\":null,\"description\":\"Weekly newsletter on developer tools, 12k subscribers.\",\"country\":\"ES\",\"groupId\":\"grp_123\",\"status\":\"pending\",\"website\":\"https://maya.dev\",\"youtube\":null,\"twitter\":\"mayalopez\",\"linkedin\":null,\"instagram\":null,\"tiktok\":null},\"applicationFormData\":[{\"label\":\"Where is your audience?\",\"value\":\"Newsletter\"},{\"label\":\"Anything else?\",\"value\":null}]}]",
+            )?,
+        )
+        .mount(server)
+        .await;
+    approve_partner_application()
+        .ok(&::serde_json::from_str("{\"partnerId\":\"pn_1JGK4B7C8D9E0F1G2H3J4K5L6\"}")?)
+        .mount(server)
+        .await;
+    reject_partner_application()
+        .ok(&::serde_json::from_str("{\"partnerId\":\"pn_1JGK4B7C8D9E0F1G2H3J4K5L6\"}")?)
         .mount(server)
         .await;
     ban_partner()
@@ -73,6 +139,90 @@ pub async fn mount_typed_examples(
         )
         .mount(server)
         .await;
+    list_payouts()
+        .ok(
+            &::serde_json::from_str(
+                "[{\"id\":\"po_1JGK6D3E4F5G6H7J8K9L0M1N2\",\"invoiceId\":\"inv_1JGK7E4F5G6H7J8K9L0M1N2P3\",\"amount\":45980,\"currency\":\"usd\",\"status\":\"completed\",\"description\":\"Dub Partners payout (January 2025)\",\"periodStart\":\"2025-01-01T00:00:00.000Z\",\"periodEnd\":\"2025-01-31T23:59:59.999Z\",\"createdAt\":\"2025-02-01T00:05:00.000Z\",\"updatedAt\":\"2025-02-03T09:12:00.000Z\",\"initiatedAt\":\"2025-02-01T10:00:00.000Z\",\"paidAt\":\"2025-02-03T09:12:00.000Z\",\"failureReason\":null,\"mode\":\"internal\",\"method\":\"connect\",\"traceId\":null,\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"defaultPayoutMethod\":\"connect\",\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\",\"tenantId\":\"1K0NM7HCN944PEMZ3CQPH43H8\"},\"user\":{\"id\":\"user_1JGK8F5G6H7J8K9L0M1N2P3Q4\",\"name\":\"Steven Tey\",\"email\":\"steven@example.com\",\"image\":null}}]",
+            )?,
+        )
+        .mount(server)
+        .await;
+    create_referrals_embed_token()
+        .created(
+            &::serde_json::from_str(
+                "{\"publicToken\":\"dub_embed_8fQ2kL9xVbN4mR7tYc1ZpW3s\",\"expires\":\"2025-01-15T11:30:00.000Z\"}",
+            )?,
+        )
+        .mount(server)
+        .await;
+    track_lead()
+        .ok(
+            &::serde_json::from_str(
+                "{\"click\":{\"id\":\"rLnWe1uz9t282v7g\"},\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"shortLink\":\"https://dub.sh/john\",\"url\":\"https://example.com\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"tenantId\":null,\"externalId\":null},\"customer\":{\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\"}}",
+            )?,
+        )
+        .mount(server)
+        .await;
+    track_sale()
+        .ok(
+            &::serde_json::from_str(
+                "{\"eventName\":\"Invoice paid\",\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\"},\"sale\":{\"amount\":4900,\"currency\":\"usd\",\"paymentProcessor\":\"stripe\",\"invoiceId\":\"INV-2025-0042\",\"metadata\":{\"plan\":\"pro\"}}}",
+            )?,
+        )
+        .mount(server)
+        .await;
+    list_bounty_submissions()
+        .ok(
+            &::serde_json::from_str(
+                "[{\"id\":\"bnsub_1JGK9G6H7J8K9L0M1N2P3Q4R5\",\"bountyId\":\"bnty_1JGK9A1B2C3D4E5F6G7H8J9K0\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"description\":\"Review video of the new dashboard.\",\"urls\":[\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\"],\"files\":[{\"url\":\"https://storage.example.com/bounties/proof.png\",\"fileName\":\"proof.png\",\"size\":184320}],\"status\":\"submitted\",\"performanceCount\":null,\"socialMetricCount\":15230,\"socialMetricsLastSyncedAt\":\"2025-01-20T06:00:00.000Z\",\"createdAt\":\"2025-01-18T12:00:00.000Z\",\"completedAt\":\"2025-01-19T18:45:00.000Z\",\"reviewedAt\":null,\"rejectionReason\":null,\"rejectionNote\":null,\"periodNumber\":1}]",
+            )?,
+        )
+        .mount(server)
+        .await;
+    update_commission()
+        .ok(
+            &::serde_json::from_str(
+                "{\"id\":\"cm_1JVR7XRCSR0EDBAF39FZ4PMYE\",\"type\":\"sale\",\"amount\":3900,\"earnings\":780,\"currency\":\"usd\",\"status\":\"pending\",\"invoiceId\":\"INV-2025-0042\",\"description\":null,\"quantity\":1,\"userId\":null,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-20T16:00:00.000Z\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\"},\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":1,\"saleAmount\":4900,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null}}",
+            )?,
+        )
+        .mount(server)
+        .await;
+    get_customer()
+        .ok(
+            &::serde_json::from_str(
+                "{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":3,\"saleAmount\":14700,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null,\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"shortLink\":\"https://dub.sh/john\",\"url\":\"https://example.com\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\"},\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null},\"discount\":{\"id\":\"disc_1JGK0H7J8K9L0M1N2P3Q4R5S6\",\"amount\":20,\"type\":\"percentage\",\"maxDuration\":3,\"couponId\":\"XZuejd0Q\",\"couponTestId\":null,\"description\":\"20% off the first 3 months\",\"partnersCount\":12}}",
+            )?,
+        )
+        .mount(server)
+        .await;
+    delete_customer()
+        .ok(&::serde_json::from_str("{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\"}")?)
+        .mount(server)
+        .await;
+    update_customer()
+        .ok(
+            &::serde_json::from_str(
+                "{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer-Braun\",\"email\":\"lena.fb@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":3,\"saleAmount\":14700,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null,\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"shortLink\":\"https://dub.sh/john\",\"url\":\"https://example.com\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\"},\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null},\"discount\":{\"id\":\"disc_1JGK0H7J8K9L0M1N2P3Q4R5S6\",\"amount\":20,\"type\":\"percentage\",\"maxDuration\":3,\"couponId\":\"XZuejd0Q\",\"couponTestId\":null,\"description\":\"20% off the first 3 months\",\"partnersCount\":12}}",
+            )?,
+        )
+        .mount(server)
+        .await;
+    approve_bounty_submission()
+        .ok(
+            &::serde_json::from_str(
+                "{\"id\":\"bnsub_1JGK9G6H7J8K9L0M1N2P3Q4R5\",\"bountyId\":\"bnty_1JGK9A1B2C3D4E5F6G7H8J9K0\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"description\":\"Review video of the new dashboard.\",\"urls\":[\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\"],\"files\":[{\"url\":\"https://storage.example.com/bounties/proof.png\",\"fileName\":\"proof.png\",\"size\":184320}],\"status\":\"approved\",\"performanceCount\":null,\"socialMetricCount\":15230,\"socialMetricsLastSyncedAt\":\"2025-01-20T06:00:00.000Z\",\"createdAt\":\"2025-01-18T12:00:00.000Z\",\"completedAt\":\"2025-01-19T18:45:00.000Z\",\"reviewedAt\":\"2025-01-21T10:00:00.000Z\",\"rejectionReason\":null,\"rejectionNote\":null,\"periodNumber\":1}",
+            )?,
+        )
+        .mount(server)
+        .await;
+    reject_bounty_submission()
+        .ok(
+            &::serde_json::from_str(
+                "{\"id\":\"bnsub_1JGK9G6H7J8K9L0M1N2P3Q4R5\",\"bountyId\":\"bnty_1JGK9A1B2C3D4E5F6G7H8J9K0\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"description\":\"Review video of the new dashboard.\",\"urls\":[\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\"],\"files\":[{\"url\":\"https://storage.example.com/bounties/proof.png\",\"fileName\":\"proof.png\",\"size\":184320}],\"status\":\"rejected\",\"performanceCount\":null,\"socialMetricCount\":15230,\"socialMetricsLastSyncedAt\":\"2025-01-20T06:00:00.000Z\",\"createdAt\":\"2025-01-18T12:00:00.000Z\",\"completedAt\":\"2025-01-19T18:45:00.000Z\",\"reviewedAt\":\"2025-01-21T10:00:00.000Z\",\"rejectionReason\":\"invalidProof\",\"rejectionNote\":\"The video is private; please make it public and submit again.\",\"periodNumber\":1}",
+            )?,
+        )
+        .mount(server)
+        .await;
     Ok(())
 }
 /// The snake-case name of every operation, in spec order.
@@ -85,6 +235,24 @@ pub const OPERATIONS: &[&str] = &[
     "retrieve_partner_analytics",
     "ban_partner",
     "deactivate_partner",
+    "list_partner_applications",
+    "approve_partner_application",
+    "reject_partner_application",
+    "list_commissions",
+    "create_commission",
+    "bulk_update_commissions",
+    "update_commission",
+    "list_payouts",
+    "list_bounty_submissions",
+    "approve_bounty_submission",
+    "reject_bounty_submission",
+    "create_referrals_embed_token",
+    "track_lead",
+    "track_sale",
+    "get_customers",
+    "get_customer",
+    "delete_customer",
+    "update_customer",
 ];
 /// A client for `server` with placeholder credentials (the mock does not check them).
 pub fn client(
@@ -97,6 +265,974 @@ pub fn client_at(base_url: &str) -> ::affiliate_runtime::Result<affiliate_dub::C
     let builder = affiliate_dub::Client::builder().base_url(base_url);
     let builder = builder.bearer_token("mock-token");
     builder.build()
+}
+///`GET /commissions` (listCommissions): start an expectation, narrow it, then answer.
+pub fn list_commissions() -> ListCommissions {
+    ListCommissions(
+        ::wiremock::Mock::given(::wiremock::matchers::method("GET"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/commissions", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `GET /commissions`; every matcher narrows it.
+pub struct ListCommissions(::wiremock::MockBuilder);
+impl ListCommissions {
+    ///Matches requests whose `customerId` query parameter is `value`.
+    pub fn customer_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "customerId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `end` query parameter is `value`.
+    pub fn end(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param("end", value.as_ref().to_string()),
+                ),
+        )
+    }
+    ///Matches requests whose `endingBefore` query parameter is `value`.
+    pub fn ending_before(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "endingBefore",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `groupId` query parameter is `value`.
+    pub fn group_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "groupId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `interval` query parameter is `value`.
+    pub fn interval(self, value: types::ListCommissionsInterval) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "interval",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `invoiceId` query parameter is `value`.
+    pub fn invoice_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "invoiceId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `page` query parameter is `value`.
+    pub fn page(self, value: u64) -> Self {
+        Self(self.0.and(::wiremock::matchers::query_param("page", value.to_string())))
+    }
+    ///Matches requests whose `pageSize` query parameter is `value`.
+    pub fn page_size(self, value: u64) -> Self {
+        Self(
+            self.0.and(::wiremock::matchers::query_param("pageSize", value.to_string())),
+        )
+    }
+    ///Matches requests whose `partnerId` query parameter is `value`.
+    pub fn partner_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "partnerId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `partnerTagId` query parameter is `value`.
+    pub fn partner_tag_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "partnerTagId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `payoutId` query parameter is `value`.
+    pub fn payout_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "payoutId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `sortBy` query parameter is `value`.
+    pub fn sort_by(self, value: types::ListCommissionsSortBy) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "sortBy",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `sortOrder` query parameter is `value`.
+    pub fn sort_order(self, value: types::ListCommissionsSortOrder) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "sortOrder",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `start` query parameter is `value`.
+    pub fn start(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "start",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `startingAfter` query parameter is `value`.
+    pub fn starting_after(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "startingAfter",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `status` query parameter is `value`.
+    pub fn status(self, value: types::CommissionStatus) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "status",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `tenantId` query parameter is `value`.
+    pub fn tenant_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "tenantId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `timezone` query parameter is `value`.
+    pub fn timezone(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "timezone",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `type` query parameter is `value`.
+    pub fn type_(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param("type", value.as_ref().to_string()),
+                ),
+        )
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &::std::vec::Vec<types::Commission>) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "[{\"id\":\"cm_1JVR7XRCSR0EDBAF39FZ4PMYE\",\"type\":\"sale\",\"amount\":4900,\"earnings\":980,\"currency\":\"usd\",\"status\":\"pending\",\"invoiceId\":\"INV-2025-0042\",\"description\":null,\"quantity\":1,\"userId\":null,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\"},\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":1,\"saleAmount\":4900,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null}}]",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Serves `items` over pages of `page_size` the way the spec pages this operation
+    /// (the request's paging parameter picks the page; the rest of the page is the spec's example).
+    pub fn pages(
+        self,
+        items: &[types::Commission],
+        page_size: usize,
+    ) -> ::wiremock::Mock {
+        let items = items
+            .iter()
+            .map(|item| ::serde_json::to_value(item).unwrap_or_default())
+            .collect();
+        self.respond_with(::affiliate_mock::Paged {
+            paging: ::affiliate_mock::Paging::Page {
+                param: "page",
+                first: 1u64,
+            },
+            status: 200u16,
+            envelope: ::affiliate_mock::example_json(
+                "[{\"id\":\"cm_1JVR7XRCSR0EDBAF39FZ4PMYE\",\"type\":\"sale\",\"amount\":4900,\"earnings\":980,\"currency\":\"usd\",\"status\":\"pending\",\"invoiceId\":\"INV-2025-0042\",\"description\":null,\"quantity\":1,\"userId\":null,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\"},\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":1,\"saleAmount\":4900,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null}}]",
+            ),
+            items_at: "",
+            items,
+            size: page_size,
+        })
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`POST /commissions` (createCommission): start an expectation, narrow it, then answer.
+pub fn create_commission() -> CreateCommission {
+    CreateCommission(
+        ::wiremock::Mock::given(::wiremock::matchers::method("POST"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/commissions", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `POST /commissions`; every matcher narrows it.
+pub struct CreateCommission(::wiremock::MockBuilder);
+impl CreateCommission {
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::CreateCommissionRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `202` with `value` as the client decodes it.
+    pub fn accepted(self, value: &types::CommissionQueued) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(202u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                202u16,
+                "application/json",
+                "{\"success\":true,\"message\":\"Commission creation queued.\"}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`PATCH /commissions/bulk` (bulkUpdateCommissions): start an expectation, narrow it, then answer.
+pub fn bulk_update_commissions() -> BulkUpdateCommissions {
+    BulkUpdateCommissions(
+        ::wiremock::Mock::given(::wiremock::matchers::method("PATCH"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/commissions/bulk", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `PATCH /commissions/bulk`; every matcher narrows it.
+pub struct BulkUpdateCommissions(::wiremock::MockBuilder);
+impl BulkUpdateCommissions {
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::BulkUpdateCommissionsRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(
+        self,
+        value: &::std::vec::Vec<types::CommissionStatusUpdate>,
+    ) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "[{\"id\":\"cm_1JVR7XRCSR0EDBAF39FZ4PMYE\",\"status\":\"fraud\"},{\"id\":\"cm_1JVR8A2B3C4D5E6F7G8H9J0K1\",\"status\":\"fraud\"}]",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`GET /customers` (getCustomers): start an expectation, narrow it, then answer.
+pub fn get_customers() -> GetCustomers {
+    GetCustomers(
+        ::wiremock::Mock::given(::wiremock::matchers::method("GET"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/customers", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `GET /customers`; every matcher narrows it.
+pub struct GetCustomers(::wiremock::MockBuilder);
+impl GetCustomers {
+    ///Matches requests whose `country` query parameter is `value`.
+    pub fn country(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "country",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `email` query parameter is `value`.
+    pub fn email(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "email",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `endingBefore` query parameter is `value`.
+    pub fn ending_before(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "endingBefore",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `externalId` query parameter is `value`.
+    pub fn external_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "externalId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `includeExpandedFields` query parameter is `value`.
+    pub fn include_expanded_fields(self, value: bool) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "includeExpandedFields",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `linkId` query parameter is `value`.
+    pub fn link_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "linkId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `page` query parameter is `value`.
+    pub fn page(self, value: u64) -> Self {
+        Self(self.0.and(::wiremock::matchers::query_param("page", value.to_string())))
+    }
+    ///Matches requests whose `pageSize` query parameter is `value`.
+    pub fn page_size(self, value: u64) -> Self {
+        Self(
+            self.0.and(::wiremock::matchers::query_param("pageSize", value.to_string())),
+        )
+    }
+    ///Matches requests whose `partnerId` query parameter is `value`.
+    pub fn partner_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "partnerId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `programId` query parameter is `value`.
+    pub fn program_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "programId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `search` query parameter is `value`.
+    pub fn search(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "search",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `sortBy` query parameter is `value`.
+    pub fn sort_by(self, value: types::GetCustomersSortBy) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "sortBy",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `sortOrder` query parameter is `value`.
+    pub fn sort_order(self, value: types::GetCustomersSortOrder) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "sortOrder",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `startingAfter` query parameter is `value`.
+    pub fn starting_after(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "startingAfter",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &::std::vec::Vec<types::Customer>) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "[{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":3,\"saleAmount\":14700,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null,\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"shortLink\":\"https://dub.sh/john\",\"url\":\"https://example.com\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\"},\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null},\"discount\":{\"id\":\"disc_1JGK0H7J8K9L0M1N2P3Q4R5S6\",\"amount\":20,\"type\":\"percentage\",\"maxDuration\":3,\"couponId\":\"XZuejd0Q\",\"couponTestId\":null,\"description\":\"20% off the first 3 months\",\"partnersCount\":12}}]",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Serves `items` over pages of `page_size` the way the spec pages this operation
+    /// (the request's paging parameter picks the page; the rest of the page is the spec's example).
+    pub fn pages(self, items: &[types::Customer], page_size: usize) -> ::wiremock::Mock {
+        let items = items
+            .iter()
+            .map(|item| ::serde_json::to_value(item).unwrap_or_default())
+            .collect();
+        self.respond_with(::affiliate_mock::Paged {
+            paging: ::affiliate_mock::Paging::Page {
+                param: "page",
+                first: 1u64,
+            },
+            status: 200u16,
+            envelope: ::affiliate_mock::example_json(
+                "[{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":3,\"saleAmount\":14700,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null,\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"shortLink\":\"https://dub.sh/john\",\"url\":\"https://example.com\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\"},\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null},\"discount\":{\"id\":\"disc_1JGK0H7J8K9L0M1N2P3Q4R5S6\",\"amount\":20,\"type\":\"percentage\",\"maxDuration\":3,\"couponId\":\"XZuejd0Q\",\"couponTestId\":null,\"description\":\"20% off the first 3 months\",\"partnersCount\":12}}]",
+            ),
+            items_at: "",
+            items,
+            size: page_size,
+        })
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
 }
 ///`GET /partners` (listPartners): start an expectation, narrow it, then answer.
 pub fn list_partners() -> ListPartners {
@@ -633,6 +1769,468 @@ impl RetrievePartnerAnalytics {
                 200u16,
                 "application/json",
                 "{\"clicks\":1250,\"leads\":84,\"sales\":23,\"saleAmount\":229900,\"earnings\":45980}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`GET /partners/applications` (listPartnerApplications): start an expectation, narrow it, then answer.
+pub fn list_partner_applications() -> ListPartnerApplications {
+    ListPartnerApplications(
+        ::wiremock::Mock::given(::wiremock::matchers::method("GET"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/partners/applications", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `GET /partners/applications`; every matcher narrows it.
+pub struct ListPartnerApplications(::wiremock::MockBuilder);
+impl ListPartnerApplications {
+    ///Matches requests whose `country` query parameter is `value`.
+    pub fn country(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "country",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `groupId` query parameter is `value`.
+    pub fn group_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "groupId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `page` query parameter is `value`.
+    pub fn page(self, value: u64) -> Self {
+        Self(self.0.and(::wiremock::matchers::query_param("page", value.to_string())))
+    }
+    ///Matches requests whose `pageSize` query parameter is `value`.
+    pub fn page_size(self, value: u64) -> Self {
+        Self(
+            self.0.and(::wiremock::matchers::query_param("pageSize", value.to_string())),
+        )
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(
+        self,
+        value: &::std::vec::Vec<types::PartnerApplication>,
+    ) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "[{\"id\":\"pga_1JGK4A5B6C7D8E9F0G1H2J3K4\",\"createdAt\":\"2025-02-03T14:20:00.000Z\",\"partner\":{\"id\":\"pn_1JGK4B7C8D9E0F1G2H3J4K5L6\",\"name\":\"Maya Lopez\",\"companyName\":null,\"email\":\"maya@example.com\",\"image\":null,\"description\":\"Weekly newsletter on developer tools, 12k subscribers.\",\"country\":\"ES\",\"groupId\":\"grp_123\",\"status\":\"pending\",\"website\":\"https://maya.dev\",\"youtube\":null,\"twitter\":\"mayalopez\",\"linkedin\":null,\"instagram\":null,\"tiktok\":null},\"applicationFormData\":[{\"label\":\"Where is your audience?\",\"value\":\"Newsletter\"},{\"label\":\"Anything else?\",\"value\":null}]}]",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Serves `items` over pages of `page_size` the way the spec pages this operation
+    /// (the request's paging parameter picks the page; the rest of the page is the spec's example).
+    pub fn pages(
+        self,
+        items: &[types::PartnerApplication],
+        page_size: usize,
+    ) -> ::wiremock::Mock {
+        let items = items
+            .iter()
+            .map(|item| ::serde_json::to_value(item).unwrap_or_default())
+            .collect();
+        self.respond_with(::affiliate_mock::Paged {
+            paging: ::affiliate_mock::Paging::Page {
+                param: "page",
+                first: 1u64,
+            },
+            status: 200u16,
+            envelope: ::affiliate_mock::example_json(
+                "[{\"id\":\"pga_1JGK4A5B6C7D8E9F0G1H2J3K4\",\"createdAt\":\"2025-02-03T14:20:00.000Z\",\"partner\":{\"id\":\"pn_1JGK4B7C8D9E0F1G2H3J4K5L6\",\"name\":\"Maya Lopez\",\"companyName\":null,\"email\":\"maya@example.com\",\"image\":null,\"description\":\"Weekly newsletter on developer tools, 12k subscribers.\",\"country\":\"ES\",\"groupId\":\"grp_123\",\"status\":\"pending\",\"website\":\"https://maya.dev\",\"youtube\":null,\"twitter\":\"mayalopez\",\"linkedin\":null,\"instagram\":null,\"tiktok\":null},\"applicationFormData\":[{\"label\":\"Where is your audience?\",\"value\":\"Newsletter\"},{\"label\":\"Anything else?\",\"value\":null}]}]",
+            ),
+            items_at: "",
+            items,
+            size: page_size,
+        })
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`POST /partners/applications/approve` (approvePartnerApplication): start an expectation, narrow it, then answer.
+pub fn approve_partner_application() -> ApprovePartnerApplication {
+    ApprovePartnerApplication(
+        ::wiremock::Mock::given(::wiremock::matchers::method("POST"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/partners/applications/approve", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `POST /partners/applications/approve`; every matcher narrows it.
+pub struct ApprovePartnerApplication(::wiremock::MockBuilder);
+impl ApprovePartnerApplication {
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::ApprovePartnerApplicationRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &types::PartnerIdResponse) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "{\"partnerId\":\"pn_1JGK4B7C8D9E0F1G2H3J4K5L6\"}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`POST /partners/applications/reject` (rejectPartnerApplication): start an expectation, narrow it, then answer.
+pub fn reject_partner_application() -> RejectPartnerApplication {
+    RejectPartnerApplication(
+        ::wiremock::Mock::given(::wiremock::matchers::method("POST"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/partners/applications/reject", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `POST /partners/applications/reject`; every matcher narrows it.
+pub struct RejectPartnerApplication(::wiremock::MockBuilder);
+impl RejectPartnerApplication {
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::RejectPartnerApplicationRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &types::PartnerIdResponse) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "{\"partnerId\":\"pn_1JGK4B7C8D9E0F1G2H3J4K5L6\"}",
             ),
         )
     }
@@ -1428,5 +3026,1840 @@ impl UpsertPartnerLink {
         answer: impl ::wiremock::Respond + 'static,
     ) -> ::wiremock::Mock {
         self.0.respond_with(answer)
+    }
+}
+///`GET /payouts` (listPayouts): start an expectation, narrow it, then answer.
+pub fn list_payouts() -> ListPayouts {
+    ListPayouts(
+        ::wiremock::Mock::given(::wiremock::matchers::method("GET"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/payouts", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `GET /payouts`; every matcher narrows it.
+pub struct ListPayouts(::wiremock::MockBuilder);
+impl ListPayouts {
+    ///Matches requests whose `invoiceId` query parameter is `value`.
+    pub fn invoice_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "invoiceId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `page` query parameter is `value`.
+    pub fn page(self, value: u64) -> Self {
+        Self(self.0.and(::wiremock::matchers::query_param("page", value.to_string())))
+    }
+    ///Matches requests whose `pageSize` query parameter is `value`.
+    pub fn page_size(self, value: u64) -> Self {
+        Self(
+            self.0.and(::wiremock::matchers::query_param("pageSize", value.to_string())),
+        )
+    }
+    ///Matches requests whose `partnerId` query parameter is `value`.
+    pub fn partner_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "partnerId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `sortBy` query parameter is `value`.
+    pub fn sort_by(self, value: types::ListPayoutsSortBy) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "sortBy",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `sortOrder` query parameter is `value`.
+    pub fn sort_order(self, value: types::ListPayoutsSortOrder) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "sortOrder",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `status` query parameter is `value`.
+    pub fn status(self, value: types::PayoutStatus) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "status",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `tenantId` query parameter is `value`.
+    pub fn tenant_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "tenantId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &::std::vec::Vec<types::Payout>) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "[{\"id\":\"po_1JGK6D3E4F5G6H7J8K9L0M1N2\",\"invoiceId\":\"inv_1JGK7E4F5G6H7J8K9L0M1N2P3\",\"amount\":45980,\"currency\":\"usd\",\"status\":\"completed\",\"description\":\"Dub Partners payout (January 2025)\",\"periodStart\":\"2025-01-01T00:00:00.000Z\",\"periodEnd\":\"2025-01-31T23:59:59.999Z\",\"createdAt\":\"2025-02-01T00:05:00.000Z\",\"updatedAt\":\"2025-02-03T09:12:00.000Z\",\"initiatedAt\":\"2025-02-01T10:00:00.000Z\",\"paidAt\":\"2025-02-03T09:12:00.000Z\",\"failureReason\":null,\"mode\":\"internal\",\"method\":\"connect\",\"traceId\":null,\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"defaultPayoutMethod\":\"connect\",\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\",\"tenantId\":\"1K0NM7HCN944PEMZ3CQPH43H8\"},\"user\":{\"id\":\"user_1JGK8F5G6H7J8K9L0M1N2P3Q4\",\"name\":\"Steven Tey\",\"email\":\"steven@example.com\",\"image\":null}}]",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Serves `items` over pages of `page_size` the way the spec pages this operation
+    /// (the request's paging parameter picks the page; the rest of the page is the spec's example).
+    pub fn pages(self, items: &[types::Payout], page_size: usize) -> ::wiremock::Mock {
+        let items = items
+            .iter()
+            .map(|item| ::serde_json::to_value(item).unwrap_or_default())
+            .collect();
+        self.respond_with(::affiliate_mock::Paged {
+            paging: ::affiliate_mock::Paging::Page {
+                param: "page",
+                first: 1u64,
+            },
+            status: 200u16,
+            envelope: ::affiliate_mock::example_json(
+                "[{\"id\":\"po_1JGK6D3E4F5G6H7J8K9L0M1N2\",\"invoiceId\":\"inv_1JGK7E4F5G6H7J8K9L0M1N2P3\",\"amount\":45980,\"currency\":\"usd\",\"status\":\"completed\",\"description\":\"Dub Partners payout (January 2025)\",\"periodStart\":\"2025-01-01T00:00:00.000Z\",\"periodEnd\":\"2025-01-31T23:59:59.999Z\",\"createdAt\":\"2025-02-01T00:05:00.000Z\",\"updatedAt\":\"2025-02-03T09:12:00.000Z\",\"initiatedAt\":\"2025-02-01T10:00:00.000Z\",\"paidAt\":\"2025-02-03T09:12:00.000Z\",\"failureReason\":null,\"mode\":\"internal\",\"method\":\"connect\",\"traceId\":null,\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"defaultPayoutMethod\":\"connect\",\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\",\"tenantId\":\"1K0NM7HCN944PEMZ3CQPH43H8\"},\"user\":{\"id\":\"user_1JGK8F5G6H7J8K9L0M1N2P3Q4\",\"name\":\"Steven Tey\",\"email\":\"steven@example.com\",\"image\":null}}]",
+            ),
+            items_at: "",
+            items,
+            size: page_size,
+        })
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`POST /tokens/embed/referrals` (createReferralsEmbedToken): start an expectation, narrow it, then answer.
+pub fn create_referrals_embed_token() -> CreateReferralsEmbedToken {
+    CreateReferralsEmbedToken(
+        ::wiremock::Mock::given(::wiremock::matchers::method("POST"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/tokens/embed/referrals", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `POST /tokens/embed/referrals`; every matcher narrows it.
+pub struct CreateReferralsEmbedToken(::wiremock::MockBuilder);
+impl CreateReferralsEmbedToken {
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::CreateReferralsEmbedTokenRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `201` with `value` as the client decodes it.
+    pub fn created(self, value: &types::EmbedToken) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(201u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                201u16,
+                "application/json",
+                "{\"publicToken\":\"dub_embed_8fQ2kL9xVbN4mR7tYc1ZpW3s\",\"expires\":\"2025-01-15T11:30:00.000Z\"}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`POST /track/lead` (trackLead): start an expectation, narrow it, then answer.
+pub fn track_lead() -> TrackLead {
+    TrackLead(
+        ::wiremock::Mock::given(::wiremock::matchers::method("POST"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/track/lead", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `POST /track/lead`; every matcher narrows it.
+pub struct TrackLead(::wiremock::MockBuilder);
+impl TrackLead {
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::TrackLeadRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &types::TrackLeadResponse) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "{\"click\":{\"id\":\"rLnWe1uz9t282v7g\"},\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"shortLink\":\"https://dub.sh/john\",\"url\":\"https://example.com\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"tenantId\":null,\"externalId\":null},\"customer\":{\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\"}}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`POST /track/sale` (trackSale): start an expectation, narrow it, then answer.
+pub fn track_sale() -> TrackSale {
+    TrackSale(
+        ::wiremock::Mock::given(::wiremock::matchers::method("POST"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/track/sale", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `POST /track/sale`; every matcher narrows it.
+pub struct TrackSale(::wiremock::MockBuilder);
+impl TrackSale {
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::TrackSaleRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &types::TrackSaleResponse) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "{\"eventName\":\"Invoice paid\",\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\"},\"sale\":{\"amount\":4900,\"currency\":\"usd\",\"paymentProcessor\":\"stripe\",\"invoiceId\":\"INV-2025-0042\",\"metadata\":{\"plan\":\"pro\"}}}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`GET /bounties/{bountyId}/submissions` (listBountySubmissions): start an expectation, narrow it, then answer.
+pub fn list_bounty_submissions() -> ListBountySubmissions {
+    ListBountySubmissions(
+        ::wiremock::Mock::given(::wiremock::matchers::method("GET"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/bounties/{bountyId}/submissions", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `GET /bounties/{bountyId}/submissions`; every matcher narrows it.
+pub struct ListBountySubmissions(::wiremock::MockBuilder);
+impl ListBountySubmissions {
+    ///Matches requests whose `bountyId` path parameter is `value`.
+    pub fn bounty_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        let regex = ::affiliate_mock::path_regex(
+            "/bounties/{bountyId}/submissions",
+            &[("bountyId", value.as_ref().to_string())],
+        );
+        Self(self.0.and(::wiremock::matchers::path_regex(regex)))
+    }
+    ///Matches requests whose `groupId` query parameter is `value`.
+    pub fn group_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "groupId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `page` query parameter is `value`.
+    pub fn page(self, value: u64) -> Self {
+        Self(self.0.and(::wiremock::matchers::query_param("page", value.to_string())))
+    }
+    ///Matches requests whose `pageSize` query parameter is `value`.
+    pub fn page_size(self, value: u64) -> Self {
+        Self(
+            self.0.and(::wiremock::matchers::query_param("pageSize", value.to_string())),
+        )
+    }
+    ///Matches requests whose `partnerId` query parameter is `value`.
+    pub fn partner_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "partnerId",
+                        value.as_ref().to_string(),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `sortBy` query parameter is `value`.
+    pub fn sort_by(self, value: types::ListBountySubmissionsSortBy) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "sortBy",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `sortOrder` query parameter is `value`.
+    pub fn sort_order(self, value: types::ListBountySubmissionsSortOrder) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "sortOrder",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Matches requests whose `status` query parameter is `value`.
+    pub fn status(self, value: types::BountySubmissionStatus) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "status",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(
+        self,
+        value: &::std::vec::Vec<types::BountySubmission>,
+    ) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "[{\"id\":\"bnsub_1JGK9G6H7J8K9L0M1N2P3Q4R5\",\"bountyId\":\"bnty_1JGK9A1B2C3D4E5F6G7H8J9K0\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"description\":\"Review video of the new dashboard.\",\"urls\":[\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\"],\"files\":[{\"url\":\"https://storage.example.com/bounties/proof.png\",\"fileName\":\"proof.png\",\"size\":184320}],\"status\":\"submitted\",\"performanceCount\":null,\"socialMetricCount\":15230,\"socialMetricsLastSyncedAt\":\"2025-01-20T06:00:00.000Z\",\"createdAt\":\"2025-01-18T12:00:00.000Z\",\"completedAt\":\"2025-01-19T18:45:00.000Z\",\"reviewedAt\":null,\"rejectionReason\":null,\"rejectionNote\":null,\"periodNumber\":1}]",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Serves `items` over pages of `page_size` the way the spec pages this operation
+    /// (the request's paging parameter picks the page; the rest of the page is the spec's example).
+    pub fn pages(
+        self,
+        items: &[types::BountySubmission],
+        page_size: usize,
+    ) -> ::wiremock::Mock {
+        let items = items
+            .iter()
+            .map(|item| ::serde_json::to_value(item).unwrap_or_default())
+            .collect();
+        self.respond_with(::affiliate_mock::Paged {
+            paging: ::affiliate_mock::Paging::Page {
+                param: "page",
+                first: 1u64,
+            },
+            status: 200u16,
+            envelope: ::affiliate_mock::example_json(
+                "[{\"id\":\"bnsub_1JGK9G6H7J8K9L0M1N2P3Q4R5\",\"bountyId\":\"bnty_1JGK9A1B2C3D4E5F6G7H8J9K0\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"description\":\"Review video of the new dashboard.\",\"urls\":[\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\"],\"files\":[{\"url\":\"https://storage.example.com/bounties/proof.png\",\"fileName\":\"proof.png\",\"size\":184320}],\"status\":\"submitted\",\"performanceCount\":null,\"socialMetricCount\":15230,\"socialMetricsLastSyncedAt\":\"2025-01-20T06:00:00.000Z\",\"createdAt\":\"2025-01-18T12:00:00.000Z\",\"completedAt\":\"2025-01-19T18:45:00.000Z\",\"reviewedAt\":null,\"rejectionReason\":null,\"rejectionNote\":null,\"periodNumber\":1}]",
+            ),
+            items_at: "",
+            items,
+            size: page_size,
+        })
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`PATCH /commissions/{id}` (updateCommission): start an expectation, narrow it, then answer.
+pub fn update_commission() -> UpdateCommission {
+    UpdateCommission(
+        ::wiremock::Mock::given(::wiremock::matchers::method("PATCH"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/commissions/{id}", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `PATCH /commissions/{id}`; every matcher narrows it.
+pub struct UpdateCommission(::wiremock::MockBuilder);
+impl UpdateCommission {
+    ///Matches requests whose `id` path parameter is `value`.
+    pub fn id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        let regex = ::affiliate_mock::path_regex(
+            "/commissions/{id}",
+            &[("id", value.as_ref().to_string())],
+        );
+        Self(self.0.and(::wiremock::matchers::path_regex(regex)))
+    }
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::UpdateCommissionRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &types::Commission) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "{\"id\":\"cm_1JVR7XRCSR0EDBAF39FZ4PMYE\",\"type\":\"sale\",\"amount\":3900,\"earnings\":780,\"currency\":\"usd\",\"status\":\"pending\",\"invoiceId\":\"INV-2025-0042\",\"description\":null,\"quantity\":1,\"userId\":null,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-20T16:00:00.000Z\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\"},\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":1,\"saleAmount\":4900,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null}}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`GET /customers/{id}` (getCustomer): start an expectation, narrow it, then answer.
+pub fn get_customer() -> GetCustomer {
+    GetCustomer(
+        ::wiremock::Mock::given(::wiremock::matchers::method("GET"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/customers/{id}", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `GET /customers/{id}`; every matcher narrows it.
+pub struct GetCustomer(::wiremock::MockBuilder);
+impl GetCustomer {
+    ///Matches requests whose `id` path parameter is `value`.
+    pub fn id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        let regex = ::affiliate_mock::path_regex(
+            "/customers/{id}",
+            &[("id", value.as_ref().to_string())],
+        );
+        Self(self.0.and(::wiremock::matchers::path_regex(regex)))
+    }
+    ///Matches requests whose `includeExpandedFields` query parameter is `value`.
+    pub fn include_expanded_fields(self, value: bool) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "includeExpandedFields",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &types::Customer) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":3,\"saleAmount\":14700,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null,\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"shortLink\":\"https://dub.sh/john\",\"url\":\"https://example.com\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\"},\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null},\"discount\":{\"id\":\"disc_1JGK0H7J8K9L0M1N2P3Q4R5S6\",\"amount\":20,\"type\":\"percentage\",\"maxDuration\":3,\"couponId\":\"XZuejd0Q\",\"couponTestId\":null,\"description\":\"20% off the first 3 months\",\"partnersCount\":12}}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`DELETE /customers/{id}` (deleteCustomer): start an expectation, narrow it, then answer.
+pub fn delete_customer() -> DeleteCustomer {
+    DeleteCustomer(
+        ::wiremock::Mock::given(::wiremock::matchers::method("DELETE"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/customers/{id}", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `DELETE /customers/{id}`; every matcher narrows it.
+pub struct DeleteCustomer(::wiremock::MockBuilder);
+impl DeleteCustomer {
+    ///Matches requests whose `id` path parameter is `value`.
+    pub fn id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        let regex = ::affiliate_mock::path_regex(
+            "/customers/{id}",
+            &[("id", value.as_ref().to_string())],
+        );
+        Self(self.0.and(::wiremock::matchers::path_regex(regex)))
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &types::DeletedCustomer) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\"}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`PATCH /customers/{id}` (updateCustomer): start an expectation, narrow it, then answer.
+pub fn update_customer() -> UpdateCustomer {
+    UpdateCustomer(
+        ::wiremock::Mock::given(::wiremock::matchers::method("PATCH"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex("/customers/{id}", &[]),
+                ),
+            ),
+    )
+}
+///An expectation on `PATCH /customers/{id}`; every matcher narrows it.
+pub struct UpdateCustomer(::wiremock::MockBuilder);
+impl UpdateCustomer {
+    ///Matches requests whose `id` path parameter is `value`.
+    pub fn id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        let regex = ::affiliate_mock::path_regex(
+            "/customers/{id}",
+            &[("id", value.as_ref().to_string())],
+        );
+        Self(self.0.and(::wiremock::matchers::path_regex(regex)))
+    }
+    ///Matches requests whose `includeExpandedFields` query parameter is `value`.
+    pub fn include_expanded_fields(self, value: bool) -> Self {
+        Self(
+            self
+                .0
+                .and(
+                    ::wiremock::matchers::query_param(
+                        "includeExpandedFields",
+                        ::affiliate_mock::wire(&value),
+                    ),
+                ),
+        )
+    }
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::UpdateCustomerRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &types::Customer) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer-Braun\",\"email\":\"lena.fb@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":3,\"saleAmount\":14700,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null,\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"shortLink\":\"https://dub.sh/john\",\"url\":\"https://example.com\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\"},\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null},\"discount\":{\"id\":\"disc_1JGK0H7J8K9L0M1N2P3Q4R5S6\",\"amount\":20,\"type\":\"percentage\",\"maxDuration\":3,\"couponId\":\"XZuejd0Q\",\"couponTestId\":null,\"description\":\"20% off the first 3 months\",\"partnersCount\":12}}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`POST /bounties/{bountyId}/submissions/{submissionId}/approve` (approveBountySubmission): start an expectation, narrow it, then answer.
+pub fn approve_bounty_submission() -> ApproveBountySubmission {
+    ApproveBountySubmission(
+        ::wiremock::Mock::given(::wiremock::matchers::method("POST"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex(
+                        "/bounties/{bountyId}/submissions/{submissionId}/approve",
+                        &[],
+                    ),
+                ),
+            ),
+    )
+}
+///An expectation on `POST /bounties/{bountyId}/submissions/{submissionId}/approve`; every matcher narrows it.
+pub struct ApproveBountySubmission(::wiremock::MockBuilder);
+impl ApproveBountySubmission {
+    ///Matches requests whose `bountyId` path parameter is `value`.
+    pub fn bounty_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        let regex = ::affiliate_mock::path_regex(
+            "/bounties/{bountyId}/submissions/{submissionId}/approve",
+            &[("bountyId", value.as_ref().to_string())],
+        );
+        Self(self.0.and(::wiremock::matchers::path_regex(regex)))
+    }
+    ///Matches requests whose `submissionId` path parameter is `value`.
+    pub fn submission_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        let regex = ::affiliate_mock::path_regex(
+            "/bounties/{bountyId}/submissions/{submissionId}/approve",
+            &[("submissionId", value.as_ref().to_string())],
+        );
+        Self(self.0.and(::wiremock::matchers::path_regex(regex)))
+    }
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::ApproveBountySubmissionRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &types::BountySubmission) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "{\"id\":\"bnsub_1JGK9G6H7J8K9L0M1N2P3Q4R5\",\"bountyId\":\"bnty_1JGK9A1B2C3D4E5F6G7H8J9K0\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"description\":\"Review video of the new dashboard.\",\"urls\":[\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\"],\"files\":[{\"url\":\"https://storage.example.com/bounties/proof.png\",\"fileName\":\"proof.png\",\"size\":184320}],\"status\":\"approved\",\"performanceCount\":null,\"socialMetricCount\":15230,\"socialMetricsLastSyncedAt\":\"2025-01-20T06:00:00.000Z\",\"createdAt\":\"2025-01-18T12:00:00.000Z\",\"completedAt\":\"2025-01-19T18:45:00.000Z\",\"reviewedAt\":\"2025-01-21T10:00:00.000Z\",\"rejectionReason\":null,\"rejectionNote\":null,\"periodNumber\":1}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+///`POST /bounties/{bountyId}/submissions/{submissionId}/reject` (rejectBountySubmission): start an expectation, narrow it, then answer.
+pub fn reject_bounty_submission() -> RejectBountySubmission {
+    RejectBountySubmission(
+        ::wiremock::Mock::given(::wiremock::matchers::method("POST"))
+            .and(
+                ::wiremock::matchers::path_regex(
+                    ::affiliate_mock::path_regex(
+                        "/bounties/{bountyId}/submissions/{submissionId}/reject",
+                        &[],
+                    ),
+                ),
+            ),
+    )
+}
+///An expectation on `POST /bounties/{bountyId}/submissions/{submissionId}/reject`; every matcher narrows it.
+pub struct RejectBountySubmission(::wiremock::MockBuilder);
+impl RejectBountySubmission {
+    ///Matches requests whose `bountyId` path parameter is `value`.
+    pub fn bounty_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        let regex = ::affiliate_mock::path_regex(
+            "/bounties/{bountyId}/submissions/{submissionId}/reject",
+            &[("bountyId", value.as_ref().to_string())],
+        );
+        Self(self.0.and(::wiremock::matchers::path_regex(regex)))
+    }
+    ///Matches requests whose `submissionId` path parameter is `value`.
+    pub fn submission_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+        let regex = ::affiliate_mock::path_regex(
+            "/bounties/{bountyId}/submissions/{submissionId}/reject",
+            &[("submissionId", value.as_ref().to_string())],
+        );
+        Self(self.0.and(::wiremock::matchers::path_regex(regex)))
+    }
+    /// Matches requests whose JSON body holds every field `value` sets (fields it leaves out are not checked).
+    pub fn body(self, value: types::RejectBountySubmissionRequest) -> Self {
+        Self(self.0.and(::wiremock::matchers::body_partial_json(value)))
+    }
+    ///Answers `200` with `value` as the client decodes it.
+    pub fn ok(self, value: &types::BountySubmission) -> ::wiremock::Mock {
+        self.respond_with(::affiliate_mock::json(200u16, value))
+    }
+    /// Answers with the spec's own success example.
+    pub fn example(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                200u16,
+                "application/json",
+                "{\"id\":\"bnsub_1JGK9G6H7J8K9L0M1N2P3Q4R5\",\"bountyId\":\"bnty_1JGK9A1B2C3D4E5F6G7H8J9K0\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"description\":\"Review video of the new dashboard.\",\"urls\":[\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\"],\"files\":[{\"url\":\"https://storage.example.com/bounties/proof.png\",\"fileName\":\"proof.png\",\"size\":184320}],\"status\":\"rejected\",\"performanceCount\":null,\"socialMetricCount\":15230,\"socialMetricsLastSyncedAt\":\"2025-01-20T06:00:00.000Z\",\"createdAt\":\"2025-01-18T12:00:00.000Z\",\"completedAt\":\"2025-01-19T18:45:00.000Z\",\"reviewedAt\":\"2025-01-21T10:00:00.000Z\",\"rejectionReason\":\"invalidProof\",\"rejectionNote\":\"The video is private; please make it public and submit again.\",\"periodNumber\":1}",
+            ),
+        )
+    }
+    ///Answers `400` with the spec's example error body (the vendor's shape).
+    pub fn bad_request(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                400u16,
+                "application/json",
+                "{\"error\":{\"code\":\"bad_request\",\"message\":\"You must provide a partnerId or tenantId.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#bad-request\"}}",
+            ),
+        )
+    }
+    ///Answers `401` with the spec's example error body (the vendor's shape).
+    pub fn unauthorized(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                401u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Unauthorized: Invalid API key.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unauthorized\"}}",
+            ),
+        )
+    }
+    ///Answers `403` with the spec's example error body (the vendor's shape).
+    pub fn forbidden(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                403u16,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"Unauthorized access to the partners API. You need a Business plan or higher.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#forbidden\"}}",
+            ),
+        )
+    }
+    ///Answers `404` with the spec's example error body (the vendor's shape).
+    pub fn not_found(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                404u16,
+                "application/json",
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"The requested resource was not found.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#not-found\"}}",
+            ),
+        )
+    }
+    ///Answers `409` with the spec's example error body (the vendor's shape).
+    pub fn conflict(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                409u16,
+                "application/json",
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"Duplicate key. This short link already exists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#conflict\"}}",
+            ),
+        )
+    }
+    ///Answers `410` with the spec's example error body (the vendor's shape).
+    pub fn gone(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                410u16,
+                "application/json",
+                "{\"error\":{\"code\":\"invite_expired\",\"message\":\"This invite has expired or is no longer valid.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#invite-expired\"}}",
+            ),
+        )
+    }
+    ///Answers `422` with the spec's example error body (the vendor's shape).
+    pub fn unprocessable_entity(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                422u16,
+                "application/json",
+                "{\"error\":{\"code\":\"unprocessable_entity\",\"message\":\"invalid_string: email: Invalid email\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#unprocessable-entity\"}}",
+            ),
+        )
+    }
+    ///Answers `429` with the spec's example error body (the vendor's shape).
+    pub fn too_many_requests(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                429u16,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Too many requests.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#rate-limit_exceeded\"}}",
+            ),
+        )
+    }
+    ///Answers `500` with the spec's example error body (the vendor's shape).
+    pub fn internal_server_error(self) -> ::wiremock::Mock {
+        self.respond_with(
+            ::affiliate_mock::raw(
+                500u16,
+                "application/json",
+                "{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An internal server error occurred. Please contact our support if the problem persists.\",\"doc_url\":\"https://dub.co/docs/api-reference/errors#internal-server_error\"}}",
+            ),
+        )
+    }
+    /// Also requires `matcher` (anything the typed matchers do not cover).
+    pub fn matching(self, matcher: impl ::wiremock::Match + 'static) -> Self {
+        Self(self.0.and(matcher))
+    }
+    /// Answers with anything (an undocumented status, a malformed body).
+    pub fn respond_with(
+        self,
+        answer: impl ::wiremock::Respond + 'static,
+    ) -> ::wiremock::Mock {
+        self.0.respond_with(answer)
+    }
+}
+/// Webhook deliveries, signed as the API signs them, to a service's own endpoint: a service tests
+/// its handler with the client's own event types.
+pub mod webhooks {
+    use affiliate_dub::webhooks::{Event, SCHEME};
+    /// The signature header's value for `body` under `secret` (and the current time, for a scheme
+    /// that signs one).
+    pub fn sign(
+        secret: &str,
+        body: &[u8],
+    ) -> ::affiliate_runtime::Result<::std::string::String> {
+        ::affiliate_mock::webhook::sign(&SCHEME, secret, body)
+            .map(|signed| signed.signature)
+    }
+    /// POSTs `event` to `url` as a signed delivery; the endpoint's answer comes back.
+    pub async fn deliver(
+        url: &str,
+        secret: &str,
+        event: &Event,
+    ) -> ::affiliate_runtime::Result<::affiliate_mock::webhook::Delivered> {
+        let body = ::serde_json::to_vec(event)
+            .map_err(|e| ::affiliate_runtime::Error::InvalidRequest(e.to_string()))?;
+        ::affiliate_mock::webhook::deliver(url, &SCHEME, secret, &body).await
+    }
+    /// POSTs `body` as it is, signed under `secret` (a delivery of an event the client does not
+    /// know, say); sign with another secret, or change the bytes after signing, for the cases a
+    /// handler must refuse.
+    pub async fn deliver_raw(
+        url: &str,
+        secret: &str,
+        body: &[u8],
+    ) -> ::affiliate_runtime::Result<::affiliate_mock::webhook::Delivered> {
+        ::affiliate_mock::webhook::deliver(url, &SCHEME, secret, body).await
+    }
+    /// The spec's example delivery of the event `name`, where its schema has one (named `name`:
+    /// events sharing a schema share its example).
+    pub fn example(name: &str) -> ::std::option::Option<Event> {
+        let body: &str = match name {
+            "link.created" => {
+                "{\"id\":\"evt_1JGKA1B2C3D4E5F6G7H8J9K0L\",\"event\":\"link.created\",\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"data\":{\"id\":\"link_1JGK2V5K4L3M2N1P0Q9R8S7T6\",\"domain\":\"dub.sh\",\"key\":\"john-pricing\",\"url\":\"https://example.com/pricing\",\"shortLink\":\"https://dub.sh/john-pricing\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"archived\":false,\"clicks\":0,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\"}}"
+            }
+            "link.updated" => {
+                "{\"id\":\"evt_1JGKA1B2C3D4E5F6G7H8J9K0L\",\"event\":\"link.created\",\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"data\":{\"id\":\"link_1JGK2V5K4L3M2N1P0Q9R8S7T6\",\"domain\":\"dub.sh\",\"key\":\"john-pricing\",\"url\":\"https://example.com/pricing\",\"shortLink\":\"https://dub.sh/john-pricing\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"archived\":false,\"clicks\":0,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\"}}"
+            }
+            "link.deleted" => {
+                "{\"id\":\"evt_1JGKA1B2C3D4E5F6G7H8J9K0L\",\"event\":\"link.created\",\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"data\":{\"id\":\"link_1JGK2V5K4L3M2N1P0Q9R8S7T6\",\"domain\":\"dub.sh\",\"key\":\"john-pricing\",\"url\":\"https://example.com/pricing\",\"shortLink\":\"https://dub.sh/john-pricing\",\"programId\":\"prog_1JGK2QZ8V7C5B4N3M2L1K0J9H\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"archived\":false,\"clicks\":0,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\"}}"
+            }
+            "lead.created" => {
+                "{\"id\":\"evt_1JGKA2C3D4E5F6G7H8J9K0L1M\",\"event\":\"lead.created\",\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"data\":{\"eventName\":\"Sign up\",\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":null,\"country\":\"DE\",\"sales\":0,\"saleAmount\":0,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":null,\"subscriptionCanceledAt\":null},\"click\":{\"id\":\"rLnWe1uz9t282v7g\",\"timestamp\":\"2025-01-10T07:58:12.000Z\",\"url\":\"https://example.com\",\"country\":\"DE\",\"city\":\"Berlin\",\"region\":\"DE-BE\",\"continent\":\"EU\",\"device\":\"Desktop\",\"browser\":\"Firefox\",\"os\":\"Linux\",\"trigger\":\"link\",\"referer\":\"(direct)\",\"refererUrl\":\"(direct)\",\"qr\":false,\"ip\":\"203.0.113.7\"},\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"domain\":\"dub.sh\",\"key\":\"john\",\"url\":\"https://example.com\",\"shortLink\":\"https://dub.sh/john\",\"partnerId\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"createdAt\":\"2024-11-20T12:00:00.000Z\",\"updatedAt\":\"2025-01-10T07:58:12.000Z\"},\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\",\"totalClicks\":1250,\"totalLeads\":85,\"totalConversions\":21,\"totalSales\":23,\"totalSaleAmount\":229900,\"totalCommissions\":45980},\"metadata\":{\"plan\":\"trial\"}}}"
+            }
+            "commission.created" => {
+                "{\"id\":\"evt_1JGKA3D4E5F6G7H8J9K0L1M2N\",\"event\":\"commission.created\",\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"data\":{\"id\":\"cm_1JVR7XRCSR0EDBAF39FZ4PMYE\",\"type\":\"sale\",\"amount\":4900,\"earnings\":980,\"currency\":\"usd\",\"status\":\"pending\",\"invoiceId\":\"INV-2025-0042\",\"description\":null,\"quantity\":1,\"createdAt\":\"2025-01-15T09:30:00.000Z\",\"updatedAt\":\"2025-01-15T09:30:00.000Z\",\"partner\":{\"id\":\"pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A\",\"name\":\"John Doe\",\"email\":\"panic@thedis.co\",\"image\":null,\"payoutsEnabledAt\":\"2024-12-01T10:15:00.000Z\",\"country\":\"US\",\"groupId\":\"grp_123\",\"totalClicks\":1250,\"totalLeads\":85,\"totalConversions\":22,\"totalSales\":24,\"totalSaleAmount\":234800,\"totalCommissions\":46960},\"link\":{\"id\":\"link_1JGK2T0A9B8C7D6E5F4G3H2J1\",\"shortLink\":\"https://dub.sh/john\",\"domain\":\"dub.sh\",\"key\":\"john\"},\"customer\":{\"id\":\"cus_1JGK5C2D3E4F5G6H7J8K9L0M1\",\"name\":\"Lena Fischer\",\"email\":\"lena@example.com\",\"avatar\":null,\"externalId\":\"user_42\",\"stripeCustomerId\":\"cus_RZq8Lx2vT5mN9k\",\"country\":\"DE\",\"sales\":1,\"saleAmount\":4900,\"createdAt\":\"2025-01-10T08:00:00.000Z\",\"firstSaleAt\":\"2025-01-15T09:30:00.000Z\",\"subscriptionCanceledAt\":null}}}"
+            }
+            _ => return ::std::option::Option::None,
+        };
+        let mut delivery: ::serde_json::Value = ::serde_json::from_str(body).ok()?;
+        if let ::std::option::Option::Some(slot) = delivery.pointer_mut("/event") {
+            *slot = ::serde_json::Value::String(name.to_string());
+        }
+        affiliate_dub::webhooks::decode(&::serde_json::to_vec(&delivery).ok()?).ok()
     }
 }

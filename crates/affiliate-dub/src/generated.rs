@@ -12,13 +12,26 @@ pub mod types;
 #[derive(Clone, Debug)]
 /**Client for Dub Partners API
 
-Dub's partners API (https://api.dub.co): list and enroll partners in the workspace's default
-partner program, manage their links, read their analytics, and ban or deactivate them.
+Dub's partner program API (https://api.dub.co): list and enroll partners in the workspace's default
+partner program, manage their links, read their analytics, ban or deactivate them; review partner
+applications and bounty submissions; create, correct and list commissions; list payouts; create
+referral embed tokens; track leads and sales; and manage customers.
 
 Requests and responses are JSON with camelCase field names. Authenticate with a workspace API key
 (`dub_...`) sent as `Authorization: Bearer <key>`; partner endpoints need a Business plan or higher.
 Rate limits depend on the workspace plan (60 to 3,000 requests per minute) and are reported in the
 `X-RateLimit-*` and `Retry-After` headers of a 429 response.
+
+Webhooks: Dub POSTs events (`link.*`, `lead.created`, `sale.created`, `partner.enrolled`,
+`partner.application_submitted`, `commission.created`) to the endpoints configured in the workspace
+as JSON `{id, event, createdAt, data}`; the `Dub-Signature` header is the hex HMAC-SHA256 of the raw
+body keyed with the endpoint's signing secret (`x-affiliate-webhooks`, and the `WebhookDelivery`
+callback for the delivery as plain OpenAPI).
+
+Where Dub's published OpenAPI document disagrees with its own descriptions, this spec follows the
+evidence and says so at the place (the `type` filter of `GET /commissions`). Amounts in cents and
+counts are `integer` here, as everywhere in this spec (the published document types them as
+`number`; they count whole cents or events), and date-times carry `format: date-time`.
 
 
 Version: 0.0.0*/
@@ -195,6 +208,271 @@ Sends a `POST` request to `/partners/deactivate`*/
     pub fn deactivate_partner(&self) -> builder::DeactivatePartner<'_> {
         builder::DeactivatePartner::new(self)
     }
+    /**List pending partner applications
+
+List the applications to the workspace's partner program that wait for review. Page-number pagination
+as `GET /partners`: a bare array, the last page is the first one shorter than `pageSize` (or empty).
+
+
+Sends a `GET` request to `/partners/applications`
+
+Arguments:
+- `country`: Only applicants from this country (ISO 3166-1 alpha-2).
+- `group_id`: Only applications to this partner group.
+- `page`: Page number (the first page is 1).
+- `page_size`: Number of items per page.*/
+    pub fn list_partner_applications(&self) -> builder::ListPartnerApplications<'_> {
+        builder::ListPartnerApplications::new(self)
+    }
+    /**Approve a partner application
+
+Approve a pending application: the partner is enrolled in the given group (or the one they applied to,
+or the program's default group) and told by email.
+
+
+Sends a `POST` request to `/partners/applications/approve`*/
+    pub fn approve_partner_application(&self) -> builder::ApprovePartnerApplication<'_> {
+        builder::ApprovePartnerApplication::new(self)
+    }
+    /**Reject a partner application
+
+Reject a pending application; the partner is told by email, with the reason and note given here.
+
+Sends a `POST` request to `/partners/applications/reject`*/
+    pub fn reject_partner_application(&self) -> builder::RejectPartnerApplication<'_> {
+        builder::RejectPartnerApplication::new(self)
+    }
+    /**List commissions
+
+List the program's commissions. Dub also pages this list by cursor (`startingAfter`, `endingBefore`:
+a commission ID) and calls `page` deprecated; `page` still works and is what the client's `stream()`
+walks (a bare array, the last page is the first one shorter than `pageSize`).
+
+
+Sends a `GET` request to `/commissions`
+
+Arguments:
+- `customer_id`: Only commissions for this customer.
+- `end`: End of the date range (ISO 8601 date or date-time); defaults to now.
+- `ending_before`: Cursor paging, the other way from `startingAfter`, which it excludes - only commissions before this ID.
+- `group_id`: Only commissions of partners in this group; also a comma-separated list, or an exclusion (`-grp_123`).
+- `interval`: Only what happened in this interval. Ignored if `start` and `end` are given.
+- `invoice_id`: Only the commission of this invoice (invoice IDs are unique per program).
+- `page`: Page number (the first page is 1). Deprecated by Dub in favour of `startingAfter`.
+- `page_size`: Number of items per page.
+- `partner_id`: Only commissions of this partner (wins over `tenantId`); also a comma-separated list, or an exclusion
+(`-pn_123`).
+
+- `partner_tag_id`: Only commissions of partners with this tag; also a comma-separated list, or an exclusion (`-ptag_123`).
+- `payout_id`: Only commissions in this payout.
+- `sort_by`: Field to sort by.
+- `sort_order`: Sort direction.
+- `start`: Start of the date range (ISO 8601 date or date-time). Takes precedence over `interval`.
+- `starting_after`: Cursor paging, excluding `endingBefore` - only commissions after this ID.
+- `status`: Only commissions with this status.
+- `tenant_id`: Only commissions of the partner with this ID in your own system.
+- `timezone`: IANA time zone the date range is read in.
+- `type_`: Only commissions of this type. Dub's reference types this as one of `click`, `lead`, `sale`,
+`referral`, `custom`, but documents lists (`sale,lead`) and exclusions (`-click`) as well, so it is
+a string here.*/
+    pub fn list_commissions(&self) -> builder::ListCommissions<'_> {
+        builder::ListCommissions::new(self)
+    }
+    /**Create a commission
+
+Create a commission for a partner: `custom` (a fixed amount), `lead` or `sale` (with the customer).
+Creation is queued: the answer is 202, and the commission shows in `GET /commissions` (and its
+`commission.created` webhook) once done.
+
+
+Sends a `POST` request to `/commissions`*/
+    pub fn create_commission(&self) -> builder::CreateCommission<'_> {
+        builder::CreateCommission::new(self)
+    }
+    /**Update commissions in bulk
+
+Set up to 100 commissions to one status.
+
+Sends a `PATCH` request to `/commissions/bulk`*/
+    pub fn bulk_update_commissions(&self) -> builder::BulkUpdateCommissions<'_> {
+        builder::BulkUpdateCommissions::new(self)
+    }
+    /**Update a commission
+
+Change a commission that is not paid yet: its earnings, its sale amount (a refund, in part or in full) or
+its status (`fraud`, `refunded`...: the commission leaves its payout, which is recomputed).
+
+
+Sends a `PATCH` request to `/commissions/{id}`
+
+Arguments:
+- `id`: The commission's ID on Dub.
+- `body`*/
+    pub fn update_commission(&self) -> builder::UpdateCommission<'_> {
+        builder::UpdateCommission::new(self)
+    }
+    /**List payouts
+
+List the program's payouts. Page-number pagination: a bare array, the last page is the first one shorter
+than `pageSize` (or empty).
+
+
+Sends a `GET` request to `/payouts`
+
+Arguments:
+- `invoice_id`: Only payouts of this batch invoice (pending payouts have none).
+- `page`: Page number (the first page is 1).
+- `page_size`: Number of items per page.
+- `partner_id`: Only payouts to this partner (wins over `tenantId`).
+- `sort_by`: Field to sort by.
+- `sort_order`: Sort direction.
+- `status`: Only payouts with this status.
+- `tenant_id`: Only payouts to the partner with this ID in your own system.*/
+    pub fn list_payouts(&self) -> builder::ListPayouts<'_> {
+        builder::ListPayouts::new(self)
+    }
+    /**List bounty submissions
+
+List the submissions to one bounty of the program. Page-number pagination: a bare array, the last page is
+the first one shorter than `pageSize` (or empty).
+
+
+Sends a `GET` request to `/bounties/{bountyId}/submissions`
+
+Arguments:
+- `bounty_id`: The bounty's ID on Dub (`bnty_...`, as in the bounty page's URL).
+- `group_id`: Only submissions of partners in this group.
+- `page`: Page number (the first page is 1).
+- `page_size`: Number of items per page.
+- `partner_id`: Only submissions of this partner.
+- `sort_by`: Field to sort by.
+- `sort_order`: Sort direction.
+- `status`: Only submissions with this status.*/
+    pub fn list_bounty_submissions(&self) -> builder::ListBountySubmissions<'_> {
+        builder::ListBountySubmissions::new(self)
+    }
+    /**Approve a bounty submission
+
+Approve a submission to a bounty, with a reward amount where the bounty has none set.
+
+Sends a `POST` request to `/bounties/{bountyId}/submissions/{submissionId}/approve`
+
+Arguments:
+- `bounty_id`: The bounty's ID on Dub (`bnty_...`, as in the bounty page's URL).
+- `submission_id`: The bounty submission's ID.
+- `body`*/
+    pub fn approve_bounty_submission(&self) -> builder::ApproveBountySubmission<'_> {
+        builder::ApproveBountySubmission::new(self)
+    }
+    /**Reject a bounty submission
+
+Reject a submission to a bounty, with a reason and a note for the partner.
+
+Sends a `POST` request to `/bounties/{bountyId}/submissions/{submissionId}/reject`
+
+Arguments:
+- `bounty_id`: The bounty's ID on Dub (`bnty_...`, as in the bounty page's URL).
+- `submission_id`: The bounty submission's ID.
+- `body`*/
+    pub fn reject_bounty_submission(&self) -> builder::RejectBountySubmission<'_> {
+        builder::RejectBountySubmission::new(self)
+    }
+    /**Create a referrals embed token
+
+Create a public token for Dub's embedded referral dashboard of one partner. The partner is looked up by
+enrollment (`partnerId` or `tenantId`); when none is found, by `partner.email`, and enrolled (created if
+needed): an upsert that always ends with an enrolled partner and a usable token.
+
+
+Sends a `POST` request to `/tokens/embed/referrals`*/
+    pub fn create_referrals_embed_token(
+        &self,
+    ) -> builder::CreateReferralsEmbedToken<'_> {
+        builder::CreateReferralsEmbedToken::new(self)
+    }
+    /**Track a lead
+
+Record a lead (a sign-up, say) for the click that brought the customer; the lead is attributed to the
+click's short link (and its partner).
+
+
+Sends a `POST` request to `/track/lead`*/
+    pub fn track_lead(&self) -> builder::TrackLead<'_> {
+        builder::TrackLead::new(self)
+    }
+    /**Track a sale
+
+Record a sale for a customer: attributed to the customer's lead (the latest, or `leadEventName`), or,
+with `clickId`, directly to a click.
+
+
+Sends a `POST` request to `/track/sale`*/
+    pub fn track_sale(&self) -> builder::TrackSale<'_> {
+        builder::TrackSale::new(self)
+    }
+    /**List customers
+
+List the workspace's customers. Dub also pages this list by cursor (`startingAfter`, `endingBefore`: a
+customer ID) and calls `page` deprecated; `page` still works and is what the client's `stream()` walks
+(a bare array, the last page is the first one shorter than `pageSize`).
+
+
+Sends a `GET` request to `/customers`
+
+Arguments:
+- `country`: Only customers from this country (ISO 3166-1 alpha-2).
+- `email`: Only the customer with this email address (case-sensitive; wins over `externalId`).
+- `ending_before`: Cursor paging, excluding `startingAfter` - only customers before this ID.
+- `external_id`: Only the customer with this ID in your system (case-sensitive; wins over `search`).
+- `include_expanded_fields`: Also send the customer's `link`, `partner` and `discount`.
+- `link_id`: Only customers referred through this link.
+- `page`: Page number (the first page is 1). Deprecated by Dub in favour of `startingAfter`.
+- `page_size`: Number of items per page.
+- `partner_id`: Only customers referred by this partner.
+- `program_id`: Only customers referred through this partner program.
+- `search`: Free-text search over email, external ID and name (ignored with `email` or `externalId`).
+- `sort_by`: Field to sort by.
+- `sort_order`: Sort direction.
+- `starting_after`: Cursor paging, excluding `endingBefore` - only customers after this ID.*/
+    pub fn get_customers(&self) -> builder::GetCustomers<'_> {
+        builder::GetCustomers::new(self)
+    }
+    /**Retrieve a customer
+
+Retrieve one customer, by ID on Dub or by your own ID prefixed with `ext_`.
+
+Sends a `GET` request to `/customers/{id}`
+
+Arguments:
+- `id`: The customer's ID on Dub, or your own ID for them prefixed with `ext_` (`ext_user_42`).
+- `include_expanded_fields`: Also send the customer's `link`, `partner` and `discount`.*/
+    pub fn get_customer(&self) -> builder::GetCustomer<'_> {
+        builder::GetCustomer::new(self)
+    }
+    /**Delete a customer
+
+Delete a customer from the workspace, by ID on Dub or by your own ID prefixed with `ext_`.
+
+Sends a `DELETE` request to `/customers/{id}`
+
+Arguments:
+- `id`: The customer's ID on Dub, or your own ID for them prefixed with `ext_` (`ext_user_42`).*/
+    pub fn delete_customer(&self) -> builder::DeleteCustomer<'_> {
+        builder::DeleteCustomer::new(self)
+    }
+    /**Update a customer
+
+Change a customer's details, by ID on Dub or by your own ID prefixed with `ext_`.
+
+Sends a `PATCH` request to `/customers/{id}`
+
+Arguments:
+- `id`: The customer's ID on Dub, or your own ID for them prefixed with `ext_` (`ext_user_42`).
+- `include_expanded_fields`: Also send the customer's `link`, `partner` and `discount`.
+- `body`*/
+    pub fn update_customer(&self) -> builder::UpdateCustomer<'_> {
+        builder::UpdateCustomer::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -227,6 +505,13 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
         "retrieve_partner_links",
         "upsert_partner_link",
         "retrieve_partner_analytics",
+        "list_partner_applications",
+        "list_commissions",
+        "list_payouts",
+        "list_bounty_submissions",
+        "get_customers",
+        "get_customer",
+        "delete_customer",
     ],
     anonymous_operations: &[],
     body_errors: &[],
@@ -239,6 +524,30 @@ pub static API: ::affiliate_runtime::ApiDescriptor = ::affiliate_runtime::ApiDes
         ("retrieve_partner_analytics", "/partners/analytics"),
         ("ban_partner", "/partners/ban"),
         ("deactivate_partner", "/partners/deactivate"),
+        ("list_partner_applications", "/partners/applications"),
+        ("approve_partner_application", "/partners/applications/approve"),
+        ("reject_partner_application", "/partners/applications/reject"),
+        ("list_commissions", "/commissions"),
+        ("create_commission", "/commissions"),
+        ("bulk_update_commissions", "/commissions/bulk"),
+        ("update_commission", "/commissions/{id}"),
+        ("list_payouts", "/payouts"),
+        ("list_bounty_submissions", "/bounties/{bountyId}/submissions"),
+        (
+            "approve_bounty_submission",
+            "/bounties/{bountyId}/submissions/{submissionId}/approve",
+        ),
+        (
+            "reject_bounty_submission",
+            "/bounties/{bountyId}/submissions/{submissionId}/reject",
+        ),
+        ("create_referrals_embed_token", "/tokens/embed/referrals"),
+        ("track_lead", "/track/lead"),
+        ("track_sale", "/track/sale"),
+        ("get_customers", "/customers"),
+        ("get_customer", "/customers/{id}"),
+        ("delete_customer", "/customers/{id}"),
+        ("update_customer", "/customers/{id}"),
     ],
     rate_limit: None,
     idempotency_headers: &[],

@@ -23,6 +23,10 @@ pub use generated::*;
 /// The date-time types the API's fields use (`chrono::DateTime<chrono::Utc>`).
 pub use chrono;
 
+/// Webhook deliveries: [`webhooks::verify`] checks a delivery's signature and decodes its event.
+#[rustfmt::skip]
+pub mod webhooks;
+
 /// Everything a service calling this API needs, in one import.
 pub mod prelude {
     pub use crate::{types, Client, Error, Result};

@@ -2,6 +2,8 @@
 //! from the spec's examples, and a responder serving items over pages the way a spec's
 //! `x-affiliate-pagination` says. Vendor-free: the generated crates pass the spec's facts in as data.
 //!
+//! `webhook` signs and delivers webhook events to a service's own endpoint, with the spec's scheme.
+//!
 //! A service uses the generated crate (`affiliate_<api>_mock::<operation>().example()`), which
 //! re-exports what it needs from here; this crate is the mechanism behind it.
 
@@ -10,6 +12,8 @@
 
 use serde::Serialize;
 use serde_json::Value;
+
+pub mod webhook;
 
 pub use serde;
 pub use serde_json;

@@ -133,6 +133,20 @@ pub enum Error {
     /// A link from a response points somewhere the client will not send credentials. Not sent.
     #[error("not following link: {}", shown_message(.0))]
     ForeignLink(String),
+    /// A webhook delivery's signature is missing, malformed or does not match its body (or its
+    /// signed timestamp is missing or stale): the delivery is not from the API, or was changed.
+    /// Do not act on it; answer the sender with a 4xx.
+    #[error("webhook signature: {0}")]
+    Signature(crate::webhook::SignatureError),
+    /// A webhook delivery verified, but its body is not an event the client can read (not JSON, no
+    /// event name, or a known event whose data does not fit its type).
+    #[error("webhook payload: {}; body starts: \"{}\"", shown_message(.message), shown(.snippet))]
+    WebhookPayload {
+        /// What did not match.
+        message: String,
+        /// The start of the body.
+        snippet: String,
+    },
 }
 
 /// The message of [`Error::MissingCredential`]: what to set, for one requirement or several.
@@ -181,6 +195,8 @@ impl Error {
             Error::TooLarge { .. } => "too_large",
             Error::Job(_) => "job",
             Error::ForeignLink(_) => "foreign_link",
+            Error::Signature(_) => "signature",
+            Error::WebhookPayload { .. } => "webhook_payload",
         }
     }
 

@@ -42,6 +42,7 @@ mod send;
 mod text;
 mod token;
 mod transport;
+pub mod webhook;
 
 pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
 pub use auth::Credential;

@@ -152,3 +152,67 @@ pub mod geniuslink {
         Ok(listed.into_inner().affiliate_programs.map_or(0, |programs| programs.len()))
     }
 }
+
+pub mod dub_webhooks {
+    //! Dub: an axum endpoint receiving Dub's webhook deliveries. The body is taken raw (verified
+    //! bytes, never re-serialised JSON), `affiliate_dub::webhooks::verify` checks the
+    //! `Dub-Signature` header and decodes the typed event; a delivery that does not verify is
+    //! refused with 401, one that verifies but is not a delivery with 400, anything else is
+    //! acknowledged with 200 (Dub retries a delivery that gets no 2xx).
+    use std::sync::{Arc, Mutex};
+
+    use affiliate_dub::webhooks::{self, Event};
+    use affiliate_dub::Error;
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::post;
+    use axum::Router;
+
+    /// What the service did with each verified delivery, in order (its stand-in for a database).
+    pub type Log = Arc<Mutex<Vec<String>>>;
+
+    #[derive(Clone)]
+    struct Receiver {
+        secret: Arc<str>,
+        log: Log,
+    }
+
+    /// The endpoint at `POST /webhooks/dub`, verifying with the endpoint's signing `secret`.
+    pub fn router(secret: &str, log: Log) -> Router {
+        Router::new().route("/webhooks/dub", post(receive)).with_state(Receiver { secret: Arc::from(secret), log })
+    }
+
+    async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+        let signature = headers.get(webhooks::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let event = match webhooks::verify(&receiver.secret, signature, &body) {
+            Ok(event) => event,
+            Err(Error::Signature(_)) => return StatusCode::UNAUTHORIZED,
+            Err(_) => return StatusCode::BAD_REQUEST,
+        };
+        let line = match &event {
+            Event::CommissionCreated(delivery) => {
+                let c = &delivery.data;
+                format!("commission {} for {}: {} {} earned", c.id, c.partner.id, c.earnings, c.currency)
+            }
+            Event::SaleCreated(delivery) => {
+                format!("sale of {} by customer {}", delivery.data.sale.amount, delivery.data.customer.external_id)
+            }
+            Event::LeadCreated(delivery) => format!("lead from customer {}", delivery.data.customer.external_id),
+            Event::PartnerApplicationSubmitted(delivery) => {
+                format!("application from {} to review", delivery.data.partner.name)
+            }
+            Event::Unknown { name, .. } => format!("ignored unknown event {name}"),
+            other => format!("{} noted", other.name()),
+        };
+        if let Ok(mut log) = receiver.log.lock() {
+            log.push(line);
+        }
+        StatusCode::OK
+    }
+
+    /// Serves `router` on `listener` until the task is dropped.
+    pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+        axum::serve(listener, router).await
+    }
+}

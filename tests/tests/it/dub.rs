@@ -150,6 +150,308 @@ pub fn cases() -> Vec<Case<Client>> {
                 })
             },
         },
+        Case {
+            operation: "listPartnerApplications",
+            path: "/partners/applications",
+            query: &[("country", "ES"), ("groupId", "grp_123"), ("page", "1"), ("pageSize", "25")],
+            body: false,
+            call: |c, _| {
+                Box::pin(async move {
+                    c.list_partner_applications()
+                        .country("ES")
+                        .group_id("grp_123")
+                        .page(1u64)
+                        .page_size(25u64)
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "approvePartnerApplication",
+            path: "/partners/applications/approve",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(async move {
+                    c.approve_partner_application()
+                        .body(typed::<types::ApprovePartnerApplicationRequest>(body))
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "rejectPartnerApplication",
+            path: "/partners/applications/reject",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(async move {
+                    c.reject_partner_application()
+                        .body(typed::<types::RejectPartnerApplicationRequest>(body))
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "listCommissions",
+            path: "/commissions",
+            query: &[
+                ("type", "sale,lead"),
+                ("partnerId", "pn_1"),
+                ("status", "pending"),
+                ("sortBy", "amount"),
+                ("sortOrder", "asc"),
+                ("interval", "90d"),
+                ("timezone", "Europe/Berlin"),
+                ("startingAfter", "cm_1"),
+                ("pageSize", "10"),
+            ],
+            body: false,
+            call: |c, _| {
+                Box::pin(async move {
+                    c.list_commissions()
+                        .type_("sale,lead")
+                        .partner_id("pn_1")
+                        .status(types::CommissionStatus::Pending)
+                        .sort_by(types::ListCommissionsSortBy::Amount)
+                        .sort_order(types::ListCommissionsSortOrder::Asc)
+                        .interval(types::ListCommissionsInterval::X90d)
+                        .timezone("Europe/Berlin")
+                        .starting_after("cm_1")
+                        .page_size(10u64)
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "createCommission",
+            path: "/commissions",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(async move {
+                    c.create_commission().body(typed::<types::CreateCommissionRequest>(body)).send().await.map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "bulkUpdateCommissions",
+            path: "/commissions/bulk",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(async move {
+                    c.bulk_update_commissions()
+                        .body(typed::<types::BulkUpdateCommissionsRequest>(body))
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "updateCommission",
+            path: "/commissions/cm_1JVR7XRCSR0EDBAF39FZ4PMYE",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(async move {
+                    c.update_commission()
+                        .id("cm_1JVR7XRCSR0EDBAF39FZ4PMYE")
+                        .body(typed::<types::UpdateCommissionRequest>(body))
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "listPayouts",
+            path: "/payouts",
+            query: &[
+                ("status", "completed"),
+                ("tenantId", "t_1"),
+                ("sortBy", "paidAt"),
+                ("sortOrder", "desc"),
+                ("page", "2"),
+            ],
+            body: false,
+            call: |c, _| {
+                Box::pin(async move {
+                    c.list_payouts()
+                        .status(types::PayoutStatus::Completed)
+                        .tenant_id("t_1")
+                        .sort_by(types::ListPayoutsSortBy::PaidAt)
+                        .sort_order(types::ListPayoutsSortOrder::Desc)
+                        .page(2u64)
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "listBountySubmissions",
+            path: "/bounties/bnty_1/submissions",
+            query: &[
+                ("status", "submitted"),
+                ("sortBy", "socialMetricCount"),
+                ("sortOrder", "desc"),
+                ("pageSize", "20"),
+            ],
+            body: false,
+            call: |c, _| {
+                Box::pin(async move {
+                    c.list_bounty_submissions()
+                        .bounty_id("bnty_1")
+                        .status(types::BountySubmissionStatus::Submitted)
+                        .sort_by(types::ListBountySubmissionsSortBy::SocialMetricCount)
+                        .sort_order(types::ListBountySubmissionsSortOrder::Desc)
+                        .page_size(20u64)
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "approveBountySubmission",
+            path: "/bounties/bnty_1/submissions/bnsub_2/approve",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(async move {
+                    c.approve_bounty_submission()
+                        .bounty_id("bnty_1")
+                        .submission_id("bnsub_2")
+                        .body(typed::<types::ApproveBountySubmissionRequest>(body))
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "rejectBountySubmission",
+            path: "/bounties/bnty_1/submissions/bnsub_2/reject",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(async move {
+                    c.reject_bounty_submission()
+                        .bounty_id("bnty_1")
+                        .submission_id("bnsub_2")
+                        .body(typed::<types::RejectBountySubmissionRequest>(body))
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "createReferralsEmbedToken",
+            path: "/tokens/embed/referrals",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(async move {
+                    c.create_referrals_embed_token()
+                        .body(typed::<types::CreateReferralsEmbedTokenRequest>(body))
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "trackLead",
+            path: "/track/lead",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(
+                    async move { c.track_lead().body(typed::<types::TrackLeadRequest>(body)).send().await.map(answer) },
+                )
+            },
+        },
+        Case {
+            operation: "trackSale",
+            path: "/track/sale",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(
+                    async move { c.track_sale().body(typed::<types::TrackSaleRequest>(body)).send().await.map(answer) },
+                )
+            },
+        },
+        Case {
+            operation: "getCustomers",
+            path: "/customers",
+            query: &[
+                ("email", "lena@example.com"),
+                ("includeExpandedFields", "true"),
+                ("sortBy", "saleAmount"),
+                ("sortOrder", "desc"),
+                ("pageSize", "100"),
+            ],
+            body: false,
+            call: |c, _| {
+                Box::pin(async move {
+                    c.get_customers()
+                        .email("lena@example.com")
+                        .include_expanded_fields(true)
+                        .sort_by(types::GetCustomersSortBy::SaleAmount)
+                        .sort_order(types::GetCustomersSortOrder::Desc)
+                        .page_size(100u64)
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "getCustomer",
+            path: "/customers/ext_user_42",
+            query: &[("includeExpandedFields", "true")],
+            body: false,
+            call: |c, _| {
+                Box::pin(async move {
+                    c.get_customer().id("ext_user_42").include_expanded_fields(true).send().await.map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "updateCustomer",
+            path: "/customers/cus_1",
+            query: &[],
+            body: true,
+            call: |c, body| {
+                Box::pin(async move {
+                    c.update_customer()
+                        .id("cus_1")
+                        .body(typed::<types::UpdateCustomerRequest>(body))
+                        .send()
+                        .await
+                        .map(answer)
+                })
+            },
+        },
+        Case {
+            operation: "deleteCustomer",
+            path: "/customers/cus_1",
+            query: &[],
+            body: false,
+            call: |c, _| Box::pin(async move { c.delete_customer().id("cus_1").send().await.map(answer) }),
+        },
     ]
 }
 
@@ -290,6 +592,99 @@ async fn success_examples_decode_the_live_fields_typed() {
     assert_eq!(link.last_clicked.map(|t| t.to_rfc3339()).as_deref(), Some("2025-01-20T17:45:12+00:00"));
     assert_eq!(link.updated_at.to_rfc3339(), "2025-01-18T08:00:00+00:00");
     assert_eq!((link.clicks, link.sales, link.sale_amount), (Some(42), Some(1), Some(9900)));
+}
+
+/// The partner-program operations decode their documented answers typed: integer amounts in cents,
+/// date-times, open enums, nested and expanded objects, and the `null`s Dub sends.
+#[tokio::test]
+async fn partner_program_answers_decode_typed() {
+    let server = serving(affiliate_dub_mock::list_commissions().example()).await;
+    let commissions = client(&server).list_commissions().send().await.unwrap().into_inner();
+    let c = &commissions[0];
+    assert_eq!((c.amount, c.earnings, c.quantity), (4900, 980, 1));
+    assert_eq!(
+        (c.type_.clone(), c.status.clone()),
+        (Some(types::CommissionType::Sale), types::CommissionStatus::Pending)
+    );
+    assert_eq!(c.created_at.to_rfc3339(), "2025-01-15T09:30:00+00:00");
+    assert_eq!(c.partner.payouts_enabled_at.map(|t| t.to_rfc3339()).as_deref(), Some("2024-12-01T10:15:00+00:00"));
+    let customer = c.customer.as_ref().expect("customer");
+    assert_eq!(
+        (customer.external_id.as_str(), customer.sale_amount, customer.subscription_canceled_at),
+        ("user_42", Some(4900), None)
+    );
+
+    let server = serving(affiliate_dub_mock::bulk_update_commissions().example()).await;
+    let body = typed::<types::BulkUpdateCommissionsRequest>(Spec::load("dub").request_example("bulkUpdateCommissions"));
+    let updated = client(&server).bulk_update_commissions().body(body).send().await.unwrap().into_inner();
+    assert!(updated.iter().all(|u| u.status == types::CommissionStatus::Fraud), "{updated:?}");
+
+    let server = serving(affiliate_dub_mock::list_payouts().example()).await;
+    let payout = client(&server).list_payouts().send().await.unwrap().into_inner().remove(0);
+    assert_eq!((payout.amount, payout.status.clone()), (45980, types::PayoutStatus::Completed));
+    assert_eq!(payout.period_end.map(|t| t.to_rfc3339()).as_deref(), Some("2025-01-31T23:59:59.999+00:00"));
+    assert_eq!(payout.partner.tenant_id.as_deref(), Some("1K0NM7HCN944PEMZ3CQPH43H8"));
+    assert_eq!(payout.user.as_ref().map(|u| u.id.as_str()), Some("user_1JGK8F5G6H7J8K9L0M1N2P3Q4"));
+
+    let server = serving(affiliate_dub_mock::list_bounty_submissions().example()).await;
+    let submission =
+        client(&server).list_bounty_submissions().bounty_id("bnty_1").send().await.unwrap().into_inner().remove(0);
+    assert_eq!((submission.social_metric_count, submission.performance_count), (Some(15230), None));
+    assert_eq!(submission.files.as_ref().map(|f| f[0].size), Some(184320));
+    assert_eq!(submission.period_number.get(), 1);
+
+    let server = serving(affiliate_dub_mock::get_customer().example()).await;
+    let customer = client(&server).get_customer().id("cus_1").include_expanded_fields(true).send().await.unwrap();
+    let discount = customer.discount.as_ref().expect("expanded discount");
+    assert_eq!((discount.amount, discount.max_duration), (20.0, Some(3)));
+    assert_eq!(customer.link.as_ref().map(|l| l.short_link.as_str()), Some("https://dub.sh/john"));
+
+    let server = serving(affiliate_dub_mock::create_referrals_embed_token().example()).await;
+    let body = typed::<types::CreateReferralsEmbedTokenRequest>(
+        Spec::load("dub").request_example("createReferralsEmbedToken"),
+    );
+    let token = client(&server).create_referrals_embed_token().body(body).send().await.unwrap();
+    assert_eq!(token.status().as_u16(), 201);
+    assert_eq!(token.expires.to_rfc3339(), "2025-01-15T11:30:00+00:00");
+
+    let server = serving(affiliate_dub_mock::track_lead().example()).await;
+    let lead = client(&server)
+        .track_lead()
+        .body_map(|b| b.click_id("rLnWe1uz9t282v7g").event_name("Sign up").customer_external_id("user_42"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lead.link.as_ref().and_then(|l| l.partner_id.as_deref()), Some("pn_1JGK2R5W1X9YVQ8ZP0H3T6M4A"));
+    assert_eq!(lead.customer.external_id.as_deref(), Some("user_42"));
+}
+
+/// A commission request is one of three shapes, told apart by `type`: each serialises with its tag
+/// and only its own fields, and a body of one type never decodes as another.
+#[tokio::test]
+async fn commission_requests_are_tagged_by_type() {
+    let cases = [
+        json!({"type": "custom", "partnerId": "pn_1", "amount": 2500, "description": "Launch bonus"}),
+        json!({"type": "lead", "partnerId": "pn_1", "customerId": "cus_1", "leadEventName": "Sign up"}),
+        json!({"type": "sale", "partnerId": "pn_1", "customer": {"externalId": "u_1", "country": "DE"}, "saleAmount": 4900}),
+    ];
+    for sent in cases {
+        let request: types::CreateCommissionRequest = typed(sent.clone());
+        let kind = match &request {
+            types::CreateCommissionRequest::Custom { .. } => "custom",
+            types::CreateCommissionRequest::Lead { .. } => "lead",
+            types::CreateCommissionRequest::Sale { .. } => "sale",
+        };
+        assert_eq!(kind, sent["type"], "{sent}");
+        let server = serving(affiliate_dub_mock::create_commission().body(request.clone()).example()).await;
+        let queued = client(&server).create_commission().body(request).send().await.unwrap();
+        assert_eq!(queued.status().as_u16(), 202);
+        assert!(queued.success);
+        let on_the_wire: Value = serde_json::from_slice(&received(&server).await[0].body).unwrap();
+        assert_eq!(on_the_wire, sent);
+    }
+    let unknown =
+        serde_json::from_value::<types::CreateCommissionRequest>(json!({"type": "bonus", "partnerId": "pn_1"}));
+    assert!(unknown.is_err(), "an unknown commission type is refused, not guessed: {unknown:?}");
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ mod secrets;
 mod support;
 mod tls;
 mod tokens;
+mod webhooks;
 
 /// Counts heap bytes (per thread too) for `bodies`; forwards everything to the system allocator.
 #[global_allocator]

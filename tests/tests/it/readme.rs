@@ -171,6 +171,60 @@ mod tokens {
     }
 }
 
+mod webhook {
+    use affiliate_dub::prelude::*;
+    use affiliate_dub::webhooks::{self, Event};
+
+    /// The handler of your webhook endpoint, in any framework: the `Dub-Signature` header and the raw body.
+    fn on_delivery(signing_secret: &str, signature: &str, raw_body: &[u8]) -> u16 {
+        match webhooks::verify(signing_secret, signature, raw_body) {
+            Ok(Event::CommissionCreated(delivery)) => {
+                let commission = delivery.data;
+                println!("{} earned {} {}", commission.partner.name, commission.earnings, commission.currency);
+                200
+            }
+            Ok(Event::SaleCreated(delivery)) => {
+                println!("sale of {} from {}", delivery.data.sale.amount, delivery.data.customer.external_id);
+                200
+            }
+            Ok(other) => {
+                println!("{} not handled here", other.name()); // Event::Unknown too: Dub adds events
+                200
+            }
+            Err(Error::Signature(e)) => {
+                eprintln!("refused: {e}"); // not from Dub, or changed on the way: do not act on it
+                401
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                400
+            }
+        }
+    }
+
+    /// The README's mock delivery, run against a tiny endpoint that answers with `on_delivery`.
+    #[tokio::test]
+    async fn the_mock_delivers_to_the_readme_handler() -> Result<()> {
+        use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(|request: &Request| {
+                let signature = request.headers.get("dub-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                ResponseTemplate::new(on_delivery("whsec_test", signature, &request.body))
+            })
+            .expect(2)
+            .mount(&server)
+            .await;
+        let endpoint_url = server.uri();
+        let event = affiliate_dub_mock::webhooks::example("commission.created").expect("the spec has one");
+        let answer = affiliate_dub_mock::webhooks::deliver(&endpoint_url, "whsec_test", &event).await?;
+        assert_eq!(answer.status, 200);
+        let forged = affiliate_dub_mock::webhooks::deliver(&endpoint_url, "whsec_forged", &event).await?;
+        assert_eq!(forged.status, 401);
+        Ok(())
+    }
+}
+
 /// Every ```rust block of the README stands in one module of this file, line by line and in the
 /// same order (white space aside, other lines in between allowed), so a README edit that is not
 /// made here too fails, rather than showing code nobody compiled.

@@ -87,6 +87,13 @@ impl Spec {
         }
     }
 
+    /// The `example` of a component schema.
+    pub fn schema_example(&self, component: &str) -> Value {
+        let example = self.doc["components"]["schemas"][component]["example"].clone();
+        assert!(!example.is_null(), "{component}: no example");
+        example
+    }
+
     pub fn request_example(&self, operation_id: &str) -> Value {
         let (_, _, op) = self.operation(operation_id);
         self.media_example(&op["requestBody"]).unwrap_or_else(|| panic!("{operation_id}: no request example"))

@@ -115,6 +115,7 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
             }
         });
     }
+    let (webhook_command, webhook_run) = crate::emit::webhooks::cli(surface);
     let about = format!("{title} ({} operations)", surface.operations.len());
     let tokens = quote! {
         // An API whose commands name no type (only strings and numbers) leaves it unused.
@@ -123,11 +124,12 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
 
         /// The `affiliate <api>` subcommand with one subcommand per operation.
         pub fn command() -> ::clap::Command {
-            ::clap::Command::new(#api_name).about(#about).subcommand_required(true) #(#commands)*
+            ::clap::Command::new(#api_name).about(#about).subcommand_required(true) #(#commands)* #webhook_command
         }
 
         /// Runs the operation `matches` names against the real API, or against the mock.
         pub async fn run(ctx: &crate::support::Ctx, matches: &::clap::ArgMatches) -> Result<(), crate::support::CliError> {
+            #webhook_run
             let server = if ctx.mock {
                 let server = ::wiremock::MockServer::start().await;
                 #mock::mount_examples(&server).await;

@@ -272,6 +272,7 @@ pub fn generate(surface: &Surface) -> Result<Vec<(PathBuf, String)>, String> {
     // A spec without examples mounts nothing; the parameter must not be an unused variable then.
     let server = |mounts: &[TokenStream]| format_ident!("{}server", if mounts.is_empty() { "_" } else { "" });
     let (server, typed_server) = (server(&mounts), server(&typed_mounts));
+    let webhooks = crate::emit::webhooks::mock_module(surface)?;
     let tokens = quote! {
         use #client_ident::types;
 
@@ -303,6 +304,8 @@ pub fn generate(surface: &Surface) -> Result<Vec<(PathBuf, String)>, String> {
         }
 
         #items
+
+        #webhooks
     };
     let ast: syn::File = syn::parse2(tokens).map_err(|e| format!("mock glue: {e}"))?;
     let mock_crate = format!("{client_crate}-mock");

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod glue;
 pub mod mock;
+pub mod webhooks;
 
 use std::path::PathBuf;
 
@@ -66,7 +67,7 @@ pub fn client(surface: &Surface, mut file_ast: syn::File, generated: &Generated)
          pub use affiliate_runtime::reqwest;\n\
          pub use affiliate_runtime::{{Error, Result, TransportError, TransportKind}};\n\
          pub use generated::*;\n\
-         {chrono}\n\
+         {chrono}{webhooks}\n\
          /// Everything a service calling this API needs, in one import.\n\
          pub mod prelude {{\n\
          \x20   pub use crate::{{types, Client, Error, Result}};\n\
@@ -76,6 +77,12 @@ pub fn client(surface: &Surface, mut file_ast: syn::File, generated: &Generated)
          }}\n",
         title = surface.api.title,
         krate = crate_name.replace('-', "_"),
+        webhooks = if surface.api.webhooks.is_some() {
+            "\n/// Webhook deliveries: [`webhooks::verify`] checks a delivery's signature and decodes its event.\n\
+             #[rustfmt::skip]\npub mod webhooks;\n"
+        } else {
+            ""
+        },
         chrono = if generated.uses_chrono {
             "\n/// The date-time types the API's fields use (`chrono::DateTime<chrono::Utc>`).\npub use chrono;\n"
         } else {
@@ -83,13 +90,15 @@ pub fn client(surface: &Surface, mut file_ast: syn::File, generated: &Generated)
         },
     );
     let dir = PathBuf::from("crates").join(crate_name);
-    Ok(vec![
+    let mut files = vec![
         (dir.join("Cargo.toml"), manifest),
         (dir.join("src/lib.rs"), lib),
         (dir.join("src/generated.rs"), client_rs),
         (dir.join("src/generated/types.rs"), types_rs),
         (dir.join("src/generated/builder.rs"), builder_rs),
-    ])
+    ];
+    files.extend(webhooks::client_module(surface).map_err(fail)?);
+    Ok(files)
 }
 
 fn manifest(name: &str, source: &str, title: &str, chrono: bool, uuid: bool, regress: bool) -> String {

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::model::{BodyErrorRule, Job, Pagination};
+use crate::model::{BodyErrorRule, Job, Pagination, WebhookEvent, WebhookTimestamp, Webhooks};
 use crate::spec::{escape, METHODS};
 
 /// Where in a spec an extension belongs.
@@ -47,7 +47,13 @@ pub const EXTENSIONS: &[(&str, Place)] = &[
     ("x-affiliate-success-variants", Place::Operation),
     ("x-affiliate-job", Place::Operation),
     ("x-affiliate-lenient", Place::Property),
+    ("x-affiliate-webhooks", Place::Root),
 ];
+
+/// Keys of `x-affiliate-webhooks`, of its `signature` and of the signature's `timestamp`.
+pub const WEBHOOK_KEYS: &[&str] = &["env", "name", "signature", "events"];
+pub const SIGNATURE_KEYS: &[&str] = &["header", "algorithm", "encoding", "prefix", "timestamp"];
+pub const TIMESTAMP_KEYS: &[&str] = &["header", "signed", "tolerance"];
 
 /// Keys of `x-affiliate-pagination` by style (`style` and `items` are common to all).
 pub const PAGINATION_KEYS: &[(&str, &[&str])] = &[
@@ -141,6 +147,15 @@ fn sub_keys(name: &str, value: &Value, at: &str, out: &mut Vec<(String, String)>
             unknown(map, at, &allowed);
         }
         ("x-affiliate-job", Value::Object(map)) => unknown(map, at, JOB_KEYS),
+        ("x-affiliate-webhooks", Value::Object(map)) => {
+            unknown(map, at, WEBHOOK_KEYS);
+            if let Some(Value::Object(signature)) = map.get("signature") {
+                unknown(signature, &format!("{at}/signature"), SIGNATURE_KEYS);
+                if let Some(Value::Object(timestamp)) = signature.get("timestamp") {
+                    unknown(timestamp, &format!("{at}/signature/timestamp"), TIMESTAMP_KEYS);
+                }
+            }
+        }
         ("x-affiliate-body-errors", Value::Array(rules)) => {
             for (i, rule) in rules.iter().enumerate() {
                 if let Value::Object(map) = rule {
@@ -218,6 +233,119 @@ impl Problems {
             self.error(format!("{at}/x-affiliate-idempotency-header"), "must be a header name (`Idempotency-Key`)");
         }
         valid.map(str::to_string)
+    }
+
+    /// `x-affiliate-webhooks` at the root: the signature scheme and the events, each a component schema.
+    pub fn webhooks(&mut self, doc: &Value) -> Option<Webhooks> {
+        let ext = doc.get("x-affiliate-webhooks")?;
+        let at = "/x-affiliate-webhooks";
+        let errors_before = self.len();
+        let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_string);
+        let header_name = |name: &str| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        };
+        let env = text(ext.get("env"))
+            .filter(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
+        if env.is_none() {
+            self.error(format!("{at}/env"), "missing or not an environment variable name (`ACME_WEBHOOK_SECRET`)");
+        }
+        let name = text(ext.get("name")).filter(|p| p.starts_with('/'));
+        if name.is_none() {
+            self.error(format!("{at}/name"), "missing or not a JSON pointer to the event's name (`/event`)");
+        }
+        let signature = ext.get("signature").unwrap_or(&Value::Null);
+        let header = text(signature.get("header")).filter(|h| header_name(h));
+        if header.is_none() {
+            self.error(format!("{at}/signature/header"), "missing or not a header name (`X-Signature`)");
+        }
+        let algorithm =
+            text(signature.get("algorithm")).filter(|a| ["hmac-sha256", "hmac-sha512"].contains(&a.as_str()));
+        if algorithm.is_none() {
+            self.error(format!("{at}/signature/algorithm"), "missing or unknown (hmac-sha256 or hmac-sha512)");
+        }
+        let encoding = text(signature.get("encoding")).filter(|e| ["hex", "base64"].contains(&e.as_str()));
+        if encoding.is_none() {
+            self.error(format!("{at}/signature/encoding"), "missing or unknown (hex or base64)");
+        }
+        let prefix = match signature.get("prefix") {
+            None => Some(String::new()),
+            Some(value) => text(Some(value)),
+        };
+        if prefix.is_none() {
+            self.error(format!("{at}/signature/prefix"), "must be a string (`sha256=`)");
+        }
+        let timestamp = match signature.get("timestamp") {
+            None => None,
+            Some(rule) => {
+                let t_at = format!("{at}/signature/timestamp");
+                let header = text(rule.get("header")).filter(|h| header_name(h));
+                if header.is_none() {
+                    self.error(format!("{t_at}/header"), "missing or not a header name");
+                }
+                // `{timestamp}` once, and the body last: the signed bytes are streamed into the MAC.
+                let parts = text(rule.get("signed")).and_then(|signed| {
+                    let before_body = signed.strip_suffix("{body}")?;
+                    let (before, between) = before_body.split_once("{timestamp}")?;
+                    (!between.contains("{timestamp}") && !before_body.contains("{body}"))
+                        .then(|| (before.to_string(), between.to_string()))
+                });
+                if parts.is_none() {
+                    self.error(
+                        format!("{t_at}/signed"),
+                        "must contain `{timestamp}` once and end with `{body}` (`{timestamp}.{body}`)",
+                    );
+                }
+                let tolerance = rule.get("tolerance").and_then(Value::as_u64).filter(|t| *t > 0);
+                if tolerance.is_none() {
+                    self.error(format!("{t_at}/tolerance"), "missing or not a positive number of seconds");
+                }
+                match (header, parts, tolerance) {
+                    (Some(header), Some((before, between)), Some(tolerance)) => {
+                        Some(WebhookTimestamp { header, before, between, tolerance })
+                    }
+                    _ => None,
+                }
+            }
+        };
+        let mut events = Vec::new();
+        match ext.get("events").and_then(Value::as_object) {
+            Some(map) if !map.is_empty() => {
+                for (event, component) in map {
+                    let e_at = format!("{at}/events/{}", escape(event));
+                    let Some(component) = component.as_str() else {
+                        self.error(e_at, "must name a component schema");
+                        continue;
+                    };
+                    let Some(schema) = doc.pointer(&format!("/components/schemas/{}", escape(component))) else {
+                        self.error(e_at, format!("no component schema `{component}`"));
+                        continue;
+                    };
+                    if event.is_empty() || event.chars().any(|c| c.is_control()) {
+                        self.error(e_at, "an event name must be non-empty text");
+                        continue;
+                    }
+                    events.push(WebhookEvent {
+                        name: event.clone(),
+                        component: component.to_string(),
+                        example: schema.get("example").map(Value::to_string),
+                    });
+                }
+            }
+            _ => self.error(format!("{at}/events"), "list the events: `event.name: ComponentSchema`"),
+        }
+        if self.len() != errors_before {
+            return None;
+        }
+        Some(Webhooks {
+            env: env?,
+            name: name?,
+            header: header?,
+            algorithm: algorithm?,
+            encoding: encoding?,
+            prefix: prefix?,
+            timestamp,
+            events,
+        })
     }
 
     pub fn job(&mut self, at: &str, ext: &Value) -> Option<Job> {

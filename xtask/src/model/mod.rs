@@ -27,6 +27,50 @@ pub struct Api {
     /// Optional, nullable properties of schemas sent in request bodies, as (component, property):
     /// these become tri-state (absent, explicit null, value) so a request can clear a field.
     pub tri_state: Vec<(String, String)>,
+    /// `x-affiliate-webhooks`: the signed deliveries the API sends, when the spec declares them.
+    pub webhooks: Option<Webhooks>,
+}
+
+/// The `x-affiliate-webhooks` extension, validated: how deliveries are signed and which events
+/// there are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhooks {
+    /// The environment variable holding an endpoint's signing secret (the CLI's `verify-webhook`).
+    pub env: String,
+    /// JSON pointer to the event's name in a delivery (`/event`).
+    pub name: String,
+    /// The header carrying the signature.
+    pub header: String,
+    /// `hmac-sha256` or `hmac-sha512`.
+    pub algorithm: String,
+    /// `hex` or `base64`.
+    pub encoding: String,
+    /// Text before the tag in the header (`sha256=`); empty for none.
+    pub prefix: String,
+    pub timestamp: Option<WebhookTimestamp>,
+    /// In the spec's order.
+    pub events: Vec<WebhookEvent>,
+}
+
+/// One event a webhook delivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEvent {
+    /// The wire name (`link.created`).
+    pub name: String,
+    /// The component schema of the whole delivery.
+    pub component: String,
+    /// The component's `example`, as JSON text, when it has one.
+    pub example: Option<String>,
+}
+
+/// A timestamp signed with the body: the signed bytes are `before`, the timestamp, `between`, the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookTimestamp {
+    pub header: String,
+    pub before: String,
+    pub between: String,
+    /// Seconds the timestamp may be from now.
+    pub tolerance: u64,
 }
 
 /// One rule of `x-affiliate-body-errors` (pointers are JSON pointers into the response body).

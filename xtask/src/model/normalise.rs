@@ -95,6 +95,7 @@ impl Normaliser<'_> {
         let (security, requirements) = self.security(doc, &name);
         let body_errors = self.problems.body_errors(doc);
         let rate_limit = self.problems.rate_limit(doc);
+        let webhooks = self.problems.webhooks(doc);
         let replacements = self.lenient(doc);
         let operations = self.operations(doc);
         self.hoist(doc);
@@ -110,6 +111,7 @@ impl Normaliser<'_> {
             rate_limit,
             replacements,
             tri_state,
+            webhooks,
         }
     }
 

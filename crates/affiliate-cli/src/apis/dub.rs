@@ -5,7 +5,7 @@ use affiliate_dub::types;
 /// The `affiliate <api>` subcommand with one subcommand per operation.
 pub fn command() -> ::clap::Command {
     ::clap::Command::new("dub")
-        .about("Dub Partners API (8 operations)")
+        .about("Dub Partners API (26 operations)")
         .subcommand_required(true)
         .subcommand(
             ::clap::Command::new("list-partners")
@@ -393,12 +393,1181 @@ pub fn command() -> ::clap::Command {
                 .arg(crate::support::output_arg())
                 .arg(crate::support::body_arg()),
         )
+        .subcommand(
+            ::clap::Command::new("list-partner-applications")
+                .about("List pending partner applications")
+                .long_about(
+                    "List the applications to the workspace's partner program that wait for review. Page-number pagination\nas `GET /partners`: a bare array, the last page is the first one shorter than `pageSize` (or empty).",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("country")
+                        .long("country")
+                        .value_name("COUNTRY")
+                        .help(
+                            "Only applicants from this country (ISO 3166-1 alpha-2). (query parameter `country`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("group_id")
+                        .long("group-id")
+                        .value_name("GROUP_ID")
+                        .help(
+                            "Only applications to this partner group. (query parameter `groupId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("page")
+                        .long("page")
+                        .value_name("PAGE")
+                        .help(
+                            "Page number (the first page is 1). (query parameter `page`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("page_size")
+                        .long("page-size")
+                        .value_name("PAGE_SIZE")
+                        .help("Number of items per page. (query parameter `pageSize`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(crate::support::all_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("approve-partner-application")
+                .about("Approve a partner application")
+                .long_about(
+                    "Approve a pending application: the partner is enrolled in the given group (or the one they applied to,\nor the program's default group) and told by email.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("reject-partner-application")
+                .about("Reject a partner application")
+                .long_about(
+                    "Reject a pending application; the partner is told by email, with the reason and note given here.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("list-commissions")
+                .about("List commissions")
+                .long_about(
+                    "List the program's commissions. Dub also pages this list by cursor (`startingAfter`, `endingBefore`:\na commission ID) and calls `page` deprecated; `page` still works and is what the client's `stream()`\nwalks (a bare array, the last page is the first one shorter than `pageSize`).",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("customer_id")
+                        .long("customer-id")
+                        .value_name("CUSTOMER_ID")
+                        .help(
+                            "Only commissions for this customer. (query parameter `customerId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("end")
+                        .long("end")
+                        .value_name("END")
+                        .help(
+                            "End of the date range (ISO 8601 date or date-time); defaults to now. (query parameter `end`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("ending_before")
+                        .long("ending-before")
+                        .value_name("ENDING_BEFORE")
+                        .help(
+                            "Cursor paging, the other way from `startingAfter`, which it excludes - only commissions before this ID. (query parameter `endingBefore`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("group_id")
+                        .long("group-id")
+                        .value_name("GROUP_ID")
+                        .help(
+                            "Only commissions of partners in this group; also a comma-separated list, or an exclusion (`-grp_123`). (query parameter `groupId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("interval")
+                        .long("interval")
+                        .value_name("INTERVAL")
+                        .help(
+                            "Only what happened in this interval. Ignored if `start` and `end` are given. (query parameter `interval`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("invoice_id")
+                        .long("invoice-id")
+                        .value_name("INVOICE_ID")
+                        .help(
+                            "Only the commission of this invoice (invoice IDs are unique per program). (query parameter `invoiceId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("page")
+                        .long("page")
+                        .value_name("PAGE")
+                        .help(
+                            "Page number (the first page is 1). Deprecated by Dub in favour of `startingAfter`. (query parameter `page`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("page_size")
+                        .long("page-size")
+                        .value_name("PAGE_SIZE")
+                        .help("Number of items per page. (query parameter `pageSize`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("partner_id")
+                        .long("partner-id")
+                        .value_name("PARTNER_ID")
+                        .help(
+                            "Only commissions of this partner (wins over `tenantId`); also a comma-separated list, or an exclusion (query parameter `partnerId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("partner_tag_id")
+                        .long("partner-tag-id")
+                        .value_name("PARTNER_TAG_ID")
+                        .help(
+                            "Only commissions of partners with this tag; also a comma-separated list, or an exclusion (`-ptag_123`). (query parameter `partnerTagId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("payout_id")
+                        .long("payout-id")
+                        .value_name("PAYOUT_ID")
+                        .help(
+                            "Only commissions in this payout. (query parameter `payoutId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("sort_by")
+                        .long("sort-by")
+                        .value_name("SORT_BY")
+                        .help("Field to sort by. (query parameter `sortBy`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("sort_order")
+                        .long("sort-order")
+                        .value_name("SORT_ORDER")
+                        .help("Sort direction. (query parameter `sortOrder`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("start")
+                        .long("start")
+                        .value_name("START")
+                        .help(
+                            "Start of the date range (ISO 8601 date or date-time). Takes precedence over `interval`. (query parameter `start`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("starting_after")
+                        .long("starting-after")
+                        .value_name("STARTING_AFTER")
+                        .help(
+                            "Cursor paging, excluding `endingBefore` - only commissions after this ID. (query parameter `startingAfter`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("status")
+                        .long("status")
+                        .value_name("STATUS")
+                        .help(
+                            "Only commissions with this status. (query parameter `status`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("tenant_id")
+                        .long("tenant-id")
+                        .value_name("TENANT_ID")
+                        .help(
+                            "Only commissions of the partner with this ID in your own system. (query parameter `tenantId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("timezone")
+                        .long("timezone")
+                        .value_name("TIMEZONE")
+                        .help(
+                            "IANA time zone the date range is read in. (query parameter `timezone`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("type_")
+                        .long("type")
+                        .value_name("TYPE")
+                        .help(
+                            "Only commissions of this type. Dub's reference types this as one of `click`, `lead`, `sale`, (query parameter `type`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(crate::support::all_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("create-commission")
+                .about("Create a commission")
+                .long_about(
+                    "Create a commission for a partner: `custom` (a fixed amount), `lead` or `sale` (with the customer).\nCreation is queued: the answer is 202, and the commission shows in `GET /commissions` (and its\n`commission.created` webhook) once done.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("bulk-update-commissions")
+                .about("Update commissions in bulk")
+                .long_about("Set up to 100 commissions to one status.")
+                .arg(crate::support::output_arg())
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("update-commission")
+                .about("Update a commission")
+                .long_about(
+                    "Change a commission that is not paid yet: its earnings, its sale amount (a refund, in part or in full) or\nits status (`fraud`, `refunded`...: the commission leaves its payout, which is recomputed).",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("id")
+                        .long("id")
+                        .value_name("ID")
+                        .help("The commission's ID on Dub. (path parameter `id`)")
+                        .required(true)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("list-payouts")
+                .about("List payouts")
+                .long_about(
+                    "List the program's payouts. Page-number pagination: a bare array, the last page is the first one shorter\nthan `pageSize` (or empty).",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("invoice_id")
+                        .long("invoice-id")
+                        .value_name("INVOICE_ID")
+                        .help(
+                            "Only payouts of this batch invoice (pending payouts have none). (query parameter `invoiceId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("page")
+                        .long("page")
+                        .value_name("PAGE")
+                        .help(
+                            "Page number (the first page is 1). (query parameter `page`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("page_size")
+                        .long("page-size")
+                        .value_name("PAGE_SIZE")
+                        .help("Number of items per page. (query parameter `pageSize`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("partner_id")
+                        .long("partner-id")
+                        .value_name("PARTNER_ID")
+                        .help(
+                            "Only payouts to this partner (wins over `tenantId`). (query parameter `partnerId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("sort_by")
+                        .long("sort-by")
+                        .value_name("SORT_BY")
+                        .help("Field to sort by. (query parameter `sortBy`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("sort_order")
+                        .long("sort-order")
+                        .value_name("SORT_ORDER")
+                        .help("Sort direction. (query parameter `sortOrder`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("status")
+                        .long("status")
+                        .value_name("STATUS")
+                        .help(
+                            "Only payouts with this status. (query parameter `status`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("tenant_id")
+                        .long("tenant-id")
+                        .value_name("TENANT_ID")
+                        .help(
+                            "Only payouts to the partner with this ID in your own system. (query parameter `tenantId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(crate::support::all_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("list-bounty-submissions")
+                .about("List bounty submissions")
+                .long_about(
+                    "List the submissions to one bounty of the program. Page-number pagination: a bare array, the last page is\nthe first one shorter than `pageSize` (or empty).",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("bounty_id")
+                        .long("bounty-id")
+                        .value_name("BOUNTY_ID")
+                        .help(
+                            "The bounty's ID on Dub (`bnty_...`, as in the bounty page's URL). (path parameter `bountyId`)",
+                        )
+                        .required(true)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("group_id")
+                        .long("group-id")
+                        .value_name("GROUP_ID")
+                        .help(
+                            "Only submissions of partners in this group. (query parameter `groupId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("page")
+                        .long("page")
+                        .value_name("PAGE")
+                        .help(
+                            "Page number (the first page is 1). (query parameter `page`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("page_size")
+                        .long("page-size")
+                        .value_name("PAGE_SIZE")
+                        .help("Number of items per page. (query parameter `pageSize`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("partner_id")
+                        .long("partner-id")
+                        .value_name("PARTNER_ID")
+                        .help(
+                            "Only submissions of this partner. (query parameter `partnerId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("sort_by")
+                        .long("sort-by")
+                        .value_name("SORT_BY")
+                        .help("Field to sort by. (query parameter `sortBy`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("sort_order")
+                        .long("sort-order")
+                        .value_name("SORT_ORDER")
+                        .help("Sort direction. (query parameter `sortOrder`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("status")
+                        .long("status")
+                        .value_name("STATUS")
+                        .help(
+                            "Only submissions with this status. (query parameter `status`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(crate::support::all_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("approve-bounty-submission")
+                .about("Approve a bounty submission")
+                .long_about(
+                    "Approve a submission to a bounty, with a reward amount where the bounty has none set.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("bounty_id")
+                        .long("bounty-id")
+                        .value_name("BOUNTY_ID")
+                        .help(
+                            "The bounty's ID on Dub (`bnty_...`, as in the bounty page's URL). (path parameter `bountyId`)",
+                        )
+                        .required(true)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("submission_id")
+                        .long("submission-id")
+                        .value_name("SUBMISSION_ID")
+                        .help(
+                            "The bounty submission's ID. (path parameter `submissionId`)",
+                        )
+                        .required(true)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("reject-bounty-submission")
+                .about("Reject a bounty submission")
+                .long_about(
+                    "Reject a submission to a bounty, with a reason and a note for the partner.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("bounty_id")
+                        .long("bounty-id")
+                        .value_name("BOUNTY_ID")
+                        .help(
+                            "The bounty's ID on Dub (`bnty_...`, as in the bounty page's URL). (path parameter `bountyId`)",
+                        )
+                        .required(true)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("submission_id")
+                        .long("submission-id")
+                        .value_name("SUBMISSION_ID")
+                        .help(
+                            "The bounty submission's ID. (path parameter `submissionId`)",
+                        )
+                        .required(true)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("create-referrals-embed-token")
+                .about("Create a referrals embed token")
+                .long_about(
+                    "Create a public token for Dub's embedded referral dashboard of one partner. The partner is looked up by\nenrollment (`partnerId` or `tenantId`); when none is found, by `partner.email`, and enrolled (created if\nneeded): an upsert that always ends with an enrolled partner and a usable token.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("track-lead")
+                .about("Track a lead")
+                .long_about(
+                    "Record a lead (a sign-up, say) for the click that brought the customer; the lead is attributed to the\nclick's short link (and its partner).",
+                )
+                .arg(crate::support::output_arg())
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("track-sale")
+                .about("Track a sale")
+                .long_about(
+                    "Record a sale for a customer: attributed to the customer's lead (the latest, or `leadEventName`), or,\nwith `clickId`, directly to a click.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("get-customers")
+                .about("List customers")
+                .long_about(
+                    "List the workspace's customers. Dub also pages this list by cursor (`startingAfter`, `endingBefore`: a\ncustomer ID) and calls `page` deprecated; `page` still works and is what the client's `stream()` walks\n(a bare array, the last page is the first one shorter than `pageSize`).",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("country")
+                        .long("country")
+                        .value_name("COUNTRY")
+                        .help(
+                            "Only customers from this country (ISO 3166-1 alpha-2). (query parameter `country`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("email")
+                        .long("email")
+                        .value_name("EMAIL")
+                        .help(
+                            "Only the customer with this email address (case-sensitive; wins over `externalId`). (query parameter `email`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("ending_before")
+                        .long("ending-before")
+                        .value_name("ENDING_BEFORE")
+                        .help(
+                            "Cursor paging, excluding `startingAfter` - only customers before this ID. (query parameter `endingBefore`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("external_id")
+                        .long("external-id")
+                        .value_name("EXTERNAL_ID")
+                        .help(
+                            "Only the customer with this ID in your system (case-sensitive; wins over `search`). (query parameter `externalId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("include_expanded_fields")
+                        .long("include-expanded-fields")
+                        .value_name("INCLUDE_EXPANDED_FIELDS")
+                        .help(
+                            "Also send the customer's `link`, `partner` and `discount`. (query parameter `includeExpandedFields`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("link_id")
+                        .long("link-id")
+                        .value_name("LINK_ID")
+                        .help(
+                            "Only customers referred through this link. (query parameter `linkId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("page")
+                        .long("page")
+                        .value_name("PAGE")
+                        .help(
+                            "Page number (the first page is 1). Deprecated by Dub in favour of `startingAfter`. (query parameter `page`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("page_size")
+                        .long("page-size")
+                        .value_name("PAGE_SIZE")
+                        .help("Number of items per page. (query parameter `pageSize`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("partner_id")
+                        .long("partner-id")
+                        .value_name("PARTNER_ID")
+                        .help(
+                            "Only customers referred by this partner. (query parameter `partnerId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("program_id")
+                        .long("program-id")
+                        .value_name("PROGRAM_ID")
+                        .help(
+                            "Only customers referred through this partner program. (query parameter `programId`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("search")
+                        .long("search")
+                        .value_name("SEARCH")
+                        .help(
+                            "Free-text search over email, external ID and name (ignored with `email` or `externalId`). (query parameter `search`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("sort_by")
+                        .long("sort-by")
+                        .value_name("SORT_BY")
+                        .help("Field to sort by. (query parameter `sortBy`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("sort_order")
+                        .long("sort-order")
+                        .value_name("SORT_ORDER")
+                        .help("Sort direction. (query parameter `sortOrder`)")
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("starting_after")
+                        .long("starting-after")
+                        .value_name("STARTING_AFTER")
+                        .help(
+                            "Cursor paging, excluding `endingBefore` - only customers after this ID. (query parameter `startingAfter`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(crate::support::all_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("get-customer")
+                .about("Retrieve a customer")
+                .long_about(
+                    "Retrieve one customer, by ID on Dub or by your own ID prefixed with `ext_`.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("id")
+                        .long("id")
+                        .value_name("ID")
+                        .help(
+                            "The customer's ID on Dub, or your own ID for them prefixed with `ext_` (`ext_user_42`). (path parameter `id`)",
+                        )
+                        .required(true)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("include_expanded_fields")
+                        .long("include-expanded-fields")
+                        .value_name("INCLUDE_EXPANDED_FIELDS")
+                        .help(
+                            "Also send the customer's `link`, `partner` and `discount`. (query parameter `includeExpandedFields`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                ),
+        )
+        .subcommand(
+            ::clap::Command::new("delete-customer")
+                .about("Delete a customer")
+                .long_about(
+                    "Delete a customer from the workspace, by ID on Dub or by your own ID prefixed with `ext_`.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("id")
+                        .long("id")
+                        .value_name("ID")
+                        .help(
+                            "The customer's ID on Dub, or your own ID for them prefixed with `ext_` (`ext_user_42`). (path parameter `id`)",
+                        )
+                        .required(true)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                ),
+        )
+        .subcommand(
+            ::clap::Command::new("update-customer")
+                .about("Update a customer")
+                .long_about(
+                    "Change a customer's details, by ID on Dub or by your own ID prefixed with `ext_`.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("id")
+                        .long("id")
+                        .value_name("ID")
+                        .help(
+                            "The customer's ID on Dub, or your own ID for them prefixed with `ext_` (`ext_user_42`). (path parameter `id`)",
+                        )
+                        .required(true)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(
+                    ::clap::Arg::new("include_expanded_fields")
+                        .long("include-expanded-fields")
+                        .value_name("INCLUDE_EXPANDED_FIELDS")
+                        .help(
+                            "Also send the customer's `link`, `partner` and `discount`. (query parameter `includeExpandedFields`)",
+                        )
+                        .required(false)
+                        .action(
+                            if false {
+                                ::clap::ArgAction::Append
+                            } else {
+                                ::clap::ArgAction::Set
+                            },
+                        ),
+                )
+                .arg(crate::support::body_arg()),
+        )
+        .subcommand(
+            ::clap::Command::new("verify-webhook")
+                .about(
+                    "Verify a saved webhook delivery (signing secret from DUB_WEBHOOK_SECRET) and print its event",
+                )
+                .long_about(
+                    "Checks the `Dub-Signature` signature of a delivery's raw body (a file, or stdin) with the endpoint's signing secret from the environment variable DUB_WEBHOOK_SECRET, then prints the delivery as JSON. Exits with 29 when the signature does not verify, 30 when the verified body is not a delivery.",
+                )
+                .arg(crate::support::output_arg())
+                .arg(
+                    ::clap::Arg::new("signature")
+                        .long("signature")
+                        .value_name("VALUE")
+                        .required(true)
+                        .help("The `Dub-Signature` header's value"),
+                )
+                .arg(
+                    ::clap::Arg::new("file")
+                        .value_name("FILE|-")
+                        .help("The delivery's raw body (default: stdin)"),
+                ),
+        )
 }
 /// Runs the operation `matches` names against the real API, or against the mock.
 pub async fn run(
     ctx: &crate::support::Ctx,
     matches: &::clap::ArgMatches,
 ) -> Result<(), crate::support::CliError> {
+    if let ::std::option::Option::Some(("verify-webhook", m)) = matches.subcommand() {
+        let input = crate::support::webhook_input(m, "DUB_WEBHOOK_SECRET")?;
+        let event = affiliate_dub::webhooks::verify(
+            &input.secret,
+            &input.signature,
+            &input.body,
+        )?;
+        return crate::support::print_json(crate::support::output(m)?, &event);
+    }
     let server = if ctx.mock {
         let server = ::wiremock::MockServer::start().await;
         affiliate_dub_mock::mount_examples(&server).await;
@@ -640,6 +1809,666 @@ pub async fn run(
                     .body(
                         crate::support::from_json::<
                             types::PartnerSelector,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "list-partner-applications" => {
+            let mut b = client.list_partner_applications();
+            if let Some(value) = m.get_one::<String>("country") {
+                b = b
+                    .country(
+                        crate::support::parse::<::std::string::String>("country", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("group_id") {
+                b = b
+                    .group_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("group-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("page") {
+                b = b
+                    .page(
+                        crate::support::parse::<::std::num::NonZeroU64>("page", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("page_size") {
+                b = b
+                    .page_size(
+                        crate::support::parse::<
+                            ::std::num::NonZeroU64,
+                        >("page-size", value)?,
+                    );
+            }
+            if m.get_flag("all") {
+                return crate::support::ndjson(
+                        b.pages(),
+                        |page| (::std::option::Option::Some(page)).unwrap_or_default(),
+                    )
+                    .await;
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "approve-partner-application" => {
+            let mut b = client.approve_partner_application();
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::ApprovePartnerApplicationRequest,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "reject-partner-application" => {
+            let mut b = client.reject_partner_application();
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::RejectPartnerApplicationRequest,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "list-commissions" => {
+            let mut b = client.list_commissions();
+            if let Some(value) = m.get_one::<String>("customer_id") {
+                b = b
+                    .customer_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("customer-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("end") {
+                b = b.end(crate::support::parse::<::std::string::String>("end", value)?);
+            }
+            if let Some(value) = m.get_one::<String>("ending_before") {
+                b = b
+                    .ending_before(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("ending-before", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("group_id") {
+                b = b
+                    .group_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("group-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("interval") {
+                b = b
+                    .interval(
+                        crate::support::parse::<
+                            types::ListCommissionsInterval,
+                        >("interval", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("invoice_id") {
+                b = b
+                    .invoice_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("invoice-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("page") {
+                b = b
+                    .page(
+                        crate::support::parse::<::std::num::NonZeroU64>("page", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("page_size") {
+                b = b
+                    .page_size(
+                        crate::support::parse::<
+                            ::std::num::NonZeroU64,
+                        >("page-size", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("partner_id") {
+                b = b
+                    .partner_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("partner-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("partner_tag_id") {
+                b = b
+                    .partner_tag_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("partner-tag-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("payout_id") {
+                b = b
+                    .payout_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("payout-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("sort_by") {
+                b = b
+                    .sort_by(
+                        crate::support::parse::<
+                            types::ListCommissionsSortBy,
+                        >("sort-by", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("sort_order") {
+                b = b
+                    .sort_order(
+                        crate::support::parse::<
+                            types::ListCommissionsSortOrder,
+                        >("sort-order", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("start") {
+                b = b
+                    .start(
+                        crate::support::parse::<::std::string::String>("start", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("starting_after") {
+                b = b
+                    .starting_after(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("starting-after", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("status") {
+                b = b
+                    .status(
+                        crate::support::parse::<
+                            types::CommissionStatus,
+                        >("status", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("tenant_id") {
+                b = b
+                    .tenant_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("tenant-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("timezone") {
+                b = b
+                    .timezone(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("timezone", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("type_") {
+                b = b
+                    .type_(
+                        crate::support::parse::<::std::string::String>("type", value)?,
+                    );
+            }
+            if m.get_flag("all") {
+                return crate::support::ndjson(
+                        b.pages(),
+                        |page| (::std::option::Option::Some(page)).unwrap_or_default(),
+                    )
+                    .await;
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "create-commission" => {
+            let mut b = client.create_commission();
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::CreateCommissionRequest,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "bulk-update-commissions" => {
+            let mut b = client.bulk_update_commissions();
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::BulkUpdateCommissionsRequest,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "update-commission" => {
+            let mut b = client.update_commission();
+            if let Some(value) = m.get_one::<String>("id") {
+                b = b.id(crate::support::parse::<::std::string::String>("id", value)?);
+            }
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::UpdateCommissionRequest,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "list-payouts" => {
+            let mut b = client.list_payouts();
+            if let Some(value) = m.get_one::<String>("invoice_id") {
+                b = b
+                    .invoice_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("invoice-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("page") {
+                b = b
+                    .page(
+                        crate::support::parse::<::std::num::NonZeroU64>("page", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("page_size") {
+                b = b
+                    .page_size(
+                        crate::support::parse::<
+                            ::std::num::NonZeroU64,
+                        >("page-size", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("partner_id") {
+                b = b
+                    .partner_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("partner-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("sort_by") {
+                b = b
+                    .sort_by(
+                        crate::support::parse::<
+                            types::ListPayoutsSortBy,
+                        >("sort-by", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("sort_order") {
+                b = b
+                    .sort_order(
+                        crate::support::parse::<
+                            types::ListPayoutsSortOrder,
+                        >("sort-order", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("status") {
+                b = b
+                    .status(
+                        crate::support::parse::<types::PayoutStatus>("status", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("tenant_id") {
+                b = b
+                    .tenant_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("tenant-id", value)?,
+                    );
+            }
+            if m.get_flag("all") {
+                return crate::support::ndjson(
+                        b.pages(),
+                        |page| (::std::option::Option::Some(page)).unwrap_or_default(),
+                    )
+                    .await;
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "list-bounty-submissions" => {
+            let mut b = client.list_bounty_submissions();
+            if let Some(value) = m.get_one::<String>("bounty_id") {
+                b = b
+                    .bounty_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("bounty-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("group_id") {
+                b = b
+                    .group_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("group-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("page") {
+                b = b
+                    .page(
+                        crate::support::parse::<::std::num::NonZeroU64>("page", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("page_size") {
+                b = b
+                    .page_size(
+                        crate::support::parse::<
+                            ::std::num::NonZeroU64,
+                        >("page-size", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("partner_id") {
+                b = b
+                    .partner_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("partner-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("sort_by") {
+                b = b
+                    .sort_by(
+                        crate::support::parse::<
+                            types::ListBountySubmissionsSortBy,
+                        >("sort-by", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("sort_order") {
+                b = b
+                    .sort_order(
+                        crate::support::parse::<
+                            types::ListBountySubmissionsSortOrder,
+                        >("sort-order", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("status") {
+                b = b
+                    .status(
+                        crate::support::parse::<
+                            types::BountySubmissionStatus,
+                        >("status", value)?,
+                    );
+            }
+            if m.get_flag("all") {
+                return crate::support::ndjson(
+                        b.pages(),
+                        |page| (::std::option::Option::Some(page)).unwrap_or_default(),
+                    )
+                    .await;
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "approve-bounty-submission" => {
+            let mut b = client.approve_bounty_submission();
+            if let Some(value) = m.get_one::<String>("bounty_id") {
+                b = b
+                    .bounty_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("bounty-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("submission_id") {
+                b = b
+                    .submission_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("submission-id", value)?,
+                    );
+            }
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::ApproveBountySubmissionRequest,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "reject-bounty-submission" => {
+            let mut b = client.reject_bounty_submission();
+            if let Some(value) = m.get_one::<String>("bounty_id") {
+                b = b
+                    .bounty_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("bounty-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("submission_id") {
+                b = b
+                    .submission_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("submission-id", value)?,
+                    );
+            }
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::RejectBountySubmissionRequest,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "create-referrals-embed-token" => {
+            let mut b = client.create_referrals_embed_token();
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::CreateReferralsEmbedTokenRequest,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "track-lead" => {
+            let mut b = client.track_lead();
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::TrackLeadRequest,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "track-sale" => {
+            let mut b = client.track_sale();
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::TrackSaleRequest,
+                        >("--body", body)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "get-customers" => {
+            let mut b = client.get_customers();
+            if let Some(value) = m.get_one::<String>("country") {
+                b = b
+                    .country(
+                        crate::support::parse::<::std::string::String>("country", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("email") {
+                b = b
+                    .email(
+                        crate::support::parse::<::std::string::String>("email", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("ending_before") {
+                b = b
+                    .ending_before(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("ending-before", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("external_id") {
+                b = b
+                    .external_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("external-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("include_expanded_fields") {
+                b = b
+                    .include_expanded_fields(
+                        crate::support::parse::<bool>("include-expanded-fields", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("link_id") {
+                b = b
+                    .link_id(
+                        crate::support::parse::<::std::string::String>("link-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("page") {
+                b = b
+                    .page(
+                        crate::support::parse::<::std::num::NonZeroU64>("page", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("page_size") {
+                b = b
+                    .page_size(
+                        crate::support::parse::<
+                            ::std::num::NonZeroU64,
+                        >("page-size", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("partner_id") {
+                b = b
+                    .partner_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("partner-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("program_id") {
+                b = b
+                    .program_id(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("program-id", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("search") {
+                b = b
+                    .search(
+                        crate::support::parse::<::std::string::String>("search", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("sort_by") {
+                b = b
+                    .sort_by(
+                        crate::support::parse::<
+                            types::GetCustomersSortBy,
+                        >("sort-by", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("sort_order") {
+                b = b
+                    .sort_order(
+                        crate::support::parse::<
+                            types::GetCustomersSortOrder,
+                        >("sort-order", value)?,
+                    );
+            }
+            if let Some(value) = m.get_one::<String>("starting_after") {
+                b = b
+                    .starting_after(
+                        crate::support::parse::<
+                            ::std::string::String,
+                        >("starting-after", value)?,
+                    );
+            }
+            if m.get_flag("all") {
+                return crate::support::ndjson(
+                        b.pages(),
+                        |page| (::std::option::Option::Some(page)).unwrap_or_default(),
+                    )
+                    .await;
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "get-customer" => {
+            let mut b = client.get_customer();
+            if let Some(value) = m.get_one::<String>("id") {
+                b = b.id(crate::support::parse::<::std::string::String>("id", value)?);
+            }
+            if let Some(value) = m.get_one::<String>("include_expanded_fields") {
+                b = b
+                    .include_expanded_fields(
+                        crate::support::parse::<bool>("include-expanded-fields", value)?,
+                    );
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "delete-customer" => {
+            let mut b = client.delete_customer();
+            if let Some(value) = m.get_one::<String>("id") {
+                b = b.id(crate::support::parse::<::std::string::String>("id", value)?);
+            }
+            let answer = b.send().await?.into_inner();
+            crate::support::print_json(out, &answer)
+        }
+        "update-customer" => {
+            let mut b = client.update_customer();
+            if let Some(value) = m.get_one::<String>("id") {
+                b = b.id(crate::support::parse::<::std::string::String>("id", value)?);
+            }
+            if let Some(value) = m.get_one::<String>("include_expanded_fields") {
+                b = b
+                    .include_expanded_fields(
+                        crate::support::parse::<bool>("include-expanded-fields", value)?,
+                    );
+            }
+            if let Some(body) = crate::support::body(m)? {
+                b = b
+                    .body(
+                        crate::support::from_json::<
+                            types::UpdateCustomerRequest,
                         >("--body", body)?,
                     );
             }

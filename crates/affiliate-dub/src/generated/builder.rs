@@ -883,6 +883,2278 @@ impl<'a> DeactivatePartner<'a> {
         }
     }
 }
+/**Builder for [`Client::list_partner_applications`]
+
+[`Client::list_partner_applications`]: super::Client::list_partner_applications*/
+#[derive(Debug, Clone)]
+pub struct ListPartnerApplications<'a> {
+    client: &'a super::Client,
+    country: Result<Option<::std::string::String>, String>,
+    group_id: Result<Option<::std::string::String>, String>,
+    page: Result<Option<::std::num::NonZeroU64>, String>,
+    page_size: Result<Option<::std::num::NonZeroU64>, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> ListPartnerApplications<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            country: Ok(None),
+            group_id: Ok(None),
+            page: Ok(None),
+            page_size: Ok(None),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn country<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.country = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for country failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn group_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.group_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for group_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn page<V>(mut self, value: V) -> Self
+    where
+        V: ::affiliate_runtime::__private::Integer,
+    {
+        self.page = ::affiliate_runtime::__private::integer(value, "page")
+            .map(::std::option::Option::Some);
+        self
+    }
+    pub fn page_size<V>(mut self, value: V) -> Self
+    where
+        V: ::affiliate_runtime::__private::Integer,
+    {
+        self.page_size = ::affiliate_runtime::__private::integer(value, "page_size")
+            .map(::std::option::Option::Some);
+        self
+    }
+    ///Sends a `GET` request to `/partners/applications`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<
+        ResponseValue<::std::vec::Vec<types::PartnerApplication>>,
+        Error<ByteStream>,
+    > {
+        let Self { client, country, group_id, page, page_size, .. } = self;
+        let country = country.map_err(Error::InvalidRequest)?;
+        let group_id = group_id.map_err(Error::InvalidRequest)?;
+        let page = page.map_err(Error::InvalidRequest)?;
+        let page_size = page_size.map_err(Error::InvalidRequest)?;
+        let url = format!("{}/partners/applications", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("country", &country))
+            .query(&progenitor_client::QueryParam::new("groupId", &group_id))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_partner_applications",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::approve_partner_application`]
+
+[`Client::approve_partner_application`]: super::Client::approve_partner_application*/
+#[derive(Debug, Clone)]
+pub struct ApprovePartnerApplication<'a> {
+    client: &'a super::Client,
+    body: Result<types::builder::ApprovePartnerApplicationRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> ApprovePartnerApplication<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            body: Ok(::std::default::Default::default()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ApprovePartnerApplicationRequest>,
+        <V as std::convert::TryInto<
+            types::ApprovePartnerApplicationRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.body = value
+            .try_into()
+            .map(From::from)
+            .map_err(|s| {
+                format!(
+                    "conversion to `ApprovePartnerApplicationRequest` for body failed: {}",
+                    s
+                )
+            });
+        self
+    }
+    pub fn body_map<F>(mut self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::ApprovePartnerApplicationRequest,
+        ) -> types::builder::ApprovePartnerApplicationRequest,
+    {
+        self.body = self.body.map(f);
+        self
+    }
+    ///Sends a `POST` request to `/partners/applications/approve`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::PartnerIdResponse>, Error<ByteStream>> {
+        let Self { client, body, .. } = self;
+        let body = body
+            .and_then(|v| {
+                types::ApprovePartnerApplicationRequest::try_from(v)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(Error::InvalidRequest)?;
+        let url = format!("{}/partners/applications/approve", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "approve_partner_application",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::reject_partner_application`]
+
+[`Client::reject_partner_application`]: super::Client::reject_partner_application*/
+#[derive(Debug, Clone)]
+pub struct RejectPartnerApplication<'a> {
+    client: &'a super::Client,
+    body: Result<types::builder::RejectPartnerApplicationRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> RejectPartnerApplication<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            body: Ok(::std::default::Default::default()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::RejectPartnerApplicationRequest>,
+        <V as std::convert::TryInto<
+            types::RejectPartnerApplicationRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.body = value
+            .try_into()
+            .map(From::from)
+            .map_err(|s| {
+                format!(
+                    "conversion to `RejectPartnerApplicationRequest` for body failed: {}",
+                    s
+                )
+            });
+        self
+    }
+    pub fn body_map<F>(mut self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::RejectPartnerApplicationRequest,
+        ) -> types::builder::RejectPartnerApplicationRequest,
+    {
+        self.body = self.body.map(f);
+        self
+    }
+    ///Sends a `POST` request to `/partners/applications/reject`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::PartnerIdResponse>, Error<ByteStream>> {
+        let Self { client, body, .. } = self;
+        let body = body
+            .and_then(|v| {
+                types::RejectPartnerApplicationRequest::try_from(v)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(Error::InvalidRequest)?;
+        let url = format!("{}/partners/applications/reject", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "reject_partner_application",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::list_commissions`]
+
+[`Client::list_commissions`]: super::Client::list_commissions*/
+#[derive(Debug, Clone)]
+pub struct ListCommissions<'a> {
+    client: &'a super::Client,
+    customer_id: Result<Option<::std::string::String>, String>,
+    end: Result<Option<::std::string::String>, String>,
+    ending_before: Result<Option<::std::string::String>, String>,
+    group_id: Result<Option<::std::string::String>, String>,
+    interval: Result<Option<types::ListCommissionsInterval>, String>,
+    invoice_id: Result<Option<::std::string::String>, String>,
+    page: Result<Option<::std::num::NonZeroU64>, String>,
+    page_size: Result<Option<::std::num::NonZeroU64>, String>,
+    partner_id: Result<Option<::std::string::String>, String>,
+    partner_tag_id: Result<Option<::std::string::String>, String>,
+    payout_id: Result<Option<::std::string::String>, String>,
+    sort_by: Result<Option<types::ListCommissionsSortBy>, String>,
+    sort_order: Result<Option<types::ListCommissionsSortOrder>, String>,
+    start: Result<Option<::std::string::String>, String>,
+    starting_after: Result<Option<::std::string::String>, String>,
+    status: Result<Option<types::CommissionStatus>, String>,
+    tenant_id: Result<Option<::std::string::String>, String>,
+    timezone: Result<Option<::std::string::String>, String>,
+    type_: Result<Option<::std::string::String>, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> ListCommissions<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            customer_id: Ok(None),
+            end: Ok(None),
+            ending_before: Ok(None),
+            group_id: Ok(None),
+            interval: Ok(None),
+            invoice_id: Ok(None),
+            page: Ok(None),
+            page_size: Ok(None),
+            partner_id: Ok(None),
+            partner_tag_id: Ok(None),
+            payout_id: Ok(None),
+            sort_by: Ok(None),
+            sort_order: Ok(None),
+            start: Ok(None),
+            starting_after: Ok(None),
+            status: Ok(None),
+            tenant_id: Ok(None),
+            timezone: Ok(None),
+            type_: Ok(None),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn customer_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.customer_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for customer_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn end<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.end = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for end failed".to_string()
+            });
+        self
+    }
+    pub fn ending_before<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.ending_before = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for ending_before failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn group_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.group_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for group_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn interval<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ListCommissionsInterval>,
+    {
+        self.interval = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `ListCommissionsInterval` for interval failed".to_string()
+            });
+        self
+    }
+    pub fn invoice_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.invoice_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for invoice_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn page<V>(mut self, value: V) -> Self
+    where
+        V: ::affiliate_runtime::__private::Integer,
+    {
+        self.page = ::affiliate_runtime::__private::integer(value, "page")
+            .map(::std::option::Option::Some);
+        self
+    }
+    pub fn page_size<V>(mut self, value: V) -> Self
+    where
+        V: ::affiliate_runtime::__private::Integer,
+    {
+        self.page_size = ::affiliate_runtime::__private::integer(value, "page_size")
+            .map(::std::option::Option::Some);
+        self
+    }
+    pub fn partner_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.partner_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for partner_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn partner_tag_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.partner_tag_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for partner_tag_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn payout_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.payout_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for payout_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn sort_by<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ListCommissionsSortBy>,
+    {
+        self.sort_by = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `ListCommissionsSortBy` for sort_by failed".to_string()
+            });
+        self
+    }
+    pub fn sort_order<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ListCommissionsSortOrder>,
+    {
+        self.sort_order = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `ListCommissionsSortOrder` for sort_order failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn start<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.start = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for start failed".to_string()
+            });
+        self
+    }
+    pub fn starting_after<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.starting_after = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for starting_after failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn status<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::CommissionStatus>,
+    {
+        self.status = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `CommissionStatus` for status failed".to_string()
+            });
+        self
+    }
+    pub fn tenant_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.tenant_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for tenant_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn timezone<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.timezone = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for timezone failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn type_<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.type_ = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for type_ failed".to_string()
+            });
+        self
+    }
+    ///Sends a `GET` request to `/commissions`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<::std::vec::Vec<types::Commission>>, Error<ByteStream>> {
+        let Self {
+            client,
+            customer_id,
+            end,
+            ending_before,
+            group_id,
+            interval,
+            invoice_id,
+            page,
+            page_size,
+            partner_id,
+            partner_tag_id,
+            payout_id,
+            sort_by,
+            sort_order,
+            start,
+            starting_after,
+            status,
+            tenant_id,
+            timezone,
+            type_,
+            ..
+        } = self;
+        let customer_id = customer_id.map_err(Error::InvalidRequest)?;
+        let end = end.map_err(Error::InvalidRequest)?;
+        let ending_before = ending_before.map_err(Error::InvalidRequest)?;
+        let group_id = group_id.map_err(Error::InvalidRequest)?;
+        let interval = interval.map_err(Error::InvalidRequest)?;
+        let invoice_id = invoice_id.map_err(Error::InvalidRequest)?;
+        let page = page.map_err(Error::InvalidRequest)?;
+        let page_size = page_size.map_err(Error::InvalidRequest)?;
+        let partner_id = partner_id.map_err(Error::InvalidRequest)?;
+        let partner_tag_id = partner_tag_id.map_err(Error::InvalidRequest)?;
+        let payout_id = payout_id.map_err(Error::InvalidRequest)?;
+        let sort_by = sort_by.map_err(Error::InvalidRequest)?;
+        let sort_order = sort_order.map_err(Error::InvalidRequest)?;
+        let start = start.map_err(Error::InvalidRequest)?;
+        let starting_after = starting_after.map_err(Error::InvalidRequest)?;
+        let status = status.map_err(Error::InvalidRequest)?;
+        let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
+        let timezone = timezone.map_err(Error::InvalidRequest)?;
+        let type_ = type_.map_err(Error::InvalidRequest)?;
+        let url = format!("{}/commissions", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("customerId", &customer_id))
+            .query(&progenitor_client::QueryParam::new("end", &end))
+            .query(&progenitor_client::QueryParam::new("endingBefore", &ending_before))
+            .query(&progenitor_client::QueryParam::new("groupId", &group_id))
+            .query(&progenitor_client::QueryParam::new("interval", &interval))
+            .query(&progenitor_client::QueryParam::new("invoiceId", &invoice_id))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
+            .query(&progenitor_client::QueryParam::new("partnerTagId", &partner_tag_id))
+            .query(&progenitor_client::QueryParam::new("payoutId", &payout_id))
+            .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
+            .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
+            .query(&progenitor_client::QueryParam::new("start", &start))
+            .query(&progenitor_client::QueryParam::new("startingAfter", &starting_after))
+            .query(&progenitor_client::QueryParam::new("status", &status))
+            .query(&progenitor_client::QueryParam::new("tenantId", &tenant_id))
+            .query(&progenitor_client::QueryParam::new("timezone", &timezone))
+            .query(&progenitor_client::QueryParam::new("type", &type_))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_commissions",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::create_commission`]
+
+[`Client::create_commission`]: super::Client::create_commission*/
+#[derive(Debug, Clone)]
+pub struct CreateCommission<'a> {
+    client: &'a super::Client,
+    body: Result<types::CreateCommissionRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> CreateCommission<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            body: Err("required parameter `body` was not set".to_string()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::CreateCommissionRequest>,
+    {
+        self.body = value
+            .try_into()
+            .map_err(|_| {
+                "conversion to `CreateCommissionRequest` for body failed".to_string()
+            });
+        self
+    }
+    ///Sends a `POST` request to `/commissions`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::CommissionQueued>, Error<ByteStream>> {
+        let Self { client, body, .. } = self;
+        let body = body.map_err(Error::InvalidRequest)?;
+        let url = format!("{}/commissions", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "create_commission",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::bulk_update_commissions`]
+
+[`Client::bulk_update_commissions`]: super::Client::bulk_update_commissions*/
+#[derive(Debug, Clone)]
+pub struct BulkUpdateCommissions<'a> {
+    client: &'a super::Client,
+    body: Result<types::builder::BulkUpdateCommissionsRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> BulkUpdateCommissions<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            body: Ok(::std::default::Default::default()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::BulkUpdateCommissionsRequest>,
+        <V as std::convert::TryInto<
+            types::BulkUpdateCommissionsRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.body = value
+            .try_into()
+            .map(From::from)
+            .map_err(|s| {
+                format!(
+                    "conversion to `BulkUpdateCommissionsRequest` for body failed: {}", s
+                )
+            });
+        self
+    }
+    pub fn body_map<F>(mut self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::BulkUpdateCommissionsRequest,
+        ) -> types::builder::BulkUpdateCommissionsRequest,
+    {
+        self.body = self.body.map(f);
+        self
+    }
+    ///Sends a `PATCH` request to `/commissions/bulk`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<
+        ResponseValue<::std::vec::Vec<types::CommissionStatusUpdate>>,
+        Error<ByteStream>,
+    > {
+        let Self { client, body, .. } = self;
+        let body = body
+            .and_then(|v| {
+                types::BulkUpdateCommissionsRequest::try_from(v)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(Error::InvalidRequest)?;
+        let url = format!("{}/commissions/bulk", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "bulk_update_commissions",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::update_commission`]
+
+[`Client::update_commission`]: super::Client::update_commission*/
+#[derive(Debug, Clone)]
+pub struct UpdateCommission<'a> {
+    client: &'a super::Client,
+    id: Result<::std::string::String, String>,
+    body: Result<types::builder::UpdateCommissionRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> UpdateCommission<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            id: Err("required parameter `id` was not set".to_string()),
+            body: Ok(::std::default::Default::default()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.id = value
+            .try_into()
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for id failed".to_string()
+            });
+        self
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::UpdateCommissionRequest>,
+        <V as std::convert::TryInto<
+            types::UpdateCommissionRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.body = value
+            .try_into()
+            .map(From::from)
+            .map_err(|s| {
+                format!("conversion to `UpdateCommissionRequest` for body failed: {}", s)
+            });
+        self
+    }
+    pub fn body_map<F>(mut self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::UpdateCommissionRequest,
+        ) -> types::builder::UpdateCommissionRequest,
+    {
+        self.body = self.body.map(f);
+        self
+    }
+    ///Sends a `PATCH` request to `/commissions/{id}`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::Commission>, Error<ByteStream>> {
+        let Self { client, id, body, .. } = self;
+        let id = id.map_err(Error::InvalidRequest)?;
+        let body = body
+            .and_then(|v| {
+                types::UpdateCommissionRequest::try_from(v).map_err(|e| e.to_string())
+            })
+            .map_err(Error::InvalidRequest)?;
+        let url = format!(
+            "{}/commissions/{}", client.baseurl, encode_path(& id.to_string()) ?,
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_commission",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::list_payouts`]
+
+[`Client::list_payouts`]: super::Client::list_payouts*/
+#[derive(Debug, Clone)]
+pub struct ListPayouts<'a> {
+    client: &'a super::Client,
+    invoice_id: Result<Option<::std::string::String>, String>,
+    page: Result<Option<::std::num::NonZeroU64>, String>,
+    page_size: Result<Option<::std::num::NonZeroU64>, String>,
+    partner_id: Result<Option<::std::string::String>, String>,
+    sort_by: Result<Option<types::ListPayoutsSortBy>, String>,
+    sort_order: Result<Option<types::ListPayoutsSortOrder>, String>,
+    status: Result<Option<types::PayoutStatus>, String>,
+    tenant_id: Result<Option<::std::string::String>, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> ListPayouts<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            invoice_id: Ok(None),
+            page: Ok(None),
+            page_size: Ok(None),
+            partner_id: Ok(None),
+            sort_by: Ok(None),
+            sort_order: Ok(None),
+            status: Ok(None),
+            tenant_id: Ok(None),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn invoice_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.invoice_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for invoice_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn page<V>(mut self, value: V) -> Self
+    where
+        V: ::affiliate_runtime::__private::Integer,
+    {
+        self.page = ::affiliate_runtime::__private::integer(value, "page")
+            .map(::std::option::Option::Some);
+        self
+    }
+    pub fn page_size<V>(mut self, value: V) -> Self
+    where
+        V: ::affiliate_runtime::__private::Integer,
+    {
+        self.page_size = ::affiliate_runtime::__private::integer(value, "page_size")
+            .map(::std::option::Option::Some);
+        self
+    }
+    pub fn partner_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.partner_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for partner_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn sort_by<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ListPayoutsSortBy>,
+    {
+        self.sort_by = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `ListPayoutsSortBy` for sort_by failed".to_string()
+            });
+        self
+    }
+    pub fn sort_order<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ListPayoutsSortOrder>,
+    {
+        self.sort_order = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `ListPayoutsSortOrder` for sort_order failed".to_string()
+            });
+        self
+    }
+    pub fn status<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::PayoutStatus>,
+    {
+        self.status = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| "conversion to `PayoutStatus` for status failed".to_string());
+        self
+    }
+    pub fn tenant_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.tenant_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for tenant_id failed"
+                    .to_string()
+            });
+        self
+    }
+    ///Sends a `GET` request to `/payouts`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<::std::vec::Vec<types::Payout>>, Error<ByteStream>> {
+        let Self {
+            client,
+            invoice_id,
+            page,
+            page_size,
+            partner_id,
+            sort_by,
+            sort_order,
+            status,
+            tenant_id,
+            ..
+        } = self;
+        let invoice_id = invoice_id.map_err(Error::InvalidRequest)?;
+        let page = page.map_err(Error::InvalidRequest)?;
+        let page_size = page_size.map_err(Error::InvalidRequest)?;
+        let partner_id = partner_id.map_err(Error::InvalidRequest)?;
+        let sort_by = sort_by.map_err(Error::InvalidRequest)?;
+        let sort_order = sort_order.map_err(Error::InvalidRequest)?;
+        let status = status.map_err(Error::InvalidRequest)?;
+        let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
+        let url = format!("{}/payouts", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("invoiceId", &invoice_id))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
+            .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
+            .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
+            .query(&progenitor_client::QueryParam::new("status", &status))
+            .query(&progenitor_client::QueryParam::new("tenantId", &tenant_id))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_payouts",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::list_bounty_submissions`]
+
+[`Client::list_bounty_submissions`]: super::Client::list_bounty_submissions*/
+#[derive(Debug, Clone)]
+pub struct ListBountySubmissions<'a> {
+    client: &'a super::Client,
+    bounty_id: Result<::std::string::String, String>,
+    group_id: Result<Option<::std::string::String>, String>,
+    page: Result<Option<::std::num::NonZeroU64>, String>,
+    page_size: Result<Option<::std::num::NonZeroU64>, String>,
+    partner_id: Result<Option<::std::string::String>, String>,
+    sort_by: Result<Option<types::ListBountySubmissionsSortBy>, String>,
+    sort_order: Result<Option<types::ListBountySubmissionsSortOrder>, String>,
+    status: Result<Option<types::BountySubmissionStatus>, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> ListBountySubmissions<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            bounty_id: Err("required parameter `bounty_id` was not set".to_string()),
+            group_id: Ok(None),
+            page: Ok(None),
+            page_size: Ok(None),
+            partner_id: Ok(None),
+            sort_by: Ok(None),
+            sort_order: Ok(None),
+            status: Ok(None),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn bounty_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.bounty_id = value
+            .try_into()
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for bounty_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn group_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.group_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for group_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn page<V>(mut self, value: V) -> Self
+    where
+        V: ::affiliate_runtime::__private::Integer,
+    {
+        self.page = ::affiliate_runtime::__private::integer(value, "page")
+            .map(::std::option::Option::Some);
+        self
+    }
+    pub fn page_size<V>(mut self, value: V) -> Self
+    where
+        V: ::affiliate_runtime::__private::Integer,
+    {
+        self.page_size = ::affiliate_runtime::__private::integer(value, "page_size")
+            .map(::std::option::Option::Some);
+        self
+    }
+    pub fn partner_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.partner_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for partner_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn sort_by<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ListBountySubmissionsSortBy>,
+    {
+        self.sort_by = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `ListBountySubmissionsSortBy` for sort_by failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn sort_order<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ListBountySubmissionsSortOrder>,
+    {
+        self.sort_order = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `ListBountySubmissionsSortOrder` for sort_order failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn status<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::BountySubmissionStatus>,
+    {
+        self.status = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `BountySubmissionStatus` for status failed".to_string()
+            });
+        self
+    }
+    ///Sends a `GET` request to `/bounties/{bountyId}/submissions`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<
+        ResponseValue<::std::vec::Vec<types::BountySubmission>>,
+        Error<ByteStream>,
+    > {
+        let Self {
+            client,
+            bounty_id,
+            group_id,
+            page,
+            page_size,
+            partner_id,
+            sort_by,
+            sort_order,
+            status,
+            ..
+        } = self;
+        let bounty_id = bounty_id.map_err(Error::InvalidRequest)?;
+        let group_id = group_id.map_err(Error::InvalidRequest)?;
+        let page = page.map_err(Error::InvalidRequest)?;
+        let page_size = page_size.map_err(Error::InvalidRequest)?;
+        let partner_id = partner_id.map_err(Error::InvalidRequest)?;
+        let sort_by = sort_by.map_err(Error::InvalidRequest)?;
+        let sort_order = sort_order.map_err(Error::InvalidRequest)?;
+        let status = status.map_err(Error::InvalidRequest)?;
+        let url = format!(
+            "{}/bounties/{}/submissions", client.baseurl, encode_path(& bounty_id
+            .to_string()) ?,
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("groupId", &group_id))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
+            .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
+            .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
+            .query(&progenitor_client::QueryParam::new("status", &status))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_bounty_submissions",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::approve_bounty_submission`]
+
+[`Client::approve_bounty_submission`]: super::Client::approve_bounty_submission*/
+#[derive(Debug, Clone)]
+pub struct ApproveBountySubmission<'a> {
+    client: &'a super::Client,
+    bounty_id: Result<::std::string::String, String>,
+    submission_id: Result<::std::string::String, String>,
+    body: Result<types::builder::ApproveBountySubmissionRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> ApproveBountySubmission<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            bounty_id: Err("required parameter `bounty_id` was not set".to_string()),
+            submission_id: Err(
+                "required parameter `submission_id` was not set".to_string(),
+            ),
+            body: Ok(::std::default::Default::default()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn bounty_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.bounty_id = value
+            .try_into()
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for bounty_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn submission_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.submission_id = value
+            .try_into()
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for submission_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ApproveBountySubmissionRequest>,
+        <V as std::convert::TryInto<
+            types::ApproveBountySubmissionRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.body = value
+            .try_into()
+            .map(From::from)
+            .map_err(|s| {
+                format!(
+                    "conversion to `ApproveBountySubmissionRequest` for body failed: {}",
+                    s
+                )
+            });
+        self
+    }
+    pub fn body_map<F>(mut self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::ApproveBountySubmissionRequest,
+        ) -> types::builder::ApproveBountySubmissionRequest,
+    {
+        self.body = self.body.map(f);
+        self
+    }
+    ///Sends a `POST` request to `/bounties/{bountyId}/submissions/{submissionId}/approve`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::BountySubmission>, Error<ByteStream>> {
+        let Self { client, bounty_id, submission_id, body, .. } = self;
+        let bounty_id = bounty_id.map_err(Error::InvalidRequest)?;
+        let submission_id = submission_id.map_err(Error::InvalidRequest)?;
+        let body = body
+            .and_then(|v| {
+                types::ApproveBountySubmissionRequest::try_from(v)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(Error::InvalidRequest)?;
+        let url = format!(
+            "{}/bounties/{}/submissions/{}/approve", client.baseurl, encode_path(&
+            bounty_id.to_string()) ?, encode_path(& submission_id.to_string()) ?,
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "approve_bounty_submission",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::reject_bounty_submission`]
+
+[`Client::reject_bounty_submission`]: super::Client::reject_bounty_submission*/
+#[derive(Debug, Clone)]
+pub struct RejectBountySubmission<'a> {
+    client: &'a super::Client,
+    bounty_id: Result<::std::string::String, String>,
+    submission_id: Result<::std::string::String, String>,
+    body: Result<types::builder::RejectBountySubmissionRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> RejectBountySubmission<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            bounty_id: Err("required parameter `bounty_id` was not set".to_string()),
+            submission_id: Err(
+                "required parameter `submission_id` was not set".to_string(),
+            ),
+            body: Ok(::std::default::Default::default()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn bounty_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.bounty_id = value
+            .try_into()
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for bounty_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn submission_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.submission_id = value
+            .try_into()
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for submission_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::RejectBountySubmissionRequest>,
+        <V as std::convert::TryInto<
+            types::RejectBountySubmissionRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.body = value
+            .try_into()
+            .map(From::from)
+            .map_err(|s| {
+                format!(
+                    "conversion to `RejectBountySubmissionRequest` for body failed: {}",
+                    s
+                )
+            });
+        self
+    }
+    pub fn body_map<F>(mut self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::RejectBountySubmissionRequest,
+        ) -> types::builder::RejectBountySubmissionRequest,
+    {
+        self.body = self.body.map(f);
+        self
+    }
+    ///Sends a `POST` request to `/bounties/{bountyId}/submissions/{submissionId}/reject`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::BountySubmission>, Error<ByteStream>> {
+        let Self { client, bounty_id, submission_id, body, .. } = self;
+        let bounty_id = bounty_id.map_err(Error::InvalidRequest)?;
+        let submission_id = submission_id.map_err(Error::InvalidRequest)?;
+        let body = body
+            .and_then(|v| {
+                types::RejectBountySubmissionRequest::try_from(v)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(Error::InvalidRequest)?;
+        let url = format!(
+            "{}/bounties/{}/submissions/{}/reject", client.baseurl, encode_path(&
+            bounty_id.to_string()) ?, encode_path(& submission_id.to_string()) ?,
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "reject_bounty_submission",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::create_referrals_embed_token`]
+
+[`Client::create_referrals_embed_token`]: super::Client::create_referrals_embed_token*/
+#[derive(Debug, Clone)]
+pub struct CreateReferralsEmbedToken<'a> {
+    client: &'a super::Client,
+    body: Result<types::builder::CreateReferralsEmbedTokenRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> CreateReferralsEmbedToken<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            body: Ok(::std::default::Default::default()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::CreateReferralsEmbedTokenRequest>,
+        <V as std::convert::TryInto<
+            types::CreateReferralsEmbedTokenRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.body = value
+            .try_into()
+            .map(From::from)
+            .map_err(|s| {
+                format!(
+                    "conversion to `CreateReferralsEmbedTokenRequest` for body failed: {}",
+                    s
+                )
+            });
+        self
+    }
+    pub fn body_map<F>(mut self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::CreateReferralsEmbedTokenRequest,
+        ) -> types::builder::CreateReferralsEmbedTokenRequest,
+    {
+        self.body = self.body.map(f);
+        self
+    }
+    ///Sends a `POST` request to `/tokens/embed/referrals`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::EmbedToken>, Error<ByteStream>> {
+        let Self { client, body, .. } = self;
+        let body = body
+            .and_then(|v| {
+                types::CreateReferralsEmbedTokenRequest::try_from(v)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(Error::InvalidRequest)?;
+        let url = format!("{}/tokens/embed/referrals", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "create_referrals_embed_token",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::track_lead`]
+
+[`Client::track_lead`]: super::Client::track_lead*/
+#[derive(Debug, Clone)]
+pub struct TrackLead<'a> {
+    client: &'a super::Client,
+    body: Result<types::builder::TrackLeadRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> TrackLead<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            body: Ok(::std::default::Default::default()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::TrackLeadRequest>,
+        <V as std::convert::TryInto<types::TrackLeadRequest>>::Error: std::fmt::Display,
+    {
+        self.body = value
+            .try_into()
+            .map(From::from)
+            .map_err(|s| {
+                format!("conversion to `TrackLeadRequest` for body failed: {}", s)
+            });
+        self
+    }
+    pub fn body_map<F>(mut self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::TrackLeadRequest,
+        ) -> types::builder::TrackLeadRequest,
+    {
+        self.body = self.body.map(f);
+        self
+    }
+    ///Sends a `POST` request to `/track/lead`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::TrackLeadResponse>, Error<ByteStream>> {
+        let Self { client, body, .. } = self;
+        let body = body
+            .and_then(|v| {
+                types::TrackLeadRequest::try_from(v).map_err(|e| e.to_string())
+            })
+            .map_err(Error::InvalidRequest)?;
+        let url = format!("{}/track/lead", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "track_lead",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::track_sale`]
+
+[`Client::track_sale`]: super::Client::track_sale*/
+#[derive(Debug, Clone)]
+pub struct TrackSale<'a> {
+    client: &'a super::Client,
+    body: Result<types::builder::TrackSaleRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> TrackSale<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            body: Ok(::std::default::Default::default()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::TrackSaleRequest>,
+        <V as std::convert::TryInto<types::TrackSaleRequest>>::Error: std::fmt::Display,
+    {
+        self.body = value
+            .try_into()
+            .map(From::from)
+            .map_err(|s| {
+                format!("conversion to `TrackSaleRequest` for body failed: {}", s)
+            });
+        self
+    }
+    pub fn body_map<F>(mut self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::TrackSaleRequest,
+        ) -> types::builder::TrackSaleRequest,
+    {
+        self.body = self.body.map(f);
+        self
+    }
+    ///Sends a `POST` request to `/track/sale`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::TrackSaleResponse>, Error<ByteStream>> {
+        let Self { client, body, .. } = self;
+        let body = body
+            .and_then(|v| {
+                types::TrackSaleRequest::try_from(v).map_err(|e| e.to_string())
+            })
+            .map_err(Error::InvalidRequest)?;
+        let url = format!("{}/track/sale", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "track_sale",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::get_customers`]
+
+[`Client::get_customers`]: super::Client::get_customers*/
+#[derive(Debug, Clone)]
+pub struct GetCustomers<'a> {
+    client: &'a super::Client,
+    country: Result<Option<::std::string::String>, String>,
+    email: Result<Option<::std::string::String>, String>,
+    ending_before: Result<Option<::std::string::String>, String>,
+    external_id: Result<Option<::std::string::String>, String>,
+    include_expanded_fields: Result<Option<bool>, String>,
+    link_id: Result<Option<::std::string::String>, String>,
+    page: Result<Option<::std::num::NonZeroU64>, String>,
+    page_size: Result<Option<::std::num::NonZeroU64>, String>,
+    partner_id: Result<Option<::std::string::String>, String>,
+    program_id: Result<Option<::std::string::String>, String>,
+    search: Result<Option<::std::string::String>, String>,
+    sort_by: Result<Option<types::GetCustomersSortBy>, String>,
+    sort_order: Result<Option<types::GetCustomersSortOrder>, String>,
+    starting_after: Result<Option<::std::string::String>, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> GetCustomers<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            country: Ok(None),
+            email: Ok(None),
+            ending_before: Ok(None),
+            external_id: Ok(None),
+            include_expanded_fields: Ok(None),
+            link_id: Ok(None),
+            page: Ok(None),
+            page_size: Ok(None),
+            partner_id: Ok(None),
+            program_id: Ok(None),
+            search: Ok(None),
+            sort_by: Ok(None),
+            sort_order: Ok(None),
+            starting_after: Ok(None),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn country<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.country = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for country failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn email<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.email = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for email failed".to_string()
+            });
+        self
+    }
+    pub fn ending_before<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.ending_before = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for ending_before failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn external_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.external_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for external_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn include_expanded_fields<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<bool>,
+    {
+        self.include_expanded_fields = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `bool` for include_expanded_fields failed".to_string()
+            });
+        self
+    }
+    pub fn link_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.link_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for link_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn page<V>(mut self, value: V) -> Self
+    where
+        V: ::affiliate_runtime::__private::Integer,
+    {
+        self.page = ::affiliate_runtime::__private::integer(value, "page")
+            .map(::std::option::Option::Some);
+        self
+    }
+    pub fn page_size<V>(mut self, value: V) -> Self
+    where
+        V: ::affiliate_runtime::__private::Integer,
+    {
+        self.page_size = ::affiliate_runtime::__private::integer(value, "page_size")
+            .map(::std::option::Option::Some);
+        self
+    }
+    pub fn partner_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.partner_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for partner_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn program_id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.program_id = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for program_id failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn search<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.search = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for search failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn sort_by<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::GetCustomersSortBy>,
+    {
+        self.sort_by = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `GetCustomersSortBy` for sort_by failed".to_string()
+            });
+        self
+    }
+    pub fn sort_order<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::GetCustomersSortOrder>,
+    {
+        self.sort_order = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `GetCustomersSortOrder` for sort_order failed".to_string()
+            });
+        self
+    }
+    pub fn starting_after<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.starting_after = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for starting_after failed"
+                    .to_string()
+            });
+        self
+    }
+    ///Sends a `GET` request to `/customers`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<::std::vec::Vec<types::Customer>>, Error<ByteStream>> {
+        let Self {
+            client,
+            country,
+            email,
+            ending_before,
+            external_id,
+            include_expanded_fields,
+            link_id,
+            page,
+            page_size,
+            partner_id,
+            program_id,
+            search,
+            sort_by,
+            sort_order,
+            starting_after,
+            ..
+        } = self;
+        let country = country.map_err(Error::InvalidRequest)?;
+        let email = email.map_err(Error::InvalidRequest)?;
+        let ending_before = ending_before.map_err(Error::InvalidRequest)?;
+        let external_id = external_id.map_err(Error::InvalidRequest)?;
+        let include_expanded_fields = include_expanded_fields
+            .map_err(Error::InvalidRequest)?;
+        let link_id = link_id.map_err(Error::InvalidRequest)?;
+        let page = page.map_err(Error::InvalidRequest)?;
+        let page_size = page_size.map_err(Error::InvalidRequest)?;
+        let partner_id = partner_id.map_err(Error::InvalidRequest)?;
+        let program_id = program_id.map_err(Error::InvalidRequest)?;
+        let search = search.map_err(Error::InvalidRequest)?;
+        let sort_by = sort_by.map_err(Error::InvalidRequest)?;
+        let sort_order = sort_order.map_err(Error::InvalidRequest)?;
+        let starting_after = starting_after.map_err(Error::InvalidRequest)?;
+        let url = format!("{}/customers", client.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("country", &country))
+            .query(&progenitor_client::QueryParam::new("email", &email))
+            .query(&progenitor_client::QueryParam::new("endingBefore", &ending_before))
+            .query(&progenitor_client::QueryParam::new("externalId", &external_id))
+            .query(
+                &progenitor_client::QueryParam::new(
+                    "includeExpandedFields",
+                    &include_expanded_fields,
+                ),
+            )
+            .query(&progenitor_client::QueryParam::new("linkId", &link_id))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
+            .query(&progenitor_client::QueryParam::new("programId", &program_id))
+            .query(&progenitor_client::QueryParam::new("search", &search))
+            .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
+            .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
+            .query(&progenitor_client::QueryParam::new("startingAfter", &starting_after))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_customers",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::get_customer`]
+
+[`Client::get_customer`]: super::Client::get_customer*/
+#[derive(Debug, Clone)]
+pub struct GetCustomer<'a> {
+    client: &'a super::Client,
+    id: Result<::std::string::String, String>,
+    include_expanded_fields: Result<Option<bool>, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> GetCustomer<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            id: Err("required parameter `id` was not set".to_string()),
+            include_expanded_fields: Ok(None),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.id = value
+            .try_into()
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for id failed".to_string()
+            });
+        self
+    }
+    pub fn include_expanded_fields<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<bool>,
+    {
+        self.include_expanded_fields = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `bool` for include_expanded_fields failed".to_string()
+            });
+        self
+    }
+    ///Sends a `GET` request to `/customers/{id}`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::Customer>, Error<ByteStream>> {
+        let Self { client, id, include_expanded_fields, .. } = self;
+        let id = id.map_err(Error::InvalidRequest)?;
+        let include_expanded_fields = include_expanded_fields
+            .map_err(Error::InvalidRequest)?;
+        let url = format!(
+            "{}/customers/{}", client.baseurl, encode_path(& id.to_string()) ?,
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(
+                &progenitor_client::QueryParam::new(
+                    "includeExpandedFields",
+                    &include_expanded_fields,
+                ),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_customer",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::delete_customer`]
+
+[`Client::delete_customer`]: super::Client::delete_customer*/
+#[derive(Debug, Clone)]
+pub struct DeleteCustomer<'a> {
+    client: &'a super::Client,
+    id: Result<::std::string::String, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> DeleteCustomer<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            id: Err("required parameter `id` was not set".to_string()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.id = value
+            .try_into()
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for id failed".to_string()
+            });
+        self
+    }
+    ///Sends a `DELETE` request to `/customers/{id}`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::DeletedCustomer>, Error<ByteStream>> {
+        let Self { client, id, .. } = self;
+        let id = id.map_err(Error::InvalidRequest)?;
+        let url = format!(
+            "{}/customers/{}", client.baseurl, encode_path(& id.to_string()) ?,
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_customer",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+/**Builder for [`Client::update_customer`]
+
+[`Client::update_customer`]: super::Client::update_customer*/
+#[derive(Debug, Clone)]
+pub struct UpdateCustomer<'a> {
+    client: &'a super::Client,
+    id: Result<::std::string::String, String>,
+    include_expanded_fields: Result<Option<bool>, String>,
+    body: Result<types::builder::UpdateCustomerRequest, String>,
+    options: ::affiliate_runtime::__private::CallOptions,
+}
+impl<'a> UpdateCustomer<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            id: Err("required parameter `id` was not set".to_string()),
+            include_expanded_fields: Ok(None),
+            body: Ok(::std::default::Default::default()),
+            options: ::std::default::Default::default(),
+        }
+    }
+    pub fn id<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.id = value
+            .try_into()
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for id failed".to_string()
+            });
+        self
+    }
+    pub fn include_expanded_fields<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<bool>,
+    {
+        self.include_expanded_fields = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `bool` for include_expanded_fields failed".to_string()
+            });
+        self
+    }
+    pub fn body<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::UpdateCustomerRequest>,
+        <V as std::convert::TryInto<
+            types::UpdateCustomerRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.body = value
+            .try_into()
+            .map(From::from)
+            .map_err(|s| {
+                format!("conversion to `UpdateCustomerRequest` for body failed: {}", s)
+            });
+        self
+    }
+    pub fn body_map<F>(mut self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::UpdateCustomerRequest,
+        ) -> types::builder::UpdateCustomerRequest,
+    {
+        self.body = self.body.map(f);
+        self
+    }
+    ///Sends a `PATCH` request to `/customers/{id}`
+    pub(crate) async fn send_raw(
+        self,
+    ) -> Result<ResponseValue<types::Customer>, Error<ByteStream>> {
+        let Self { client, id, include_expanded_fields, body, .. } = self;
+        let id = id.map_err(Error::InvalidRequest)?;
+        let include_expanded_fields = include_expanded_fields
+            .map_err(Error::InvalidRequest)?;
+        let body = body
+            .and_then(|v| {
+                types::UpdateCustomerRequest::try_from(v).map_err(|e| e.to_string())
+            })
+            .map_err(Error::InvalidRequest)?;
+        let url = format!(
+            "{}/customers/{}", client.baseurl, encode_path(& id.to_string()) ?,
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut request = client
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .query(
+                &progenitor_client::QueryParam::new(
+                    "includeExpandedFields",
+                    &include_expanded_fields,
+                ),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_customer",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
 impl<'a> ListPartners<'a> {
     /// Limit for each attempt of this call, from sending to the end of the response body,
     /// instead of the client's timeout.
@@ -1187,6 +3459,862 @@ impl<'a> DeactivatePartner<'a> {
     pub async fn send(
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> ListPartnerApplications<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> ListPartnerApplications<'a> {
+    ///Sends the `GET /partners/applications` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<
+        ResponseValue<::std::vec::Vec<types::PartnerApplication>>,
+    > {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> ListPartnerApplications<'a> {
+    /// Every page, fetched lazily and in order, as the API pages it.
+    ///
+    /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+    /// when the server repeats any earlier page or cursor of this stream, sends a next
+    /// link it cannot advance with (empty, or back to an earlier offset), or links to
+    /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
+    pub fn pages(
+        self,
+    ) -> ::affiliate_runtime::Pages<'a, ::std::vec::Vec<types::PartnerApplication>> {
+        let plan = ::affiliate_runtime::__private::pagination::Plan::Page {
+            first: self
+                .page
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref())
+                .and_then(::affiliate_runtime::__private::pagination::as_u64)
+                .unwrap_or(1u64),
+            size: self
+                .page_size
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref())
+                .and_then(::affiliate_runtime::__private::pagination::as_u64)
+                .unwrap_or(100u64),
+        };
+        let base_url = self.client.baseurl.clone();
+        ::affiliate_runtime::__private::pagination::pages(
+            plan,
+            &base_url,
+            move |request| {
+                let builder = self.clone();
+                let builder = match request {
+                    ::affiliate_runtime::__private::pagination::Request::Page {
+                        number,
+                        size,
+                    } => {
+                        let builder = builder.page(number);
+                        if size > 0 { builder.page_size(size) } else { builder }
+                    }
+                    _ => builder,
+                };
+                builder.send()
+            },
+            |page: &::std::vec::Vec<types::PartnerApplication>| ::affiliate_runtime::__private::pagination::PageMeta {
+                len: page.len(),
+                next_link: None,
+                total: None,
+                next_cursor: None,
+            },
+        )
+    }
+    /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+    /// repeated page or cursor, or a next link that cannot advance, ends it with
+    /// `Error::Pagination` (see [`pages`](Self::pages)).
+    pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::PartnerApplication> {
+        ::affiliate_runtime::__private::pagination::items(
+            self.pages(),
+            |page: ::std::vec::Vec<types::PartnerApplication>| { page },
+        )
+    }
+}
+impl<'a> ApprovePartnerApplication<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> ApprovePartnerApplication<'a> {
+    ///Sends the `POST /partners/applications/approve` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> RejectPartnerApplication<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> RejectPartnerApplication<'a> {
+    ///Sends the `POST /partners/applications/reject` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> ListCommissions<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> ListCommissions<'a> {
+    ///Sends the `GET /commissions` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<::std::vec::Vec<types::Commission>>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> ListCommissions<'a> {
+    /// Every page, fetched lazily and in order, as the API pages it.
+    ///
+    /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+    /// when the server repeats any earlier page or cursor of this stream, sends a next
+    /// link it cannot advance with (empty, or back to an earlier offset), or links to
+    /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
+    pub fn pages(
+        self,
+    ) -> ::affiliate_runtime::Pages<'a, ::std::vec::Vec<types::Commission>> {
+        let plan = ::affiliate_runtime::__private::pagination::Plan::Page {
+            first: self
+                .page
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref())
+                .and_then(::affiliate_runtime::__private::pagination::as_u64)
+                .unwrap_or(1u64),
+            size: self
+                .page_size
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref())
+                .and_then(::affiliate_runtime::__private::pagination::as_u64)
+                .unwrap_or(100u64),
+        };
+        let base_url = self.client.baseurl.clone();
+        ::affiliate_runtime::__private::pagination::pages(
+            plan,
+            &base_url,
+            move |request| {
+                let builder = self.clone();
+                let builder = match request {
+                    ::affiliate_runtime::__private::pagination::Request::Page {
+                        number,
+                        size,
+                    } => {
+                        let builder = builder.page(number);
+                        if size > 0 { builder.page_size(size) } else { builder }
+                    }
+                    _ => builder,
+                };
+                builder.send()
+            },
+            |page: &::std::vec::Vec<types::Commission>| ::affiliate_runtime::__private::pagination::PageMeta {
+                len: page.len(),
+                next_link: None,
+                total: None,
+                next_cursor: None,
+            },
+        )
+    }
+    /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+    /// repeated page or cursor, or a next link that cannot advance, ends it with
+    /// `Error::Pagination` (see [`pages`](Self::pages)).
+    pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::Commission> {
+        ::affiliate_runtime::__private::pagination::items(
+            self.pages(),
+            |page: ::std::vec::Vec<types::Commission>| { page },
+        )
+    }
+}
+impl<'a> CreateCommission<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> CreateCommission<'a> {
+    ///Sends the `POST /commissions` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::CommissionQueued>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> BulkUpdateCommissions<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> BulkUpdateCommissions<'a> {
+    ///Sends the `PATCH /commissions/bulk` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<
+        ResponseValue<::std::vec::Vec<types::CommissionStatusUpdate>>,
+    > {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> UpdateCommission<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> UpdateCommission<'a> {
+    ///Sends the `PATCH /commissions/{id}` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::Commission>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> ListPayouts<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> ListPayouts<'a> {
+    ///Sends the `GET /payouts` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<::std::vec::Vec<types::Payout>>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> ListPayouts<'a> {
+    /// Every page, fetched lazily and in order, as the API pages it.
+    ///
+    /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+    /// when the server repeats any earlier page or cursor of this stream, sends a next
+    /// link it cannot advance with (empty, or back to an earlier offset), or links to
+    /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
+    pub fn pages(
+        self,
+    ) -> ::affiliate_runtime::Pages<'a, ::std::vec::Vec<types::Payout>> {
+        let plan = ::affiliate_runtime::__private::pagination::Plan::Page {
+            first: self
+                .page
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref())
+                .and_then(::affiliate_runtime::__private::pagination::as_u64)
+                .unwrap_or(1u64),
+            size: self
+                .page_size
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref())
+                .and_then(::affiliate_runtime::__private::pagination::as_u64)
+                .unwrap_or(100u64),
+        };
+        let base_url = self.client.baseurl.clone();
+        ::affiliate_runtime::__private::pagination::pages(
+            plan,
+            &base_url,
+            move |request| {
+                let builder = self.clone();
+                let builder = match request {
+                    ::affiliate_runtime::__private::pagination::Request::Page {
+                        number,
+                        size,
+                    } => {
+                        let builder = builder.page(number);
+                        if size > 0 { builder.page_size(size) } else { builder }
+                    }
+                    _ => builder,
+                };
+                builder.send()
+            },
+            |page: &::std::vec::Vec<types::Payout>| ::affiliate_runtime::__private::pagination::PageMeta {
+                len: page.len(),
+                next_link: None,
+                total: None,
+                next_cursor: None,
+            },
+        )
+    }
+    /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+    /// repeated page or cursor, or a next link that cannot advance, ends it with
+    /// `Error::Pagination` (see [`pages`](Self::pages)).
+    pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::Payout> {
+        ::affiliate_runtime::__private::pagination::items(
+            self.pages(),
+            |page: ::std::vec::Vec<types::Payout>| { page },
+        )
+    }
+}
+impl<'a> ListBountySubmissions<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> ListBountySubmissions<'a> {
+    ///Sends the `GET /bounties/{bountyId}/submissions` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<
+        ResponseValue<::std::vec::Vec<types::BountySubmission>>,
+    > {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> ListBountySubmissions<'a> {
+    /// Every page, fetched lazily and in order, as the API pages it.
+    ///
+    /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+    /// when the server repeats any earlier page or cursor of this stream, sends a next
+    /// link it cannot advance with (empty, or back to an earlier offset), or links to
+    /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
+    pub fn pages(
+        self,
+    ) -> ::affiliate_runtime::Pages<'a, ::std::vec::Vec<types::BountySubmission>> {
+        let plan = ::affiliate_runtime::__private::pagination::Plan::Page {
+            first: self
+                .page
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref())
+                .and_then(::affiliate_runtime::__private::pagination::as_u64)
+                .unwrap_or(1u64),
+            size: self
+                .page_size
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref())
+                .and_then(::affiliate_runtime::__private::pagination::as_u64)
+                .unwrap_or(100u64),
+        };
+        let base_url = self.client.baseurl.clone();
+        ::affiliate_runtime::__private::pagination::pages(
+            plan,
+            &base_url,
+            move |request| {
+                let builder = self.clone();
+                let builder = match request {
+                    ::affiliate_runtime::__private::pagination::Request::Page {
+                        number,
+                        size,
+                    } => {
+                        let builder = builder.page(number);
+                        if size > 0 { builder.page_size(size) } else { builder }
+                    }
+                    _ => builder,
+                };
+                builder.send()
+            },
+            |page: &::std::vec::Vec<types::BountySubmission>| ::affiliate_runtime::__private::pagination::PageMeta {
+                len: page.len(),
+                next_link: None,
+                total: None,
+                next_cursor: None,
+            },
+        )
+    }
+    /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+    /// repeated page or cursor, or a next link that cannot advance, ends it with
+    /// `Error::Pagination` (see [`pages`](Self::pages)).
+    pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::BountySubmission> {
+        ::affiliate_runtime::__private::pagination::items(
+            self.pages(),
+            |page: ::std::vec::Vec<types::BountySubmission>| { page },
+        )
+    }
+}
+impl<'a> ApproveBountySubmission<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> ApproveBountySubmission<'a> {
+    ///Sends the `POST /bounties/{bountyId}/submissions/{submissionId}/approve` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::BountySubmission>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> RejectBountySubmission<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> RejectBountySubmission<'a> {
+    ///Sends the `POST /bounties/{bountyId}/submissions/{submissionId}/reject` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::BountySubmission>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> CreateReferralsEmbedToken<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> CreateReferralsEmbedToken<'a> {
+    ///Sends the `POST /tokens/embed/referrals` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::EmbedToken>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> TrackLead<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> TrackLead<'a> {
+    ///Sends the `POST /track/lead` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::TrackLeadResponse>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> TrackSale<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> TrackSale<'a> {
+    ///Sends the `POST /track/sale` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::TrackSaleResponse>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> GetCustomers<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> GetCustomers<'a> {
+    ///Sends the `GET /customers` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<::std::vec::Vec<types::Customer>>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> GetCustomers<'a> {
+    /// Every page, fetched lazily and in order, as the API pages it.
+    ///
+    /// Never loops: the stream ends with `Error::Pagination` (after the pages before it)
+    /// when the server repeats any earlier page or cursor of this stream, sends a next
+    /// link it cannot advance with (empty, or back to an earlier offset), or links to
+    /// another host. Memory stays bounded: one 64-bit hash per page and cursor is kept.
+    pub fn pages(
+        self,
+    ) -> ::affiliate_runtime::Pages<'a, ::std::vec::Vec<types::Customer>> {
+        let plan = ::affiliate_runtime::__private::pagination::Plan::Page {
+            first: self
+                .page
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref())
+                .and_then(::affiliate_runtime::__private::pagination::as_u64)
+                .unwrap_or(1u64),
+            size: self
+                .page_size
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref())
+                .and_then(::affiliate_runtime::__private::pagination::as_u64)
+                .unwrap_or(100u64),
+        };
+        let base_url = self.client.baseurl.clone();
+        ::affiliate_runtime::__private::pagination::pages(
+            plan,
+            &base_url,
+            move |request| {
+                let builder = self.clone();
+                let builder = match request {
+                    ::affiliate_runtime::__private::pagination::Request::Page {
+                        number,
+                        size,
+                    } => {
+                        let builder = builder.page(number);
+                        if size > 0 { builder.page_size(size) } else { builder }
+                    }
+                    _ => builder,
+                };
+                builder.send()
+            },
+            |page: &::std::vec::Vec<types::Customer>| ::affiliate_runtime::__private::pagination::PageMeta {
+                len: page.len(),
+                next_link: None,
+                total: None,
+                next_cursor: None,
+            },
+        )
+    }
+    /// Every item of every page, fetched lazily; stops at the first error. Never loops: a
+    /// repeated page or cursor, or a next link that cannot advance, ends it with
+    /// `Error::Pagination` (see [`pages`](Self::pages)).
+    pub fn stream(self) -> ::affiliate_runtime::Items<'a, types::Customer> {
+        ::affiliate_runtime::__private::pagination::items(
+            self.pages(),
+            |page: ::std::vec::Vec<types::Customer>| { page },
+        )
+    }
+}
+impl<'a> GetCustomer<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> GetCustomer<'a> {
+    ///Sends the `GET /customers/{id}` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::Customer>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> DeleteCustomer<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> DeleteCustomer<'a> {
+    ///Sends the `DELETE /customers/{id}` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::DeletedCustomer>> {
+        let options = ::std::mem::take(&mut self.options);
+        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+    }
+}
+impl<'a> UpdateCustomer<'a> {
+    /// Limit for each attempt of this call, from sending to the end of the response body,
+    /// instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.set_timeout(timeout);
+        self
+    }
+    /// A header sent with this call only (an `Idempotency-Key`, a correlation id); it
+    /// replaces a client-wide header of the same name. Credential headers cannot be set
+    /// this way: `send()` refuses with [`Error::InvalidRequest`](::affiliate_runtime::Error::InvalidRequest),
+    /// as it does for a name or value that is not a valid header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.options.add_header(name.as_ref(), value.as_ref());
+        self
+    }
+    /// The retry policy for this call instead of the client's.
+    pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self {
+        self.options.set_retry_policy(policy);
+        self
+    }
+}
+impl<'a> UpdateCustomer<'a> {
+    ///Sends the `PATCH /customers/{id}` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
+    pub async fn send(
+        mut self,
+    ) -> ::affiliate_runtime::Result<ResponseValue<types::Customer>> {
         let options = ::std::mem::take(&mut self.options);
         ::affiliate_runtime::__private::send(options, self.send_raw()).await
     }

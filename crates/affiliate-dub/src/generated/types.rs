@@ -157,6 +157,173 @@ impl ::std::convert::From<::std::vec::Vec<AnalyticsTopLinkItem>> for AnalyticsTo
         Self(value)
     }
 }
+///One question of the application form and the partner's answer.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ApplicationFormAnswer {
+    ///The question as the form shows it.
+    pub label: ::std::string::String,
+    ///The partner's answer; `null` when left empty.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub value: ::std::option::Option<::std::string::String>,
+}
+///The partner who applied, as the application shows them.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ApplicationPartner {
+    ///The legal name of the partner's company, for a company profile.
+    #[serde(
+        rename = "companyName",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub company_name: ::std::option::Option<::std::string::String>,
+    ///The partner's country (ISO 3166-1 alpha-2), needed for tax purposes.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub country: ::std::option::Option<::std::string::String>,
+    ///The partner's own description of themselves (at most 5,000 characters).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    ///The partner's email address, unique across Dub.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The partner group the partner applied to.
+    #[serde(rename = "groupId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub group_id: ::std::option::Option<::std::string::String>,
+    ///The partner's ID on Dub.
+    pub id: ::std::string::String,
+    ///The partner's avatar image URL.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub image: ::std::option::Option<::std::string::String>,
+    ///The partner's Instagram handle.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub instagram: ::std::option::Option<::std::string::String>,
+    ///The partner's LinkedIn user name.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub linkedin: ::std::option::Option<::std::string::String>,
+    ///The partner's full legal name (at most 190 characters).
+    pub name: ::std::string::String,
+    pub status: PartnerStatus,
+    ///The partner's TikTok handle.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub tiktok: ::std::option::Option<::std::string::String>,
+    ///The partner's X/Twitter handle.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub twitter: ::std::option::Option<::std::string::String>,
+    ///The partner's website, with its `https://` scheme.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub website: ::std::option::Option<::std::string::String>,
+    ///The partner's YouTube channel name.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub youtube: ::std::option::Option<::std::string::String>,
+}
+///Why an application is rejected (emailed to the partner).
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum ApplicationRejectionReason {
+    #[doc = concat!("`", "needsMoreDetail", "`")]
+    NeedsMoreDetail,
+    #[doc = concat!("`", "doesNotMeetRequirements", "`")]
+    DoesNotMeetRequirements,
+    #[doc = concat!("`", "notTheRightFit", "`")]
+    NotTheRightFit,
+    #[doc = concat!("`", "other", "`")]
+    Other,
+    /// A value not in the spec, kept as sent.
+    OtherValue(::std::string::String),
+}
+impl ApplicationRejectionReason {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NeedsMoreDetail => "needsMoreDetail",
+            Self::DoesNotMeetRequirements => "doesNotMeetRequirements",
+            Self::NotTheRightFit => "notTheRightFit",
+            Self::Other => "other",
+            Self::OtherValue(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "needsMoreDetail" => Self::NeedsMoreDetail,
+            "doesNotMeetRequirements" => Self::DoesNotMeetRequirements,
+            "notTheRightFit" => Self::NotTheRightFit,
+            "other" => Self::Other,
+            other => Self::OtherValue(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for ApplicationRejectionReason {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ApplicationRejectionReason {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for ApplicationRejectionReason {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for ApplicationRejectionReason {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for ApplicationRejectionReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ApplicationRejectionReason {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///Approval of a bounty submission.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct ApproveBountySubmissionRequest {
+    ///The reward in cents, for a performance-based bounty without a set reward amount.
+    #[serde(
+        rename = "rewardAmount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub reward_amount: ::std::option::Option<::std::option::Option<i64>>,
+}
+impl ApproveBountySubmissionRequest {
+    pub fn builder() -> builder::ApproveBountySubmissionRequest {
+        Default::default()
+    }
+}
+///The application to approve, by its partner.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct ApprovePartnerApplicationRequest {
+    /**The group to enroll the partner in; without it, the group the partner applied to, or the program's
+default group.
+*/
+    #[serde(rename = "groupId", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub group_id: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    ///The ID of the partner whose application is approved.
+    #[serde(rename = "partnerId")]
+    pub partner_id: ::std::string::String,
+}
+impl ApprovePartnerApplicationRequest {
+    pub fn builder() -> builder::ApprovePartnerApplicationRequest {
+        Default::default()
+    }
+}
 ///The partner to ban and why. Send `partnerId` or `tenantId`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct BanPartnerRequest {
@@ -260,6 +427,839 @@ impl<'de> ::serde::Deserialize<'de> for BanReason {
         )
     }
 }
+///Why a bounty submission is rejected.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum BountyRejectionReason {
+    #[doc = concat!("`", "invalidProof", "`")]
+    InvalidProof,
+    #[doc = concat!("`", "duplicateSubmission", "`")]
+    DuplicateSubmission,
+    #[doc = concat!("`", "outOfTimeWindow", "`")]
+    OutOfTimeWindow,
+    #[doc = concat!("`", "didNotMeetCriteria", "`")]
+    DidNotMeetCriteria,
+    #[doc = concat!("`", "other", "`")]
+    Other,
+    /// A value not in the spec, kept as sent.
+    OtherValue(::std::string::String),
+}
+impl BountyRejectionReason {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidProof => "invalidProof",
+            Self::DuplicateSubmission => "duplicateSubmission",
+            Self::OutOfTimeWindow => "outOfTimeWindow",
+            Self::DidNotMeetCriteria => "didNotMeetCriteria",
+            Self::Other => "other",
+            Self::OtherValue(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "invalidProof" => Self::InvalidProof,
+            "duplicateSubmission" => Self::DuplicateSubmission,
+            "outOfTimeWindow" => Self::OutOfTimeWindow,
+            "didNotMeetCriteria" => Self::DidNotMeetCriteria,
+            "other" => Self::Other,
+            other => Self::OtherValue(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for BountyRejectionReason {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for BountyRejectionReason {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for BountyRejectionReason {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for BountyRejectionReason {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for BountyRejectionReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BountyRejectionReason {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///A partner's submission to a bounty.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct BountySubmission {
+    ///The bounty's ID.
+    #[serde(rename = "bountyId")]
+    pub bounty_id: ::std::string::String,
+    ///When the submission was completed.
+    #[serde(
+        rename = "completedAt",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub completed_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///When the submission was created.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The partner's description of the submission.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub description: ::std::option::Option<::std::string::String>,
+    ///Files the partner uploaded.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub files: ::std::option::Option<::std::vec::Vec<BountySubmissionFile>>,
+    ///The submission's ID.
+    pub id: ::std::string::String,
+    ///The partner who submitted.
+    #[serde(rename = "partnerId")]
+    pub partner_id: ::std::string::String,
+    ///The performance the submission counts (for a performance-based bounty).
+    #[serde(
+        rename = "performanceCount",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub performance_count: ::std::option::Option<i64>,
+    ///The bounty period the submission belongs to (the first is 1).
+    #[serde(rename = "periodNumber")]
+    pub period_number: ::std::num::NonZeroU64,
+    ///The reviewer's note on the rejection.
+    #[serde(
+        rename = "rejectionNote",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub rejection_note: ::std::option::Option<::std::string::String>,
+    ///Why the submission was rejected (a `BountyRejectionReason` value).
+    #[serde(
+        rename = "rejectionReason",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub rejection_reason: ::std::option::Option<::std::string::String>,
+    ///When the submission was reviewed.
+    #[serde(
+        rename = "reviewedAt",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub reviewed_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///Views or likes of the submitted social content.
+    #[serde(
+        rename = "socialMetricCount",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub social_metric_count: ::std::option::Option<i64>,
+    ///When the social metrics were last synced.
+    #[serde(
+        rename = "socialMetricsLastSyncedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub social_metrics_last_synced_at: ::std::option::Option<
+        ::chrono::DateTime<::chrono::offset::Utc>,
+    >,
+    pub status: BountySubmissionStatus,
+    ///URLs the partner submitted.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+///A file uploaded with a bounty submission.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct BountySubmissionFile {
+    ///The file's original name.
+    #[serde(rename = "fileName")]
+    pub file_name: ::std::string::String,
+    ///The file's size in bytes.
+    pub size: i64,
+    ///Where the file is.
+    pub url: ::std::string::String,
+}
+///Where a bounty submission stands.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum BountySubmissionStatus {
+    #[doc = concat!("`", "draft", "`")]
+    Draft,
+    #[doc = concat!("`", "submitted", "`")]
+    Submitted,
+    #[doc = concat!("`", "approved", "`")]
+    Approved,
+    #[doc = concat!("`", "rejected", "`")]
+    Rejected,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl BountySubmissionStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "draft" => Self::Draft,
+            "submitted" => Self::Submitted,
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for BountySubmissionStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for BountySubmissionStatus {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for BountySubmissionStatus {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for BountySubmissionStatus {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for BountySubmissionStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BountySubmissionStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///Commissions to set to one status (1 to 100 of them).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct BulkUpdateCommissionsRequest {
+    ///The commissions' IDs.
+    #[serde(rename = "commissionIds")]
+    pub commission_ids: ::std::vec::Vec<::std::string::String>,
+    pub status: CommissionReviewStatus,
+}
+impl BulkUpdateCommissionsRequest {
+    pub fn builder() -> builder::BulkUpdateCommissionsRequest {
+        Default::default()
+    }
+}
+///A commission earned by a partner.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Commission {
+    ///The amount of the sale (or event) the commission is for, in cents.
+    pub amount: i64,
+    ///When the commission was created.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The currency of `amount` and `earnings` (lower-case ISO 4217, `usd`).
+    pub currency: ::std::string::String,
+    ///The customer whose lead or sale earned the commission; `null` for a custom commission.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub customer: ::std::option::Option<CommissionCustomer>,
+    ///What the commission is for.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub description: ::std::option::Option<::std::string::String>,
+    ///The partner's earnings from it, in cents.
+    pub earnings: i64,
+    ///The commission's ID on Dub (`cm_...`).
+    pub id: ::std::string::String,
+    ///The invoice of the sale, if any.
+    #[serde(
+        rename = "invoiceId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub invoice_id: ::std::option::Option<::std::string::String>,
+    ///The partner link the commission came through (sent in `commission.created` deliveries).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub link: ::std::option::Option<CommissionLink>,
+    pub partner: CommissionPartner,
+    ///How many events the commission covers.
+    pub quantity: i64,
+    pub status: CommissionStatus,
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<CommissionType>,
+    ///When the commission was last updated.
+    #[serde(rename = "updatedAt")]
+    pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The user who created the commission by hand, if one did.
+    #[serde(rename = "userId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub user_id: ::std::option::Option<::std::string::String>,
+}
+///The customer whose lead or sale earned the commission; `null` for a custom commission.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CommissionCustomer {
+    ///The customer's avatar URL.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub avatar: ::std::option::Option<::std::string::String>,
+    ///The customer's country (ISO 3166-1 alpha-2).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub country: ::std::option::Option<::std::string::String>,
+    ///When the customer was created (usually when they signed up or began a trial).
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The customer's email address.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The customer's ID in your own system.
+    #[serde(rename = "externalId")]
+    pub external_id: ::std::string::String,
+    ///When the customer first paid.
+    #[serde(
+        rename = "firstSaleAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub first_sale_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///The customer's ID on Dub.
+    pub id: ::std::string::String,
+    ///The customer's name.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    ///The customer's total sale amount, in cents.
+    #[serde(
+        rename = "saleAmount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sale_amount: ::std::option::Option<i64>,
+    ///The customer's number of sales.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sales: ::std::option::Option<i64>,
+    ///The customer's Stripe customer ID.
+    #[serde(
+        rename = "stripeCustomerId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stripe_customer_id: ::std::option::Option<::std::string::String>,
+    ///When the customer canceled their subscription.
+    #[serde(
+        rename = "subscriptionCanceledAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subscription_canceled_at: ::std::option::Option<
+        ::chrono::DateTime<::chrono::offset::Utc>,
+    >,
+}
+/**A customer to create with the commission (when no `customerId` is given). Dub also accepts `null` here,
+which is the same as leaving the field out, so the client never sends it.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CommissionCustomerInput {
+    ///The customer's avatar URL; a random avatar when not given.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub avatar: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    ///The customer's country (ISO 3166-1 alpha-2).
+    pub country: ::std::string::String,
+    ///The customer's email address.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub email: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    ///The customer's ID in your own system.
+    #[serde(rename = "externalId")]
+    pub external_id: ::std::string::String,
+    ///The customer's name; the email address, or a random name, when not given.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub name: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    ///The customer's Stripe customer ID (attributes recurring sales to the referring partner).
+    #[serde(
+        rename = "stripeCustomerId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub stripe_customer_id: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
+}
+///The partner link the commission came through (sent in `commission.created` deliveries).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CommissionLink {
+    ///The short link's domain.
+    pub domain: ::std::string::String,
+    ///The link's ID.
+    pub id: ::std::string::String,
+    ///The short link's slug.
+    pub key: ::std::string::String,
+    ///The full short link URL.
+    #[serde(rename = "shortLink")]
+    pub short_link: ::std::string::String,
+}
+///The partner of a commission or conversion (with lifetime totals in webhook deliveries).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CommissionPartner {
+    ///The partner's country (ISO 3166-1 alpha-2).
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub country: ::std::option::Option<::std::string::String>,
+    ///The partner's email address.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The partner's group.
+    #[serde(rename = "groupId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub group_id: ::std::option::Option<::std::string::String>,
+    ///The partner's ID on Dub.
+    pub id: ::std::string::String,
+    ///The partner's avatar image URL.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub image: ::std::option::Option<::std::string::String>,
+    ///The partner's full legal name.
+    pub name: ::std::string::String,
+    ///When the partner enabled payouts.
+    #[serde(
+        rename = "payoutsEnabledAt",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub payouts_enabled_at: ::std::option::Option<
+        ::chrono::DateTime<::chrono::offset::Utc>,
+    >,
+    ///Lifetime clicks on the partner's links (sent in webhook deliveries).
+    #[serde(
+        rename = "totalClicks",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_clicks: ::std::option::Option<i64>,
+    ///Lifetime commissions in cents (sent in webhook deliveries).
+    #[serde(
+        rename = "totalCommissions",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_commissions: ::std::option::Option<i64>,
+    ///Lifetime leads that became paying customers (sent in webhook deliveries).
+    #[serde(
+        rename = "totalConversions",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_conversions: ::std::option::Option<i64>,
+    ///Lifetime leads from the partner's links (sent in webhook deliveries).
+    #[serde(
+        rename = "totalLeads",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_leads: ::std::option::Option<i64>,
+    ///Lifetime sale amount in cents (sent in webhook deliveries).
+    #[serde(
+        rename = "totalSaleAmount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_sale_amount: ::std::option::Option<i64>,
+    ///Lifetime sales (sent in webhook deliveries).
+    #[serde(
+        rename = "totalSales",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_sales: ::std::option::Option<i64>,
+}
+///The commission creation was queued; it appears in the commission list (and its webhook) once done.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CommissionQueued {
+    ///What happens next.
+    pub message: ::std::string::String,
+    ///Whether the request was queued.
+    pub success: bool,
+}
+/**A status a commission can be set to by the API. A commission in any of these is left out of its payout,
+and the payout amount is recomputed.
+*/
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum CommissionReviewStatus {
+    #[doc = concat!("`", "pending", "`")]
+    Pending,
+    #[doc = concat!("`", "refunded", "`")]
+    Refunded,
+    #[doc = concat!("`", "duplicate", "`")]
+    Duplicate,
+    #[doc = concat!("`", "canceled", "`")]
+    Canceled,
+    #[doc = concat!("`", "fraud", "`")]
+    Fraud,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl CommissionReviewStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Refunded => "refunded",
+            Self::Duplicate => "duplicate",
+            Self::Canceled => "canceled",
+            Self::Fraud => "fraud",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "refunded" => Self::Refunded,
+            "duplicate" => Self::Duplicate,
+            "canceled" => Self::Canceled,
+            "fraud" => Self::Fraud,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for CommissionReviewStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CommissionReviewStatus {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for CommissionReviewStatus {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for CommissionReviewStatus {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for CommissionReviewStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CommissionReviewStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///Where a commission stands.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum CommissionStatus {
+    #[doc = concat!("`", "pending", "`")]
+    Pending,
+    #[doc = concat!("`", "processed", "`")]
+    Processed,
+    #[doc = concat!("`", "paid", "`")]
+    Paid,
+    #[doc = concat!("`", "refunded", "`")]
+    Refunded,
+    #[doc = concat!("`", "duplicate", "`")]
+    Duplicate,
+    #[doc = concat!("`", "fraud", "`")]
+    Fraud,
+    #[doc = concat!("`", "canceled", "`")]
+    Canceled,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl CommissionStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processed => "processed",
+            Self::Paid => "paid",
+            Self::Refunded => "refunded",
+            Self::Duplicate => "duplicate",
+            Self::Fraud => "fraud",
+            Self::Canceled => "canceled",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "processed" => Self::Processed,
+            "paid" => Self::Paid,
+            "refunded" => Self::Refunded,
+            "duplicate" => Self::Duplicate,
+            "fraud" => Self::Fraud,
+            "canceled" => Self::Canceled,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for CommissionStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CommissionStatus {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for CommissionStatus {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for CommissionStatus {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for CommissionStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CommissionStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///A commission and its status after a bulk update.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CommissionStatusUpdate {
+    ///The commission's ID on Dub.
+    pub id: ::std::string::String,
+    pub status: CommissionStatus,
+}
+///What earned a commission.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum CommissionType {
+    #[doc = concat!("`", "click", "`")]
+    Click,
+    #[doc = concat!("`", "lead", "`")]
+    Lead,
+    #[doc = concat!("`", "sale", "`")]
+    Sale,
+    #[doc = concat!("`", "referral", "`")]
+    Referral,
+    #[doc = concat!("`", "custom", "`")]
+    Custom,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl CommissionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Click => "click",
+            Self::Lead => "lead",
+            Self::Sale => "sale",
+            Self::Referral => "referral",
+            Self::Custom => "custom",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "click" => Self::Click,
+            "lead" => Self::Lead,
+            "sale" => Self::Sale,
+            "referral" => Self::Referral,
+            "custom" => Self::Custom,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for CommissionType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CommissionType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for CommissionType {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for CommissionType {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for CommissionType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CommissionType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+/**One commission to create, by `type`: `custom` (a fixed amount), `lead` (a lead event, creating the
+customer if needed) or `sale` (a sale event, or the customer's Stripe invoices).
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[serde(tag = "type")]
+pub enum CreateCommissionRequest {
+    ///A commission of a fixed amount.
+    #[serde(rename = "custom")]
+    Custom {
+        ///The commission in cents.
+        amount: i64,
+        ///When the commission was earned; now when not given.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        date: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///What the commission is for (at most 190 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        description: ::std::option::Option<::std::string::String>,
+        ///The partner the commission is for.
+        #[serde(rename = "partnerId")]
+        partner_id: ::std::string::String,
+    },
+    ///A commission for a lead event.
+    #[serde(rename = "lead")]
+    Lead {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        customer: ::std::option::Option<CommissionCustomerInput>,
+        ///An existing customer to attribute the lead to.
+        #[serde(
+            rename = "customerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        customer_id: ::std::option::Option<::std::string::String>,
+        ///When the lead happened; now when not given.
+        #[serde(
+            rename = "leadEventDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        lead_event_date: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        ///The lead event's name; `Sign up` when not given.
+        #[serde(
+            rename = "leadEventName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        lead_event_name: ::std::option::Option<::std::string::String>,
+        ///The partner link to attribute the lead to; the partner's highest-revenue link when not given.
+        #[serde(
+            rename = "linkId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        link_id: ::std::option::Option<::std::string::String>,
+        ///The partner the commission is for.
+        #[serde(rename = "partnerId")]
+        partner_id: ::std::string::String,
+    },
+    ///A commission for a sale, given here or imported from the customer's Stripe invoices.
+    #[serde(rename = "sale")]
+    Sale {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        customer: ::std::option::Option<CommissionCustomerInput>,
+        ///An existing customer to attribute the sale to.
+        #[serde(
+            rename = "customerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        customer_id: ::std::option::Option<::std::string::String>,
+        /**`true`: import the customer's paid Stripe invoices as sales (needs the customer's
+`stripeCustomerId`); `false` (the default): one sale of `saleAmount`.
+*/
+        #[serde(
+            rename = "importStripeInvoices",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        import_stripe_invoices: ::std::option::Option<bool>,
+        ///The invoice of the sale; one sale and one commission per invoice ID (deduplication).
+        #[serde(
+            rename = "invoiceId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        invoice_id: ::std::option::Option<::std::string::String>,
+        ///The partner link to attribute the sale to; the partner's highest-revenue link when not given.
+        #[serde(
+            rename = "linkId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        link_id: ::std::option::Option<::std::string::String>,
+        ///The partner the commission is for.
+        #[serde(rename = "partnerId")]
+        partner_id: ::std::string::String,
+        /**A product ID kept in the sale's metadata (without a Stripe import); it counts for a reward
+modifier on product ID.
+*/
+        #[serde(
+            rename = "productId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        product_id: ::std::option::Option<::std::string::String>,
+        ///The sale amount in cents; needed unless importing from Stripe.
+        #[serde(
+            rename = "saleAmount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        sale_amount: ::std::option::Option<i64>,
+        ///When the sale happened; now when not given.
+        #[serde(
+            rename = "saleEventDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        sale_event_date: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    },
+}
 ///A link to create for a partner. Send `partnerId` or `tenantId`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
 pub struct CreatePartnerLinkRequest {
@@ -330,6 +1330,298 @@ pub struct CreatePartnerRequest {
 }
 impl CreatePartnerRequest {
     pub fn builder() -> builder::CreatePartnerRequest {
+        Default::default()
+    }
+}
+/**The partner to embed the referral dashboard for: an enrolled partner by `partnerId` or `tenantId`, or,
+when none is enrolled under that `tenantId`, a partner to find by email or create and enroll (`partner`).
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct CreateReferralsEmbedTokenRequest {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub partner: ::std::option::Option<EmbedTokenPartner>,
+    ///The partner's ID on Dub.
+    #[serde(
+        rename = "partnerId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub partner_id: ::std::option::Option<::std::string::String>,
+    ///The partner's ID in your own system.
+    #[serde(rename = "tenantId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub tenant_id: ::std::option::Option<::std::string::String>,
+}
+impl CreateReferralsEmbedTokenRequest {
+    pub fn builder() -> builder::CreateReferralsEmbedTokenRequest {
+        Default::default()
+    }
+}
+/**A customer of the workspace (someone who signed up through a link). `link`, `programId`, `partner` and
+`discount` are sent only with `includeExpandedFields=true`.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Customer {
+    ///The customer's avatar URL.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub avatar: ::std::option::Option<::std::string::String>,
+    ///The customer's country (ISO 3166-1 alpha-2).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub country: ::std::option::Option<::std::string::String>,
+    ///When the customer was created (usually when they signed up or began a trial).
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The discount the customer got through the referral.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub discount: ::std::option::Option<CustomerDiscount>,
+    ///The customer's email address.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The customer's ID in your own system.
+    #[serde(rename = "externalId")]
+    pub external_id: ::std::string::String,
+    ///When the customer first paid.
+    #[serde(
+        rename = "firstSaleAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub first_sale_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///The customer's ID on Dub (`cus_...`).
+    pub id: ::std::string::String,
+    ///The referral link the customer came through.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub link: ::std::option::Option<CustomerLink>,
+    ///The customer's name.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    ///The partner who referred the customer.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub partner: ::std::option::Option<CustomerPartner>,
+    ///The partner program the customer was referred through.
+    #[serde(
+        rename = "programId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub program_id: ::std::option::Option<::std::string::String>,
+    ///The customer's total sale amount, in cents.
+    #[serde(
+        rename = "saleAmount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sale_amount: ::std::option::Option<i64>,
+    ///The customer's number of sales.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sales: ::std::option::Option<i64>,
+    ///The customer's Stripe customer ID (attributes recurring sales to the referring partner).
+    #[serde(
+        rename = "stripeCustomerId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stripe_customer_id: ::std::option::Option<::std::string::String>,
+    ///When the customer canceled their subscription.
+    #[serde(
+        rename = "subscriptionCanceledAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subscription_canceled_at: ::std::option::Option<
+        ::chrono::DateTime<::chrono::offset::Utc>,
+    >,
+}
+///The discount the customer got through the referral.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CustomerDiscount {
+    ///The discount, in percent (`percentage`) or cents (`flat`).
+    pub amount: f64,
+    ///The Stripe coupon of the discount.
+    #[serde(
+        rename = "couponId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub coupon_id: ::std::option::Option<::std::string::String>,
+    ///The Stripe test-mode coupon of the discount.
+    #[serde(
+        rename = "couponTestId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub coupon_test_id: ::std::option::Option<::std::string::String>,
+    ///The discount's description.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    ///The discount's ID.
+    pub id: ::std::string::String,
+    ///For how many months the discount applies; `null` for the customer's lifetime.
+    #[serde(
+        rename = "maxDuration",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub max_duration: ::std::option::Option<i64>,
+    ///How many partners offer the discount.
+    #[serde(
+        rename = "partnersCount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub partners_count: ::std::option::Option<i64>,
+    ///How `amount` is read.
+    #[serde(rename = "type")]
+    pub type_: CustomerDiscountType,
+}
+///How `amount` is read.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum CustomerDiscountType {
+    #[doc = concat!("`", "percentage", "`")]
+    Percentage,
+    #[doc = concat!("`", "flat", "`")]
+    Flat,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl CustomerDiscountType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Percentage => "percentage",
+            Self::Flat => "flat",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "percentage" => Self::Percentage,
+            "flat" => Self::Flat,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for CustomerDiscountType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CustomerDiscountType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for CustomerDiscountType {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for CustomerDiscountType {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for CustomerDiscountType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomerDiscountType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///The referral link the customer came through.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CustomerLink {
+    ///The short link's domain.
+    pub domain: ::std::string::String,
+    ///The link's ID.
+    pub id: ::std::string::String,
+    ///The short link's slug.
+    pub key: ::std::string::String,
+    ///The partner program the link belongs to.
+    #[serde(
+        rename = "programId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub program_id: ::std::option::Option<::std::string::String>,
+    ///The full short link URL.
+    #[serde(rename = "shortLink")]
+    pub short_link: ::std::string::String,
+    ///The destination URL.
+    pub url: ::std::string::String,
+}
+///The partner who referred the customer.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct CustomerPartner {
+    ///The partner's email address.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The partner's ID on Dub.
+    pub id: ::std::string::String,
+    ///The partner's avatar image URL.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub image: ::std::option::Option<::std::string::String>,
+    ///The partner's full legal name.
+    pub name: ::std::string::String,
+}
+///The deleted customer's ID.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct DeletedCustomer {
+    ///The customer's ID on Dub.
+    pub id: ::std::string::String,
+}
+///A public token for Dub's embedded referral dashboard.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct EmbedToken {
+    ///When the token expires.
+    pub expires: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The token to give the embed.
+    #[serde(rename = "publicToken")]
+    pub public_token: ::std::string::String,
+}
+///A partner to find by email, or create and enroll.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct EmbedTokenPartner {
+    ///The partner's country of residence (ISO 3166-1 alpha-2).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub country: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    ///A short description of the partner (at most 5,000 characters).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub description: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    ///The partner's email address; they claim their profile by signing up on `partners.dub.co` with it.
+    pub email: ::std::string::String,
+    ///The group to enroll the partner in; the default group when not given.
+    #[serde(rename = "groupId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub group_id: ::std::option::Option<::std::string::String>,
+    ///The partner's avatar image URL; a default avatar when not given.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    #[serde(
+        rename = "linkProps",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub link_props: ::std::option::Option<LinkProps>,
+    ///The partner's full name (at most 100 characters); their email address when not given.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub name: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    ///The partner's ID in your own system; without it the partner is created on their own.
+    #[serde(rename = "tenantId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub tenant_id: ::std::option::Option<::std::string::String>,
+    /**The partner's user name in your system (at most 100 characters), used for their short link on the
+program's default domain; derived from name or email when not given.
+*/
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub username: ::std::option::Option<::std::option::Option<::std::string::String>>,
+}
+impl EmbedTokenPartner {
+    pub fn builder() -> builder::EmbedTokenPartner {
         Default::default()
     }
 }
@@ -872,6 +2164,160 @@ pub struct ErrorBodyError {
     ///Human-readable description of the error.
     pub message: ::std::string::String,
 }
+///`GetCustomersSortBy`
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum GetCustomersSortBy {
+    #[doc = concat!("`", "createdAt", "`")]
+    CreatedAt,
+    #[doc = concat!("`", "saleAmount", "`")]
+    SaleAmount,
+    #[doc = concat!("`", "firstSaleAt", "`")]
+    FirstSaleAt,
+    #[doc = concat!("`", "subscriptionCanceledAt", "`")]
+    SubscriptionCanceledAt,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl GetCustomersSortBy {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "createdAt",
+            Self::SaleAmount => "saleAmount",
+            Self::FirstSaleAt => "firstSaleAt",
+            Self::SubscriptionCanceledAt => "subscriptionCanceledAt",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "createdAt" => Self::CreatedAt,
+            "saleAmount" => Self::SaleAmount,
+            "firstSaleAt" => Self::FirstSaleAt,
+            "subscriptionCanceledAt" => Self::SubscriptionCanceledAt,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for GetCustomersSortBy {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for GetCustomersSortBy {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for GetCustomersSortBy {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for GetCustomersSortBy {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for GetCustomersSortBy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetCustomersSortBy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+impl ::std::default::Default for GetCustomersSortBy {
+    fn default() -> Self {
+        GetCustomersSortBy::CreatedAt
+    }
+}
+///`GetCustomersSortOrder`
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum GetCustomersSortOrder {
+    #[doc = concat!("`", "asc", "`")]
+    Asc,
+    #[doc = concat!("`", "desc", "`")]
+    Desc,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl GetCustomersSortOrder {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "asc" => Self::Asc,
+            "desc" => Self::Desc,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for GetCustomersSortOrder {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for GetCustomersSortOrder {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for GetCustomersSortOrder {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for GetCustomersSortOrder {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for GetCustomersSortOrder {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetCustomersSortOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+impl ::std::default::Default for GetCustomersSortOrder {
+    fn default() -> Self {
+        GetCustomersSortOrder::Desc
+    }
+}
 ///A short link (Dub's `LinkSchema`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct Link {
@@ -1296,6 +2742,398 @@ impl<'de> ::serde::Deserialize<'de> for LinkTagColor {
         )
     }
 }
+///`ListBountySubmissionsSortBy`
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum ListBountySubmissionsSortBy {
+    #[doc = concat!("`", "completedAt", "`")]
+    CompletedAt,
+    #[doc = concat!("`", "performanceCount", "`")]
+    PerformanceCount,
+    #[doc = concat!("`", "socialMetricCount", "`")]
+    SocialMetricCount,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl ListBountySubmissionsSortBy {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CompletedAt => "completedAt",
+            Self::PerformanceCount => "performanceCount",
+            Self::SocialMetricCount => "socialMetricCount",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "completedAt" => Self::CompletedAt,
+            "performanceCount" => Self::PerformanceCount,
+            "socialMetricCount" => Self::SocialMetricCount,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for ListBountySubmissionsSortBy {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ListBountySubmissionsSortBy {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for ListBountySubmissionsSortBy {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for ListBountySubmissionsSortBy {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for ListBountySubmissionsSortBy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListBountySubmissionsSortBy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+impl ::std::default::Default for ListBountySubmissionsSortBy {
+    fn default() -> Self {
+        ListBountySubmissionsSortBy::CompletedAt
+    }
+}
+///`ListBountySubmissionsSortOrder`
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum ListBountySubmissionsSortOrder {
+    #[doc = concat!("`", "asc", "`")]
+    Asc,
+    #[doc = concat!("`", "desc", "`")]
+    Desc,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl ListBountySubmissionsSortOrder {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "asc" => Self::Asc,
+            "desc" => Self::Desc,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for ListBountySubmissionsSortOrder {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ListBountySubmissionsSortOrder {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for ListBountySubmissionsSortOrder {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for ListBountySubmissionsSortOrder {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for ListBountySubmissionsSortOrder {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListBountySubmissionsSortOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+impl ::std::default::Default for ListBountySubmissionsSortOrder {
+    fn default() -> Self {
+        ListBountySubmissionsSortOrder::Asc
+    }
+}
+///`ListCommissionsInterval`
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum ListCommissionsInterval {
+    #[doc = concat!("`", "24h", "`")]
+    X24h,
+    #[doc = concat!("`", "7d", "`")]
+    X7d,
+    #[doc = concat!("`", "30d", "`")]
+    X30d,
+    #[doc = concat!("`", "90d", "`")]
+    X90d,
+    #[doc = concat!("`", "1y", "`")]
+    X1y,
+    #[doc = concat!("`", "mtd", "`")]
+    Mtd,
+    #[doc = concat!("`", "qtd", "`")]
+    Qtd,
+    #[doc = concat!("`", "ytd", "`")]
+    Ytd,
+    #[doc = concat!("`", "all", "`")]
+    All,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl ListCommissionsInterval {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::X24h => "24h",
+            Self::X7d => "7d",
+            Self::X30d => "30d",
+            Self::X90d => "90d",
+            Self::X1y => "1y",
+            Self::Mtd => "mtd",
+            Self::Qtd => "qtd",
+            Self::Ytd => "ytd",
+            Self::All => "all",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "24h" => Self::X24h,
+            "7d" => Self::X7d,
+            "30d" => Self::X30d,
+            "90d" => Self::X90d,
+            "1y" => Self::X1y,
+            "mtd" => Self::Mtd,
+            "qtd" => Self::Qtd,
+            "ytd" => Self::Ytd,
+            "all" => Self::All,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for ListCommissionsInterval {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ListCommissionsInterval {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for ListCommissionsInterval {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for ListCommissionsInterval {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for ListCommissionsInterval {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListCommissionsInterval {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///`ListCommissionsSortBy`
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum ListCommissionsSortBy {
+    #[doc = concat!("`", "createdAt", "`")]
+    CreatedAt,
+    #[doc = concat!("`", "amount", "`")]
+    Amount,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl ListCommissionsSortBy {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "createdAt",
+            Self::Amount => "amount",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "createdAt" => Self::CreatedAt,
+            "amount" => Self::Amount,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for ListCommissionsSortBy {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ListCommissionsSortBy {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for ListCommissionsSortBy {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for ListCommissionsSortBy {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for ListCommissionsSortBy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListCommissionsSortBy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+impl ::std::default::Default for ListCommissionsSortBy {
+    fn default() -> Self {
+        ListCommissionsSortBy::CreatedAt
+    }
+}
+///`ListCommissionsSortOrder`
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum ListCommissionsSortOrder {
+    #[doc = concat!("`", "asc", "`")]
+    Asc,
+    #[doc = concat!("`", "desc", "`")]
+    Desc,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl ListCommissionsSortOrder {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "asc" => Self::Asc,
+            "desc" => Self::Desc,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for ListCommissionsSortOrder {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ListCommissionsSortOrder {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for ListCommissionsSortOrder {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for ListCommissionsSortOrder {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for ListCommissionsSortOrder {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListCommissionsSortOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+impl ::std::default::Default for ListCommissionsSortOrder {
+    fn default() -> Self {
+        ListCommissionsSortOrder::Desc
+    }
+}
 ///`ListPartnersSortBy`
 ///
 /// Values this client does not know yet arrive as `Other` rather than failing the response.
@@ -1485,6 +3323,174 @@ impl ::std::default::Default for ListPartnersSortOrder {
     fn default() -> Self {
         ListPartnersSortOrder::Desc
     }
+}
+///`ListPayoutsSortBy`
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum ListPayoutsSortBy {
+    #[doc = concat!("`", "amount", "`")]
+    Amount,
+    #[doc = concat!("`", "initiatedAt", "`")]
+    InitiatedAt,
+    #[doc = concat!("`", "paidAt", "`")]
+    PaidAt,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl ListPayoutsSortBy {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Amount => "amount",
+            Self::InitiatedAt => "initiatedAt",
+            Self::PaidAt => "paidAt",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "amount" => Self::Amount,
+            "initiatedAt" => Self::InitiatedAt,
+            "paidAt" => Self::PaidAt,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for ListPayoutsSortBy {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ListPayoutsSortBy {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for ListPayoutsSortBy {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for ListPayoutsSortBy {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for ListPayoutsSortBy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListPayoutsSortBy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+impl ::std::default::Default for ListPayoutsSortBy {
+    fn default() -> Self {
+        ListPayoutsSortBy::Amount
+    }
+}
+///`ListPayoutsSortOrder`
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum ListPayoutsSortOrder {
+    #[doc = concat!("`", "asc", "`")]
+    Asc,
+    #[doc = concat!("`", "desc", "`")]
+    Desc,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl ListPayoutsSortOrder {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "asc" => Self::Asc,
+            "desc" => Self::Desc,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for ListPayoutsSortOrder {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ListPayoutsSortOrder {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for ListPayoutsSortOrder {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for ListPayoutsSortOrder {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for ListPayoutsSortOrder {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListPayoutsSortOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+impl ::std::default::Default for ListPayoutsSortOrder {
+    fn default() -> Self {
+        ListPayoutsSortOrder::Desc
+    }
+}
+///A pending application to join the program.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct PartnerApplication {
+    ///The partner's answers to the program's application form; `null` when the program has no form.
+    #[serde(
+        rename = "applicationFormData",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub application_form_data: ::std::option::Option<
+        ::std::vec::Vec<ApplicationFormAnswer>,
+    >,
+    ///When the partner applied.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The application's ID.
+    pub id: ::std::string::String,
+    pub partner: ApplicationPartner,
 }
 ///The ID of the partner the action was applied to.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1724,6 +3730,534 @@ pub struct PartnerTag {
     ///The tag's name.
     pub name: ::std::string::String,
 }
+///The payment processor a sale went through.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum PaymentProcessor {
+    #[doc = concat!("`", "stripe", "`")]
+    Stripe,
+    #[doc = concat!("`", "shopify", "`")]
+    Shopify,
+    #[doc = concat!("`", "polar", "`")]
+    Polar,
+    #[doc = concat!("`", "paddle", "`")]
+    Paddle,
+    #[doc = concat!("`", "apple", "`")]
+    Apple,
+    #[doc = concat!("`", "revenuecat", "`")]
+    Revenuecat,
+    #[doc = concat!("`", "dub", "`")]
+    Dub,
+    #[doc = concat!("`", "custom", "`")]
+    Custom,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl PaymentProcessor {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Stripe => "stripe",
+            Self::Shopify => "shopify",
+            Self::Polar => "polar",
+            Self::Paddle => "paddle",
+            Self::Apple => "apple",
+            Self::Revenuecat => "revenuecat",
+            Self::Dub => "dub",
+            Self::Custom => "custom",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "stripe" => Self::Stripe,
+            "shopify" => Self::Shopify,
+            "polar" => Self::Polar,
+            "paddle" => Self::Paddle,
+            "apple" => Self::Apple,
+            "revenuecat" => Self::Revenuecat,
+            "dub" => Self::Dub,
+            "custom" => Self::Custom,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for PaymentProcessor {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for PaymentProcessor {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for PaymentProcessor {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for PaymentProcessor {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for PaymentProcessor {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PaymentProcessor {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///A payout of a partner's commissions for a period.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct Payout {
+    ///The payout amount in cents.
+    pub amount: i64,
+    ///When the payout was created.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The payout's currency (lower-case ISO 4217).
+    pub currency: ::std::string::String,
+    ///What the payout is for.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    ///Why the payout failed, if it did.
+    #[serde(
+        rename = "failureReason",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failure_reason: ::std::option::Option<::std::string::String>,
+    ///The payout's ID on Dub.
+    pub id: ::std::string::String,
+    ///When the payout was initiated.
+    #[serde(
+        rename = "initiatedAt",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub initiated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///The invoice of the batch the payout was paid in; `null` while pending.
+    #[serde(
+        rename = "invoiceId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub invoice_id: ::std::option::Option<::std::string::String>,
+    /**How the payout is paid. The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
+*/
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub method: ::std::option::Option<PayoutMethod>,
+    /**Whether Dub pays the partner (`internal`) or the program does (`external`). The `null` entry is how
+OpenAPI 3.0 lets a nullable enum hold null.
+*/
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub mode: ::std::option::Option<PayoutMode>,
+    ///When the payout was paid.
+    #[serde(rename = "paidAt", deserialize_with = "::std::option::Option::deserialize")]
+    pub paid_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    pub partner: PayoutPartner,
+    ///End of the period the payout covers.
+    #[serde(
+        rename = "periodEnd",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub period_end: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///Start of the period the payout covers.
+    #[serde(
+        rename = "periodStart",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub period_start: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    pub status: PayoutStatus,
+    ///The payment network's trace ID of the transfer, where it has one.
+    #[serde(rename = "traceId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub trace_id: ::std::option::Option<::std::string::String>,
+    ///When the payout was last updated.
+    #[serde(
+        rename = "updatedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///The user who initiated the payout.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub user: ::std::option::Option<PayoutUser>,
+}
+/**How the payout is paid. The `null` entry is how OpenAPI 3.0 lets a nullable enum hold null.
+*/
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum PayoutMethod {
+    #[doc = concat!("`", "connect", "`")]
+    Connect,
+    #[doc = concat!("`", "stablecoin", "`")]
+    Stablecoin,
+    #[doc = concat!("`", "paypal", "`")]
+    Paypal,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl PayoutMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Connect => "connect",
+            Self::Stablecoin => "stablecoin",
+            Self::Paypal => "paypal",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "connect" => Self::Connect,
+            "stablecoin" => Self::Stablecoin,
+            "paypal" => Self::Paypal,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for PayoutMethod {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for PayoutMethod {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for PayoutMethod {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for PayoutMethod {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for PayoutMethod {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PayoutMethod {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+/**Whether Dub pays the partner (`internal`) or the program does (`external`). The `null` entry is how
+OpenAPI 3.0 lets a nullable enum hold null.
+*/
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum PayoutMode {
+    #[doc = concat!("`", "internal", "`")]
+    Internal,
+    #[doc = concat!("`", "external", "`")]
+    External,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl PayoutMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Internal => "internal",
+            Self::External => "external",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "internal" => Self::Internal,
+            "external" => Self::External,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for PayoutMode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for PayoutMode {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for PayoutMode {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for PayoutMode {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for PayoutMode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PayoutMode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///The partner a payout is for.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct PayoutPartner {
+    ///The partner's country (ISO 3166-1 alpha-2).
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub country: ::std::option::Option<::std::string::String>,
+    /**How the partner is paid by default: `connect` (bank account through Stripe Connect), `stablecoin`
+(USDC to a crypto wallet) or `paypal`. The `null` entry is how OpenAPI 3.0 lets a nullable enum hold
+null.
+*/
+    #[serde(
+        rename = "defaultPayoutMethod",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub default_payout_method: ::std::option::Option<PayoutPartnerDefaultPayoutMethod>,
+    ///The partner's email address.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The partner's group.
+    #[serde(rename = "groupId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub group_id: ::std::option::Option<::std::string::String>,
+    ///The partner's ID on Dub.
+    pub id: ::std::string::String,
+    ///The partner's avatar image URL.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub image: ::std::option::Option<::std::string::String>,
+    ///The partner's full legal name.
+    pub name: ::std::string::String,
+    ///When the partner enabled payouts.
+    #[serde(
+        rename = "payoutsEnabledAt",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub payouts_enabled_at: ::std::option::Option<
+        ::chrono::DateTime<::chrono::offset::Utc>,
+    >,
+    ///The partner's ID in your own system.
+    #[serde(
+        rename = "tenantId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub tenant_id: ::std::option::Option<::std::string::String>,
+}
+/**How the partner is paid by default: `connect` (bank account through Stripe Connect), `stablecoin`
+(USDC to a crypto wallet) or `paypal`. The `null` entry is how OpenAPI 3.0 lets a nullable enum hold
+null.
+*/
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum PayoutPartnerDefaultPayoutMethod {
+    #[doc = concat!("`", "connect", "`")]
+    Connect,
+    #[doc = concat!("`", "stablecoin", "`")]
+    Stablecoin,
+    #[doc = concat!("`", "paypal", "`")]
+    Paypal,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl PayoutPartnerDefaultPayoutMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Connect => "connect",
+            Self::Stablecoin => "stablecoin",
+            Self::Paypal => "paypal",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "connect" => Self::Connect,
+            "stablecoin" => Self::Stablecoin,
+            "paypal" => Self::Paypal,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for PayoutPartnerDefaultPayoutMethod {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for PayoutPartnerDefaultPayoutMethod {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for PayoutPartnerDefaultPayoutMethod {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for PayoutPartnerDefaultPayoutMethod {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for PayoutPartnerDefaultPayoutMethod {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PayoutPartnerDefaultPayoutMethod {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///Where a payout stands.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum PayoutStatus {
+    #[doc = concat!("`", "pending", "`")]
+    Pending,
+    #[doc = concat!("`", "processing", "`")]
+    Processing,
+    #[doc = concat!("`", "processed", "`")]
+    Processed,
+    #[doc = concat!("`", "sent", "`")]
+    Sent,
+    #[doc = concat!("`", "completed", "`")]
+    Completed,
+    #[doc = concat!("`", "failed", "`")]
+    Failed,
+    #[doc = concat!("`", "canceled", "`")]
+    Canceled,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl PayoutStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processing => "processing",
+            Self::Processed => "processed",
+            Self::Sent => "sent",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Canceled => "canceled",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "processing" => Self::Processing,
+            "processed" => Self::Processed,
+            "sent" => Self::Sent,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "canceled" => Self::Canceled,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for PayoutStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for PayoutStatus {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for PayoutStatus {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for PayoutStatus {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for PayoutStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PayoutStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///The user who initiated the payout.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct PayoutUser {
+    ///The user's email address.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The user's ID.
+    pub id: ::std::string::String,
+    ///The user's avatar image URL.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub image: ::std::option::Option<::std::string::String>,
+    ///The user's name.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub name: ::std::option::Option<::std::string::String>,
+}
 ///One field of a referral form.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
 pub struct ReferralFormField {
@@ -1857,6 +4391,148 @@ impl ::serde::Serialize for ReferralFormFieldType {
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReferralFormFieldType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///Rejection of a bounty submission.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct RejectBountySubmissionRequest {
+    ///A note for the partner (at most 5,000 characters).
+    #[serde(
+        rename = "rejectionNote",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rejection_note: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "rejectionReason",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rejection_reason: ::std::option::Option<BountyRejectionReason>,
+}
+impl RejectBountySubmissionRequest {
+    pub fn builder() -> builder::RejectBountySubmissionRequest {
+        Default::default()
+    }
+}
+///The application to reject, by its partner, and what the partner is told.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct RejectPartnerApplicationRequest {
+    ///Also flag the partner for a fraud review by Dub; not allowed with `reapplicationTimeframe` `instant`.
+    #[serde(
+        rename = "flagForFraud",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub flag_for_fraud: ::std::option::Option<bool>,
+    ///Why the partner is flagged (at most 2,000 characters); required when `flagForFraud` is true.
+    #[serde(
+        rename = "flagForFraudReason",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub flag_for_fraud_reason: ::std::option::Option<::std::string::String>,
+    ///The ID of the partner whose application is rejected.
+    #[serde(rename = "partnerId")]
+    pub partner_id: ::std::string::String,
+    /**When the partner may apply again: `instant` (at once), `standard` (after 30 days, the default) or
+`never`.
+*/
+    #[serde(
+        rename = "reapplicationTimeframe",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reapplication_timeframe: ::std::option::Option<
+        RejectPartnerApplicationRequestReapplicationTimeframe,
+    >,
+    ///More detail for the partner, sent in the rejection email (at most 500 characters).
+    #[serde(
+        rename = "rejectionNote",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rejection_note: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "rejectionReason",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rejection_reason: ::std::option::Option<ApplicationRejectionReason>,
+}
+impl RejectPartnerApplicationRequest {
+    pub fn builder() -> builder::RejectPartnerApplicationRequest {
+        Default::default()
+    }
+}
+/**When the partner may apply again: `instant` (at once), `standard` (after 30 days, the default) or
+`never`.
+*/
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum RejectPartnerApplicationRequestReapplicationTimeframe {
+    #[doc = concat!("`", "instant", "`")]
+    Instant,
+    #[doc = concat!("`", "standard", "`")]
+    Standard,
+    #[doc = concat!("`", "never", "`")]
+    Never,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl RejectPartnerApplicationRequestReapplicationTimeframe {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Instant => "instant",
+            Self::Standard => "standard",
+            Self::Never => "never",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "instant" => Self::Instant,
+            "standard" => Self::Standard,
+            "never" => Self::Never,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for RejectPartnerApplicationRequestReapplicationTimeframe {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for RejectPartnerApplicationRequestReapplicationTimeframe {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str>
+for RejectPartnerApplicationRequestReapplicationTimeframe {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String>
+for RejectPartnerApplicationRequestReapplicationTimeframe {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for RejectPartnerApplicationRequestReapplicationTimeframe {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for RejectPartnerApplicationRequestReapplicationTimeframe {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2099,6 +4775,446 @@ impl TestVariant {
         Default::default()
     }
 }
+///A lead (a sign-up, say) to record against the click that brought the customer.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TrackLeadRequest {
+    /**The click the lead comes from (the `dub_id` cookie). For deferred lead tracking send an empty string:
+Dub then uses the click of the existing customer with `customerExternalId`, if there is one.
+*/
+    #[serde(rename = "clickId")]
+    pub click_id: ::std::string::String,
+    ///The customer's avatar URL.
+    #[serde(
+        rename = "customerAvatar",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub customer_avatar: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
+    ///The customer's email address (at most 100 characters).
+    #[serde(
+        rename = "customerEmail",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub customer_email: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
+    ///The customer's ID in your system (1 to 100 characters); later events of the customer are attributed by it.
+    #[serde(rename = "customerExternalId")]
+    pub customer_external_id: ::std::string::String,
+    ///The customer's name (at most 100 characters); a random name when not given.
+    #[serde(
+        rename = "customerName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub customer_name: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
+    /**The lead event's name (1 to 255 characters); a later sale can name it in `leadEventName` to be
+attributed to this lead.
+*/
+    #[serde(rename = "eventName")]
+    pub event_name: ::std::string::String,
+    ///Record the lead event this many times (seats of a trial, say).
+    #[serde(
+        rename = "eventQuantity",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub event_quantity: ::std::option::Option<::std::option::Option<i64>>,
+    ///Data kept with the lead event (at most 10,000 characters as JSON).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub metadata: ::std::option::Option<
+        ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    >,
+    /**`async` (the default) answers at once; `wait` answers once the lead is recorded; `deferred` records the
+lead with a later request.
+*/
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub mode: ::std::option::Option<TrackLeadRequestMode>,
+}
+impl TrackLeadRequest {
+    pub fn builder() -> builder::TrackLeadRequest {
+        Default::default()
+    }
+}
+/**`async` (the default) answers at once; `wait` answers once the lead is recorded; `deferred` records the
+lead with a later request.
+*/
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum TrackLeadRequestMode {
+    #[doc = concat!("`", "async", "`")]
+    Async,
+    #[doc = concat!("`", "wait", "`")]
+    Wait,
+    #[doc = concat!("`", "deferred", "`")]
+    Deferred,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl TrackLeadRequestMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Async => "async",
+            Self::Wait => "wait",
+            Self::Deferred => "deferred",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "async" => Self::Async,
+            "wait" => Self::Wait,
+            "deferred" => Self::Deferred,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for TrackLeadRequestMode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for TrackLeadRequestMode {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for TrackLeadRequestMode {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for TrackLeadRequestMode {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for TrackLeadRequestMode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TrackLeadRequestMode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///The recorded lead.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TrackLeadResponse {
+    pub click: TrackLeadResponseClick,
+    pub customer: TrackLeadResponseCustomer,
+    ///The short link the click came through; `null` when unknown.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub link: ::std::option::Option<TrackLeadResponseLink>,
+}
+///The click the lead was attributed to.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TrackLeadResponseClick {
+    ///The click's ID.
+    pub id: ::std::string::String,
+}
+///The customer the lead created or updated.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TrackLeadResponseCustomer {
+    ///The customer's avatar URL.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub avatar: ::std::option::Option<::std::string::String>,
+    ///The customer's email address.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The customer's ID in your system.
+    #[serde(
+        rename = "externalId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    ///The customer's name.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub name: ::std::option::Option<::std::string::String>,
+}
+///The short link the click came through; `null` when unknown.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TrackLeadResponseLink {
+    ///The short link's domain.
+    pub domain: ::std::string::String,
+    ///The link's ID in your own database.
+    #[serde(
+        rename = "externalId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    ///The link's ID.
+    pub id: ::std::string::String,
+    ///The short link's slug.
+    pub key: ::std::string::String,
+    ///The partner the link belongs to.
+    #[serde(
+        rename = "partnerId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub partner_id: ::std::option::Option<::std::string::String>,
+    ///The partner program the link belongs to.
+    #[serde(
+        rename = "programId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub program_id: ::std::option::Option<::std::string::String>,
+    ///The full short link URL.
+    #[serde(rename = "shortLink")]
+    pub short_link: ::std::string::String,
+    ///The ID of the tenant that created the link in your system.
+    #[serde(
+        rename = "tenantId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub tenant_id: ::std::option::Option<::std::string::String>,
+    ///The destination URL.
+    pub url: ::std::string::String,
+}
+///A sale to record for a customer (attributed to their lead, or directly to a click).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TrackSaleRequest {
+    /**The sale amount in the currency's minor unit (cents; for a zero-decimal currency the whole amount,
+`1580` JPY).
+*/
+    pub amount: u64,
+    ///For direct sale tracking (no lead first), the click the sale comes from (the `dub_id` cookie).
+    #[serde(rename = "clickId", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub click_id: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    ///The sale's currency (ISO 4217); `usd` when not given. Dub stores sales in USD at the latest rate.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub currency: ::std::option::Option<::std::string::String>,
+    ///For direct sale tracking, the customer's avatar URL.
+    #[serde(
+        rename = "customerAvatar",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub customer_avatar: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
+    ///For direct sale tracking, the customer's email address (at most 100 characters).
+    #[serde(
+        rename = "customerEmail",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub customer_email: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
+    ///The customer's ID in your system (1 to 100 characters).
+    #[serde(rename = "customerExternalId")]
+    pub customer_external_id: ::std::string::String,
+    ///For direct sale tracking, the customer's name (at most 100 characters).
+    #[serde(
+        rename = "customerName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub customer_name: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
+    ///The sale event's name (at most 255 characters); `Purchase` when not given.
+    #[serde(
+        rename = "eventName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub event_name: ::std::option::Option<::std::string::String>,
+    ///The sale's invoice; at most one sale is recorded per invoice ID (an idempotency key).
+    #[serde(
+        rename = "invoiceId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub invoice_id: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /**The lead event (case-sensitive name) to attribute the sale to, instead of the customer's latest lead;
+for direct sale tracking, the lead event's name.
+*/
+    #[serde(
+        rename = "leadEventName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub lead_event_name: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
+    ///Data kept with the sale event (at most 10,000 characters as JSON).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub metadata: ::std::option::Option<
+        ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    >,
+    #[serde(
+        rename = "paymentProcessor",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub payment_processor: ::std::option::Option<PaymentProcessor>,
+}
+impl TrackSaleRequest {
+    pub fn builder() -> builder::TrackSaleRequest {
+        Default::default()
+    }
+}
+///The recorded sale.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TrackSaleResponse {
+    ///The customer the sale was recorded for; `null` when no customer was found.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub customer: ::std::option::Option<TrackSaleResponseCustomer>,
+    ///The sale event's name.
+    #[serde(rename = "eventName")]
+    pub event_name: ::std::string::String,
+    ///The recorded sale; `null` when none was recorded.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub sale: ::std::option::Option<TrackSaleResponseSale>,
+}
+///The customer the sale was recorded for; `null` when no customer was found.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TrackSaleResponseCustomer {
+    ///The customer's avatar URL.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub avatar: ::std::option::Option<::std::string::String>,
+    ///The customer's email address.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The customer's ID in your system.
+    #[serde(
+        rename = "externalId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    ///The customer's ID on Dub.
+    pub id: ::std::string::String,
+    ///The customer's name.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub name: ::std::option::Option<::std::string::String>,
+}
+///The recorded sale; `null` when none was recorded.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct TrackSaleResponseSale {
+    ///The sale amount in the currency's minor unit.
+    pub amount: i64,
+    ///The sale's currency.
+    pub currency: ::std::string::String,
+    ///The sale's invoice.
+    #[serde(
+        rename = "invoiceId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub invoice_id: ::std::option::Option<::std::string::String>,
+    ///The data kept with the sale.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub metadata: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    ///The payment processor (a `PaymentProcessor` value).
+    #[serde(rename = "paymentProcessor")]
+    pub payment_processor: ::std::string::String,
+}
+/**What to change on a commission (not a paid one): the earnings, the sale amount (absolute or relative), or the
+status. `status` wins over the amounts, `modifySaleAmount` over `saleAmount`.
+*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct UpdateCommissionRequest {
+    ///Deprecated, use `saleAmount`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub amount: ::std::option::Option<u64>,
+    ///The currency of the amounts sent (ISO 4217); `usd` when not given.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub currency: ::std::option::Option<::std::string::String>,
+    ///New earnings in cents, replacing those computed from the sale amount.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub earnings: ::std::option::Option<u64>,
+    ///Deprecated, use `modifySaleAmount`.
+    #[serde(
+        rename = "modifyAmount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub modify_amount: ::std::option::Option<i64>,
+    ///Change of the sale amount in cents (negative to decrease it).
+    #[serde(
+        rename = "modifySaleAmount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub modify_sale_amount: ::std::option::Option<i64>,
+    ///The new sale amount in cents (a full or partial refund, say).
+    #[serde(
+        rename = "saleAmount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sale_amount: ::std::option::Option<u64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<CommissionReviewStatus>,
+}
+impl UpdateCommissionRequest {
+    pub fn builder() -> builder::UpdateCommissionRequest {
+        Default::default()
+    }
+}
+///What to change on a customer.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+pub struct UpdateCustomerRequest {
+    ///The customer's avatar URL.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub avatar: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /**The customer's country (ISO 3166-1 alpha-2); changes the customer on Dub only, not their past
+conversion events.
+*/
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub country: ::std::option::Option<::std::string::String>,
+    ///The customer's email address.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub email: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    ///The customer's ID in your own system.
+    #[serde(
+        rename = "externalId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    ///The customer's name.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub name: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    ///The customer's Stripe customer ID.
+    #[serde(
+        rename = "stripeCustomerId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    #[serde(default, with = "::affiliate_runtime::__private::nullable")]
+    pub stripe_customer_id: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
+}
+impl UpdateCustomerRequest {
+    pub fn builder() -> builder::UpdateCustomerRequest {
+        Default::default()
+    }
+}
 ///A link to find by URL and update, or create. Send `partnerId` or `tenantId`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 pub struct UpsertPartnerLinkRequest {
@@ -2130,8 +5246,819 @@ impl UpsertPartnerLinkRequest {
         Default::default()
     }
 }
+///A click on a short link, as conversion deliveries carry it.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookClick {
+    ///The visitor's browser.
+    pub browser: ::std::string::String,
+    ///The visitor's city.
+    pub city: ::std::string::String,
+    ///The visitor's continent code.
+    pub continent: ::std::string::String,
+    ///The visitor's country (ISO 3166-1 alpha-2).
+    pub country: ::std::string::String,
+    ///The visitor's device type.
+    pub device: ::std::string::String,
+    ///The click's ID (what the `dub_id` cookie holds).
+    pub id: ::std::string::String,
+    ///The visitor's IP address.
+    pub ip: ::std::string::String,
+    ///The visitor's operating system.
+    pub os: ::std::string::String,
+    ///Whether the click came from a QR code scan.
+    pub qr: bool,
+    ///The referring domain (`(direct)` for none).
+    pub referer: ::std::string::String,
+    ///The referring URL.
+    #[serde(rename = "refererUrl")]
+    pub referer_url: ::std::string::String,
+    ///The visitor's region.
+    pub region: ::std::string::String,
+    ///When the click happened.
+    pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///What led to the click (`link`, `qr`...).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub trigger: ::std::option::Option<::std::string::String>,
+    ///The destination the click was sent to.
+    pub url: ::std::string::String,
+}
+///A `commission.created` delivery; `data` is the commission, with its link and the partner's totals.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookCommissionCreatedEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: Commission,
+    ///Always `commission.created`.
+    pub event: WebhookCommissionCreatedEventEvent,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///Always `commission.created`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookCommissionCreatedEventEvent {
+    #[doc = concat!("`", "commission.created", "`")]
+    CommissionCreated,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookCommissionCreatedEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommissionCreated => "commission.created",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "commission.created" => Self::CommissionCreated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookCommissionCreatedEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookCommissionCreatedEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookCommissionCreatedEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookCommissionCreatedEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookCommissionCreatedEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookCommissionCreatedEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///The customer of a conversion delivery.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookCustomer {
+    ///The customer's avatar URL.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub avatar: ::std::option::Option<::std::string::String>,
+    ///The customer's country (ISO 3166-1 alpha-2).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub country: ::std::option::Option<::std::string::String>,
+    ///When the customer was created.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The customer's email address.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub email: ::std::option::Option<::std::string::String>,
+    ///The customer's ID in your own system.
+    #[serde(rename = "externalId")]
+    pub external_id: ::std::string::String,
+    ///When the customer first paid.
+    #[serde(
+        rename = "firstSaleAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub first_sale_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///The customer's ID on Dub.
+    pub id: ::std::string::String,
+    ///The customer's name.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    ///The customer's total sale amount, in cents.
+    #[serde(
+        rename = "saleAmount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sale_amount: ::std::option::Option<i64>,
+    ///The customer's number of sales.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sales: ::std::option::Option<i64>,
+    ///The customer's Stripe customer ID.
+    #[serde(
+        rename = "stripeCustomerId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stripe_customer_id: ::std::option::Option<::std::string::String>,
+    ///When the customer canceled their subscription.
+    #[serde(
+        rename = "subscriptionCanceledAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subscription_canceled_at: ::std::option::Option<
+        ::chrono::DateTime<::chrono::offset::Utc>,
+    >,
+}
+///A `lead.created` delivery.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookLeadCreatedEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: WebhookLeadCreatedEventData,
+    ///Always `lead.created`.
+    pub event: WebhookLeadCreatedEventEvent,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///The lead, its customer, click and link, and the referring partner.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookLeadCreatedEventData {
+    pub click: WebhookClick,
+    pub customer: WebhookCustomer,
+    ///The lead event's name.
+    #[serde(rename = "eventName")]
+    pub event_name: ::std::string::String,
+    pub link: Link,
+    ///The data kept with the lead event.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub metadata: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub partner: ::std::option::Option<CommissionPartner>,
+}
+///Always `lead.created`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookLeadCreatedEventEvent {
+    #[doc = concat!("`", "lead.created", "`")]
+    LeadCreated,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookLeadCreatedEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::LeadCreated => "lead.created",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "lead.created" => Self::LeadCreated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookLeadCreatedEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookLeadCreatedEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookLeadCreatedEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookLeadCreatedEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookLeadCreatedEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookLeadCreatedEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///A `link.clicked` delivery (sent for links that name the webhook in `webhookIds`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookLinkClickedEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: WebhookLinkClickedEventData,
+    ///Always `link.clicked`.
+    pub event: WebhookLinkClickedEventEvent,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///The click and its link.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookLinkClickedEventData {
+    pub click: WebhookClick,
+    pub link: Link,
+}
+///Always `link.clicked`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookLinkClickedEventEvent {
+    #[doc = concat!("`", "link.clicked", "`")]
+    LinkClicked,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookLinkClickedEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::LinkClicked => "link.clicked",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "link.clicked" => Self::LinkClicked,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookLinkClickedEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookLinkClickedEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookLinkClickedEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookLinkClickedEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookLinkClickedEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookLinkClickedEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///A `link.created`, `link.updated` or `link.deleted` delivery; `data` is the link as it now is (or was).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookLinkEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: Link,
+    ///The event's name.
+    pub event: WebhookLinkEventEvent,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///The event's name.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookLinkEventEvent {
+    #[doc = concat!("`", "link.created", "`")]
+    LinkCreated,
+    #[doc = concat!("`", "link.updated", "`")]
+    LinkUpdated,
+    #[doc = concat!("`", "link.deleted", "`")]
+    LinkDeleted,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookLinkEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::LinkCreated => "link.created",
+            Self::LinkUpdated => "link.updated",
+            Self::LinkDeleted => "link.deleted",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "link.created" => Self::LinkCreated,
+            "link.updated" => Self::LinkUpdated,
+            "link.deleted" => Self::LinkDeleted,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookLinkEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookLinkEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookLinkEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookLinkEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookLinkEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookLinkEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///A `partner.application_submitted` delivery; `data` is the application.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookPartnerApplicationSubmittedEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: PartnerApplication,
+    ///Always `partner.application_submitted`.
+    pub event: WebhookPartnerApplicationSubmittedEventEvent,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///Always `partner.application_submitted`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookPartnerApplicationSubmittedEventEvent {
+    #[doc = concat!("`", "partner.application_submitted", "`")]
+    PartnerApplicationSubmitted,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookPartnerApplicationSubmittedEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PartnerApplicationSubmitted => "partner.application_submitted",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "partner.application_submitted" => Self::PartnerApplicationSubmitted,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookPartnerApplicationSubmittedEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookPartnerApplicationSubmittedEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookPartnerApplicationSubmittedEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String>
+for WebhookPartnerApplicationSubmittedEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookPartnerApplicationSubmittedEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookPartnerApplicationSubmittedEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///A `partner.enrolled` delivery; `data` is the enrolled partner.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookPartnerEnrolledEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: EnrolledPartner,
+    ///Always `partner.enrolled`.
+    pub event: WebhookPartnerEnrolledEventEvent,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///Always `partner.enrolled`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookPartnerEnrolledEventEvent {
+    #[doc = concat!("`", "partner.enrolled", "`")]
+    PartnerEnrolled,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookPartnerEnrolledEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PartnerEnrolled => "partner.enrolled",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "partner.enrolled" => Self::PartnerEnrolled,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookPartnerEnrolledEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookPartnerEnrolledEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookPartnerEnrolledEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookPartnerEnrolledEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookPartnerEnrolledEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookPartnerEnrolledEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
+///A `sale.created` delivery.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookSaleCreatedEvent {
+    ///When the event happened.
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub data: WebhookSaleCreatedEventData,
+    ///Always `sale.created`.
+    pub event: WebhookSaleCreatedEventEvent,
+    ///The delivery's ID (`evt_...`).
+    pub id: ::std::string::String,
+}
+///The sale, its customer, click and link, and the referring partner.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookSaleCreatedEventData {
+    pub click: WebhookClick,
+    pub customer: WebhookCustomer,
+    ///The sale event's name.
+    #[serde(rename = "eventName")]
+    pub event_name: ::std::string::String,
+    pub link: Link,
+    ///The data kept with the sale event.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub metadata: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub partner: ::std::option::Option<CommissionPartner>,
+    pub sale: WebhookSaleCreatedEventDataSale,
+}
+///The sale.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+pub struct WebhookSaleCreatedEventDataSale {
+    ///The sale amount in the currency's minor unit.
+    pub amount: i64,
+    ///The sale's currency.
+    pub currency: ::std::string::String,
+    ///The sale's invoice.
+    #[serde(
+        rename = "invoiceId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub invoice_id: ::std::option::Option<::std::string::String>,
+    ///The payment processor (a `PaymentProcessor` value).
+    #[serde(rename = "paymentProcessor")]
+    pub payment_processor: ::std::string::String,
+}
+///Always `sale.created`.
+///
+/// Values this client does not know yet arrive as `Other` rather than failing the response.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub enum WebhookSaleCreatedEventEvent {
+    #[doc = concat!("`", "sale.created", "`")]
+    SaleCreated,
+    /// A value not in the spec, kept as sent.
+    Other(::std::string::String),
+}
+impl WebhookSaleCreatedEventEvent {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SaleCreated => "sale.created",
+            Self::Other(value) => value.as_str(),
+        }
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "sale.created" => Self::SaleCreated,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookSaleCreatedEventEvent {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for WebhookSaleCreatedEventEvent {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from_wire(value))
+    }
+}
+impl ::std::convert::From<&str> for WebhookSaleCreatedEventEvent {
+    fn from(value: &str) -> Self {
+        Self::from_wire(value)
+    }
+}
+impl ::std::convert::From<::std::string::String> for WebhookSaleCreatedEventEvent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::from_wire(&value)
+    }
+}
+impl ::serde::Serialize for WebhookSaleCreatedEventEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookSaleCreatedEventEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::affiliate_runtime::__private::open_enum::deserialize(
+            deserializer,
+            Self::from_wire,
+        )
+    }
+}
 /// Types for composing complex structures.
 pub mod builder {
+    #[derive(Clone, Debug)]
+    pub struct ApproveBountySubmissionRequest {
+        reward_amount: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<i64>>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for ApproveBountySubmissionRequest {
+        fn default() -> Self {
+            Self {
+                reward_amount: Ok(Default::default()),
+            }
+        }
+    }
+    impl ApproveBountySubmissionRequest {
+        pub fn reward_amount<T>(mut self, value: T) -> Self
+        where
+            T: ::affiliate_runtime::__private::Integer,
+        {
+            self.reward_amount = ::affiliate_runtime::__private::integer::<
+                i64,
+                _,
+            >(value, "reward_amount")
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        ///Sends `reward_amount` as `null` (clearing it); a field never set is left out.
+        pub fn clear_reward_amount(mut self) -> Self {
+            self.reward_amount = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<ApproveBountySubmissionRequest>
+    for super::ApproveBountySubmissionRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: ApproveBountySubmissionRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                reward_amount: value.reward_amount?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::ApproveBountySubmissionRequest>
+    for ApproveBountySubmissionRequest {
+        fn from(value: super::ApproveBountySubmissionRequest) -> Self {
+            Self {
+                reward_amount: Ok(value.reward_amount),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct ApprovePartnerApplicationRequest {
+        group_id: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        partner_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+    impl ::std::default::Default for ApprovePartnerApplicationRequest {
+        fn default() -> Self {
+            Self {
+                group_id: Ok(Default::default()),
+                partner_id: Err(
+                    "required field `partner_id` of `ApprovePartnerApplicationRequest` was not set"
+                        .to_string(),
+                ),
+            }
+        }
+    }
+    impl ApprovePartnerApplicationRequest {
+        pub fn group_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.group_id = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `group_id`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn partner_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.partner_id = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `partner_id`: {e}")
+                });
+            self
+        }
+        ///Sends `group_id` as `null` (clearing it); a field never set is left out.
+        pub fn clear_group_id(mut self) -> Self {
+            self.group_id = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<ApprovePartnerApplicationRequest>
+    for super::ApprovePartnerApplicationRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: ApprovePartnerApplicationRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                group_id: value.group_id?,
+                partner_id: value.partner_id?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::ApprovePartnerApplicationRequest>
+    for ApprovePartnerApplicationRequest {
+        fn from(value: super::ApprovePartnerApplicationRequest) -> Self {
+            Self {
+                group_id: Ok(value.group_id),
+                partner_id: Ok(value.partner_id),
+            }
+        }
+    }
     #[derive(Clone, Debug)]
     pub struct BanPartnerRequest {
         partner_id: ::std::result::Result<
@@ -2208,6 +6135,76 @@ pub mod builder {
                 partner_id: Ok(value.partner_id),
                 reason: Ok(value.reason),
                 tenant_id: Ok(value.tenant_id),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct BulkUpdateCommissionsRequest {
+        commission_ids: ::std::result::Result<
+            ::std::vec::Vec<::std::string::String>,
+            ::std::string::String,
+        >,
+        status: ::std::result::Result<
+            super::CommissionReviewStatus,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for BulkUpdateCommissionsRequest {
+        fn default() -> Self {
+            Self {
+                commission_ids: Err(
+                    "required field `commission_ids` of `BulkUpdateCommissionsRequest` was not set"
+                        .to_string(),
+                ),
+                status: Err(
+                    "required field `status` of `BulkUpdateCommissionsRequest` was not set"
+                        .to_string(),
+                ),
+            }
+        }
+    }
+    impl BulkUpdateCommissionsRequest {
+        pub fn commission_ids<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.commission_ids = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `commission_ids`: {e}")
+                });
+            self
+        }
+        pub fn status<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::CommissionReviewStatus>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.status = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `status`: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<BulkUpdateCommissionsRequest>
+    for super::BulkUpdateCommissionsRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: BulkUpdateCommissionsRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                commission_ids: value.commission_ids?,
+                status: value.status?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::BulkUpdateCommissionsRequest>
+    for BulkUpdateCommissionsRequest {
+        fn from(value: super::BulkUpdateCommissionsRequest) -> Self {
+            Self {
+                commission_ids: Ok(value.commission_ids),
+                status: Ok(value.status),
             }
         }
     }
@@ -2545,6 +6542,304 @@ pub mod builder {
     }
     impl ::std::convert::From<super::CreatePartnerRequest> for CreatePartnerRequest {
         fn from(value: super::CreatePartnerRequest) -> Self {
+            Self {
+                country: Ok(value.country),
+                description: Ok(value.description),
+                email: Ok(value.email),
+                group_id: Ok(value.group_id),
+                image: Ok(value.image),
+                link_props: Ok(value.link_props),
+                name: Ok(value.name),
+                tenant_id: Ok(value.tenant_id),
+                username: Ok(value.username),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct CreateReferralsEmbedTokenRequest {
+        partner: ::std::result::Result<
+            ::std::option::Option<super::EmbedTokenPartner>,
+            ::std::string::String,
+        >,
+        partner_id: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        tenant_id: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for CreateReferralsEmbedTokenRequest {
+        fn default() -> Self {
+            Self {
+                partner: Ok(Default::default()),
+                partner_id: Ok(Default::default()),
+                tenant_id: Ok(Default::default()),
+            }
+        }
+    }
+    impl CreateReferralsEmbedTokenRequest {
+        pub fn partner<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::EmbedTokenPartner>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.partner = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `partner`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn partner_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.partner_id = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `partner_id`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn tenant_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.tenant_id = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `tenant_id`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<CreateReferralsEmbedTokenRequest>
+    for super::CreateReferralsEmbedTokenRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: CreateReferralsEmbedTokenRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                partner: value.partner?,
+                partner_id: value.partner_id?,
+                tenant_id: value.tenant_id?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::CreateReferralsEmbedTokenRequest>
+    for CreateReferralsEmbedTokenRequest {
+        fn from(value: super::CreateReferralsEmbedTokenRequest) -> Self {
+            Self {
+                partner: Ok(value.partner),
+                partner_id: Ok(value.partner_id),
+                tenant_id: Ok(value.tenant_id),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct EmbedTokenPartner {
+        country: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        description: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        email: ::std::result::Result<::std::string::String, ::std::string::String>,
+        group_id: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        image: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        link_props: ::std::result::Result<
+            ::std::option::Option<super::LinkProps>,
+            ::std::string::String,
+        >,
+        name: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        tenant_id: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        username: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for EmbedTokenPartner {
+        fn default() -> Self {
+            Self {
+                country: Ok(Default::default()),
+                description: Ok(Default::default()),
+                email: Err(
+                    "required field `email` of `EmbedTokenPartner` was not set"
+                        .to_string(),
+                ),
+                group_id: Ok(Default::default()),
+                image: Ok(Default::default()),
+                link_props: Ok(Default::default()),
+                name: Ok(Default::default()),
+                tenant_id: Ok(Default::default()),
+                username: Ok(Default::default()),
+            }
+        }
+    }
+    impl EmbedTokenPartner {
+        pub fn country<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.country = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `country`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn description<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.description = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `description`: {e}")
+                })
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn email<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.email = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `email`: {e}"));
+            self
+        }
+        pub fn group_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.group_id = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `group_id`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn image<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.image = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `image`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn link_props<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::LinkProps>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.link_props = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `link_props`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `name`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn tenant_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.tenant_id = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `tenant_id`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn username<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.username = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `username`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        ///Sends `country` as `null` (clearing it); a field never set is left out.
+        pub fn clear_country(mut self) -> Self {
+            self.country = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+        ///Sends `description` as `null` (clearing it); a field never set is left out.
+        pub fn clear_description(mut self) -> Self {
+            self.description = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+        ///Sends `image` as `null` (clearing it); a field never set is left out.
+        pub fn clear_image(mut self) -> Self {
+            self.image = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+        ///Sends `name` as `null` (clearing it); a field never set is left out.
+        pub fn clear_name(mut self) -> Self {
+            self.name = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+        ///Sends `username` as `null` (clearing it); a field never set is left out.
+        pub fn clear_username(mut self) -> Self {
+            self.username = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<EmbedTokenPartner> for super::EmbedTokenPartner {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: EmbedTokenPartner,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                country: value.country?,
+                description: value.description?,
+                email: value.email?,
+                group_id: value.group_id?,
+                image: value.image?,
+                link_props: value.link_props?,
+                name: value.name?,
+                tenant_id: value.tenant_id?,
+                username: value.username?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::EmbedTokenPartner> for EmbedTokenPartner {
+        fn from(value: super::EmbedTokenPartner) -> Self {
             Self {
                 country: Ok(value.country),
                 description: Ok(value.description),
@@ -3151,6 +7446,229 @@ pub mod builder {
         }
     }
     #[derive(Clone, Debug)]
+    pub struct RejectBountySubmissionRequest {
+        rejection_note: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        rejection_reason: ::std::result::Result<
+            ::std::option::Option<super::BountyRejectionReason>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for RejectBountySubmissionRequest {
+        fn default() -> Self {
+            Self {
+                rejection_note: Ok(Default::default()),
+                rejection_reason: Ok(Default::default()),
+            }
+        }
+    }
+    impl RejectBountySubmissionRequest {
+        pub fn rejection_note<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.rejection_note = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `rejection_note`: {e}")
+                })
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn rejection_reason<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::BountyRejectionReason>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.rejection_reason = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `rejection_reason`: {e}")
+                })
+                .map(::std::option::Option::Some);
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<RejectBountySubmissionRequest>
+    for super::RejectBountySubmissionRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RejectBountySubmissionRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                rejection_note: value.rejection_note?,
+                rejection_reason: value.rejection_reason?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::RejectBountySubmissionRequest>
+    for RejectBountySubmissionRequest {
+        fn from(value: super::RejectBountySubmissionRequest) -> Self {
+            Self {
+                rejection_note: Ok(value.rejection_note),
+                rejection_reason: Ok(value.rejection_reason),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct RejectPartnerApplicationRequest {
+        flag_for_fraud: ::std::result::Result<
+            ::std::option::Option<bool>,
+            ::std::string::String,
+        >,
+        flag_for_fraud_reason: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        partner_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        reapplication_timeframe: ::std::result::Result<
+            ::std::option::Option<
+                super::RejectPartnerApplicationRequestReapplicationTimeframe,
+            >,
+            ::std::string::String,
+        >,
+        rejection_note: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        rejection_reason: ::std::result::Result<
+            ::std::option::Option<super::ApplicationRejectionReason>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for RejectPartnerApplicationRequest {
+        fn default() -> Self {
+            Self {
+                flag_for_fraud: Ok(Default::default()),
+                flag_for_fraud_reason: Ok(Default::default()),
+                partner_id: Err(
+                    "required field `partner_id` of `RejectPartnerApplicationRequest` was not set"
+                        .to_string(),
+                ),
+                reapplication_timeframe: Ok(Default::default()),
+                rejection_note: Ok(Default::default()),
+                rejection_reason: Ok(Default::default()),
+            }
+        }
+    }
+    impl RejectPartnerApplicationRequest {
+        pub fn flag_for_fraud<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.flag_for_fraud = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `flag_for_fraud`: {e}")
+                })
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn flag_for_fraud_reason<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.flag_for_fraud_reason = value
+                .try_into()
+                .map_err(|e| {
+                    format!(
+                        "cannot use the value given for `flag_for_fraud_reason`: {e}"
+                    )
+                })
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn partner_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.partner_id = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `partner_id`: {e}")
+                });
+            self
+        }
+        pub fn reapplication_timeframe<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                super::RejectPartnerApplicationRequestReapplicationTimeframe,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.reapplication_timeframe = value
+                .try_into()
+                .map_err(|e| {
+                    format!(
+                        "cannot use the value given for `reapplication_timeframe`: {e}"
+                    )
+                })
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn rejection_note<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.rejection_note = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `rejection_note`: {e}")
+                })
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn rejection_reason<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::ApplicationRejectionReason>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.rejection_reason = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `rejection_reason`: {e}")
+                })
+                .map(::std::option::Option::Some);
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<RejectPartnerApplicationRequest>
+    for super::RejectPartnerApplicationRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RejectPartnerApplicationRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                flag_for_fraud: value.flag_for_fraud?,
+                flag_for_fraud_reason: value.flag_for_fraud_reason?,
+                partner_id: value.partner_id?,
+                reapplication_timeframe: value.reapplication_timeframe?,
+                rejection_note: value.rejection_note?,
+                rejection_reason: value.rejection_reason?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::RejectPartnerApplicationRequest>
+    for RejectPartnerApplicationRequest {
+        fn from(value: super::RejectPartnerApplicationRequest) -> Self {
+            Self {
+                flag_for_fraud: Ok(value.flag_for_fraud),
+                flag_for_fraud_reason: Ok(value.flag_for_fraud_reason),
+                partner_id: Ok(value.partner_id),
+                reapplication_timeframe: Ok(value.reapplication_timeframe),
+                rejection_note: Ok(value.rejection_note),
+                rejection_reason: Ok(value.rejection_reason),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
     pub struct TestVariant {
         percentage: ::std::result::Result<f64, ::std::string::String>,
         url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -3206,6 +7724,861 @@ pub mod builder {
             Self {
                 percentage: Ok(value.percentage),
                 url: Ok(value.url),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct TrackLeadRequest {
+        click_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        customer_avatar: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        customer_email: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        customer_external_id: ::std::result::Result<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        customer_name: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        event_name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        event_quantity: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<i64>>,
+            ::std::string::String,
+        >,
+        metadata: ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            >,
+            ::std::string::String,
+        >,
+        mode: ::std::result::Result<
+            ::std::option::Option<super::TrackLeadRequestMode>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for TrackLeadRequest {
+        fn default() -> Self {
+            Self {
+                click_id: Err(
+                    "required field `click_id` of `TrackLeadRequest` was not set"
+                        .to_string(),
+                ),
+                customer_avatar: Ok(Default::default()),
+                customer_email: Ok(Default::default()),
+                customer_external_id: Err(
+                    "required field `customer_external_id` of `TrackLeadRequest` was not set"
+                        .to_string(),
+                ),
+                customer_name: Ok(Default::default()),
+                event_name: Err(
+                    "required field `event_name` of `TrackLeadRequest` was not set"
+                        .to_string(),
+                ),
+                event_quantity: Ok(Default::default()),
+                metadata: Ok(Default::default()),
+                mode: Ok(Default::default()),
+            }
+        }
+    }
+    impl TrackLeadRequest {
+        pub fn click_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.click_id = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `click_id`: {e}"));
+            self
+        }
+        pub fn customer_avatar<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.customer_avatar = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `customer_avatar`: {e}")
+                })
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn customer_email<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.customer_email = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `customer_email`: {e}")
+                })
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn customer_external_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.customer_external_id = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `customer_external_id`: {e}")
+                });
+            self
+        }
+        pub fn customer_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.customer_name = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `customer_name`: {e}")
+                })
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn event_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.event_name = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `event_name`: {e}")
+                });
+            self
+        }
+        pub fn event_quantity<T>(mut self, value: T) -> Self
+        where
+            T: ::affiliate_runtime::__private::Integer,
+        {
+            self.event_quantity = ::affiliate_runtime::__private::integer::<
+                i64,
+                _,
+            >(value, "event_quantity")
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn metadata<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.metadata = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `metadata`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn mode<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::TrackLeadRequestMode>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.mode = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `mode`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+        ///Sends `customer_avatar` as `null` (clearing it); a field never set is left out.
+        pub fn clear_customer_avatar(mut self) -> Self {
+            self.customer_avatar = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+        ///Sends `customer_email` as `null` (clearing it); a field never set is left out.
+        pub fn clear_customer_email(mut self) -> Self {
+            self.customer_email = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+        ///Sends `customer_name` as `null` (clearing it); a field never set is left out.
+        pub fn clear_customer_name(mut self) -> Self {
+            self.customer_name = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+        ///Sends `event_quantity` as `null` (clearing it); a field never set is left out.
+        pub fn clear_event_quantity(mut self) -> Self {
+            self.event_quantity = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+        ///Sends `metadata` as `null` (clearing it); a field never set is left out.
+        pub fn clear_metadata(mut self) -> Self {
+            self.metadata = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<TrackLeadRequest> for super::TrackLeadRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: TrackLeadRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                click_id: value.click_id?,
+                customer_avatar: value.customer_avatar?,
+                customer_email: value.customer_email?,
+                customer_external_id: value.customer_external_id?,
+                customer_name: value.customer_name?,
+                event_name: value.event_name?,
+                event_quantity: value.event_quantity?,
+                metadata: value.metadata?,
+                mode: value.mode?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::TrackLeadRequest> for TrackLeadRequest {
+        fn from(value: super::TrackLeadRequest) -> Self {
+            Self {
+                click_id: Ok(value.click_id),
+                customer_avatar: Ok(value.customer_avatar),
+                customer_email: Ok(value.customer_email),
+                customer_external_id: Ok(value.customer_external_id),
+                customer_name: Ok(value.customer_name),
+                event_name: Ok(value.event_name),
+                event_quantity: Ok(value.event_quantity),
+                metadata: Ok(value.metadata),
+                mode: Ok(value.mode),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct TrackSaleRequest {
+        amount: ::std::result::Result<u64, ::std::string::String>,
+        click_id: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        currency: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        customer_avatar: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        customer_email: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        customer_external_id: ::std::result::Result<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        customer_name: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        event_name: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        invoice_id: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        lead_event_name: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        metadata: ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            >,
+            ::std::string::String,
+        >,
+        payment_processor: ::std::result::Result<
+            ::std::option::Option<super::PaymentProcessor>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for TrackSaleRequest {
+        fn default() -> Self {
+            Self {
+                amount: Err(
+                    "required field `amount` of `TrackSaleRequest` was not set"
+                        .to_string(),
+                ),
+                click_id: Ok(Default::default()),
+                currency: Ok(Default::default()),
+                customer_avatar: Ok(Default::default()),
+                customer_email: Ok(Default::default()),
+                customer_external_id: Err(
+                    "required field `customer_external_id` of `TrackSaleRequest` was not set"
+                        .to_string(),
+                ),
+                customer_name: Ok(Default::default()),
+                event_name: Ok(Default::default()),
+                invoice_id: Ok(Default::default()),
+                lead_event_name: Ok(Default::default()),
+                metadata: Ok(Default::default()),
+                payment_processor: Ok(Default::default()),
+            }
+        }
+    }
+    impl TrackSaleRequest {
+        pub fn amount<T>(mut self, value: T) -> Self
+        where
+            T: ::affiliate_runtime::__private::Integer,
+        {
+            self.amount = ::affiliate_runtime::__private::integer::<
+                u64,
+                _,
+            >(value, "amount");
+            self
+        }
+        pub fn click_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.click_id = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `click_id`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn currency<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.currency = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `currency`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn customer_avatar<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.customer_avatar = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `customer_avatar`: {e}")
+                })
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn customer_email<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.customer_email = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `customer_email`: {e}")
+                })
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn customer_external_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.customer_external_id = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `customer_external_id`: {e}")
+                });
+            self
+        }
+        pub fn customer_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.customer_name = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `customer_name`: {e}")
+                })
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn event_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.event_name = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `event_name`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn invoice_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.invoice_id = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `invoice_id`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn lead_event_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.lead_event_name = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `lead_event_name`: {e}")
+                })
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn metadata<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.metadata = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `metadata`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn payment_processor<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::PaymentProcessor>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.payment_processor = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `payment_processor`: {e}")
+                })
+                .map(::std::option::Option::Some);
+            self
+        }
+        ///Sends `click_id` as `null` (clearing it); a field never set is left out.
+        pub fn clear_click_id(mut self) -> Self {
+            self.click_id = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+        ///Sends `customer_avatar` as `null` (clearing it); a field never set is left out.
+        pub fn clear_customer_avatar(mut self) -> Self {
+            self.customer_avatar = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+        ///Sends `customer_email` as `null` (clearing it); a field never set is left out.
+        pub fn clear_customer_email(mut self) -> Self {
+            self.customer_email = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+        ///Sends `customer_name` as `null` (clearing it); a field never set is left out.
+        pub fn clear_customer_name(mut self) -> Self {
+            self.customer_name = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+        ///Sends `invoice_id` as `null` (clearing it); a field never set is left out.
+        pub fn clear_invoice_id(mut self) -> Self {
+            self.invoice_id = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+        ///Sends `lead_event_name` as `null` (clearing it); a field never set is left out.
+        pub fn clear_lead_event_name(mut self) -> Self {
+            self.lead_event_name = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+        ///Sends `metadata` as `null` (clearing it); a field never set is left out.
+        pub fn clear_metadata(mut self) -> Self {
+            self.metadata = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<TrackSaleRequest> for super::TrackSaleRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: TrackSaleRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                amount: value.amount?,
+                click_id: value.click_id?,
+                currency: value.currency?,
+                customer_avatar: value.customer_avatar?,
+                customer_email: value.customer_email?,
+                customer_external_id: value.customer_external_id?,
+                customer_name: value.customer_name?,
+                event_name: value.event_name?,
+                invoice_id: value.invoice_id?,
+                lead_event_name: value.lead_event_name?,
+                metadata: value.metadata?,
+                payment_processor: value.payment_processor?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::TrackSaleRequest> for TrackSaleRequest {
+        fn from(value: super::TrackSaleRequest) -> Self {
+            Self {
+                amount: Ok(value.amount),
+                click_id: Ok(value.click_id),
+                currency: Ok(value.currency),
+                customer_avatar: Ok(value.customer_avatar),
+                customer_email: Ok(value.customer_email),
+                customer_external_id: Ok(value.customer_external_id),
+                customer_name: Ok(value.customer_name),
+                event_name: Ok(value.event_name),
+                invoice_id: Ok(value.invoice_id),
+                lead_event_name: Ok(value.lead_event_name),
+                metadata: Ok(value.metadata),
+                payment_processor: Ok(value.payment_processor),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct UpdateCommissionRequest {
+        amount: ::std::result::Result<::std::option::Option<u64>, ::std::string::String>,
+        currency: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        earnings: ::std::result::Result<
+            ::std::option::Option<u64>,
+            ::std::string::String,
+        >,
+        modify_amount: ::std::result::Result<
+            ::std::option::Option<i64>,
+            ::std::string::String,
+        >,
+        modify_sale_amount: ::std::result::Result<
+            ::std::option::Option<i64>,
+            ::std::string::String,
+        >,
+        sale_amount: ::std::result::Result<
+            ::std::option::Option<u64>,
+            ::std::string::String,
+        >,
+        status: ::std::result::Result<
+            ::std::option::Option<super::CommissionReviewStatus>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for UpdateCommissionRequest {
+        fn default() -> Self {
+            Self {
+                amount: Ok(Default::default()),
+                currency: Ok(Default::default()),
+                earnings: Ok(Default::default()),
+                modify_amount: Ok(Default::default()),
+                modify_sale_amount: Ok(Default::default()),
+                sale_amount: Ok(Default::default()),
+                status: Ok(Default::default()),
+            }
+        }
+    }
+    impl UpdateCommissionRequest {
+        pub fn amount<T>(mut self, value: T) -> Self
+        where
+            T: ::affiliate_runtime::__private::Integer,
+        {
+            self.amount = ::affiliate_runtime::__private::integer::<
+                u64,
+                _,
+            >(value, "amount")
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn currency<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.currency = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `currency`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn earnings<T>(mut self, value: T) -> Self
+        where
+            T: ::affiliate_runtime::__private::Integer,
+        {
+            self.earnings = ::affiliate_runtime::__private::integer::<
+                u64,
+                _,
+            >(value, "earnings")
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn modify_amount<T>(mut self, value: T) -> Self
+        where
+            T: ::affiliate_runtime::__private::Integer,
+        {
+            self.modify_amount = ::affiliate_runtime::__private::integer::<
+                i64,
+                _,
+            >(value, "modify_amount")
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn modify_sale_amount<T>(mut self, value: T) -> Self
+        where
+            T: ::affiliate_runtime::__private::Integer,
+        {
+            self.modify_sale_amount = ::affiliate_runtime::__private::integer::<
+                i64,
+                _,
+            >(value, "modify_sale_amount")
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn sale_amount<T>(mut self, value: T) -> Self
+        where
+            T: ::affiliate_runtime::__private::Integer,
+        {
+            self.sale_amount = ::affiliate_runtime::__private::integer::<
+                u64,
+                _,
+            >(value, "sale_amount")
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn status<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::CommissionReviewStatus>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.status = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `status`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<UpdateCommissionRequest>
+    for super::UpdateCommissionRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: UpdateCommissionRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                amount: value.amount?,
+                currency: value.currency?,
+                earnings: value.earnings?,
+                modify_amount: value.modify_amount?,
+                modify_sale_amount: value.modify_sale_amount?,
+                sale_amount: value.sale_amount?,
+                status: value.status?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::UpdateCommissionRequest>
+    for UpdateCommissionRequest {
+        fn from(value: super::UpdateCommissionRequest) -> Self {
+            Self {
+                amount: Ok(value.amount),
+                currency: Ok(value.currency),
+                earnings: Ok(value.earnings),
+                modify_amount: Ok(value.modify_amount),
+                modify_sale_amount: Ok(value.modify_sale_amount),
+                sale_amount: Ok(value.sale_amount),
+                status: Ok(value.status),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct UpdateCustomerRequest {
+        avatar: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        country: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        email: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        external_id: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        name: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+        stripe_customer_id: ::std::result::Result<
+            ::std::option::Option<::std::option::Option<::std::string::String>>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for UpdateCustomerRequest {
+        fn default() -> Self {
+            Self {
+                avatar: Ok(Default::default()),
+                country: Ok(Default::default()),
+                email: Ok(Default::default()),
+                external_id: Ok(Default::default()),
+                name: Ok(Default::default()),
+                stripe_customer_id: Ok(Default::default()),
+            }
+        }
+    }
+    impl UpdateCustomerRequest {
+        pub fn avatar<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.avatar = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `avatar`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn country<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.country = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `country`: {e}"))
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn email<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.email = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `email`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn external_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.external_id = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `external_id`: {e}")
+                })
+                .map(::std::option::Option::Some);
+            self
+        }
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("cannot use the value given for `name`: {e}"))
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        pub fn stripe_customer_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.stripe_customer_id = value
+                .try_into()
+                .map_err(|e| {
+                    format!("cannot use the value given for `stripe_customer_id`: {e}")
+                })
+                .map(|v| ::std::option::Option::Some(::std::option::Option::Some(v)));
+            self
+        }
+        ///Sends `avatar` as `null` (clearing it); a field never set is left out.
+        pub fn clear_avatar(mut self) -> Self {
+            self.avatar = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+        ///Sends `email` as `null` (clearing it); a field never set is left out.
+        pub fn clear_email(mut self) -> Self {
+            self.email = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+        ///Sends `name` as `null` (clearing it); a field never set is left out.
+        pub fn clear_name(mut self) -> Self {
+            self.name = Ok(::std::option::Option::Some(::std::option::Option::None));
+            self
+        }
+        ///Sends `stripe_customer_id` as `null` (clearing it); a field never set is left out.
+        pub fn clear_stripe_customer_id(mut self) -> Self {
+            self.stripe_customer_id = Ok(
+                ::std::option::Option::Some(::std::option::Option::None),
+            );
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<UpdateCustomerRequest>
+    for super::UpdateCustomerRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: UpdateCustomerRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                avatar: value.avatar?,
+                country: value.country?,
+                email: value.email?,
+                external_id: value.external_id?,
+                name: value.name?,
+                stripe_customer_id: value.stripe_customer_id?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::UpdateCustomerRequest> for UpdateCustomerRequest {
+        fn from(value: super::UpdateCustomerRequest) -> Self {
+            Self {
+                avatar: Ok(value.avatar),
+                country: Ok(value.country),
+                email: Ok(value.email),
+                external_id: Ok(value.external_id),
+                name: Ok(value.name),
+                stripe_customer_id: Ok(value.stripe_customer_id),
             }
         }
     }
