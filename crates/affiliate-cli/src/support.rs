@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use affiliate_runtime::ResponseExt;
+use affiliate_runtime::{ErrorKind, ResponseExt};
 use futures::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -40,37 +40,49 @@ Exit codes:
   14 validation          15 rate_limited        16 server              17 api (other statuses)
   18 timeout             19 transport           20 decode              21 missing_credential
   22 config              23 invalid_request     24 pagination          25 too_large
-  26 job                 27 foreign_link        28 token (no access token)";
+  26 job                 27 foreign_link        28 token (no access token)
+  29 an error kind newer than this table";
 
-/// The exit code of an error kind (`Error::kind()`), as [`EXIT_CODES`] lists them.
+/// The exit code of an error, as [`EXIT_CODES`] lists them: one per [`ErrorKind`].
 pub fn exit_code(error: &CliError) -> u8 {
     match error {
         CliError::Io(_) => 1,
         CliError::Usage(_) => 2,
         CliError::Input(_) => 3,
-        CliError::Api(e) => match e.kind() {
-            "unauthorized" => 10,
-            "forbidden" => 11,
-            "not_found" => 12,
-            "conflict" => 13,
-            "validation" => 14,
-            "rate_limited" => 15,
-            "server" => 16,
-            "timeout" => 18,
-            "transport" => 19,
-            "decode" => 20,
-            "missing_credential" => 21,
-            "config" => 22,
-            "invalid_request" => 23,
-            "pagination" => 24,
-            "too_large" => 25,
-            "job" => 26,
-            "foreign_link" => 27,
-            "token" => 28,
-            _ => 17,
-        },
+        CliError::Api(e) => kind_code(e.kind()),
     }
 }
+
+/// One code per kind. `ErrorKind` is non-exhaustive (a newer runtime may add kinds), so the last
+/// arm is required; the test `every_error_kind_has_its_own_exit_code` keeps every kind this
+/// runtime has off it.
+fn kind_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Unauthorized => 10,
+        ErrorKind::Forbidden => 11,
+        ErrorKind::NotFound => 12,
+        ErrorKind::Conflict => 13,
+        ErrorKind::Validation => 14,
+        ErrorKind::RateLimited => 15,
+        ErrorKind::Server => 16,
+        ErrorKind::Api => 17,
+        ErrorKind::Timeout => 18,
+        ErrorKind::Transport => 19,
+        ErrorKind::Decode => 20,
+        ErrorKind::MissingCredential => 21,
+        ErrorKind::Config => 22,
+        ErrorKind::InvalidRequest => 23,
+        ErrorKind::Pagination => 24,
+        ErrorKind::TooLarge => 25,
+        ErrorKind::Job => 26,
+        ErrorKind::ForeignLink => 27,
+        ErrorKind::Token => 28,
+        _ => UNKNOWN_KIND,
+    }
+}
+
+/// The code of a kind newer than this table (never returned for a kind of the runtime built in).
+const UNKNOWN_KIND: u8 = 29;
 
 /// Prints the error on stderr as the runtime describes it (kind, status, vendor code and message,
 /// field errors) and returns its exit code.
@@ -223,4 +235,24 @@ pub async fn write_stream(out: Out, body: progenitor_client::ByteStream) -> Resu
         eprintln!();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of the runtime has a code of its own, and `--help` lists it beside its label.
+    #[test]
+    fn every_error_kind_has_its_own_exit_code() {
+        let mut seen = std::collections::BTreeMap::new();
+        for kind in ErrorKind::ALL {
+            let code = kind_code(*kind);
+            assert_ne!(code, UNKNOWN_KIND, "{kind} has no exit code");
+            assert!((10..UNKNOWN_KIND).contains(&code), "{kind}: {code}");
+            assert_eq!(seen.insert(code, *kind), None, "{kind}: code {code} twice");
+            let listed = format!("{code:>2} {}", kind.as_str());
+            assert!(EXIT_CODES.contains(&listed), "--help lacks `{listed}`");
+        }
+        assert_eq!(seen.len(), ErrorKind::ALL.len());
+    }
 }
