@@ -88,12 +88,13 @@ fn fixture_features_are_present() {
         "rate_limit_idempotency",
         &[
             "rate_limit: Some(\"600/min\")",
+            "version = \"2.1.0-rc.1\"",
             "idempotency_headers: &[(\"create_order\", \"Idempotency-Key\")]",
             "pub fn idempotency_key(mut self, key: impl AsRef<str>) -> Self",
             "self.options.add_header(\"Idempotency-Key\", key.as_ref());",
         ],
     );
-    check("bearer", &["rate_limit: None", "idempotency_headers: &[]"]);
+    check("bearer", &["rate_limit: None", "idempotency_headers: &[]", "version = \"0.1.0\""]);
     check("bearer", &["pub note: ::std::option::Option<::std::string::String>"]);
     check("basic", &["env_username: \"FIXTURE_APP_KEY\"", "anonymous_operations: &[\"health\"]"]);
     check("basic", &["DEFAULT_BASE_URL: &str = \"https://api.example.com/v1\""]);
@@ -350,6 +351,7 @@ hostile! {
     progenitor_fails_on_a_schema => ("/components/schemas/Limit", "progenitor fails on it"),
     unsupported_security => ("/components/securitySchemes/signed", "unsupported security scheme"),
     rate_limit_not_a_rate => ("/x-affiliate-rate-limit", "must be a rate `<count>/<unit>`"),
+    crate_version_not_semver => ("/x-affiliate-crate-version", "must be a version `MAJOR.MINOR.PATCH`"),
     idempotency_header_invalid => ("/paths/~1orders/post/x-affiliate-idempotency-header", "must be a header name"),
 }
 
