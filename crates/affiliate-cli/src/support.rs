@@ -16,6 +16,10 @@ use tokio::io::AsyncWriteExt;
 pub struct Ctx {
     pub mock: bool,
     pub base_url: Option<String>,
+    /// `--timeout`: per request, instead of the client's default.
+    pub timeout: Option<std::time::Duration>,
+    /// `--retries`: the default policy with this many retries.
+    pub retry_policy: Option<affiliate_runtime::RetryPolicy>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +124,15 @@ pub fn body_arg() -> clap::Arg {
     clap::Arg::new("body").long("body").value_name("FILE|-").help("The JSON request body, from a file or `-` for stdin")
 }
 
+pub fn field_arg() -> clap::Arg {
+    clap::Arg::new("field")
+        .long("field")
+        .short('f')
+        .value_name("KEY=VALUE")
+        .action(clap::ArgAction::Append)
+        .help("A field of the JSON body: `key=text` (a string) or `key:=json` (a number, true, null, [..], {..}); repeatable, set over --body")
+}
+
 pub fn all_arg() -> clap::Arg {
     clap::Arg::new("all")
         .long("all")
@@ -142,15 +155,50 @@ pub fn output_arg() -> clap::Arg {
         .help("Write the answer to FILE instead of stdout")
 }
 
-/// `--body`: the file's (or stdin's) JSON.
+/// `--body`: the file's (or stdin's) JSON, with each `--field` set on it (on `{}` without
+/// `--body`).
 pub fn body(m: &clap::ArgMatches) -> Result<Option<Value>, CliError> {
-    let Some(source) = m.get_one::<String>("body") else { return Ok(None) };
-    let text = if source == "-" {
-        std::io::read_to_string(std::io::stdin())?
-    } else {
-        std::fs::read_to_string(source).map_err(|e| CliError::Input(format!("--body {source}: {e}")))?
+    let body = match m.get_one::<String>("body") {
+        Some(source) => {
+            let text = if source == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(source).map_err(|e| CliError::Input(format!("--body {source}: {e}")))?
+            };
+            Some(serde_json::from_str(&text).map_err(|e| CliError::Input(format!("--body {source}: {e}")))?)
+        }
+        None => None,
     };
-    serde_json::from_str(&text).map(Some).map_err(|e| CliError::Input(format!("--body {source}: {e}")))
+    let fields: Vec<&String> = m.try_get_many::<String>("field").ok().flatten().into_iter().flatten().collect();
+    with_fields(body, &fields)
+}
+
+/// `body` with each `key=text` / `key:=json` set on it, in order (a later one wins).
+pub fn with_fields(body: Option<Value>, fields: &[&String]) -> Result<Option<Value>, CliError> {
+    if fields.is_empty() {
+        return Ok(body);
+    }
+    let mut body = body.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+    let Some(object) = body.as_object_mut() else {
+        return Err(CliError::Input("--field: the --body is not a JSON object".into()));
+    };
+    for field in fields {
+        // `:=` before `=`: in `a:=1` the first `=` is the one after `:`.
+        let (key, value) = match (field.split_once(":="), field.split_once('=')) {
+            (Some((key, json)), Some((before, _))) if key.len() + 1 == before.len() => {
+                let value = serde_json::from_str(json)
+                    .map_err(|e| CliError::Input(format!("--field {key}:=: `{json}` is not JSON: {e}")))?;
+                (key, value)
+            }
+            (_, Some((key, text))) => (key, Value::String(text.to_string())),
+            (_, None) => return Err(CliError::Input(format!("--field `{field}`: write key=text or key:=json"))),
+        };
+        if key.is_empty() {
+            return Err(CliError::Input(format!("--field `{field}`: the key is empty")));
+        }
+        object.insert(key.to_string(), value);
+    }
+    Ok(Some(body))
 }
 
 /// Where the answer goes.
@@ -240,6 +288,40 @@ pub async fn write_stream(out: Out, body: progenitor_client::ByteStream) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fields_are_set_on_the_body() {
+        // (what, --body, --field values, the body sent or what the error says)
+        type Case<'a> = (&'a str, Option<Value>, &'a [&'a str], Result<Value, &'a str>);
+        let cases: &[Case] = &[
+            ("one string", None, &["email=ana@example.com"], Ok(json!({"email": "ana@example.com"}))),
+            (
+                "json values",
+                None,
+                &["n:=3", "ok:=true", "gone:=null", "tags:=[\"a\"]"],
+                Ok(json!({"n": 3, "ok": true, "gone": null, "tags": ["a"]})),
+            ),
+            ("a number as text", None, &["id=007"], Ok(json!({"id": "007"}))),
+            ("an = in the text", None, &["q=a=b", "u=x:=y"], Ok(json!({"q": "a=b", "u": "x:=y"}))),
+            ("over the body", Some(json!({"a": 1, "b": 2})), &["b=two"], Ok(json!({"a": 1, "b": "two"}))),
+            ("later wins", None, &["a=1", "a=2"], Ok(json!({"a": "2"}))),
+            ("no separator", None, &["email"], Err("write key=text or key:=json")),
+            ("empty key", None, &["=x"], Err("the key is empty")),
+            ("bad json", None, &["n:=three"], Err("is not JSON")),
+            ("body not an object", Some(json!([1])), &["a=1"], Err("not a JSON object")),
+        ];
+        for (name, body, fields, expect) in cases {
+            let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+            let got = with_fields(body.clone(), &fields.iter().collect::<Vec<_>>());
+            match (got, expect) {
+                (Ok(got), Ok(want)) => assert_eq!(got.as_ref(), Some(want), "{name}"),
+                (Err(e), Err(want)) => assert!(e.to_string().contains(want), "{name}: {e}"),
+                (got, _) => panic!("{name}: {got:?}"),
+            }
+        }
+        assert_eq!(with_fields(None, &[]).unwrap(), None, "no fields, no body");
+    }
 
     /// Every kind of the runtime has a code of its own, and `--help` lists it beside its label.
     #[test]

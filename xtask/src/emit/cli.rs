@@ -67,7 +67,7 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
             });
         }
         if let Some(body) = &surface_op.json_body {
-            args.push(quote! { .arg(crate::support::body_arg()) });
+            args.push(quote! { .arg(crate::support::body_arg()).arg(crate::support::field_arg()) });
             sets.push(quote! {
                 if let Some(body) = crate::support::body(m)? {
                     b = b.body(crate::support::from_json::<#body>("--body", body)?);
@@ -135,10 +135,23 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
             } else {
                 None
             };
-            let client = match (&server, &ctx.base_url) {
-                (Some(server), _) => #mock::client(server)?,
-                (None, Some(url)) => #client::Client::builder().base_url(url.as_str()).build()?,
-                (None, None) => #client::Client::from_env()?,
+            // Without flags this is `Client::from_env()`: credentials and `<API>_BASE_URL` from
+            // the environment.
+            let client = match &server {
+                Some(server) => #mock::client(server)?,
+                None => {
+                    let mut builder = #client::Client::builder();
+                    if let Some(url) = &ctx.base_url {
+                        builder = builder.base_url(url.as_str());
+                    }
+                    if let Some(timeout) = ctx.timeout {
+                        builder = builder.timeout(timeout);
+                    }
+                    if let Some(policy) = &ctx.retry_policy {
+                        builder = builder.retry_policy(policy.clone());
+                    }
+                    builder.build()?
+                }
             };
             let (name, m) = matches.subcommand().ok_or(crate::support::CliError::Usage("no operation given".into()))?;
             let out = crate::support::output(m)?;

@@ -181,7 +181,8 @@ pub fn command() -> ::clap::Command {
                     "Creates or updates a partner record (upsert behavior). If a partner with the same email already\nexists, their program enrollment will be updated with the provided tenantId. If no existing partner\nis found, a new partner will be created using the supplied information.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("retrieve-partner-links")
@@ -230,7 +231,8 @@ pub fn command() -> ::clap::Command {
                     "Create a link for a partner that is enrolled in your program. Identify the partner by `partnerId`\nor `tenantId`; sending neither gives 400, an unknown partner gives 404.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("upsert-partner-link")
@@ -239,7 +241,8 @@ pub fn command() -> ::clap::Command {
                     "Upsert a link for a partner that is enrolled in your program. If a link with the same URL already\nexists, return it (or update it if there are any changes). Otherwise, a new link will be created.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("retrieve-partner-analytics")
@@ -382,7 +385,8 @@ pub fn command() -> ::clap::Command {
                     "Ban a partner from your program. This will disable all links and mark all commissions as canceled.\nIdentify the partner by `partnerId` or `tenantId`.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("deactivate-partner")
@@ -391,7 +395,8 @@ pub fn command() -> ::clap::Command {
                     "This will deactivate the partner from your program and disable all their active links. Their\ncommissions and payouts will remain intact. You can reactivate them later if needed. Identify the\npartner by `partnerId` or `tenantId`.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
 }
 /// Runs the operation `matches` names against the real API, or against the mock.
@@ -406,12 +411,21 @@ pub async fn run(
     } else {
         None
     };
-    let client = match (&server, &ctx.base_url) {
-        (Some(server), _) => affiliate_dub_mock::client(server)?,
-        (None, Some(url)) => {
-            affiliate_dub::Client::builder().base_url(url.as_str()).build()?
+    let client = match &server {
+        Some(server) => affiliate_dub_mock::client(server)?,
+        None => {
+            let mut builder = affiliate_dub::Client::builder();
+            if let Some(url) = &ctx.base_url {
+                builder = builder.base_url(url.as_str());
+            }
+            if let Some(timeout) = ctx.timeout {
+                builder = builder.timeout(timeout);
+            }
+            if let Some(policy) = &ctx.retry_policy {
+                builder = builder.retry_policy(policy.clone());
+            }
+            builder.build()?
         }
-        (None, None) => affiliate_dub::Client::from_env()?,
     };
     let (name, m) = matches
         .subcommand()
