@@ -2,6 +2,7 @@
 //! committed client crates under `crates/`. The library half exists so tests can call the
 //! generator directly; `main.rs` is the command line.
 
+pub mod api_change;
 pub mod emit;
 pub mod generate;
 pub mod lower;
@@ -43,6 +44,12 @@ pub fn regenerate(root: &Path, check: bool, diff: bool) -> std::result::Result<S
         }
         return Err(text);
     }
+    // Read before writing: the committed crates are the old API.
+    let changes = api_change::changes(root, &outputs);
     let written = generate::write_outputs(root, &outputs).map_err(|e| e.to_string())?;
-    Ok(format!("regenerate: {} files checked, {} written", outputs.len(), written))
+    let mut report = format!("regenerate: {} files checked, {} written", outputs.len(), written);
+    for change in changes {
+        report.push_str(&format!("\n{change}"));
+    }
+    Ok(report)
 }
