@@ -291,3 +291,61 @@ fn clone_tree(t: &Tree) -> Tree {
         crates: t.crates.iter().map(|(m, s)| (clone(m), s.iter().map(clone).collect())).collect(),
     }
 }
+
+/// The files under `crates/` whose `linguist-generated` attribute disagrees with their header:
+/// (path, starts with the generated header, the attribute is set).
+fn generated_attribute_mismatches(files: &[(String, bool, bool)]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(_, headed, marked)| headed != marked)
+        .map(|(path, headed, _)| {
+            if *headed {
+                format!("{path} is generated but .gitattributes does not mark it linguist-generated")
+            } else {
+                format!("{path} is hand-written but .gitattributes marks it linguist-generated")
+            }
+        })
+        .collect()
+}
+
+/// `.gitattributes` marks exactly the files `cargo xtask regenerate` writes (those with its header)
+/// as generated, among the files git tracks under `crates/`.
+#[test]
+fn gitattributes_mark_exactly_the_generated_files() {
+    let root = root();
+    let git = |args: &[&str], input: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&root)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("git runs (the tree is a git checkout)");
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let listed = git(&["ls-files", "crates"], "");
+    let attributes = git(&["check-attr", "linguist-generated", "--stdin"], &listed);
+    let files: Vec<(String, bool, bool)> = attributes
+        .lines()
+        .filter_map(|line| {
+            let (path, value) = line.rsplit_once(": linguist-generated: ")?;
+            let text = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+            let headed = text.lines().next().is_some_and(|l| l.contains(HEADER));
+            Some((path.to_string(), headed, value == "true" || value == "set"))
+        })
+        .collect();
+    assert!(files.iter().filter(|f| f.1).count() > 10, "generated files found: {}", files.len());
+    let mismatches = generated_attribute_mismatches(&files);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    // The rule itself, on planted rows.
+    let planted = [
+        ("crates/affiliate-mock/src/lib.rs".to_string(), false, true),
+        ("crates/affiliate-x/src/lib.rs".to_string(), true, false),
+        ("crates/affiliate-x/Cargo.toml".to_string(), true, true),
+    ];
+    assert_eq!(generated_attribute_mismatches(&planted).len(), 2);
+}
