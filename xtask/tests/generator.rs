@@ -72,6 +72,33 @@ snapshots![
     rate_limit_idempotency,
 ];
 
+/// A parameter named like a flag every operation has gets a suffixed flag and id in the CLI (clap
+/// refuses two arguments of one name); the setter it calls keeps its name.
+#[test]
+fn cli_flags_of_parameters_never_clash_with_the_common_ones() {
+    let file = PathBuf::from("xtask/tests/fixtures/reserved_words.yaml");
+    let text = std::fs::read_to_string(xtask_dir().join("tests/fixtures/reserved_words.yaml")).unwrap();
+    let outputs = generate_crate(&file, &text).unwrap();
+    let cli = outputs
+        .iter()
+        .find(|(path, _)| path.starts_with("crates/affiliate-cli/src/apis"))
+        .map(|(_, text)| text.split_whitespace().collect::<String>())
+        .expect("a CLI module");
+    let cases = [
+        ("output", &["long(\"output-param\")", "Arg::new(\"output_param\")", "b.output("][..]),
+        ("verbose", &["long(\"verbose-param\")", "Arg::new(\"verbose_param\")", "b.verbose("]),
+        ("match (not common)", &["long(\"match\")", "b.match_("]),
+    ];
+    for (what, needles) in cases {
+        for needle in needles {
+            assert!(cli.contains(needle), "{what}: no `{needle}`");
+        }
+    }
+    for common in xtask::emit::cli::COMMON_FLAGS {
+        assert!(!cli.contains(&format!(".long(\"{common}\")")), "a parameter took --{common}");
+    }
+}
+
 #[test]
 fn fixture_features_are_present() {
     // Snapshots show everything; these are the lines each fixture exists for.

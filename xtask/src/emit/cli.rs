@@ -18,6 +18,10 @@ use crate::rewrite::{foreign, last_ident, qualify, unwrap_option, vec_item};
 
 const DIR: &str = "crates/affiliate-cli/src/apis";
 
+/// The flags of `support.rs` and `main.rs` that operations share (global or per operation).
+pub const COMMON_FLAGS: &[&str] =
+    &["output", "body", "field", "all", "wait", "mock", "base-url", "verbose", "timeout", "retries", "help", "version"];
+
 /// The generated command module of one API.
 pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
     let (api, types, client_crate, source) = (&surface.api, &surface.types, &surface.client_crate, &surface.source);
@@ -38,8 +42,13 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
             let setter = &param.field;
             let inner = unwrap_option(&param.value).unwrap_or_else(|| param.value.clone());
             let required = param.required;
-            let flag = naming::flag(&setter.to_string());
-            let id = setter.to_string();
+            let (mut flag, mut id) = (naming::flag(&setter.to_string()), setter.to_string());
+            // A parameter named like a flag every operation has (`--output`, `--verbose`) would
+            // clash with it: the parameter's flag gets a suffix, as its help says.
+            if COMMON_FLAGS.contains(&flag.as_str()) {
+                flag.push_str("-param");
+                id.push_str("_param");
+            }
             let value_name = flag.replace('-', "_").to_uppercase();
             let help = format!("{} ({} parameter `{}`)", param.description, param.location.as_str(), param.wire);
             let (many, parse_ty) = match vec_item(&inner) {
