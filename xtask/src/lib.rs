@@ -38,6 +38,9 @@ pub fn regenerate(root: &Path, check: bool, diff: bool) -> std::result::Result<S
             text.push_str(&format!("  {}\n", path.display()));
         }
         text.push_str("run `cargo xtask regenerate` and commit the result");
+        for change in api_change::changes(root, &outputs) {
+            text.push_str(&format!("\n{change}"));
+        }
         if diff {
             text.push('\n');
             text.push_str(&generate::stale_diff(root, &outputs, &stale));

@@ -11,6 +11,8 @@ commands:
       Generate crates/affiliate-<name>/ from every specs/<name>.yaml.
       --check writes nothing and fails if any generated file is stale;
       --diff also prints a unified diff of what is stale.
+      Says, per generated crate whose public API changes, whether additively or
+      breakingly, and the x-affiliate-crate-version that needs (docs/semver.md).
 ";
 
 fn main() -> ExitCode {
