@@ -438,6 +438,66 @@ fn committed_crates_match_specs() {
     assert!(stale.is_empty(), "stale generated files (run `cargo xtask regenerate`): {stale:#?}");
 }
 
+/// `regenerate` after a spec change says how the client's public API changed and the version that
+/// needs, against the crate generated before (one fresh root per case).
+#[test]
+fn regenerate_reports_the_api_change_of_a_spec_change() {
+    let spec = std::fs::read_to_string(xtask_dir().join("tests/fixtures/bearer.yaml")).unwrap();
+    let optional = "        - {name: id, in: path, required: true, schema: {type: string}}\n";
+    // (what, edits to the spec, what the report says)
+    let cases: [(&str, Vec<(&str, &str)>, &[&str]); 5] = [
+        ("nothing", vec![], &[]),
+        (
+            "a new optional parameter",
+            vec![(optional, "        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: q, in: query, schema: {type: string}}\n")],
+            &["affiliate-bearer: public API changed additively", "x-affiliate-crate-version: 0.1.1", "added: fn builder::GetThing::q"],
+        ),
+        (
+            "a removed property",
+            vec![("        note: {type: string, nullable: true}", "")],
+            &["in a breaking way", "x-affiliate-crate-version: 0.2.0", "removed: field types::Thing.note"],
+        ),
+        (
+            "a retyped property, version already bumped",
+            vec![("id: {type: string}", "id: {type: integer}"), ("servers:", "x-affiliate-crate-version: 0.2.0\nservers:")],
+            &["minor before 1.0); version 0.1.0 -> 0.2.0", "changed: field types::Thing.id"],
+        ),
+        (
+            "bumped too little",
+            vec![("id: {type: string}", "id: {type: integer}"), ("servers:", "x-affiliate-crate-version: 0.1.1\nservers:")],
+            &["x-affiliate-crate-version: 0.2.0` in its spec (the version is 0.1.1)"],
+        ),
+    ];
+    for (i, (what, edits, says)) in cases.into_iter().enumerate() {
+        let root = std::env::temp_dir().join(format!("xtask-api-change-{}-{i}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("specs")).unwrap();
+        let write = |text: &str| std::fs::write(root.join("specs/bearer.yaml"), text).unwrap();
+        let run = || {
+            let out =
+                Command::new(env!("CARGO_BIN_EXE_xtask")).args(["regenerate", "--root"]).arg(&root).output().unwrap();
+            assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        write(&spec);
+        assert!(run().contains("affiliate-bearer: a new crate, version 0.1.0"), "{what}");
+        let mut edited = spec.clone();
+        for (from, to) in edits {
+            assert!(edited.contains(from), "{what}: `{from}`");
+            edited = edited.replace(from, to);
+        }
+        write(&edited);
+        let report = run();
+        for line in says {
+            assert!(report.contains(line), "{what}: no `{line}` in\n{report}");
+        }
+        if says.is_empty() {
+            assert!(!report.contains("affiliate-bearer"), "{what}: {report}");
+        }
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
+
 #[test]
 fn check_mode_names_stale_files_and_writes_nothing() {
     let root = std::env::temp_dir().join(format!("xtask-drift-{}", std::process::id()));
