@@ -445,7 +445,8 @@ fn regenerate_reports_the_api_change_of_a_spec_change() {
     let spec = std::fs::read_to_string(xtask_dir().join("tests/fixtures/bearer.yaml")).unwrap();
     let optional = "        - {name: id, in: path, required: true, schema: {type: string}}\n";
     // (what, edits to the spec, what the report says)
-    let cases: [(&str, Vec<(&str, &str)>, &[&str]); 5] = [
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a [&'a str]);
+    let cases: [Case; 5] = [
         ("nothing", vec![], &[]),
         (
             "a new optional parameter",
