@@ -349,3 +349,61 @@ fn gitattributes_mark_exactly_the_generated_files() {
     ];
     assert_eq!(generated_attribute_mismatches(&planted).len(), 2);
 }
+
+/// What crates.io and docs.rs need of a publishable manifest (one without `publish = false`), as
+/// (path, manifest text, whether its readme file exists): the fields, and a version on every
+/// internal (path) dependency. Workspace-inherited fields count.
+fn publishing_gaps(manifests: &[(String, String, bool)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text, readme_exists) in manifests {
+        if text.lines().any(|l| l.trim() == "publish = false") {
+            continue;
+        }
+        for field in ["version", "description", "license", "repository", "readme", "keywords", "categories"] {
+            let present = text
+                .lines()
+                .any(|l| l.starts_with(&format!("{field} =")) || l.starts_with(&format!("{field}.workspace")));
+            if !present {
+                out.push(format!("{path}: no `{field}`"));
+            }
+        }
+        if !readme_exists {
+            out.push(format!("{path}: its readme file is missing"));
+        }
+        if text.contains("[features]") && !text.contains("[package.metadata.docs.rs]") {
+            out.push(format!("{path}: features but no [package.metadata.docs.rs]"));
+        }
+        for line in text.lines().filter(|l| l.contains("= {") && l.contains("path = ") && !l.contains("version = ")) {
+            out.push(format!("{path}: an internal dependency without a version: {line}"));
+        }
+    }
+    out
+}
+
+/// Every crate a service may depend on is publishable as `cargo package` and crates.io want it.
+#[test]
+fn publishable_crates_carry_their_metadata() {
+    let root = root();
+    let mut manifests = Vec::new();
+    for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else { continue };
+        let readme = text.lines().find_map(|l| l.strip_prefix("readme = \"")).and_then(|r| r.split('"').next());
+        let exists = readme.is_some_and(|r| dir.join(r).is_file());
+        manifests.push((dir.strip_prefix(&root).unwrap().display().to_string(), text, exists));
+    }
+    assert!(manifests.len() >= 5, "crates found: {}", manifests.len());
+    let gaps = publishing_gaps(&manifests);
+    assert!(gaps.is_empty(), "{}", gaps.join("\n"));
+    for internal in
+        ["xtask/Cargo.toml", "tests/Cargo.toml", "examples/service/Cargo.toml", "examples/services/Cargo.toml"]
+    {
+        let text = std::fs::read_to_string(root.join(internal)).unwrap();
+        assert!(text.lines().any(|l| l.trim() == "publish = false"), "{internal} is internal: publish = false");
+    }
+    // The rule itself, on a planted manifest.
+    let planted = "[package]\nname = \"x\"\nversion = \"0.1.0\"\nlicense.workspace = true\n[features]\n\
+                   [dependencies]\naffiliate-runtime = { path = \"../affiliate-runtime\" }\n";
+    let found = publishing_gaps(&[("crates/x/Cargo.toml".into(), planted.into(), false)]);
+    assert_eq!(found.len(), 8, "{found:#?}");
+}
