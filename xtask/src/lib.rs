@@ -5,6 +5,7 @@
 // Unit-test builds also link the dev-dependencies, which only the integration tests use.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod api_change;
 pub mod emit;
 pub mod generate;
 pub mod lower;
@@ -40,14 +41,23 @@ pub fn regenerate(root: &Path, check: bool, diff: bool) -> std::result::Result<S
             text.push_str(&format!("  {}\n", path.display()));
         }
         text.push_str("run `cargo xtask regenerate` and commit the result");
+        for change in api_change::changes(root, &outputs) {
+            text.push_str(&format!("\n{change}"));
+        }
         if diff {
             text.push('\n');
             text.push_str(&generate::stale_diff(root, &outputs, &stale));
         }
         return Err(text);
     }
+    // Read before writing: the committed crates are the old API.
+    let changes = api_change::changes(root, &outputs);
     let written = generate::write_outputs(root, &outputs).map_err(|e| e.to_string())?;
-    Ok(format!("regenerate: {} files checked, {} written", outputs.len(), written))
+    let mut report = format!("regenerate: {} files checked, {} written", outputs.len(), written);
+    for change in changes {
+        report.push_str(&format!("\n{change}"));
+    }
+    Ok(report)
 }
 
 /// `cargo xtask normalise FILE`: the document progenitor is given for `file`, as pretty JSON, or

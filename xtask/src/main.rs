@@ -11,6 +11,8 @@ commands:
       Generate crates/affiliate-<name>/ from every specs/<name>.yaml.
       --check writes nothing and fails if any generated file is stale;
       --diff also prints a unified diff of what is stale.
+      Says, per generated crate whose public API changes, whether additively or
+      breakingly, and the x-affiliate-crate-version that needs (docs/semver.md).
   normalise FILE
       Print the document progenitor is given for FILE (after lowering and
       normalisation), as JSON: to see what the generator made of a construct.

@@ -85,6 +85,33 @@ snapshots![
     webhooks,
 ];
 
+/// A parameter named like a flag every operation has gets a suffixed flag and id in the CLI (clap
+/// refuses two arguments of one name); the setter it calls keeps its name.
+#[test]
+fn cli_flags_of_parameters_never_clash_with_the_common_ones() {
+    let file = PathBuf::from("xtask/tests/fixtures/reserved_words.yaml");
+    let text = std::fs::read_to_string(xtask_dir().join("tests/fixtures/reserved_words.yaml")).unwrap();
+    let outputs = generate_crate(&file, &text).unwrap();
+    let cli = outputs
+        .iter()
+        .find(|(path, _)| path.starts_with("crates/affiliate-cli/src/apis"))
+        .map(|(_, text)| text.split_whitespace().collect::<String>())
+        .expect("a CLI module");
+    let cases = [
+        ("output", &["long(\"output-param\")", "Arg::new(\"output_param\")", "b.output("][..]),
+        ("verbose", &["long(\"verbose-param\")", "Arg::new(\"verbose_param\")", "b.verbose("]),
+        ("match (not common)", &["long(\"match\")", "b.match_("]),
+    ];
+    for (what, needles) in cases {
+        for needle in needles {
+            assert!(cli.contains(needle), "{what}: no `{needle}`");
+        }
+    }
+    for common in xtask::emit::cli::COMMON_FLAGS {
+        assert!(!cli.contains(&format!(".long(\"{common}\")")), "a parameter took --{common}");
+    }
+}
+
 #[test]
 fn fixture_features_are_present() {
     // Snapshots show everything; these are the lines each fixture exists for.
@@ -115,12 +142,13 @@ fn fixture_features_are_present() {
         "rate_limit_idempotency",
         &[
             "rate_limit: Some(\"600/min\")",
+            "version = \"2.1.0-rc.1\"",
             "idempotency_headers: &[(\"create_order\", \"Idempotency-Key\")]",
             "pub fn idempotency_key(mut self, key: impl AsRef<str>) -> Self",
             "self.options.add_header(\"Idempotency-Key\", key.as_ref());",
         ],
     );
-    check("bearer", &["rate_limit: None", "idempotency_headers: &[]"]);
+    check("bearer", &["rate_limit: None", "idempotency_headers: &[]", "version = \"0.1.0\""]);
     check("bearer", &["pub note: ::std::option::Option<::std::string::String>"]);
     check("basic", &["env_username: \"FIXTURE_APP_KEY\"", "anonymous_operations: &[\"health\"]"]);
     check("basic", &["DEFAULT_BASE_URL: &str = \"https://api.example.com/v1\""]);
@@ -378,6 +406,7 @@ hostile! {
     progenitor_fails_on_a_schema => ("/components/schemas/Limit", "progenitor fails on it"),
     unsupported_security => ("/components/securitySchemes/signed", "unsupported security scheme"),
     rate_limit_not_a_rate => ("/x-affiliate-rate-limit", "must be a rate `<count>/<unit>`"),
+    crate_version_not_semver => ("/x-affiliate-crate-version", "must be a version `MAJOR.MINOR.PATCH`"),
     idempotency_header_invalid => ("/paths/~1orders/post/x-affiliate-idempotency-header", "must be a header name"),
     path_query_literal => ("/paths/~1a?format=csv", "the path carries the fixed query `format=csv`"),
     path_holes_unmatched => ("/paths/~1a~1{x}~1{y}/get", "holes `x`, `y` are not declared"),
@@ -444,6 +473,67 @@ fn committed_crates_match_specs() {
     let outputs = generate::generate_workspace(&root).unwrap_or_else(|e| panic!("{e:#?}"));
     let stale = generate::stale_files(&root, &outputs);
     assert!(stale.is_empty(), "stale generated files (run `cargo xtask regenerate`): {stale:#?}");
+}
+
+/// `regenerate` after a spec change says how the client's public API changed and the version that
+/// needs, against the crate generated before (one fresh root per case).
+#[test]
+fn regenerate_reports_the_api_change_of_a_spec_change() {
+    let spec = std::fs::read_to_string(xtask_dir().join("tests/fixtures/bearer.yaml")).unwrap();
+    let optional = "        - {name: id, in: path, required: true, schema: {type: string}}\n";
+    // (what, edits to the spec, what the report says)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a [&'a str]);
+    let cases: [Case; 5] = [
+        ("nothing", vec![], &[]),
+        (
+            "a new optional parameter",
+            vec![(optional, "        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: q, in: query, schema: {type: string}}\n")],
+            &["affiliate-bearer: public API changed additively", "x-affiliate-crate-version: 0.1.1", "added: fn builder::GetThing::q"],
+        ),
+        (
+            "a removed property",
+            vec![("        note: {type: string, nullable: true}", "")],
+            &["in a breaking way", "x-affiliate-crate-version: 0.2.0", "removed: field types::Thing.note"],
+        ),
+        (
+            "a retyped property, version already bumped",
+            vec![("id: {type: string}", "id: {type: integer}"), ("servers:", "x-affiliate-crate-version: 0.2.0\nservers:")],
+            &["minor before 1.0); version 0.1.0 -> 0.2.0", "changed: field types::Thing.id"],
+        ),
+        (
+            "bumped too little",
+            vec![("id: {type: string}", "id: {type: integer}"), ("servers:", "x-affiliate-crate-version: 0.1.1\nservers:")],
+            &["x-affiliate-crate-version: 0.2.0` in its spec (the version is 0.1.1)"],
+        ),
+    ];
+    for (i, (what, edits, says)) in cases.into_iter().enumerate() {
+        let root = std::env::temp_dir().join(format!("xtask-api-change-{}-{i}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("specs")).unwrap();
+        let write = |text: &str| std::fs::write(root.join("specs/bearer.yaml"), text).unwrap();
+        let run = || {
+            let out =
+                Command::new(env!("CARGO_BIN_EXE_xtask")).args(["regenerate", "--root"]).arg(&root).output().unwrap();
+            assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        write(&spec);
+        assert!(run().contains("affiliate-bearer: a new crate, version 0.1.0"), "{what}");
+        let mut edited = spec.clone();
+        for (from, to) in edits {
+            assert!(edited.contains(from), "{what}: `{from}`");
+            edited = edited.replace(from, to);
+        }
+        write(&edited);
+        let report = run();
+        for line in says {
+            assert!(report.contains(line), "{what}: no `{line}` in\n{report}");
+        }
+        if says.is_empty() {
+            assert!(!report.contains("affiliate-bearer"), "{what}: {report}");
+        }
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
 
 #[test]

@@ -320,3 +320,119 @@ fn clone_tree(t: &Tree) -> Tree {
         crates: t.crates.iter().map(|(m, s)| (clone(m), s.iter().map(clone).collect())).collect(),
     }
 }
+
+/// The files under `crates/` whose `linguist-generated` attribute disagrees with their header:
+/// (path, starts with the generated header, the attribute is set).
+fn generated_attribute_mismatches(files: &[(String, bool, bool)]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(_, headed, marked)| headed != marked)
+        .map(|(path, headed, _)| {
+            if *headed {
+                format!("{path} is generated but .gitattributes does not mark it linguist-generated")
+            } else {
+                format!("{path} is hand-written but .gitattributes marks it linguist-generated")
+            }
+        })
+        .collect()
+}
+
+/// `.gitattributes` marks exactly the files `cargo xtask regenerate` writes (those with its header)
+/// as generated, among the files git tracks under `crates/`.
+#[test]
+fn gitattributes_mark_exactly_the_generated_files() {
+    let root = root();
+    let git = |args: &[&str], input: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&root)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("git runs (the tree is a git checkout)");
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let listed = git(&["ls-files", "crates"], "");
+    let attributes = git(&["check-attr", "linguist-generated", "--stdin"], &listed);
+    let files: Vec<(String, bool, bool)> = attributes
+        .lines()
+        .filter_map(|line| {
+            let (path, value) = line.rsplit_once(": linguist-generated: ")?;
+            let text = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+            let headed = text.lines().next().is_some_and(|l| l.contains(HEADER));
+            Some((path.to_string(), headed, value == "true" || value == "set"))
+        })
+        .collect();
+    assert!(files.iter().filter(|f| f.1).count() > 10, "generated files found: {}", files.len());
+    let mismatches = generated_attribute_mismatches(&files);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    // The rule itself, on planted rows.
+    let planted = [
+        ("crates/affiliate-mock/src/lib.rs".to_string(), false, true),
+        ("crates/affiliate-x/src/lib.rs".to_string(), true, false),
+        ("crates/affiliate-x/Cargo.toml".to_string(), true, true),
+    ];
+    assert_eq!(generated_attribute_mismatches(&planted).len(), 2);
+}
+
+/// What crates.io and docs.rs need of a publishable manifest (one without `publish = false`), as
+/// (path, manifest text, whether its readme file exists): the fields, and a version on every
+/// internal (path) dependency. Workspace-inherited fields count.
+fn publishing_gaps(manifests: &[(String, String, bool)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text, readme_exists) in manifests {
+        if text.lines().any(|l| l.trim() == "publish = false") {
+            continue;
+        }
+        for field in ["version", "description", "license", "repository", "readme", "keywords", "categories"] {
+            let present = text
+                .lines()
+                .any(|l| l.starts_with(&format!("{field} =")) || l.starts_with(&format!("{field}.workspace")));
+            if !present {
+                out.push(format!("{path}: no `{field}`"));
+            }
+        }
+        if !readme_exists {
+            out.push(format!("{path}: its readme file is missing"));
+        }
+        if text.contains("[features]") && !text.contains("[package.metadata.docs.rs]") {
+            out.push(format!("{path}: features but no [package.metadata.docs.rs]"));
+        }
+        for line in text.lines().filter(|l| l.contains("= {") && l.contains("path = ") && !l.contains("version = ")) {
+            out.push(format!("{path}: an internal dependency without a version: {line}"));
+        }
+    }
+    out
+}
+
+/// Every crate a service may depend on is publishable as `cargo package` and crates.io want it.
+#[test]
+fn publishable_crates_carry_their_metadata() {
+    let root = root();
+    let mut manifests = Vec::new();
+    for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else { continue };
+        let readme = text.lines().find_map(|l| l.strip_prefix("readme = \"")).and_then(|r| r.split('"').next());
+        let exists = readme.is_some_and(|r| dir.join(r).is_file());
+        manifests.push((dir.strip_prefix(&root).unwrap().display().to_string(), text, exists));
+    }
+    assert!(manifests.len() >= 5, "crates found: {}", manifests.len());
+    let gaps = publishing_gaps(&manifests);
+    assert!(gaps.is_empty(), "{}", gaps.join("\n"));
+    for internal in
+        ["xtask/Cargo.toml", "tests/Cargo.toml", "examples/service/Cargo.toml", "examples/services/Cargo.toml"]
+    {
+        let text = std::fs::read_to_string(root.join(internal)).unwrap();
+        assert!(text.lines().any(|l| l.trim() == "publish = false"), "{internal} is internal: publish = false");
+    }
+    // The rule itself, on a planted manifest.
+    let planted = "[package]\nname = \"x\"\nversion = \"0.1.0\"\nlicense.workspace = true\n[features]\n\
+                   [dependencies]\naffiliate-runtime = { path = \"../affiliate-runtime\" }\n";
+    let found = publishing_gaps(&[("crates/x/Cargo.toml".into(), planted.into(), false)]);
+    assert_eq!(found.len(), 8, "{found:#?}");
+}

@@ -3,6 +3,7 @@
 //! and each API's operation help (insta snapshots).
 
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use affiliate_dub::types as dub;
 use affiliate_partnerize::types as pz;
@@ -279,4 +280,164 @@ fn verify_webhook_checks_a_saved_delivery() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs `affiliate args...` with the given environment on top of placeholder credentials, and no
+/// `--base-url` of its own.
+async fn affiliate_env(args: &[&str], env: &[(&str, &str)]) -> (Output, std::time::Duration) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_affiliate"));
+    command.args(args).env("DUB_API_KEY", "dub_test_key").env_remove("DUB_BASE_URL");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let out = command.output().expect("the binary runs");
+        (out, started.elapsed())
+    })
+    .await
+    .unwrap()
+}
+
+/// `DUB_BASE_URL` points the client the command builds (`Client::from_env()`'s settings) at a
+/// server without `--base-url`; `--base-url` wins over it.
+#[tokio::test]
+async fn the_base_url_comes_from_the_environment_unless_given() {
+    let closed = "http://127.0.0.1:9";
+    // (what, environment base URL: the server's or a closed port, --base-url: the server's)
+    let cases = [("environment", true, false), ("flag over environment", false, true)];
+    for (what, env_is_server, flag) in cases {
+        let server = MockServer::start().await;
+        affiliate_dub_mock::list_partners().example().expect(1).mount(&server).await;
+        let uri = server.uri();
+        let env = [("DUB_BASE_URL", if env_is_server { uri.as_str() } else { closed })];
+        let mut args = vec!["dub", "list-partners"];
+        if flag {
+            args.extend(["--base-url", uri.as_str()]);
+        }
+        let (out, _) = affiliate_env(&args, &env).await;
+        assert!(out.status.success(), "{what}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with('['), "{what}: {}", text(&out.stdout));
+        let requests = server.received_requests().await.unwrap();
+        assert_eq!(requests.len(), 1, "{what}");
+        assert_eq!(requests[0].headers["authorization"], "Bearer dub_test_key", "{what}");
+    }
+}
+
+/// `--retries N` sends a failing GET N + 1 times; `--timeout` gives up on a slow answer.
+#[tokio::test]
+async fn retries_and_timeout_flags_bound_each_call() {
+    let failing = || wiremock::ResponseTemplate::new(503).set_body_json(json!({"error": {"message": "down"}}));
+    let slow = || wiremock::ResponseTemplate::new(200).set_body_json(json!([])).set_delay(Duration::from_secs(3));
+    type Case<'a> = (&'a str, Vec<&'a str>, wiremock::ResponseTemplate, i32, usize, Duration);
+    let cases: [Case; 4] = [
+        ("no retries", vec!["--retries", "0"], failing(), 16, 1, Duration::from_secs(3)),
+        ("two retries", vec!["--retries", "2"], failing(), 16, 3, Duration::from_secs(5)),
+        ("timeout, no retries", vec!["--timeout", "0.3", "--retries", "0"], slow(), 18, 1, Duration::from_secs(2)),
+        ("timeout, one retry", vec!["--timeout", "0.3", "--retries", "1"], slow(), 18, 2, Duration::from_secs(3)),
+    ];
+    for (what, flags, answer, code, requests, within) in cases {
+        let server = MockServer::start().await;
+        affiliate_dub_mock::list_partners().respond_with(answer).mount(&server).await;
+        let uri = server.uri();
+        let args = [&["--base-url", uri.as_str(), "dub", "list-partners"][..], &flags].concat();
+        let (out, took) = affiliate_env(&args, &[]).await;
+        assert_eq!(out.status.code(), Some(code), "{what}: {}", text(&out.stderr));
+        assert_eq!(server.received_requests().await.unwrap().len(), requests, "{what}");
+        assert!(took < within, "{what}: took {took:?}");
+    }
+    // Values the flags refuse, before anything is sent.
+    for bad in [["--timeout", "0"], ["--timeout", "soon"], ["--retries", "-1"], ["--retries", "99"]] {
+        let server = MockServer::start().await;
+        let uri = server.uri();
+        let args = [&["--base-url", uri.as_str(), "dub", "list-partners"][..], &bad].concat();
+        let (out, _) = affiliate_env(&args, &[]).await;
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(bad[1]), "{bad:?}: {}", text(&out.stderr));
+        assert_eq!(server.received_requests().await.unwrap().len(), 0, "{bad:?}");
+    }
+}
+
+/// `-v`: a line per retry and per finished request on stderr, naming the operation and status,
+/// never the credential; without it, stderr stays empty.
+#[tokio::test]
+async fn verbose_logs_each_request_and_retry_without_secrets() {
+    for verbose in [true, false] {
+        let server = MockServer::start().await;
+        let down = wiremock::ResponseTemplate::new(503).set_body_json(json!({"error": {"message": "down"}}));
+        affiliate_dub_mock::list_partners().respond_with(down).up_to_n_times(1).expect(1).mount(&server).await;
+        affiliate_dub_mock::list_partners().example().expect(1).mount(&server).await;
+        let uri = server.uri();
+        let mut args = vec!["--base-url", uri.as_str(), "dub", "list-partners", "--retries", "1"];
+        if verbose {
+            args.push("--verbose");
+        }
+        let (out, _) = affiliate_env(&args, &[]).await;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        if !verbose {
+            assert_eq!(stderr, "", "quiet without -v");
+            continue;
+        }
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "one retry and one finished request: {stderr}");
+        assert!(lines[0].contains("retrying") && lines[0].contains("503"), "{stderr}");
+        assert!(lines[1].contains("done") && lines[1].contains("200"), "{stderr}");
+        for line in &lines {
+            assert!(line.contains("GET /partners") && line.contains("list_partners"), "{line}");
+        }
+        assert!(!stderr.contains("dub_test_key"), "the credential is never logged: {stderr}");
+    }
+}
+
+/// `--field` builds a JSON body without a file: text fields, JSON fields, and over `--body`.
+#[tokio::test]
+async fn fields_build_the_request_body() {
+    let dir = std::env::temp_dir().join(format!("affiliate-cli-fields-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("body.json");
+    std::fs::write(&file, r#"{"email": "old@example.com", "name": "Ana"}"#).unwrap();
+    let file = file.to_str().unwrap();
+    let cases: [(Vec<&str>, Value); 3] = [
+        (
+            vec!["--field", "email=ana@example.com", "-f", "country=US"],
+            json!({"email": "ana@example.com", "country": "US"}),
+        ),
+        (
+            vec!["--field", "email=ana@example.com", "--field", "description:=null"],
+            json!({"email": "ana@example.com", "description": null}),
+        ),
+        (vec!["--body", file, "--field", "email=new@example.com"], json!({"email": "new@example.com", "name": "Ana"})),
+    ];
+    for (flags, expect) in cases {
+        let server = MockServer::start().await;
+        affiliate_dub_mock::create_partner().example().expect(1).mount(&server).await;
+        let out = affiliate(&server, &[&["dub", "create-partner"][..], &flags].concat()).await;
+        assert!(out.status.success(), "{flags:?}: {}", text(&out.stderr));
+        let requests = server.received_requests().await.unwrap();
+        assert_eq!(requests.len(), 1, "{flags:?}");
+        assert_eq!(serde_json::from_slice::<Value>(&requests[0].body).unwrap(), expect, "{flags:?}");
+    }
+    let server = MockServer::start().await;
+    let out = affiliate(&server, &["dub", "create-partner", "--field", "email"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("key=text"), "{}", text(&out.stderr));
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `affiliate completions <shell>` prints a script naming the APIs, their operations and flags.
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_affiliate")).args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        for word in ["partnerize", "list-partners", "export-clicks-csv", "timeout", "field"] {
+            assert!(script.contains(word), "{shell}: no `{word}`");
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_affiliate")).args(["completions", "cmd"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
 }

@@ -312,6 +312,8 @@ impl Client {
         ::affiliate_runtime::ClientBuilder::new(&API)
     }
     ///Builds a client with credentials from `GENIUSLINK_API_KEY`, `GENIUSLINK_API_SECRET`; a missing one is an error here, not a 401 later.
+    ///
+    ///`GENIUSLINK_BASE_URL` sends the requests to another base URL (a staging host, a recording proxy) without code changes; a base URL given to the builder wins over it.
     pub fn from_env() -> ::affiliate_runtime::Result<Self> {
         Self::builder().build()
     }

@@ -1447,6 +1447,8 @@ impl Client {
         ::affiliate_runtime::ClientBuilder::new(&API)
     }
     ///Builds a client with credentials from `PARTNERIZE_APPLICATION_KEY`, `PARTNERIZE_USER_API_KEY`; a missing one is an error here, not a 401 later.
+    ///
+    ///`PARTNERIZE_BASE_URL` sends the requests to another base URL (a staging host, a recording proxy) without code changes; a base URL given to the builder wins over it.
     pub fn from_env() -> ::affiliate_runtime::Result<Self> {
         Self::builder().build()
     }

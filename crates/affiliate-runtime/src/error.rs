@@ -149,6 +149,135 @@ pub enum Error {
     },
 }
 
+/// What kind of failure an [`Error`] is: one kind per variant, without its data.
+///
+/// Non-exhaustive: a later minor release may add kinds (with a new variant of [`Error`]), so a
+/// `match` outside this crate ends with a `_` arm; [`ErrorKind::ALL`] lists every kind this
+/// version has, for tests that a table covers them all. [`as_str`](Self::as_str) is a stable
+/// snake_case label that never changes for an existing kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`Error::Unauthorized`]: `unauthorized`.
+    Unauthorized,
+    /// [`Error::Forbidden`]: `forbidden`.
+    Forbidden,
+    /// [`Error::NotFound`]: `not_found`.
+    NotFound,
+    /// [`Error::Conflict`]: `conflict`.
+    Conflict,
+    /// [`Error::Validation`]: `validation`.
+    Validation,
+    /// [`Error::RateLimited`]: `rate_limited`.
+    RateLimited,
+    /// [`Error::Server`]: `server`.
+    Server,
+    /// [`Error::Api`]: `api`.
+    Api,
+    /// [`Error::Timeout`]: `timeout`.
+    Timeout,
+    /// [`Error::Transport`]: `transport`.
+    Transport,
+    /// [`Error::Decode`]: `decode`.
+    Decode,
+    /// [`Error::MissingCredential`]: `missing_credential`.
+    MissingCredential,
+    /// [`Error::Token`]: `token`.
+    Token,
+    /// [`Error::Config`]: `config`.
+    Config,
+    /// [`Error::InvalidRequest`]: `invalid_request`.
+    InvalidRequest,
+    /// [`Error::Pagination`]: `pagination`.
+    Pagination,
+    /// [`Error::TooLarge`]: `too_large`.
+    TooLarge,
+    /// [`Error::Job`]: `job`.
+    Job,
+    /// [`Error::ForeignLink`]: `foreign_link`.
+    ForeignLink,
+    /// [`Error::Signature`]: `signature`.
+    Signature,
+    /// [`Error::WebhookPayload`]: `webhook_payload`.
+    WebhookPayload,
+}
+
+impl ErrorKind {
+    /// Every kind of this version, in the order of [`Error`]'s variants.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::Unauthorized,
+        ErrorKind::Forbidden,
+        ErrorKind::NotFound,
+        ErrorKind::Conflict,
+        ErrorKind::Validation,
+        ErrorKind::RateLimited,
+        ErrorKind::Server,
+        ErrorKind::Api,
+        ErrorKind::Timeout,
+        ErrorKind::Transport,
+        ErrorKind::Decode,
+        ErrorKind::MissingCredential,
+        ErrorKind::Token,
+        ErrorKind::Config,
+        ErrorKind::InvalidRequest,
+        ErrorKind::Pagination,
+        ErrorKind::TooLarge,
+        ErrorKind::Job,
+        ErrorKind::ForeignLink,
+        ErrorKind::Signature,
+        ErrorKind::WebhookPayload,
+    ];
+
+    /// The stable snake_case label (`not_found`, `rate_limited`, `timeout`, ...), for metrics and
+    /// logs; it never changes for an existing kind.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Validation => "validation",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::Api => "api",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Decode => "decode",
+            ErrorKind::MissingCredential => "missing_credential",
+            ErrorKind::Token => "token",
+            ErrorKind::Config => "config",
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::Pagination => "pagination",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::Job => "job",
+            ErrorKind::ForeignLink => "foreign_link",
+            ErrorKind::Signature => "signature",
+            ErrorKind::WebhookPayload => "webhook_payload",
+        }
+    }
+}
+
+/// The label, as [`ErrorKind::as_str`].
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Compares the label, so `error.kind() == "timeout"` reads as it did when `kind()` was a string.
+impl PartialEq<str> for ErrorKind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+/// Compares the label, as `PartialEq<str>`.
+impl PartialEq<&str> for ErrorKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// The message of [`Error::MissingCredential`]: what to set, for one requirement or several.
 // The variable first: the scheme's name is the spec's internal label, not what a user set.
 fn missing_credential(scheme: &str, env: &str, alternatives: &[String]) -> String {
@@ -172,31 +301,31 @@ impl Error {
         Error::Token { message: message.into(), retryable }
     }
 
-    /// A stable snake_case label per variant (`not_found`, `rate_limited`, `timeout`, ...), for
-    /// metrics and logs; it never changes for an existing variant.
-    pub fn kind(&self) -> &'static str {
+    /// What kind of failure this is, one [`ErrorKind`] per variant, for routing (exit codes,
+    /// alerts) and, through [`ErrorKind::as_str`], stable labels for metrics and logs.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Unauthorized(_) => "unauthorized",
-            Error::Forbidden(_) => "forbidden",
-            Error::NotFound(_) => "not_found",
-            Error::Conflict(_) => "conflict",
-            Error::Validation(_) => "validation",
-            Error::RateLimited(_) => "rate_limited",
-            Error::Server(_) => "server",
-            Error::Api(_) => "api",
-            Error::Timeout(_) => "timeout",
-            Error::Transport(_) => "transport",
-            Error::Decode { .. } => "decode",
-            Error::MissingCredential { .. } => "missing_credential",
-            Error::Token { .. } => "token",
-            Error::Config(_) => "config",
-            Error::InvalidRequest(_) => "invalid_request",
-            Error::Pagination(_) => "pagination",
-            Error::TooLarge { .. } => "too_large",
-            Error::Job(_) => "job",
-            Error::ForeignLink(_) => "foreign_link",
-            Error::Signature(_) => "signature",
-            Error::WebhookPayload { .. } => "webhook_payload",
+            Error::Unauthorized(_) => ErrorKind::Unauthorized,
+            Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::Validation(_) => ErrorKind::Validation,
+            Error::RateLimited(_) => ErrorKind::RateLimited,
+            Error::Server(_) => ErrorKind::Server,
+            Error::Api(_) => ErrorKind::Api,
+            Error::Timeout(_) => ErrorKind::Timeout,
+            Error::Transport(_) => ErrorKind::Transport,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::MissingCredential { .. } => ErrorKind::MissingCredential,
+            Error::Token { .. } => ErrorKind::Token,
+            Error::Config(_) => ErrorKind::Config,
+            Error::InvalidRequest(_) => ErrorKind::InvalidRequest,
+            Error::Pagination(_) => ErrorKind::Pagination,
+            Error::TooLarge { .. } => ErrorKind::TooLarge,
+            Error::Job(_) => ErrorKind::Job,
+            Error::ForeignLink(_) => ErrorKind::ForeignLink,
+            Error::Signature(_) => ErrorKind::Signature,
+            Error::WebhookPayload { .. } => ErrorKind::WebhookPayload,
         }
     }
 
@@ -723,6 +852,55 @@ mod tests {
         );
         check("empty body", 403, b"", Expect { variant: "Forbidden", code: None, message: None, fields: &[] });
         check("teapot", 418, b"{}", Expect { variant: "Api", code: None, message: None, fields: &[] });
+    }
+
+    /// Every kind once in `ALL`, each label distinct, snake_case, and what `kind()` of an error
+    /// of that variant reports. The `match` is exhaustive: a new kind fails to compile here until
+    /// it is given a case (and added to `ALL`).
+    #[test]
+    fn every_kind_is_listed_once_with_a_distinct_label() {
+        let api = || Box::new(ApiError::new(StatusCode::IM_A_TEAPOT, &HeaderMap::new(), b""));
+        // An error of the kind's variant; transport failures come only from reqwest (tested with
+        // real connections in tests/).
+        let example = |kind: ErrorKind| -> Option<Error> {
+            Some(match kind {
+                ErrorKind::Unauthorized => Error::Unauthorized(api()),
+                ErrorKind::Forbidden => Error::Forbidden(api()),
+                ErrorKind::NotFound => Error::NotFound(api()),
+                ErrorKind::Conflict => Error::Conflict(api()),
+                ErrorKind::Validation => Error::Validation(api()),
+                ErrorKind::RateLimited => Error::RateLimited(api()),
+                ErrorKind::Server => Error::Server(api()),
+                ErrorKind::Api => Error::Api(api()),
+                ErrorKind::Timeout | ErrorKind::Transport => return None,
+                ErrorKind::Decode => Error::Decode { status: None, message: String::new(), snippet: String::new() },
+                ErrorKind::MissingCredential => {
+                    Error::MissingCredential { scheme: String::new(), env: String::new(), alternatives: Vec::new() }
+                }
+                ErrorKind::Token => Error::token("t", false),
+                ErrorKind::Config => Error::Config(String::new()),
+                ErrorKind::InvalidRequest => Error::InvalidRequest(String::new()),
+                ErrorKind::Pagination => Error::Pagination(String::new()),
+                ErrorKind::TooLarge => Error::TooLarge { status: StatusCode::OK, limit: 1 },
+                ErrorKind::Job => Error::Job(String::new()),
+                ErrorKind::ForeignLink => Error::ForeignLink(String::new()),
+                ErrorKind::Signature => Error::Signature(crate::webhook::SignatureError::Mismatch),
+                ErrorKind::WebhookPayload => Error::WebhookPayload { message: String::new(), snippet: String::new() },
+            })
+        };
+        let mut labels = std::collections::BTreeSet::new();
+        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
+            assert!(!ErrorKind::ALL[..i].contains(kind), "{kind:?} listed twice");
+            let label = kind.as_str();
+            assert!(labels.insert(label), "{label} twice");
+            assert!(label.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{label}");
+            assert_eq!(kind.to_string(), label);
+            assert!(*kind == label && *kind != "other", "{label}");
+            if let Some(error) = example(*kind) {
+                assert_eq!(error.kind(), *kind);
+            }
+        }
+        assert_eq!(labels.len(), 19, "a new kind: add it to ALL and to this count");
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub use api::{ApiDescriptor, BodyErrorRule, SecurityScheme};
 pub use auth::Credential;
 pub use budget::{Rate, RateError, DEFAULT_REDIS_TIMEOUT};
 pub use client::{ClientBuilder, Runtime, DEFAULT_MAX_BODY_BYTES};
-pub use error::{ApiError, Error, FieldError, Result, MAX_ERROR_BODY, MAX_SHOWN_FIELDS, SNIPPET_LEN};
+pub use error::{ApiError, Error, ErrorKind, FieldError, Result, MAX_ERROR_BODY, MAX_SHOWN_FIELDS, SNIPPET_LEN};
 pub use jobs::Poll;
 pub use observe::Event;
 pub use pagination::{Items, Pages};

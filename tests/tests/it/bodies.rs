@@ -230,7 +230,7 @@ async fn one_limit_for_every_body_read_whole() {
         if let Err(Error::TooLarge { limit, .. }) = &got {
             assert_eq!(*limit, LIMIT, "{}", case.name);
         }
-        assert_eq!(got.map_err(|e| e.kind()), case.expect, "{}", case.name);
+        assert_eq!(got.map_err(|e| e.kind().as_str()), case.expect, "{}", case.name);
         server.verify().await;
     }
 }

@@ -323,7 +323,7 @@ async fn a_client_side_failure_and_a_servers_400_read_differently() {
     let client = dub(&server.uri());
     let server_side = client.list_partners().send().await.unwrap_err();
     let client_side = client.list_partners().page_size(0).send().await.unwrap_err();
-    assert_eq!((server_side.kind(), client_side.kind()), ("validation", "invalid_request"));
+    assert_eq!((server_side.kind().as_str(), client_side.kind().as_str()), ("validation", "invalid_request"));
     assert!(server_side.to_string().starts_with("invalid request: HTTP 400"), "{server_side}");
     assert!(client_side.to_string().starts_with("request not sent: "), "{client_side}");
     assert!(!server_side.is_retryable() && !client_side.is_retryable());

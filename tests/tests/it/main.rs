@@ -4,6 +4,7 @@ mod bodies;
 mod concurrency;
 mod conformance;
 mod dub;
+mod environment;
 mod ergonomics;
 mod faults;
 mod fleet;

@@ -18,6 +18,10 @@ use crate::rewrite::{foreign, last_ident, qualify, unwrap_option, vec_item};
 
 const DIR: &str = "crates/affiliate-cli/src/apis";
 
+/// The flags of `support.rs` and `main.rs` that operations share (global or per operation).
+pub const COMMON_FLAGS: &[&str] =
+    &["output", "body", "field", "all", "wait", "mock", "base-url", "verbose", "timeout", "retries", "help", "version"];
+
 /// The generated command module of one API.
 pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
     let (api, types, client_crate, source) = (&surface.api, &surface.types, &surface.client_crate, &surface.source);
@@ -38,8 +42,13 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
             let setter = &param.field;
             let inner = unwrap_option(&param.value).unwrap_or_else(|| param.value.clone());
             let required = param.required;
-            let flag = naming::flag(&setter.to_string());
-            let id = setter.to_string();
+            let (mut flag, mut id) = (naming::flag(&setter.to_string()), setter.to_string());
+            // A parameter named like a flag every operation has (`--output`, `--verbose`) would
+            // clash with it: the parameter's flag gets a suffix, as its help says.
+            if COMMON_FLAGS.contains(&flag.as_str()) {
+                flag.push_str("-param");
+                id.push_str("_param");
+            }
             let value_name = flag.replace('-', "_").to_uppercase();
             let help = format!("{} ({} parameter `{}`)", param.description, param.location.as_str(), param.wire);
             let (many, parse_ty) = match vec_item(&inner) {
@@ -67,7 +76,7 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
             });
         }
         if let Some(body) = &surface_op.json_body {
-            args.push(quote! { .arg(crate::support::body_arg()) });
+            args.push(quote! { .arg(crate::support::body_arg()).arg(crate::support::field_arg()) });
             sets.push(quote! {
                 if let Some(body) = crate::support::body(m)? {
                     b = b.body(crate::support::from_json::<#body>("--body", body)?);
@@ -137,10 +146,23 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
             } else {
                 None
             };
-            let client = match (&server, &ctx.base_url) {
-                (Some(server), _) => #mock::client(server)?,
-                (None, Some(url)) => #client::Client::builder().base_url(url.as_str()).build()?,
-                (None, None) => #client::Client::from_env()?,
+            // Without flags this is `Client::from_env()`: credentials and `<API>_BASE_URL` from
+            // the environment.
+            let client = match &server {
+                Some(server) => #mock::client(server)?,
+                None => {
+                    let mut builder = #client::Client::builder();
+                    if let Some(url) = &ctx.base_url {
+                        builder = builder.base_url(url.as_str());
+                    }
+                    if let Some(timeout) = ctx.timeout {
+                        builder = builder.timeout(timeout);
+                    }
+                    if let Some(policy) = &ctx.retry_policy {
+                        builder = builder.retry_policy(policy.clone());
+                    }
+                    builder.build()?
+                }
             };
             let (name, m) = matches.subcommand().ok_or(crate::support::CliError::Usage("no operation given".into()))?;
             let out = crate::support::output(m)?;

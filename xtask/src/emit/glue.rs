@@ -107,6 +107,12 @@ pub fn root(surface: &Surface) -> TokenStream {
     } else {
         format!("Builds a client with credentials from {env_doc}; a missing one is an error here, not a 401 later.")
     };
+    // The runtime's own variable, beside the spec's (see `ClientBuilder::build`).
+    let base_url_doc = format!(
+        "`{}` sends the requests to another base URL (a staging host, a recording proxy) without code \
+         changes; a base URL given to the builder wins over it.",
+        super::packaging::base_url_variable_of(&api.name)
+    );
     quote! {
         #base_url_const
 
@@ -142,6 +148,8 @@ pub fn root(surface: &Surface) -> TokenStream {
             }
 
             #[doc = #from_env_doc]
+            #[doc = ""]
+            #[doc = #base_url_doc]
             pub fn from_env() -> ::affiliate_runtime::Result<Self> {
                 Self::builder().build()
             }

@@ -328,27 +328,31 @@ pub fn generate(surface: &Surface) -> Result<Vec<(PathBuf, String)>, String> {
          pub use generated::*;\n",
         krate = client_crate.replace('-', "_"),
     );
+    let package = super::packaging::package_fields(
+        surface,
+        &format!("Typed mock server for {client_crate}, for service tests"),
+        &["mock", "wiremock", "testing"],
+        &["development-tools::testing", "api-bindings"],
+    );
+    let version = &surface.api.crate_version;
     let manifest = format!(
         "# {header} {source}. Do not edit.\n\n\
          [package]\n\
          name = \"{mock_crate}\"\n\
-         version = \"0.1.0\"\n\
-         description = \"Typed mock server for {client_crate}, for service tests\"\n\
-         edition.workspace = true\n\
-         license.workspace = true\n\
-         rust-version.workspace = true\n\
-         publish = false\n\n\
+         {package}\n\
          [lib]\n\
          doctest = false\n\n\
          [dependencies]\n\
-         {client_crate} = {{ path = \"../{client_crate}\" }}\n\
+         {client_crate} = {{ path = \"../{client_crate}\", version = \"{version}\" }}\n\
          affiliate-mock = {{ workspace = true }}\n\
          affiliate-runtime = {{ workspace = true }}\n\
          serde_json = {{ workspace = true }}\n\
          wiremock = {{ workspace = true }}\n"
     );
+    let readme = super::packaging::mock_readme(surface, &mock_crate);
     Ok(vec![
         (dir.join("Cargo.toml"), manifest),
+        (dir.join("README.md"), readme),
         (dir.join("src/lib.rs"), lib),
         (dir.join("src/generated.rs"), format!("{file_header}{}", prettyplease::unparse(&ast))),
     ])

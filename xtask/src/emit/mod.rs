@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod glue;
 pub mod mock;
+pub mod packaging;
 pub mod webhooks;
 
 use std::path::PathBuf;
@@ -41,14 +42,8 @@ pub fn client(surface: &Surface, mut file_ast: syn::File, generated: &Generated)
     let client_rs = format!("{header}{}", prettyplease::unparse(&file_ast));
     let types_rs = format!("{header}{}", prettyplease::unparse(&types_file));
     let builder_rs = format!("{header}{}", prettyplease::unparse(&builder_file));
-    let manifest = manifest(
-        crate_name,
-        source,
-        &surface.api.title,
-        generated.uses_chrono,
-        generated.uses_uuid,
-        generated.uses_regress,
-    );
+    let manifest = manifest(surface, generated.uses_chrono, generated.uses_uuid, generated.uses_regress);
+    let readme = packaging::client_readme(surface);
     let lib = format!(
         "{header}//! Typed async client for {title}, generated from `{source}`.\n\
          //!\n\
@@ -92,6 +87,7 @@ pub fn client(surface: &Surface, mut file_ast: syn::File, generated: &Generated)
     let dir = PathBuf::from("crates").join(crate_name);
     let mut files = vec![
         (dir.join("Cargo.toml"), manifest),
+        (dir.join("README.md"), readme),
         (dir.join("src/lib.rs"), lib),
         (dir.join("src/generated.rs"), client_rs),
         (dir.join("src/generated/types.rs"), types_rs),
@@ -101,7 +97,8 @@ pub fn client(surface: &Surface, mut file_ast: syn::File, generated: &Generated)
     Ok(files)
 }
 
-fn manifest(name: &str, source: &str, title: &str, chrono: bool, uuid: bool, regress: bool) -> String {
+fn manifest(surface: &Surface, chrono: bool, uuid: bool, regress: bool) -> String {
+    let (name, source) = (&surface.client_crate, &surface.source);
     let mut deps = vec![
         "affiliate-runtime = { workspace = true }".to_string(),
         "futures = { workspace = true }".to_string(),
@@ -120,17 +117,20 @@ fn manifest(name: &str, source: &str, title: &str, chrono: bool, uuid: bool, reg
         deps.push("regress = { workspace = true }".to_string());
     }
     deps.sort();
-    let description = title.replace('"', "'");
+    let package = packaging::package_fields(
+        surface,
+        &format!("Typed async client for {}", surface.api.title),
+        &["api-client", "openapi", "async"],
+        &["api-bindings", "web-programming::http-client", "asynchronous"],
+    );
     format!(
         "# {HEADER} {source}. Do not edit.\n\n\
          [package]\n\
          name = \"{name}\"\n\
-         version = \"0.1.0\"\n\
-         description = \"Typed async client for {description}\"\n\
-         edition.workspace = true\n\
-         license.workspace = true\n\
-         rust-version.workspace = true\n\
-         publish = false\n\n\
+         {package}\n\
+         [package.metadata.docs.rs]\n\
+         # Both TLS stacks: their items are the same, and native-tls wins when both are on.\n\
+         all-features = true\n\n\
          [lib]\n\
          # progenitor's doc examples are `ignore` blocks; there is nothing to run.\n\
          doctest = false\n\n\

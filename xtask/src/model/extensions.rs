@@ -43,6 +43,7 @@ pub const EXTENSIONS: &[(&str, Place)] = &[
     ("x-affiliate-idempotent", Place::Operation),
     ("x-affiliate-idempotency-header", Place::Operation),
     ("x-affiliate-rate-limit", Place::Root),
+    ("x-affiliate-crate-version", Place::Root),
     ("x-affiliate-pagination", Place::Operation),
     ("x-affiliate-success-variants", Place::Operation),
     ("x-affiliate-job", Place::Operation),
@@ -67,6 +68,26 @@ pub const JOB_KEYS: &[&str] = &["status", "done", "failed", "result"];
 
 /// Keys of one `x-affiliate-body-errors` rule.
 pub const BODY_ERROR_KEYS: &[&str] = &["pointer", "present", "equals"];
+
+/// The generated crates' version when the spec sets no `x-affiliate-crate-version`.
+pub const DEFAULT_CRATE_VERSION: &str = "0.1.0";
+
+/// `MAJOR.MINOR.PATCH`, numbers without leading zeros, then optionally `-` and a pre-release tag of
+/// ASCII letters, digits, `.` and `-` (no build metadata: Cargo ignores it when resolving).
+fn is_semver(text: &str) -> bool {
+    let (core, pre) = match text.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (text, None),
+    };
+    let numbers: Vec<&str> = core.split('.').collect();
+    let number =
+        |n: &&str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n.len() == 1 || !n.starts_with('0'));
+    let pre_ok = pre.is_none_or(|p| {
+        !p.is_empty()
+            && p.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    });
+    numbers.len() == 3 && numbers.iter().all(number) && pre_ok
+}
 
 /// Every `x-affiliate-*` key in `doc` that is unknown or out of place: (JSON pointer, message).
 pub fn misplaced(doc: &Value) -> Vec<(String, String)> {
@@ -221,6 +242,22 @@ impl Problems {
             self.error("/x-affiliate-rate-limit", "must be a rate `<count>/<unit>` (`20/s`, `600/min`, `5000/h`)");
         }
         valid
+    }
+
+    /// `x-affiliate-crate-version: 1.2.0` at the root: the generated crates' version, a plain
+    /// semver `MAJOR.MINOR.PATCH` (an optional `-pre` tag); [`DEFAULT_CRATE_VERSION`] without it.
+    pub fn crate_version(&mut self, doc: &Value) -> String {
+        let Some(value) = doc.get("x-affiliate-crate-version") else { return DEFAULT_CRATE_VERSION.to_string() };
+        match value.as_str().filter(|v| is_semver(v)) {
+            Some(version) => version.to_string(),
+            None => {
+                self.error(
+                    "/x-affiliate-crate-version",
+                    "must be a version `MAJOR.MINOR.PATCH` (`0.3.1`, `1.0.0-rc.1`)",
+                );
+                DEFAULT_CRATE_VERSION.to_string()
+            }
+        }
     }
 
     /// `x-affiliate-idempotency-header: Idempotency-Key` on an operation: a valid header name.
@@ -441,5 +478,29 @@ impl Problems {
             }
         };
         (self.len() == errors_before).then_some(result).flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn crate_versions_are_plain_semver() {
+        let cases = [
+            ("0.1.0", true),
+            ("10.20.30", true),
+            ("1.0.0-rc.1", true),
+            ("1.0.0-alpha-2", true),
+            ("1.2", false),
+            ("1.2.3.4", false),
+            ("01.2.3", false),
+            ("1.2.x", false),
+            ("1.2.3-", false),
+            ("1.2.3-rc..1", false),
+            ("1.2.3+build", false),
+            ("", false),
+        ];
+        for (text, expect) in cases {
+            assert_eq!(super::is_semver(text), expect, "{text}");
+        }
     }
 }

@@ -22,6 +22,8 @@ pub struct Api {
     pub body_errors: Vec<BodyErrorRule>,
     /// `x-affiliate-rate-limit`: the vendor's documented request rate (`600/min`), validated.
     pub rate_limit: Option<String>,
+    /// `x-affiliate-crate-version`: the version of the generated client and mock crates.
+    pub crate_version: String,
     /// Component schemas added for `x-affiliate-lenient` fields, with the Rust type replacing each.
     pub replacements: Vec<(String, String)>,
     /// Optional, nullable properties of schemas sent in request bodies, as (component, property):

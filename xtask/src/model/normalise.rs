@@ -96,6 +96,7 @@ impl Normaliser<'_> {
         let body_errors = self.problems.body_errors(doc);
         let rate_limit = self.problems.rate_limit(doc);
         let webhooks = self.problems.webhooks(doc);
+        let crate_version = self.problems.crate_version(doc);
         let replacements = self.lenient(doc);
         let operations = self.operations(doc);
         self.hoist(doc);
@@ -109,6 +110,7 @@ impl Normaliser<'_> {
             operations,
             body_errors,
             rate_limit,
+            crate_version,
             replacements,
             tri_state,
             webhooks,

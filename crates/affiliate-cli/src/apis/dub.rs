@@ -181,7 +181,8 @@ pub fn command() -> ::clap::Command {
                     "Creates or updates a partner record (upsert behavior). If a partner with the same email already\nexists, their program enrollment will be updated with the provided tenantId. If no existing partner\nis found, a new partner will be created using the supplied information.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("retrieve-partner-links")
@@ -230,7 +231,8 @@ pub fn command() -> ::clap::Command {
                     "Create a link for a partner that is enrolled in your program. Identify the partner by `partnerId`\nor `tenantId`; sending neither gives 400, an unknown partner gives 404.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("upsert-partner-link")
@@ -239,7 +241,8 @@ pub fn command() -> ::clap::Command {
                     "Upsert a link for a partner that is enrolled in your program. If a link with the same URL already\nexists, return it (or update it if there are any changes). Otherwise, a new link will be created.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("retrieve-partner-analytics")
@@ -382,7 +385,8 @@ pub fn command() -> ::clap::Command {
                     "Ban a partner from your program. This will disable all links and mark all commissions as canceled.\nIdentify the partner by `partnerId` or `tenantId`.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("deactivate-partner")
@@ -391,7 +395,8 @@ pub fn command() -> ::clap::Command {
                     "This will deactivate the partner from your program and disable all their active links. Their\ncommissions and payouts will remain intact. You can reactivate them later if needed. Identify the\npartner by `partnerId` or `tenantId`.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("list-partner-applications")
@@ -471,7 +476,8 @@ pub fn command() -> ::clap::Command {
                     "Approve a pending application: the partner is enrolled in the given group (or the one they applied to,\nor the program's default group) and told by email.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("reject-partner-application")
@@ -480,7 +486,8 @@ pub fn command() -> ::clap::Command {
                     "Reject a pending application; the partner is told by email, with the reason and note given here.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("list-commissions")
@@ -796,14 +803,16 @@ pub fn command() -> ::clap::Command {
                     "Create a commission for a partner: `custom` (a fixed amount), `lead` or `sale` (with the customer).\nCreation is queued: the answer is 202, and the commission shows in `GET /commissions` (and its\n`commission.created` webhook) once done.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("bulk-update-commissions")
                 .about("Update commissions in bulk")
                 .long_about("Set up to 100 commissions to one status.")
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("update-commission")
@@ -826,7 +835,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("list-payouts")
@@ -1129,7 +1139,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("reject-bounty-submission")
@@ -1170,7 +1181,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("create-referrals-embed-token")
@@ -1179,7 +1191,8 @@ pub fn command() -> ::clap::Command {
                     "Create a public token for Dub's embedded referral dashboard of one partner. The partner is looked up by\nenrollment (`partnerId` or `tenantId`); when none is found, by `partner.email`, and enrolled (created if\nneeded): an upsert that always ends with an enrolled partner and a usable token.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("track-lead")
@@ -1188,7 +1201,8 @@ pub fn command() -> ::clap::Command {
                     "Record a lead (a sign-up, say) for the click that brought the customer; the lead is attributed to the\nclick's short link (and its partner).",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("track-sale")
@@ -1197,7 +1211,8 @@ pub fn command() -> ::clap::Command {
                     "Record a sale for a customer: attributed to the customer's lead (the latest, or `leadEventName`), or,\nwith `clickId`, directly to a click.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-customers")
@@ -1529,7 +1544,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("verify-webhook")
@@ -1575,12 +1591,21 @@ pub async fn run(
     } else {
         None
     };
-    let client = match (&server, &ctx.base_url) {
-        (Some(server), _) => affiliate_dub_mock::client(server)?,
-        (None, Some(url)) => {
-            affiliate_dub::Client::builder().base_url(url.as_str()).build()?
+    let client = match &server {
+        Some(server) => affiliate_dub_mock::client(server)?,
+        None => {
+            let mut builder = affiliate_dub::Client::builder();
+            if let Some(url) = &ctx.base_url {
+                builder = builder.base_url(url.as_str());
+            }
+            if let Some(timeout) = ctx.timeout {
+                builder = builder.timeout(timeout);
+            }
+            if let Some(policy) = &ctx.retry_policy {
+                builder = builder.retry_policy(policy.clone());
+            }
+            builder.build()?
         }
-        (None, None) => affiliate_dub::Client::from_env()?,
     };
     let (name, m) = matches
         .subcommand()

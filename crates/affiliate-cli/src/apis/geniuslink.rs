@@ -98,7 +98,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("update-group-affiliate-tokens")
@@ -153,7 +154,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("delete-group-affiliate-tokens")
@@ -304,7 +306,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("update-user-affiliate-tokens")
@@ -345,7 +348,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("delete-user-affiliate-tokens")
@@ -456,12 +460,21 @@ pub async fn run(
     } else {
         None
     };
-    let client = match (&server, &ctx.base_url) {
-        (Some(server), _) => affiliate_geniuslink_mock::client(server)?,
-        (None, Some(url)) => {
-            affiliate_geniuslink::Client::builder().base_url(url.as_str()).build()?
+    let client = match &server {
+        Some(server) => affiliate_geniuslink_mock::client(server)?,
+        None => {
+            let mut builder = affiliate_geniuslink::Client::builder();
+            if let Some(url) = &ctx.base_url {
+                builder = builder.base_url(url.as_str());
+            }
+            if let Some(timeout) = ctx.timeout {
+                builder = builder.timeout(timeout);
+            }
+            if let Some(policy) = &ctx.retry_policy {
+                builder = builder.retry_policy(policy.clone());
+            }
+            builder.build()?
         }
-        (None, None) => affiliate_geniuslink::Client::from_env()?,
     };
     let (name, m) = matches
         .subcommand()

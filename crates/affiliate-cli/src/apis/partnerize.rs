@@ -48,7 +48,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("list-websites")
@@ -93,7 +94,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("create-websites")
@@ -116,7 +118,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-website")
@@ -195,7 +198,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("create-databases")
@@ -218,7 +222,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-database")
@@ -389,7 +394,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("list-invitations")
@@ -432,7 +438,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("decline-invitations")
@@ -455,7 +462,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("create-campaign-requests")
@@ -476,7 +484,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("list-creative-summaries")
@@ -1281,7 +1290,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("delete-transaction-query")
@@ -1568,7 +1578,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-available-commission")
@@ -1686,7 +1697,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-tracking-link")
@@ -1755,7 +1767,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-job")
@@ -2973,7 +2986,8 @@ pub fn command() -> ::clap::Command {
                     "Returns aggregated metrics derived from clicks. Ideal for dashboard widgets, or for a summary (totals row) of tabulated data from the explode endpoint. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("explode-clicks")
@@ -2982,7 +2996,8 @@ pub fn command() -> ::clap::Command {
                     "Returns aggregated metrics derived from clicks, grouped by ID and name of one or many dimensions. Ideal for data shown in a table. If `order_by` is on a metric, the metric values are added to the results even if not requested. When grouping by date, `interval` defines the length of each date group. No zero filling. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("filter-clicks")
@@ -2991,7 +3006,8 @@ pub fn command() -> ::clap::Command {
                     "Returns the available values of dimensions of clicks (e.g. for a dropdown list). If `order_by` is on a metric, the metric values are added to the results. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-clicks-timeseries")
@@ -3000,7 +3016,8 @@ pub fn command() -> ::clap::Command {
                     "Returns aggregated metrics derived from clicks, grouped by time intervals (zero filled by default). Ideal for charts where the x-axis is time. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("count-conversions")
@@ -3009,7 +3026,8 @@ pub fn command() -> ::clap::Command {
                     "Returns aggregated metrics derived from conversions. Ideal for dashboard widgets, or for a summary (totals row) of tabulated data from the explode endpoint. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("explode-conversions")
@@ -3018,7 +3036,8 @@ pub fn command() -> ::clap::Command {
                     "Returns aggregated metrics derived from conversions, grouped by ID and name of one or many dimensions. Ideal for data shown in a table. If `order_by` is on a metric, the metric values are added to the results even if not requested. When grouping by date, `interval` defines the length of each date group. No zero filling. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("filter-conversions")
@@ -3027,7 +3046,8 @@ pub fn command() -> ::clap::Command {
                     "Returns the available values of dimensions of conversions (e.g. for a dropdown list). If `order_by` is on a metric, the metric values are added to the results. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-conversions-timeseries")
@@ -3036,7 +3056,8 @@ pub fn command() -> ::clap::Command {
                     "Returns aggregated metrics derived from conversions, grouped by time intervals (zero filled by default). Ideal for charts where the x-axis is time. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("count-impressions")
@@ -3045,7 +3066,8 @@ pub fn command() -> ::clap::Command {
                     "Returns aggregated metrics derived from impressions. Ideal for dashboard widgets, or for a summary (totals row) of tabulated data from the explode endpoint. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("explode-impressions")
@@ -3054,7 +3076,8 @@ pub fn command() -> ::clap::Command {
                     "Returns aggregated metrics derived from impressions, grouped by ID and name of one or many dimensions. Ideal for data shown in a table. If `order_by` is on a metric, the metric values are added to the results even if not requested. When grouping by date, `interval` defines the length of each date group. No zero filling. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("filter-impressions")
@@ -3063,7 +3086,8 @@ pub fn command() -> ::clap::Command {
                     "Returns the available values of dimensions of impressions (e.g. for a dropdown list). If `order_by` is on a metric, the metric values are added to the results. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-impressions-timeseries")
@@ -3072,7 +3096,8 @@ pub fn command() -> ::clap::Command {
                     "Returns aggregated metrics derived from impressions, grouped by time intervals (zero filled by default). Ideal for charts where the x-axis is time. Read-only (sent as POST); costs analytics rate-limit tokens by endpoint and date range.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("list-countries")
@@ -3261,7 +3286,8 @@ pub fn command() -> ::clap::Command {
                     "Generates a new Partnerize Tag for the requested partner. A new tag has no features enabled. Tags are typically usable 15 minutes after their generation (global propagation).",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-partnerize-tag")
@@ -3330,7 +3356,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("list-available-tag-features")
@@ -3381,7 +3408,8 @@ pub fn command() -> ::clap::Command {
                             },
                         ),
                 )
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("disable-tag-feature")
@@ -3624,7 +3652,8 @@ pub fn command() -> ::clap::Command {
                     "Create an acknowledgement for campaign terms and conditions.",
                 )
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
         .subcommand(
             ::clap::Command::new("get-terms-acknowledgment")
@@ -3653,7 +3682,8 @@ pub fn command() -> ::clap::Command {
                 .about("Update the current user")
                 .long_about("Updates the data of the current user.")
                 .arg(crate::support::output_arg())
-                .arg(crate::support::body_arg()),
+                .arg(crate::support::body_arg())
+                .arg(crate::support::field_arg()),
         )
 }
 /// Runs the operation `matches` names against the real API, or against the mock.
@@ -3668,12 +3698,21 @@ pub async fn run(
     } else {
         None
     };
-    let client = match (&server, &ctx.base_url) {
-        (Some(server), _) => affiliate_partnerize_mock::client(server)?,
-        (None, Some(url)) => {
-            affiliate_partnerize::Client::builder().base_url(url.as_str()).build()?
+    let client = match &server {
+        Some(server) => affiliate_partnerize_mock::client(server)?,
+        None => {
+            let mut builder = affiliate_partnerize::Client::builder();
+            if let Some(url) = &ctx.base_url {
+                builder = builder.base_url(url.as_str());
+            }
+            if let Some(timeout) = ctx.timeout {
+                builder = builder.timeout(timeout);
+            }
+            if let Some(policy) = &ctx.retry_policy {
+                builder = builder.retry_policy(policy.clone());
+            }
+            builder.build()?
         }
-        (None, None) => affiliate_partnerize::Client::from_env()?,
     };
     let (name, m) = matches
         .subcommand()
