@@ -134,9 +134,8 @@ fn main() {
                 continue;
             }
             let mut builder = Client::builder().base_url(&case.base_url).bearer_token("dub_bench");
-            let mut http = reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .connect_timeout(Duration::from_secs(10));
+            let mut http =
+                reqwest::Client::builder().timeout(Duration::from_secs(30)).connect_timeout(Duration::from_secs(10));
             if case.tls {
                 builder = builder.configure_http(|http| http.add_root_certificate(test_root()));
                 http = http.add_root_certificate(test_root());
@@ -144,9 +143,8 @@ fn main() {
             let client = builder.build().unwrap();
             let http = http.build().unwrap();
             let size = case.items as u64;
-            let generated = || async {
-                client.list_partners().page(1u64).page_size(size).send().await.unwrap().into_inner().len()
-            };
+            let generated =
+                || async { client.list_partners().page(1u64).page_size(size).send().await.unwrap().into_inner().len() };
             let base_url = &case.base_url;
             let baseline = || async {
                 // A hand-written client builds its URL per call too.

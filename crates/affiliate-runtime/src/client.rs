@@ -622,17 +622,17 @@ impl Runtime {
         request: reqwest::Request,
         operation: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
-        let method = request.method().clone();
+        let method = request.method();
         // A link fetched for a job has no template: its path is the server's, not the spec's.
-        let template = self.api.url_template(operation);
+        // (Field values are only computed when the span is enabled.)
         let span = tracing::info_span!(
             "affiliate.request",
-            otel.name = %format_args!("{method} {}", template.unwrap_or(operation)),
+            otel.name = %format_args!("{method} {}", self.api.url_template(operation).unwrap_or(operation)),
             otel.kind = "client",
             http.request.method = %method,
             server.address = request.url().host_str().unwrap_or_default(),
             server.port = request.url().port_or_known_default(),
-            url.template = template,
+            url.template = self.api.url_template(operation),
             affiliate.api = self.api.name,
             affiliate.operation = operation,
             attempts = tracing::field::Empty,
@@ -642,7 +642,10 @@ impl Runtime {
         // This call's retry policy, if it set one, instead of the client's.
         let overridden = crate::call::retry_override();
         let policy = overridden.as_ref().unwrap_or(&self.retry);
-        let result = self.execute_with_retries(client, request, operation, policy).instrument(span.clone()).await;
+        // Boxed: the retry loop's state (token refresh, shared budget, timers) is tens of KiB, and
+        // a future is copied whole each time it moves up the caller's chain of futures.
+        let retries = Box::pin(self.execute_with_retries(client, request, operation, policy));
+        let result = retries.instrument(span.clone()).await;
         match &result {
             Ok(response) => {
                 let status = response.status();
@@ -670,19 +673,21 @@ impl Runtime {
         }
         let mut response = response;
         let status = response.status();
-        let version = response.version();
-        // Moved, not cloned: reading the body does not need them.
-        let headers = std::mem::take(response.headers_mut());
-        let url = response.url().clone();
         let announced = response.content_length();
-        let body =
-            match crate::body::read_whole(Box::pin(response.bytes_stream()), announced, self.max_body_bytes).await? {
-                Some(body) => body,
-                None => {
-                    record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-                    bytes::Bytes::new()
-                }
-            };
+        // Read through `chunk()`, which leaves the response (status, headers) where it is.
+        let read = {
+            let chunks = futures::stream::unfold(&mut response, |response| async move {
+                response.chunk().await.transpose().map(|chunk| (chunk, response))
+            });
+            crate::body::read_whole(std::pin::pin!(chunks), announced, self.max_body_bytes).await?
+        };
+        let body = match read {
+            Some(body) => body,
+            None => {
+                record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+                bytes::Bytes::new()
+            }
+        };
         // The page fingerprint of a pagination stream (a no-op outside one).
         crate::pagination::record_body(&body);
         // `x-affiliate-body-errors`: a success status whose body reports a failure. A success is
@@ -691,8 +696,18 @@ impl Runtime {
             tracing::debug!(status = status.as_u16(), "success status, error body");
             // Judged like any error body: by its first MAX_ERROR_BODY bytes.
             let start = &body[..body.len().min(crate::error::MAX_ERROR_BODY)];
-            record_body_error(Error::from_response(status, &headers, start));
+            record_body_error(Error::from_response(status, response.headers(), start));
         }
+        // A generated `send` that decodes this body takes it from the task-local: the response
+        // goes back as it is, its body read.
+        if crate::send::expects_json() {
+            crate::send::stash_body(body);
+            return Ok(response);
+        }
+        let version = response.version();
+        // Moved, not cloned: the rebuilt response owns them.
+        let headers = std::mem::take(response.headers_mut());
+        let url = response.url().clone();
         Ok(rebuild(status, version, headers, url, body))
     }
 
@@ -733,7 +748,12 @@ impl Runtime {
         let wants_json = is_json(request.headers().get(reqwest::header::ACCEPT));
         let limits = &*self.limits;
         let method = request.method().clone();
-        let server = request.url().host_str().unwrap_or_default().to_string();
+        let limits_observed = limits.observers.metrics || !limits.observers.hooks.is_empty();
+        // Only the metric and the hooks read it.
+        let server = match limits_observed {
+            true => request.url().host_str().unwrap_or_default().to_string(),
+            false => String::new(),
+        };
         let started = Instant::now();
         let tokens = self.auth.tokens.as_ref().filter(|_| self.sends_credentials(request.url(), operation));
         // A 401 to a token from the source is answered once with a new token, whatever the policy.
@@ -810,17 +830,21 @@ impl Runtime {
                 .ok()
                 .filter(|r| !r.status().is_success())
                 .and_then(|r| crate::ratelimit::retry_after(r.headers()));
-            let verdict = policy.decide(
-                &Attempt {
-                    outcome,
-                    idempotent,
-                    number: attempt,
-                    elapsed: started.elapsed(),
-                    retry_after,
-                    resendable: spare.is_some(),
-                },
-                rand::random::<f64>(),
-            );
+            // A success is final: no jitter drawn, no clock read.
+            let verdict = match outcome {
+                Outcome::Status(status) if status.is_success() => Decision::Stop(crate::retry::Stop::Final),
+                outcome => policy.decide(
+                    &Attempt {
+                        outcome,
+                        idempotent,
+                        number: attempt,
+                        elapsed: started.elapsed(),
+                        retry_after,
+                        resendable: spare.is_some(),
+                    },
+                    rand::random::<f64>(),
+                ),
+            };
             // The server said the budget is spent: every process on it waits, not only this one.
             if let Some(pause) = pause_hint(&result, retry_after, &verdict) {
                 limits.budget.pause(pause).await;
@@ -925,11 +949,11 @@ fn pause_hint(
             Decision::Stop(_) => None,
         };
     }
-    let limit = crate::ratelimit::RateLimit::from_headers(response.headers());
-    if limit.remaining != Some(0) {
+    // Every success passes here: the remaining count alone decides, the reset is read only then.
+    if crate::ratelimit::remaining(response.headers()) != Some(0) {
         return None;
     }
-    let reset = limit.reset?;
+    let reset = crate::ratelimit::reset(response.headers())?;
     if reset > 1_000_000_000 {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
         Some(Duration::from_secs(reset.saturating_sub(now)))

@@ -186,8 +186,23 @@ impl<'a> ListPartners<'a> {
         let sort_order = sort_order.map_err(Error::InvalidRequest)?;
         let status = status.map_err(Error::InvalidRequest)?;
         let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 9usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("country", &country))?
+            .push(&progenitor_client::QueryParam::new("email", &email))?
+            .push(&progenitor_client::QueryParam::new("groupId", &group_id))?
+            .push(&progenitor_client::QueryParam::new("page", &page))?
+            .push(&progenitor_client::QueryParam::new("pageSize", &page_size))?
+            .push(&progenitor_client::QueryParam::new("search", &search))?
+            .push(&progenitor_client::QueryParam::new("sortBy", &sort_by))?
+            .push(&progenitor_client::QueryParam::new("sortOrder", &sort_order))?
+            .push(&progenitor_client::QueryParam::new("status", &status))?
+            .push(&progenitor_client::QueryParam::new("tenantId", &tenant_id))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -195,18 +210,8 @@ impl<'a> ListPartners<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("country", &country))
-            .query(&progenitor_client::QueryParam::new("email", &email))
-            .query(&progenitor_client::QueryParam::new("groupId", &group_id))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
-            .query(&progenitor_client::QueryParam::new("search", &search))
-            .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
-            .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
-            .query(&progenitor_client::QueryParam::new("status", &status))
-            .query(&progenitor_client::QueryParam::new("tenantId", &tenant_id))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_partners",
         };
@@ -215,7 +220,7 @@ impl<'a> ListPartners<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -273,8 +278,11 @@ impl<'a> CreatePartner<'a> {
                 types::CreatePartnerRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 9usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners");
         let mut request = client
             .client
             .post(url)
@@ -283,8 +291,8 @@ impl<'a> CreatePartner<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_partner",
         };
@@ -293,7 +301,7 @@ impl<'a> CreatePartner<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -352,8 +360,15 @@ impl<'a> RetrievePartnerLinks<'a> {
         let Self { client, partner_id, tenant_id, .. } = self;
         let partner_id = partner_id.map_err(Error::InvalidRequest)?;
         let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/links", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 15usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/links");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("partnerId", &partner_id))?
+            .push(&progenitor_client::QueryParam::new("tenantId", &tenant_id))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -361,10 +376,8 @@ impl<'a> RetrievePartnerLinks<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
-            .query(&progenitor_client::QueryParam::new("tenantId", &tenant_id))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "retrieve_partner_links",
         };
@@ -373,7 +386,7 @@ impl<'a> RetrievePartnerLinks<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -433,8 +446,11 @@ impl<'a> CreatePartnerLink<'a> {
                 types::CreatePartnerLinkRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/links", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 15usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/links");
         let mut request = client
             .client
             .post(url)
@@ -443,8 +459,8 @@ impl<'a> CreatePartnerLink<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_partner_link",
         };
@@ -453,7 +469,7 @@ impl<'a> CreatePartnerLink<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -513,8 +529,11 @@ impl<'a> UpsertPartnerLink<'a> {
                 types::UpsertPartnerLinkRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/links/upsert", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 22usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/links/upsert");
         let mut request = client
             .client
             .put(url)
@@ -523,8 +542,8 @@ impl<'a> UpsertPartnerLink<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "upsert_partner_link",
         };
@@ -533,7 +552,7 @@ impl<'a> UpsertPartnerLink<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -699,8 +718,21 @@ impl<'a> RetrievePartnerAnalytics<'a> {
         let start = start.map_err(Error::InvalidRequest)?;
         let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
         let timezone = timezone.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/analytics", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 19usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/analytics");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("end", &end))?
+            .push(&progenitor_client::QueryParam::new("groupBy", &group_by))?
+            .push(&progenitor_client::QueryParam::new("interval", &interval))?
+            .push(&progenitor_client::QueryParam::new("partnerId", &partner_id))?
+            .push(&progenitor_client::QueryParam::new("query", &query))?
+            .push(&progenitor_client::QueryParam::new("start", &start))?
+            .push(&progenitor_client::QueryParam::new("tenantId", &tenant_id))?
+            .push(&progenitor_client::QueryParam::new("timezone", &timezone))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -708,16 +740,8 @@ impl<'a> RetrievePartnerAnalytics<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("end", &end))
-            .query(&progenitor_client::QueryParam::new("groupBy", &group_by))
-            .query(&progenitor_client::QueryParam::new("interval", &interval))
-            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
-            .query(&progenitor_client::QueryParam::new("query", &query))
-            .query(&progenitor_client::QueryParam::new("start", &start))
-            .query(&progenitor_client::QueryParam::new("tenantId", &tenant_id))
-            .query(&progenitor_client::QueryParam::new("timezone", &timezone))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "retrieve_partner_analytics",
         };
@@ -726,7 +750,7 @@ impl<'a> RetrievePartnerAnalytics<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -782,8 +806,11 @@ impl<'a> BanPartner<'a> {
                 types::BanPartnerRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/ban", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 13usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/ban");
         let mut request = client
             .client
             .post(url)
@@ -792,8 +819,8 @@ impl<'a> BanPartner<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "ban_partner",
         };
@@ -802,7 +829,7 @@ impl<'a> BanPartner<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -856,8 +883,11 @@ impl<'a> DeactivatePartner<'a> {
         let body = body
             .and_then(|v| types::PartnerSelector::try_from(v).map_err(|e| e.to_string()))
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/deactivate", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 20usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/deactivate");
         let mut request = client
             .client
             .post(url)
@@ -866,8 +896,8 @@ impl<'a> DeactivatePartner<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "deactivate_partner",
         };
@@ -876,7 +906,7 @@ impl<'a> DeactivatePartner<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -912,7 +942,11 @@ impl<'a> ListPartners<'a> {
         ResponseValue<::std::vec::Vec<types::EnrolledPartner>>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListPartners<'a> {
@@ -1004,7 +1038,11 @@ impl<'a> CreatePartner<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::EnrolledPartner>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> RetrievePartnerLinks<'a> {
@@ -1036,7 +1074,11 @@ impl<'a> RetrievePartnerLinks<'a> {
         ResponseValue<::std::vec::Vec<types::PartnerLink>>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreatePartnerLink<'a> {
@@ -1066,7 +1108,11 @@ impl<'a> CreatePartnerLink<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::Link>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpsertPartnerLink<'a> {
@@ -1096,7 +1142,11 @@ impl<'a> UpsertPartnerLink<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::Link>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> RetrievePartnerAnalytics<'a> {
@@ -1128,7 +1178,11 @@ impl<'a> RetrievePartnerAnalytics<'a> {
         ResponseValue<types::RetrievePartnerAnalyticsResponse>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> BanPartner<'a> {
@@ -1158,7 +1212,11 @@ impl<'a> BanPartner<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> DeactivatePartner<'a> {
@@ -1188,6 +1246,10 @@ impl<'a> DeactivatePartner<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
