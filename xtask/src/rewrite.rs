@@ -1106,7 +1106,7 @@ fn lean_send(f: &mut syn::ImplItemFn) -> Result<(), String> {
     let headers_used = f.block.stmts.iter().any(|s| quote!(#s).to_string().contains("header_map . append"));
     let decodes = f.block.stmts.iter().any(|s| quote!(#s).to_string().contains("ResponseValue :: from_response"));
     let mut stmts = Vec::new();
-    let mut url_pieces: Option<Vec<syn::Stmt>> = None;
+    let mut url_var: Option<Ident> = None;
     let mut queries: Vec<syn::Expr> = Vec::new();
     for stmt in std::mem::take(&mut f.block.stmts) {
         if let syn::Stmt::Local(local) = &stmt {
@@ -1114,8 +1114,16 @@ fn lean_send(f: &mut syn::ImplItemFn) -> Result<(), String> {
             let pat = quote!(#pat).to_string();
             let init = local.init.as_ref().map(|i| &*i.expr);
             match (pat.as_str(), init) {
-                ("url", Some(syn::Expr::Macro(m))) if m.mac.path.is_ident("format") => {
-                    url_pieces = Some(url_statements(&m.mac)?);
+                // `url`, or another name when a parameter is called `url`.
+                (var, Some(syn::Expr::Macro(m)))
+                    if m.mac.path.is_ident("format") && quote!(#m).to_string().contains("client . baseurl") =>
+                {
+                    let var = format_ident!("{}", var.trim_start_matches("mut "));
+                    // Written where progenitor formatted it: a refused path parameter is still
+                    // reported before a header value that cannot be sent.
+                    let (var, pieces) = url_statements(&var, &m.mac)?;
+                    stmts.extend(pieces);
+                    url_var = Some(var);
                     continue;
                 }
                 ("mut header_map", Some(_)) if !headers_used => continue,
@@ -1133,14 +1141,13 @@ fn lean_send(f: &mut syn::ImplItemFn) -> Result<(), String> {
                     strip_chain(&mut init, &mut queries, !headers_used);
                     // Collected outermost first: the chain's order is the reverse.
                     queries.reverse();
-                    let Some(pieces) = url_pieces.take() else {
+                    let Some(url_var) = url_var.take() else {
                         return Err(format!("{name}: the request is built before its URL"));
                     };
-                    stmts.extend(pieces);
                     if !queries.is_empty() {
                         let pushes = queries.iter().map(|q| quote! { .push(#q)? });
                         stmts.push(syn::parse_quote! {
-                            ::affiliate_runtime::__private::Query::new(&mut url) #(#pushes)* .finish();
+                            ::affiliate_runtime::__private::Query::new(&mut #url_var) #(#pushes)* .finish();
                         });
                     }
                     stmts.push(syn::parse_quote! { let mut request = #init; });
@@ -1151,7 +1158,7 @@ fn lean_send(f: &mut syn::ImplItemFn) -> Result<(), String> {
         }
         stmts.push(stmt);
     }
-    if url_pieces.is_some() {
+    if url_var.is_some() {
         return Err(format!("{name}: no request built from the URL"));
     }
     // `ResponseValue::from_response(response).await` -> the runtime's `decode(response).await`.
@@ -1176,8 +1183,8 @@ fn lean_send(f: &mut syn::ImplItemFn) -> Result<(), String> {
 }
 
 /// `format!("{}/a/{}", client.baseurl, encode_path(&x.to_string())?,)` -> statements writing the
-/// same text into `let mut url: String`.
-fn url_statements(mac: &syn::Macro) -> Result<Vec<syn::Stmt>, String> {
+/// same text into `let mut <url>: String` (progenitor's name for the variable).
+fn url_statements(url: &Ident, mac: &syn::Macro) -> Result<(Ident, Vec<syn::Stmt>), String> {
     use syn::punctuated::Punctuated;
     let args = mac
         .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
@@ -1197,22 +1204,22 @@ fn url_statements(mac: &syn::Macro) -> Result<Vec<syn::Stmt>, String> {
     }
     let fixed: usize = pieces.iter().map(|p| p.len()).sum();
     let mut stmts: Vec<syn::Stmt> = vec![syn::parse_quote! {
-        let mut url = ::std::string::String::with_capacity(client.baseurl.len() + #fixed + 64);
+        let mut #url = ::std::string::String::with_capacity(client.baseurl.len() + #fixed + 64);
     }];
     for (arg, piece) in args.iter().zip(pieces.iter().skip(1)) {
         let shown = quote!(#arg).to_string();
         if shown == "client . baseurl" {
-            stmts.push(syn::parse_quote! { url.push_str(&client.baseurl); });
+            stmts.push(syn::parse_quote! { #url.push_str(&client.baseurl); });
         } else {
             let value = path_value(arg)
                 .ok_or_else(|| format!("the URL argument `{shown}` is not `encode_path(&x.to_string())?`"))?;
-            stmts.push(syn::parse_quote! { ::affiliate_runtime::__private::push_path(&mut url, &#value)?; });
+            stmts.push(syn::parse_quote! { ::affiliate_runtime::__private::push_path(&mut #url, &#value)?; });
         }
         if !piece.is_empty() {
-            stmts.push(syn::parse_quote! { url.push_str(#piece); });
+            stmts.push(syn::parse_quote! { #url.push_str(#piece); });
         }
     }
-    Ok(stmts)
+    Ok((url.clone(), stmts))
 }
 
 /// `x` in `encode_path(&x.to_string())?`.

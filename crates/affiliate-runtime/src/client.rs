@@ -530,8 +530,10 @@ impl Runtime {
     /// API's own origin. Generated code only.
     #[doc(hidden)]
     pub fn prepare(&self, request: &mut reqwest::Request, operation: &str) -> std::result::Result<(), String> {
-        // progenitor sends `api-version: <info.version>`; these APIs do not use it.
-        request.headers_mut().remove("api-version");
+        // progenitor sends `api-version: <info.version>`; these APIs do not use it. (A name
+        // constant: a lookup by `&str` parses the name on every request.)
+        const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+        request.headers_mut().remove(API_VERSION);
         crate::call::apply(request, &self.auth.headers)?;
         let credentials = self.sends_credentials(request.url(), operation);
         // Before the bracket rewrite below, which must see the final query.
@@ -565,7 +567,7 @@ impl Runtime {
     /// Whether a request to `url` for `operation` carries the client's credentials: only to the
     /// API's own origin, and never for an operation the spec marks anonymous.
     fn sends_credentials(&self, url: &reqwest::Url, operation: &str) -> bool {
-        url.origin() == self.origin && !self.api.anonymous_operations.contains(&operation)
+        same_origin(url, &self.origin) && !self.api.anonymous_operations.contains(&operation)
     }
 
     /// GETs a link an API returned (a job's result, say) with the client's credentials and retry
@@ -768,7 +770,8 @@ impl Runtime {
             // Every attempt (each retry, the resend after a 401) takes the token current then.
             let mut sent_token = None;
             if let Some(tokens) = tokens {
-                match tokens.get(client).await {
+                // Boxed, as every rarely taken await here: the call's future stays small.
+                match Box::pin(tokens.get(client)).await {
                     Ok(current) => {
                         request.headers_mut().insert(reqwest::header::AUTHORIZATION, current.header);
                         sent_token = Some(current.generation);
@@ -791,7 +794,7 @@ impl Runtime {
                         });
                         if let Some(Decision::Retry(wait)) = verdict {
                             tracing::debug!(attempt, error = %error, "no access token; retrying");
-                            tokio::time::sleep(wait).await;
+                            Box::pin(tokio::time::sleep(wait)).await;
                             attempt += 1;
                             continue;
                         }
@@ -823,7 +826,7 @@ impl Runtime {
                 Ok(response) => Outcome::Status(response.status()),
                 Err(error) => Outcome::Failed(classify(error)),
             };
-            self.observe_attempt(&result, operation, &method, &server, attempt, sent.elapsed());
+            self.observe_attempt(&result, operation, &method, &server, attempt, sent);
             // Read only where it can matter (a success is never retried).
             let retry_after = result
                 .as_ref()
@@ -847,7 +850,7 @@ impl Runtime {
             };
             // The server said the budget is spent: every process on it waits, not only this one.
             if let Some(pause) = pause_hint(&result, retry_after, &verdict) {
-                limits.budget.pause(pause).await;
+                Box::pin(limits.budget.pause(pause)).await;
             }
             let verdict = match verdict {
                 Decision::Retry(wait) if spare.is_some() => {
@@ -874,7 +877,7 @@ impl Runtime {
                     );
                     limits.observers.emit(|| Event::Retry { operation, attempt, wait });
                     drop(result);
-                    tokio::time::sleep(wait).await;
+                    Box::pin(tokio::time::sleep(wait)).await;
                     request = next;
                     attempt += 1;
                 }
@@ -903,12 +906,13 @@ impl Runtime {
         method: &reqwest::Method,
         server: &str,
         attempt: u32,
-        duration: Duration,
+        sent: Instant,
     ) {
         let observers = &self.limits.observers;
         if !observers.metrics && observers.hooks.is_empty() {
             return;
         }
+        let duration = sent.elapsed();
         let status = result.as_ref().ok().map(|r| r.status());
         let label = match (status, result) {
             (Some(status), _) if status.is_client_error() || status.is_server_error() => {
@@ -928,6 +932,22 @@ impl Runtime {
             duration,
         });
         observers.emit(|| Event::Response { operation, attempt, status, error_type, duration });
+    }
+}
+
+/// `url.origin() == *origin`, without building `url`'s origin (it copies the host) on every request.
+fn same_origin(url: &reqwest::Url, origin: &url::Origin) -> bool {
+    use url::Host;
+    // An opaque origin (a scheme other than the special ones) equals no other origin.
+    let url::Origin::Tuple(scheme, host, port) = origin else { return false };
+    if url.scheme() != scheme || url.port_or_known_default() != Some(*port) {
+        return false;
+    }
+    match (url.host(), host) {
+        (Some(Host::Domain(a)), Host::Domain(b)) => a == b,
+        (Some(Host::Ipv4(a)), Host::Ipv4(b)) => a == *b,
+        (Some(Host::Ipv6(a)), Host::Ipv6(b)) => a == *b,
+        _ => false,
     }
 }
 
@@ -1129,6 +1149,33 @@ mod tests {
             url_templates: &[],
             rate_limit: None,
             idempotency_headers: &[],
+        }
+    }
+
+    /// The allocation-free origin check agrees with `Url::origin` on every kind of host, port
+    /// and scheme.
+    #[test]
+    fn same_origin_is_url_origin_equality() {
+        let urls = [
+            "https://api.example.com",
+            "https://api.example.com:443/x?y",
+            "https://API.example.com/",
+            "https://api.example.com:8443/",
+            "http://api.example.com/",
+            "https://other.example.com/",
+            "http://127.0.0.1:8080/a",
+            "http://127.0.0.1:8081/a",
+            "http://[::1]:8080/",
+            "ftp://api.example.com/",
+            "file:///tmp/x",
+            "data:text/plain,x",
+        ];
+        for base in urls {
+            let origin = reqwest::Url::parse(base).unwrap().origin();
+            for url in urls {
+                let url = reqwest::Url::parse(url).unwrap();
+                assert_eq!(super::same_origin(&url, &origin), url.origin() == origin, "{base} vs {url}");
+            }
         }
     }
 

@@ -67,10 +67,6 @@ impl<'a> ListGroupAffiliateTokens<'a> {
         let group_id = group_id.map_err(Error::InvalidRequest)?;
         let username = username.map_err(Error::InvalidRequest)?;
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
-        let mut header_map = ::reqwest::header::HeaderMap::new();
-        if let Some(value) = x_impersonate {
-            header_map.append("X-Impersonate", value.to_string().try_into()?);
-        }
         let mut url = ::std::string::String::with_capacity(
             client.baseurl.len() + 34usize + 64,
         );
@@ -78,6 +74,10 @@ impl<'a> ListGroupAffiliateTokens<'a> {
         url.push_str("/v4/groups/");
         ::affiliate_runtime::__private::push_path(&mut url, &group_id)?;
         url.push_str("/group-affiliate-tokens");
+        let mut header_map = ::reqwest::header::HeaderMap::new();
+        if let Some(value) = x_impersonate {
+            header_map.append("X-Impersonate", value.to_string().try_into()?);
+        }
         ::affiliate_runtime::__private::Query::new(&mut url)
             .push(&progenitor_client::QueryParam::new("username", &username))?
             .finish();
@@ -186,10 +186,6 @@ impl<'a> CreateGroupAffiliateTokens<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let mut header_map = ::reqwest::header::HeaderMap::new();
-        if let Some(value) = x_impersonate {
-            header_map.append("X-Impersonate", value.to_string().try_into()?);
-        }
         let mut url = ::std::string::String::with_capacity(
             client.baseurl.len() + 34usize + 64,
         );
@@ -197,6 +193,10 @@ impl<'a> CreateGroupAffiliateTokens<'a> {
         url.push_str("/v4/groups/");
         ::affiliate_runtime::__private::push_path(&mut url, &group_id)?;
         url.push_str("/group-affiliate-tokens");
+        let mut header_map = ::reqwest::header::HeaderMap::new();
+        if let Some(value) = x_impersonate {
+            header_map.append("X-Impersonate", value.to_string().try_into()?);
+        }
         let mut request = client
             .client
             .post(url)
@@ -317,10 +317,6 @@ impl<'a> UpdateGroupAffiliateTokens<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let mut header_map = ::reqwest::header::HeaderMap::new();
-        if let Some(value) = x_impersonate {
-            header_map.append("X-Impersonate", value.to_string().try_into()?);
-        }
         let mut url = ::std::string::String::with_capacity(
             client.baseurl.len() + 35usize + 64,
         );
@@ -329,6 +325,10 @@ impl<'a> UpdateGroupAffiliateTokens<'a> {
         ::affiliate_runtime::__private::push_path(&mut url, &group_id)?;
         url.push_str("/group-affiliate-tokens/");
         ::affiliate_runtime::__private::push_path(&mut url, &guid)?;
+        let mut header_map = ::reqwest::header::HeaderMap::new();
+        if let Some(value) = x_impersonate {
+            header_map.append("X-Impersonate", value.to_string().try_into()?);
+        }
         let mut request = client
             .client
             .put(url)
@@ -433,10 +433,6 @@ impl<'a> DeleteGroupAffiliateTokens<'a> {
         let guid = guid.map_err(Error::InvalidRequest)?;
         let username = username.map_err(Error::InvalidRequest)?;
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
-        let mut header_map = ::reqwest::header::HeaderMap::new();
-        if let Some(value) = x_impersonate {
-            header_map.append("X-Impersonate", value.to_string().try_into()?);
-        }
         let mut url = ::std::string::String::with_capacity(
             client.baseurl.len() + 35usize + 64,
         );
@@ -445,6 +441,10 @@ impl<'a> DeleteGroupAffiliateTokens<'a> {
         ::affiliate_runtime::__private::push_path(&mut url, &group_id)?;
         url.push_str("/group-affiliate-tokens/");
         ::affiliate_runtime::__private::push_path(&mut url, &guid)?;
+        let mut header_map = ::reqwest::header::HeaderMap::new();
+        if let Some(value) = x_impersonate {
+            header_map.append("X-Impersonate", value.to_string().try_into()?);
+        }
         ::affiliate_runtime::__private::Query::new(&mut url)
             .push(&progenitor_client::QueryParam::new("username", &username))?
             .finish();
@@ -537,15 +537,15 @@ impl<'a> ListUserAffiliateTokens<'a> {
         let include_disabled = include_disabled.map_err(Error::InvalidRequest)?;
         let username = username.map_err(Error::InvalidRequest)?;
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
-        let mut header_map = ::reqwest::header::HeaderMap::new();
-        if let Some(value) = x_impersonate {
-            header_map.append("X-Impersonate", value.to_string().try_into()?);
-        }
         let mut url = ::std::string::String::with_capacity(
             client.baseurl.len() + 25usize + 64,
         );
         url.push_str(&client.baseurl);
         url.push_str("/v4/user-affiliate-tokens");
+        let mut header_map = ::reqwest::header::HeaderMap::new();
+        if let Some(value) = x_impersonate {
+            header_map.append("X-Impersonate", value.to_string().try_into()?);
+        }
         ::affiliate_runtime::__private::Query::new(&mut url)
             .push(
                 &progenitor_client::QueryParam::new("includeDisabled", &include_disabled),
@@ -647,15 +647,15 @@ impl<'a> CreateUserAffiliateTokens<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let mut header_map = ::reqwest::header::HeaderMap::new();
-        if let Some(value) = x_impersonate {
-            header_map.append("X-Impersonate", value.to_string().try_into()?);
-        }
         let mut url = ::std::string::String::with_capacity(
             client.baseurl.len() + 25usize + 64,
         );
         url.push_str(&client.baseurl);
         url.push_str("/v4/user-affiliate-tokens");
+        let mut header_map = ::reqwest::header::HeaderMap::new();
+        if let Some(value) = x_impersonate {
+            header_map.append("X-Impersonate", value.to_string().try_into()?);
+        }
         let mut request = client
             .client
             .post(url)
@@ -766,16 +766,16 @@ impl<'a> UpdateUserAffiliateTokens<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let mut header_map = ::reqwest::header::HeaderMap::new();
-        if let Some(value) = x_impersonate {
-            header_map.append("X-Impersonate", value.to_string().try_into()?);
-        }
         let mut url = ::std::string::String::with_capacity(
             client.baseurl.len() + 26usize + 64,
         );
         url.push_str(&client.baseurl);
         url.push_str("/v4/user-affiliate-tokens/");
         ::affiliate_runtime::__private::push_path(&mut url, &guid)?;
+        let mut header_map = ::reqwest::header::HeaderMap::new();
+        if let Some(value) = x_impersonate {
+            header_map.append("X-Impersonate", value.to_string().try_into()?);
+        }
         let mut request = client
             .client
             .put(url)
@@ -870,16 +870,16 @@ impl<'a> DeleteUserAffiliateTokens<'a> {
         let guid = guid.map_err(Error::InvalidRequest)?;
         let username = username.map_err(Error::InvalidRequest)?;
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
-        let mut header_map = ::reqwest::header::HeaderMap::new();
-        if let Some(value) = x_impersonate {
-            header_map.append("X-Impersonate", value.to_string().try_into()?);
-        }
         let mut url = ::std::string::String::with_capacity(
             client.baseurl.len() + 26usize + 64,
         );
         url.push_str(&client.baseurl);
         url.push_str("/v4/user-affiliate-tokens/");
         ::affiliate_runtime::__private::push_path(&mut url, &guid)?;
+        let mut header_map = ::reqwest::header::HeaderMap::new();
+        if let Some(value) = x_impersonate {
+            header_map.append("X-Impersonate", value.to_string().try_into()?);
+        }
         ::affiliate_runtime::__private::Query::new(&mut url)
             .push(&progenitor_client::QueryParam::new("username", &username))?
             .finish();
@@ -959,15 +959,15 @@ impl<'a> GetAffiliateTokensSet<'a> {
         let Self { client, set_guid, x_impersonate, .. } = self;
         let set_guid = set_guid.map_err(Error::InvalidRequest)?;
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
-        let mut header_map = ::reqwest::header::HeaderMap::new();
-        if let Some(value) = x_impersonate {
-            header_map.append("X-Impersonate", value.to_string().try_into()?);
-        }
         let mut url = ::std::string::String::with_capacity(
             client.baseurl.len() + 25usize + 64,
         );
         url.push_str(&client.baseurl);
         url.push_str("/v4/affiliate-tokens-sets");
+        let mut header_map = ::reqwest::header::HeaderMap::new();
+        if let Some(value) = x_impersonate {
+            header_map.append("X-Impersonate", value.to_string().try_into()?);
+        }
         ::affiliate_runtime::__private::Query::new(&mut url)
             .push(&progenitor_client::QueryParam::new("setGuid", &set_guid))?
             .finish();
