@@ -27,6 +27,9 @@ use tokio::net::{TcpListener, TcpStream};
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// Connections the plain HTTP server accepted: a side that reconnects pays for it in every figure.
+static ACCEPTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// The bodies the servers answer: `pageSize=1` gets the first, anything else the second.
 struct Bodies {
     one: bytes::Bytes,
@@ -54,6 +57,7 @@ async fn lean_server(bodies: Arc<Bodies>) -> String {
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
+            ACCEPTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             socket.set_nodelay(true).unwrap();
             tokio::spawn(connection(socket, bodies.clone()));
         }
@@ -175,6 +179,12 @@ fn main() {
             }
             let (base, client_side) = compare(Some(case.items), 50, case.rounds, &baseline, &generated).await;
             println!("  {}: {} item(s), {} interleaved rounds", case.name, case.items, case.rounds);
+            if !case.tls {
+                println!(
+                    "    (HTTP connections accepted so far: {})",
+                    ACCEPTED.load(std::sync::atomic::Ordering::Relaxed)
+                );
+            }
             print_call_comparison(4, &base, &client_side);
         }
     });

@@ -12,6 +12,8 @@
 //! - Path parameters are encoded by the runtime's `encode_path` instead of progenitor's, which
 //!   leaves `.`, `..` and `\` to the URL parser (dot segments resolved, `\` read as `/`); a value
 //!   that cannot stay in its segment is refused before sending (`encode_path(..)?`).
+//! - Each `send_raw` builds its request as a hand-written call would: the URL in one string, the
+//!   query written into it, the buffered JSON body decoded once (`lean_send`).
 //! - [`Types`] answers the glue's questions about generated structs (field names, types).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -1031,6 +1033,7 @@ pub fn split_module(file: &mut syn::File, name: &str) -> Result<syn::File, Strin
 /// Drops what progenitor emits that no caller uses: the `ignore`d usage example under every
 /// `Client` method (the builder's setters say the same), and the `api-version` header built from
 /// `info.version` on every request (the runtime removes it before sending).
+/// Then makes every `send_raw` lean ([`lean_send`]).
 pub fn drop_noise(file: &mut syn::File) -> Result<(), String> {
     let mut examples = 0;
     let mut headers = 0;
