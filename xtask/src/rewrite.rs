@@ -12,6 +12,8 @@
 //! - Path parameters are encoded by the runtime's `encode_path` instead of progenitor's, which
 //!   leaves `.`, `..` and `\` to the URL parser (dot segments resolved, `\` read as `/`); a value
 //!   that cannot stay in its segment is refused before sending (`encode_path(..)?`).
+//! - Each `send_raw` builds its request as a hand-written call would: the URL in one string, the
+//!   query written into it, the buffered JSON body decoded once (`lean_send`).
 //! - [`Types`] answers the glue's questions about generated structs (field names, types).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -1031,6 +1033,7 @@ pub fn split_module(file: &mut syn::File, name: &str) -> Result<syn::File, Strin
 /// Drops what progenitor emits that no caller uses: the `ignore`d usage example under every
 /// `Client` method (the builder's setters say the same), and the `api-version` header built from
 /// `info.version` on every request (the runtime removes it before sending).
+/// Then makes every `send_raw` lean ([`lean_send`]).
 pub fn drop_noise(file: &mut syn::File) -> Result<(), String> {
     let mut examples = 0;
     let mut headers = 0;
@@ -1074,6 +1077,8 @@ pub fn drop_noise(file: &mut syn::File) -> Result<(), String> {
                                 local.attrs.retain(|a| !quote!(#a).to_string().contains("unused_mut"));
                             }
                         }
+                        let builder = last_ident(&imp.self_ty).unwrap_or_default();
+                        lean_send(f).map_err(|e| format!("builder {builder}: {e}"))?;
                     }
                 }
             }
@@ -1085,4 +1090,175 @@ pub fn drop_noise(file: &mut syn::File) -> Result<(), String> {
         return Err("no `api-version` header found in any `send_raw`: progenitor's output changed".to_string());
     }
     Ok(())
+}
+
+/// Makes one builder's `send_raw` lean (what a hand-written reqwest call does, and no more):
+///
+/// - the URL is written into one `String` (`push_str` of the template's pieces, path parameters
+///   through the runtime's `push_path`, which encodes and refuses as `encode_path` did, without
+///   the intermediate `to_string()` and `encode_path` strings), and its query appended in the same
+///   string by the runtime's `Query` (progenitor's `QueryParam` serialisation, form-urlencoded as
+///   reqwest's `.query()` does) instead of re-serialising the parsed URL once per parameter;
+/// - an operation without header parameters builds no header map;
+/// - a JSON success is decoded by the runtime's `decode` from the body the retry loop already
+///   buffered, instead of progenitor's `from_response` reading it a second time.
+///
+/// A `send_raw` of another shape is an error: progenitor's output changed.
+fn lean_send(f: &mut syn::ImplItemFn) -> Result<(), String> {
+    let name = f.sig.ident.to_string();
+    let headers_used = f.block.stmts.iter().any(|s| quote!(#s).to_string().contains("header_map . append"));
+    let decodes = f.block.stmts.iter().any(|s| quote!(#s).to_string().contains("ResponseValue :: from_response"));
+    let mut stmts = Vec::new();
+    let mut url_var: Option<Ident> = None;
+    let mut queries: Vec<syn::Expr> = Vec::new();
+    for stmt in std::mem::take(&mut f.block.stmts) {
+        if let syn::Stmt::Local(local) = &stmt {
+            let pat = &local.pat;
+            let pat = quote!(#pat).to_string();
+            let init = local.init.as_ref().map(|i| &*i.expr);
+            match (pat.as_str(), init) {
+                // `url`, or another name when a parameter is called `url`.
+                (var, Some(syn::Expr::Macro(m)))
+                    if m.mac.path.is_ident("format") && quote!(#m).to_string().contains("client . baseurl") =>
+                {
+                    let var = format_ident!("{}", var.trim_start_matches("mut "));
+                    // Written where progenitor formatted it: a refused path parameter is still
+                    // reported before a header value that cannot be sent.
+                    let (var, pieces) = url_statements(&var, &m.mac)?;
+                    stmts.extend(pieces);
+                    url_var = Some(var);
+                    continue;
+                }
+                ("mut header_map", Some(_)) if !headers_used => continue,
+                // Grown by the parameters actually given: none allocates nothing.
+                ("mut header_map", Some(_)) => {
+                    stmts.push(syn::parse_quote! { let mut header_map = ::reqwest::header::HeaderMap::new(); });
+                    continue;
+                }
+                // The retry loop hands the JSON body it buffered to `decode` (below).
+                ("info", Some(_)) if decodes => {
+                    stmts.push(syn::parse_quote! { ::affiliate_runtime::__private::expect_json(); });
+                }
+                ("mut request", Some(init)) => {
+                    let mut init = init.clone();
+                    strip_chain(&mut init, &mut queries, !headers_used);
+                    // Collected outermost first: the chain's order is the reverse.
+                    queries.reverse();
+                    let Some(url_var) = url_var.take() else {
+                        return Err(format!("{name}: the request is built before its URL"));
+                    };
+                    if !queries.is_empty() {
+                        let pushes = queries.iter().map(|q| quote! { .push(#q)? });
+                        stmts.push(syn::parse_quote! {
+                            ::affiliate_runtime::__private::Query::new(&mut #url_var) #(#pushes)* .finish();
+                        });
+                    }
+                    stmts.push(syn::parse_quote! { let mut request = #init; });
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        stmts.push(stmt);
+    }
+    if url_var.is_some() {
+        return Err(format!("{name}: no request built from the URL"));
+    }
+    // `ResponseValue::from_response(response).await` -> the runtime's `decode(response).await`.
+    struct Decode;
+    impl VisitMut for Decode {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            if let syn::Expr::Call(call) = expr {
+                let func = &call.func;
+                if quote!(#func).to_string() == "ResponseValue :: from_response" {
+                    call.func = syn::parse_quote!(::affiliate_runtime::__private::decode);
+                    return;
+                }
+            }
+            syn::visit_mut::visit_expr_mut(self, expr);
+        }
+    }
+    for stmt in &mut stmts {
+        Decode.visit_stmt_mut(stmt);
+    }
+    f.block.stmts = stmts;
+    Ok(())
+}
+
+/// `format!("{}/a/{}", client.baseurl, encode_path(&x.to_string())?,)` -> statements writing the
+/// same text into `let mut <url>: String` (progenitor's name for the variable).
+fn url_statements(url: &Ident, mac: &syn::Macro) -> Result<(Ident, Vec<syn::Stmt>), String> {
+    use syn::punctuated::Punctuated;
+    let args = mac
+        .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .map_err(|e| format!("the URL's `format!`: {e}"))?;
+    let mut args = args.into_iter();
+    let Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(template), .. })) = args.next() else {
+        return Err("the URL's `format!` does not start with a string literal".to_string());
+    };
+    let template = template.value();
+    if template.contains("{{") || template.contains("}}") {
+        return Err(format!("the URL template `{template}` has escaped braces"));
+    }
+    let pieces: Vec<&str> = template.split("{}").collect();
+    let args: Vec<syn::Expr> = args.collect();
+    if pieces.len() != args.len() + 1 || pieces.first() != Some(&"") {
+        return Err(format!("the URL template `{template}` does not fit its {} arguments", args.len()));
+    }
+    let fixed: usize = pieces.iter().map(|p| p.len()).sum();
+    let mut stmts: Vec<syn::Stmt> = vec![syn::parse_quote! {
+        let mut #url = ::std::string::String::with_capacity(client.baseurl.len() + #fixed + 64);
+    }];
+    for (arg, piece) in args.iter().zip(pieces.iter().skip(1)) {
+        let shown = quote!(#arg).to_string();
+        if shown == "client . baseurl" {
+            stmts.push(syn::parse_quote! { #url.push_str(&client.baseurl); });
+        } else {
+            let value = path_value(arg)
+                .ok_or_else(|| format!("the URL argument `{shown}` is not `encode_path(&x.to_string())?`"))?;
+            stmts.push(syn::parse_quote! { ::affiliate_runtime::__private::push_path(&mut #url, &#value)?; });
+        }
+        if !piece.is_empty() {
+            stmts.push(syn::parse_quote! { #url.push_str(#piece); });
+        }
+    }
+    Ok((url.clone(), stmts))
+}
+
+/// `x` in `encode_path(&x.to_string())?`.
+fn path_value(arg: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Try(tried) = arg else { return None };
+    let syn::Expr::Call(call) = &*tried.expr else { return None };
+    let func = &call.func;
+    if quote!(#func).to_string() != "encode_path" || call.args.len() != 1 {
+        return None;
+    }
+    let syn::Expr::Reference(reference) = &call.args[0] else { return None };
+    let syn::Expr::MethodCall(to_string) = &*reference.expr else { return None };
+    (to_string.method == "to_string" && to_string.args.is_empty()).then(|| (*to_string.receiver).clone())
+}
+
+/// Takes the `.query(q)` calls out of the request builder chain (into `queries`, in order) and,
+/// with `drop_headers`, the `.headers(header_map)` call of an empty map.
+fn strip_chain(expr: &mut syn::Expr, queries: &mut Vec<syn::Expr>, drop_headers: bool) {
+    // The chain is nested inside out: `build()?` around `.headers(..)` around `.query(..)`...
+    loop {
+        let removed = match expr {
+            syn::Expr::MethodCall(call)
+                if call.args.len() == 1 && (call.method == "query" || (drop_headers && call.method == "headers")) =>
+            {
+                if call.method == "query" {
+                    queries.push(call.args[0].clone());
+                }
+                (*call.receiver).clone()
+            }
+            _ => break,
+        };
+        *expr = removed;
+    }
+    match expr {
+        syn::Expr::Try(tried) => strip_chain(&mut tried.expr, queries, drop_headers),
+        syn::Expr::MethodCall(call) => strip_chain(&mut call.receiver, queries, drop_headers),
+        _ => {}
+    }
 }

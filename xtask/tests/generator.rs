@@ -157,13 +157,22 @@ fn fixture_features_are_present() {
         "path_parameters",
         &["SecurityScheme::ApiKeyQuery { name: \"queryKey\", param: \"api_key\", env: \"FIXTURE_API_KEY\", }"],
     );
-    // Path parameters through the runtime's encoding, refused before sending when they cannot
-    // stay in their segment.
-    check("path_parameters", &["use ::affiliate_runtime::__private::encode_path;", "encode_path(&"]);
+    // Path parameters through the runtime's encoding (written into the URL text), refused
+    // before sending when they cannot stay in their segment.
+    check("path_parameters", &["use ::affiliate_runtime::__private::encode_path;", "push_path(&mut url, &"]);
     let code = squash(&generated("path_parameters"));
     assert!(!code.contains("useprogenitor_client::{encode_path"), "progenitor's encode_path is still imported");
-    let (calls, refusable) = (code.matches("encode_path(&").count(), code.matches(".to_string())?").count());
-    assert!(calls > 0 && calls == refusable, "{calls} encode_path calls, {refusable} with `?`");
+    assert!(!code.contains("encode_path(&"), "a path parameter still goes through an intermediate string");
+    let calls = code.matches("push_path(&mut").count();
+    let refusable = code
+        .split("push_path(&mut")
+        .skip(1)
+        .filter(|rest| rest.split_once(';').is_some_and(|(call, _)| call.ends_with(")?")))
+        .count();
+    assert!(calls > 0 && calls == refusable, "{calls} push_path calls, {refusable} with `?`");
+    // The lean request path: one URL string, the query written into it, the buffered body decoded.
+    check("page_pagination", &["__private::Query::new(&mut url)", ".finish();", "__private::decode(response).await"]);
+    assert!(!squash(&generated("page_pagination")).contains(".query(&"), "a query parameter re-serialises the URL");
     check("page_pagination", &["Plan::Page", "unwrap_or(50u64)", "pub fn stream("]);
     check("offset_pagination", &["Plan::Offset", "links: true", "next_page", "PageValue::as_count"]);
     check("cursor_pagination", &["Plan::Cursor", "cursor_param: \"cursor_id\"", "next_cursor:"]);
@@ -217,7 +226,7 @@ fn fixture_features_are_present() {
             "options: ::affiliate_runtime::__private::CallOptions,",
             "pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self",
             "pub fn retry_policy(mut self, policy: ::affiliate_runtime::RetryPolicy) -> Self",
-            "let options = ::std::mem::take(&mut self.options); ::affiliate_runtime::__private::send(options, self.send_raw())",
+            "let options = ::std::mem::take(&mut self.options); ::affiliate_runtime::__private::send(options, ::std::boxed::Box::pin(self.send_raw()),)",
             "pub(crate) fn new_with_client(",
             "url_templates: &[",
         ],

@@ -144,8 +144,18 @@ impl Budget {
 
     /// Waits until this call may be sent; returns how long it waited.
     pub(crate) async fn acquire(&self) -> Duration {
+        let paused = self.local_pause();
+        // No limit and no pause: nothing to wait for, no clock to read.
+        if paused.is_none() && self.shared.is_none() && self.local.is_none() {
+            return Duration::ZERO;
+        }
+        // Boxed: the Redis round trip's state is large, and this future lives inside every call's.
+        Box::pin(self.wait(paused)).await
+    }
+
+    async fn wait(&self, paused: Option<Instant>) -> Duration {
         let started = Instant::now();
-        if let Some(until) = self.local_pause() {
+        if let Some(until) = paused {
             tokio::time::sleep_until(until.into()).await;
         }
         if let Some(shared) = &self.shared {

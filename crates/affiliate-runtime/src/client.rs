@@ -530,8 +530,10 @@ impl Runtime {
     /// API's own origin. Generated code only.
     #[doc(hidden)]
     pub fn prepare(&self, request: &mut reqwest::Request, operation: &str) -> std::result::Result<(), String> {
-        // progenitor sends `api-version: <info.version>`; these APIs do not use it.
-        request.headers_mut().remove("api-version");
+        // progenitor sends `api-version: <info.version>`; these APIs do not use it. (A name
+        // constant: a lookup by `&str` parses the name on every request.)
+        const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+        request.headers_mut().remove(API_VERSION);
         crate::call::apply(request, &self.auth.headers)?;
         let credentials = self.sends_credentials(request.url(), operation);
         // Before the bracket rewrite below, which must see the final query.
@@ -565,7 +567,7 @@ impl Runtime {
     /// Whether a request to `url` for `operation` carries the client's credentials: only to the
     /// API's own origin, and never for an operation the spec marks anonymous.
     fn sends_credentials(&self, url: &reqwest::Url, operation: &str) -> bool {
-        url.origin() == self.origin && !self.api.anonymous_operations.contains(&operation)
+        same_origin(url, &self.origin) && !self.api.anonymous_operations.contains(&operation)
     }
 
     /// GETs a link an API returned (a job's result, say) with the client's credentials and retry
@@ -622,17 +624,17 @@ impl Runtime {
         request: reqwest::Request,
         operation: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
-        let method = request.method().clone();
+        let method = request.method();
         // A link fetched for a job has no template: its path is the server's, not the spec's.
-        let template = self.api.url_template(operation);
+        // (Field values are only computed when the span is enabled.)
         let span = tracing::info_span!(
             "affiliate.request",
-            otel.name = %format_args!("{method} {}", template.unwrap_or(operation)),
+            otel.name = %format_args!("{method} {}", self.api.url_template(operation).unwrap_or(operation)),
             otel.kind = "client",
             http.request.method = %method,
             server.address = request.url().host_str().unwrap_or_default(),
             server.port = request.url().port_or_known_default(),
-            url.template = template,
+            url.template = self.api.url_template(operation),
             affiliate.api = self.api.name,
             affiliate.operation = operation,
             attempts = tracing::field::Empty,
@@ -642,7 +644,10 @@ impl Runtime {
         // This call's retry policy, if it set one, instead of the client's.
         let overridden = crate::call::retry_override();
         let policy = overridden.as_ref().unwrap_or(&self.retry);
-        let result = self.execute_with_retries(client, request, operation, policy).instrument(span.clone()).await;
+        // Boxed: the retry loop's state (token refresh, shared budget, timers) is tens of KiB, and
+        // a future is copied whole each time it moves up the caller's chain of futures.
+        let retries = Box::pin(self.execute_with_retries(client, request, operation, policy));
+        let result = retries.instrument(span.clone()).await;
         match &result {
             Ok(response) => {
                 let status = response.status();
@@ -670,19 +675,21 @@ impl Runtime {
         }
         let mut response = response;
         let status = response.status();
-        let version = response.version();
-        // Moved, not cloned: reading the body does not need them.
-        let headers = std::mem::take(response.headers_mut());
-        let url = response.url().clone();
         let announced = response.content_length();
-        let body =
-            match crate::body::read_whole(Box::pin(response.bytes_stream()), announced, self.max_body_bytes).await? {
-                Some(body) => body,
-                None => {
-                    record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
-                    bytes::Bytes::new()
-                }
-            };
+        // Read through `chunk()`, which leaves the response (status, headers) where it is.
+        let read = {
+            let chunks = futures::stream::unfold(&mut response, |response| async move {
+                response.chunk().await.transpose().map(|chunk| (chunk, response))
+            });
+            crate::body::read_whole(std::pin::pin!(chunks), announced, self.max_body_bytes).await?
+        };
+        let body = match read {
+            Some(body) => body,
+            None => {
+                record_body_error(Error::TooLarge { status, limit: self.max_body_bytes });
+                bytes::Bytes::new()
+            }
+        };
         // The page fingerprint of a pagination stream (a no-op outside one).
         crate::pagination::record_body(&body);
         // `x-affiliate-body-errors`: a success status whose body reports a failure. A success is
@@ -691,8 +698,18 @@ impl Runtime {
             tracing::debug!(status = status.as_u16(), "success status, error body");
             // Judged like any error body: by its first MAX_ERROR_BODY bytes.
             let start = &body[..body.len().min(crate::error::MAX_ERROR_BODY)];
-            record_body_error(Error::from_response(status, &headers, start));
+            record_body_error(Error::from_response(status, response.headers(), start));
         }
+        // A generated `send` that decodes this body takes it from the task-local: the response
+        // goes back as it is, its body read.
+        if crate::send::expects_json() {
+            crate::send::stash_body(body);
+            return Ok(response);
+        }
+        let version = response.version();
+        // Moved, not cloned: the rebuilt response owns them.
+        let headers = std::mem::take(response.headers_mut());
+        let url = response.url().clone();
         Ok(rebuild(status, version, headers, url, body))
     }
 
@@ -733,7 +750,12 @@ impl Runtime {
         let wants_json = is_json(request.headers().get(reqwest::header::ACCEPT));
         let limits = &*self.limits;
         let method = request.method().clone();
-        let server = request.url().host_str().unwrap_or_default().to_string();
+        let limits_observed = limits.observers.metrics || !limits.observers.hooks.is_empty();
+        // Only the metric and the hooks read it.
+        let server = match limits_observed {
+            true => request.url().host_str().unwrap_or_default().to_string(),
+            false => String::new(),
+        };
         let started = Instant::now();
         let tokens = self.auth.tokens.as_ref().filter(|_| self.sends_credentials(request.url(), operation));
         // A 401 to a token from the source is answered once with a new token, whatever the policy.
@@ -748,7 +770,8 @@ impl Runtime {
             // Every attempt (each retry, the resend after a 401) takes the token current then.
             let mut sent_token = None;
             if let Some(tokens) = tokens {
-                match tokens.get(client).await {
+                // Boxed, as every rarely taken await here: the call's future stays small.
+                match Box::pin(tokens.get(client)).await {
                     Ok(current) => {
                         request.headers_mut().insert(reqwest::header::AUTHORIZATION, current.header);
                         sent_token = Some(current.generation);
@@ -771,7 +794,7 @@ impl Runtime {
                         });
                         if let Some(Decision::Retry(wait)) = verdict {
                             tracing::debug!(attempt, error = %error, "no access token; retrying");
-                            tokio::time::sleep(wait).await;
+                            Box::pin(tokio::time::sleep(wait)).await;
                             attempt += 1;
                             continue;
                         }
@@ -803,27 +826,31 @@ impl Runtime {
                 Ok(response) => Outcome::Status(response.status()),
                 Err(error) => Outcome::Failed(classify(error)),
             };
-            self.observe_attempt(&result, operation, &method, &server, attempt, sent.elapsed());
+            self.observe_attempt(&result, operation, &method, &server, attempt, sent);
             // Read only where it can matter (a success is never retried).
             let retry_after = result
                 .as_ref()
                 .ok()
                 .filter(|r| !r.status().is_success())
                 .and_then(|r| crate::ratelimit::retry_after(r.headers()));
-            let verdict = policy.decide(
-                &Attempt {
-                    outcome,
-                    idempotent,
-                    number: attempt,
-                    elapsed: started.elapsed(),
-                    retry_after,
-                    resendable: spare.is_some(),
-                },
-                rand::random::<f64>(),
-            );
+            // A success is final: no jitter drawn, no clock read.
+            let verdict = match outcome {
+                Outcome::Status(status) if status.is_success() => Decision::Stop(crate::retry::Stop::Final),
+                outcome => policy.decide(
+                    &Attempt {
+                        outcome,
+                        idempotent,
+                        number: attempt,
+                        elapsed: started.elapsed(),
+                        retry_after,
+                        resendable: spare.is_some(),
+                    },
+                    rand::random::<f64>(),
+                ),
+            };
             // The server said the budget is spent: every process on it waits, not only this one.
             if let Some(pause) = pause_hint(&result, retry_after, &verdict) {
-                limits.budget.pause(pause).await;
+                Box::pin(limits.budget.pause(pause)).await;
             }
             let verdict = match verdict {
                 Decision::Retry(wait) if spare.is_some() => {
@@ -850,7 +877,7 @@ impl Runtime {
                     );
                     limits.observers.emit(|| Event::Retry { operation, attempt, wait });
                     drop(result);
-                    tokio::time::sleep(wait).await;
+                    Box::pin(tokio::time::sleep(wait)).await;
                     request = next;
                     attempt += 1;
                 }
@@ -879,12 +906,13 @@ impl Runtime {
         method: &reqwest::Method,
         server: &str,
         attempt: u32,
-        duration: Duration,
+        sent: Instant,
     ) {
         let observers = &self.limits.observers;
         if !observers.metrics && observers.hooks.is_empty() {
             return;
         }
+        let duration = sent.elapsed();
         let status = result.as_ref().ok().map(|r| r.status());
         let label = match (status, result) {
             (Some(status), _) if status.is_client_error() || status.is_server_error() => {
@@ -907,6 +935,22 @@ impl Runtime {
     }
 }
 
+/// `url.origin() == *origin`, without building `url`'s origin (it copies the host) on every request.
+fn same_origin(url: &reqwest::Url, origin: &url::Origin) -> bool {
+    use url::Host;
+    // An opaque origin (a scheme other than the special ones) equals no other origin.
+    let url::Origin::Tuple(scheme, host, port) = origin else { return false };
+    if url.scheme() != scheme || url.port_or_known_default() != Some(*port) {
+        return false;
+    }
+    match (url.host(), host) {
+        (Some(Host::Domain(a)), Host::Domain(b)) => a == b,
+        (Some(Host::Ipv4(a)), Host::Ipv4(b)) => a == *b,
+        (Some(Host::Ipv6(a)), Host::Ipv6(b)) => a == *b,
+        _ => false,
+    }
+}
+
 /// How long every user of the budget should stop sending after this answer: after a 429 (or a
 /// 503 with `Retry-After`) that this call will retry, as long as this call waits (the server's
 /// `Retry-After`, else its backoff; a wait past the call's time budget ends the call instead and
@@ -925,11 +969,11 @@ fn pause_hint(
             Decision::Stop(_) => None,
         };
     }
-    let limit = crate::ratelimit::RateLimit::from_headers(response.headers());
-    if limit.remaining != Some(0) {
+    // Every success passes here: the remaining count alone decides, the reset is read only then.
+    if crate::ratelimit::remaining(response.headers()) != Some(0) {
         return None;
     }
-    let reset = limit.reset?;
+    let reset = crate::ratelimit::reset(response.headers())?;
     if reset > 1_000_000_000 {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
         Some(Duration::from_secs(reset.saturating_sub(now)))
@@ -1105,6 +1149,33 @@ mod tests {
             url_templates: &[],
             rate_limit: None,
             idempotency_headers: &[],
+        }
+    }
+
+    /// The allocation-free origin check agrees with `Url::origin` on every kind of host, port
+    /// and scheme.
+    #[test]
+    fn same_origin_is_url_origin_equality() {
+        let urls = [
+            "https://api.example.com",
+            "https://api.example.com:443/x?y",
+            "https://API.example.com/",
+            "https://api.example.com:8443/",
+            "http://api.example.com/",
+            "https://other.example.com/",
+            "http://127.0.0.1:8080/a",
+            "http://127.0.0.1:8081/a",
+            "http://[::1]:8080/",
+            "ftp://api.example.com/",
+            "file:///tmp/x",
+            "data:text/plain,x",
+        ];
+        for base in urls {
+            let origin = reqwest::Url::parse(base).unwrap().origin();
+            for url in urls {
+                let url = reqwest::Url::parse(url).unwrap();
+                assert_eq!(super::same_origin(&url, &origin), url.origin() == origin, "{base} vs {url}");
+            }
         }
     }
 

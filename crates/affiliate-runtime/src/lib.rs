@@ -34,6 +34,7 @@ mod observe;
 mod open_enum;
 mod pagination;
 mod path;
+mod query;
 mod ratelimit;
 mod retry;
 mod retry_budget;
@@ -75,8 +76,9 @@ pub mod __private {
     pub use crate::call::{with_options, CallOptions};
     pub use crate::client::{FromParts, Parts};
     pub use crate::convert::{integer, FromInteger, Integer};
-    pub use crate::path::{encode_path, segment, InvalidPathSegment};
-    pub use crate::send::{decode_json, map_response, send, undocumented_status};
+    pub use crate::path::{encode_path, push_path, segment, InvalidPathSegment};
+    pub use crate::query::{InvalidQuery, Query};
+    pub use crate::send::{decode, decode_json, expect_json, map_response, send, undocumented_status};
 
     /// Pagination plans and the streams generated `pages()` / `stream()` build.
     pub mod pagination {

@@ -32,17 +32,27 @@ impl<E> From<InvalidPathSegment> for progenitor_client::Error<E> {
 /// [`encode_path`].
 pub fn segment(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    encode_into(&mut out, value);
+    out
+}
+
+/// RFC 3986 unreserved: the bytes a segment keeps as they are.
+fn unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"-._~".contains(&byte)
+}
+
+/// `value` encoded as [`segment`] encodes it, appended to `out`.
+fn encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+        if unreserved(byte) {
             out.push(char::from(byte));
         } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
             out.push('%');
             out.push(char::from(HEX[usize::from(byte >> 4)]));
             out.push(char::from(HEX[usize::from(byte & 0xf)]));
         }
     }
-    out
 }
 
 /// A path parameter's segment, or the refusal of a value that cannot be one (`.`, `..`, empty).
@@ -54,6 +64,28 @@ pub fn encode_path(value: &str) -> Result<String, InvalidPathSegment> {
     }
 }
 
+/// Appends `value` (as `Display` writes it) to `url` as one path segment, encoded as
+/// [`segment`] encodes it, or refuses it as [`encode_path`] does; nothing is appended then.
+/// Generated `send`s build their URL text with it, without an intermediate string per parameter.
+pub fn push_path<T: std::fmt::Display + ?Sized>(url: &mut String, value: &T) -> Result<(), InvalidPathSegment> {
+    use std::fmt::Write;
+    let start = url.len();
+    // Writing to a `String` cannot fail.
+    let _ = write!(url, "{value}");
+    let written = &url[start..];
+    if matches!(written, "" | "." | "..") {
+        let refused = InvalidPathSegment(written.to_string());
+        url.truncate(start);
+        return Err(refused);
+    }
+    if written.bytes().all(unreserved) {
+        return Ok(());
+    }
+    let raw = url.split_off(start);
+    encode_into(url, &raw);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     /// A URL built around the segment has exactly one segment there, decoding back to the value;
@@ -62,8 +94,17 @@ mod tests {
     #[test]
     fn every_value_stays_in_its_segment() {
         let check = |value: &str| match super::encode_path(value) {
-            Err(_) => assert!(matches!(value, "" | "." | ".."), "{value:?} refused"),
+            Err(_) => {
+                assert!(matches!(value, "" | "." | ".."), "{value:?} refused");
+                let mut url = "https://api.example.com/v1/".to_string();
+                assert!(super::push_path(&mut url, value).is_err(), "{value:?} pushed");
+                assert_eq!(url, "https://api.example.com/v1/", "{value:?} left text behind");
+            }
             Ok(segment) => {
+                // Written in place, the segment is the same.
+                let mut url = "https://api.example.com/v1/".to_string();
+                super::push_path(&mut url, value).unwrap();
+                assert_eq!(url, format!("https://api.example.com/v1/{segment}"), "{value:?}");
                 let url = url::Url::parse(&format!("https://api.example.com/v1/things/{segment}/items")).unwrap();
                 let segments: Vec<&str> = url.path_segments().unwrap().collect();
                 assert_eq!(segments, ["v1", "things", segments[2], "items"], "{value:?} -> {url}");

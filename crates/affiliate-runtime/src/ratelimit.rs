@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 /// The `X-RateLimit-*` headers of a response (each `None` when absent or unparsable).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,13 +19,31 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads both the `X-RateLimit-*` names and the unprefixed `RateLimit-*` ones of the IETF draft.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let number = |names: &[&str]| names.iter().find_map(|n| header_str(headers, n)?.trim().parse().ok());
-        RateLimit {
-            limit: number(&["x-ratelimit-limit", "ratelimit-limit"]),
-            remaining: number(&["x-ratelimit-remaining", "ratelimit-remaining"]),
-            reset: number(&["x-ratelimit-reset", "ratelimit-reset"]),
-        }
+        RateLimit { limit: number(headers, &LIMIT), remaining: remaining(headers), reset: reset(headers) }
     }
+}
+
+// Names as constants: a lookup by `&str` parses the name first.
+const LIMIT: [HeaderName; 2] =
+    [HeaderName::from_static("x-ratelimit-limit"), HeaderName::from_static("ratelimit-limit")];
+const REMAINING: [HeaderName; 2] =
+    [HeaderName::from_static("x-ratelimit-remaining"), HeaderName::from_static("ratelimit-remaining")];
+const RESET: [HeaderName; 2] =
+    [HeaderName::from_static("x-ratelimit-reset"), HeaderName::from_static("ratelimit-reset")];
+
+/// The first of `names` present with a number.
+fn number(headers: &HeaderMap, names: &[HeaderName]) -> Option<u64> {
+    names.iter().find_map(|n| headers.get(n)?.to_str().ok()?.trim().parse().ok())
+}
+
+/// `X-RateLimit-Remaining` (or `RateLimit-Remaining`), as [`RateLimit::remaining`].
+pub(crate) fn remaining(headers: &HeaderMap) -> Option<u64> {
+    number(headers, &REMAINING)
+}
+
+/// `X-RateLimit-Reset` (or `RateLimit-Reset`), as [`RateLimit::reset`].
+pub(crate) fn reset(headers: &HeaderMap) -> Option<u64> {
+    number(headers, &RESET)
 }
 
 /// Rate-limit and request-id accessors on any response.

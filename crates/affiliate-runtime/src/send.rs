@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::future::Future;
 
+use bytes::Bytes;
 use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
 
@@ -17,6 +18,10 @@ struct Outcome {
     status: Option<StatusCode>,
     /// A success-status body that a spec rule says is an error (`x-affiliate-body-errors`).
     body_error: Option<Error>,
+    /// The `send_raw` decodes a JSON success with [`decode`] (set by [`expect_json`]).
+    expects_json: bool,
+    /// The JSON success body the retry loop buffered, for [`decode`].
+    body: Option<Bytes>,
 }
 
 tokio::task_local! {
@@ -42,8 +47,46 @@ pub(crate) async fn scoped<F: Future>(future: F) -> (F::Output, Option<Error>) {
         .await
 }
 
+/// Called by a generated `send_raw` whose success is a JSON body it decodes with [`decode`]:
+/// the retry loop then hands that body over in the task-local instead of rebuilding a response
+/// around it for a second read.
+pub fn expect_json() {
+    let _ = OUTCOME.try_with(|o| o.borrow_mut().expects_json = true);
+}
+
+/// Whether the `send` in progress takes its JSON body from [`stash_body`].
+pub(crate) fn expects_json() -> bool {
+    OUTCOME.try_with(|o| o.borrow().expects_json).unwrap_or(false)
+}
+
+/// Keeps the body the retry loop buffered for [`decode`].
+pub(crate) fn stash_body(body: Bytes) {
+    let _ = OUTCOME.try_with(|o| o.borrow_mut().body = Some(body));
+}
+
+/// Decodes a JSON success: the body the retry loop buffered (no second read), or, outside a
+/// `send` that expects JSON, the response's own body. Replaces progenitor's
+/// `ResponseValue::from_response` in generated code; failures have its shapes.
+pub async fn decode<T: serde::de::DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> std::result::Result<ResponseValue<T>, progenitor_client::Error<E>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = match OUTCOME.try_with(|o| o.borrow_mut().body.take()).ok().flatten() {
+        Some(body) => body,
+        None => response.bytes().await.map_err(progenitor_client::Error::ResponseBodyError)?,
+    };
+    match serde_json::from_slice(&body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
+    }
+}
+
 /// Awaits a generated `send_raw()` with the call's own options in effect, and maps its error into
 /// [`Error`], reading error bodies (up to [`MAX_ERROR_BODY`] bytes) to recognise their shape.
+///
+/// Generated code passes the request boxed (`Box::pin(self.send_raw())`): a future is copied whole
+/// whenever it moves, and the scopes here and the caller's own future then move a pointer.
 pub async fn send<T, F>(options: CallOptions, request: F) -> Result<ResponseValue<T>>
 where
     F: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>>,

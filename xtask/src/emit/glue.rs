@@ -214,7 +214,7 @@ pub fn builders(surface: &Surface) -> Result<TokenStream, Vec<(String, String)>>
                     #[doc = #doc]
                     pub async fn send(mut self) -> ::affiliate_runtime::Result<ResponseValue<#success>> {
                         let options = ::std::mem::take(&mut self.options);
-                        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+                        ::affiliate_runtime::__private::send(options, ::std::boxed::Box::pin(self.send_raw())).await
                     }
                 }
             });
@@ -394,7 +394,7 @@ fn variant_send(surface_op: &OperationSurface, doc: &str) -> TokenStream {
             pub async fn send(mut self) -> ::affiliate_runtime::Result<ResponseValue<types::#answer>> {
                 #client
                 let options = ::std::mem::take(&mut self.options);
-                let response = ::affiliate_runtime::__private::send(options, self.send_raw()).await?;
+                let response = ::affiliate_runtime::__private::send(options, ::std::boxed::Box::pin(self.send_raw())).await?;
                 match response.status().as_u16() {
                     #(#arms)*
                     _ => Err(::affiliate_runtime::__private::undocumented_status(response).await),

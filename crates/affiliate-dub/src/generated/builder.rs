@@ -186,8 +186,23 @@ impl<'a> ListPartners<'a> {
         let sort_order = sort_order.map_err(Error::InvalidRequest)?;
         let status = status.map_err(Error::InvalidRequest)?;
         let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 9usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("country", &country))?
+            .push(&progenitor_client::QueryParam::new("email", &email))?
+            .push(&progenitor_client::QueryParam::new("groupId", &group_id))?
+            .push(&progenitor_client::QueryParam::new("page", &page))?
+            .push(&progenitor_client::QueryParam::new("pageSize", &page_size))?
+            .push(&progenitor_client::QueryParam::new("search", &search))?
+            .push(&progenitor_client::QueryParam::new("sortBy", &sort_by))?
+            .push(&progenitor_client::QueryParam::new("sortOrder", &sort_order))?
+            .push(&progenitor_client::QueryParam::new("status", &status))?
+            .push(&progenitor_client::QueryParam::new("tenantId", &tenant_id))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -195,18 +210,8 @@ impl<'a> ListPartners<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("country", &country))
-            .query(&progenitor_client::QueryParam::new("email", &email))
-            .query(&progenitor_client::QueryParam::new("groupId", &group_id))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
-            .query(&progenitor_client::QueryParam::new("search", &search))
-            .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
-            .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
-            .query(&progenitor_client::QueryParam::new("status", &status))
-            .query(&progenitor_client::QueryParam::new("tenantId", &tenant_id))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_partners",
         };
@@ -215,7 +220,7 @@ impl<'a> ListPartners<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -273,8 +278,11 @@ impl<'a> CreatePartner<'a> {
                 types::CreatePartnerRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 9usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners");
         let mut request = client
             .client
             .post(url)
@@ -283,8 +291,8 @@ impl<'a> CreatePartner<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_partner",
         };
@@ -293,7 +301,7 @@ impl<'a> CreatePartner<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -352,8 +360,15 @@ impl<'a> RetrievePartnerLinks<'a> {
         let Self { client, partner_id, tenant_id, .. } = self;
         let partner_id = partner_id.map_err(Error::InvalidRequest)?;
         let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/links", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 15usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/links");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("partnerId", &partner_id))?
+            .push(&progenitor_client::QueryParam::new("tenantId", &tenant_id))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -361,10 +376,8 @@ impl<'a> RetrievePartnerLinks<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
-            .query(&progenitor_client::QueryParam::new("tenantId", &tenant_id))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "retrieve_partner_links",
         };
@@ -373,7 +386,7 @@ impl<'a> RetrievePartnerLinks<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -433,8 +446,11 @@ impl<'a> CreatePartnerLink<'a> {
                 types::CreatePartnerLinkRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/links", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 15usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/links");
         let mut request = client
             .client
             .post(url)
@@ -443,8 +459,8 @@ impl<'a> CreatePartnerLink<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_partner_link",
         };
@@ -453,7 +469,7 @@ impl<'a> CreatePartnerLink<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -513,8 +529,11 @@ impl<'a> UpsertPartnerLink<'a> {
                 types::UpsertPartnerLinkRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/links/upsert", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 22usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/links/upsert");
         let mut request = client
             .client
             .put(url)
@@ -523,8 +542,8 @@ impl<'a> UpsertPartnerLink<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "upsert_partner_link",
         };
@@ -533,7 +552,7 @@ impl<'a> UpsertPartnerLink<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -699,8 +718,21 @@ impl<'a> RetrievePartnerAnalytics<'a> {
         let start = start.map_err(Error::InvalidRequest)?;
         let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
         let timezone = timezone.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/analytics", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 19usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/analytics");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("end", &end))?
+            .push(&progenitor_client::QueryParam::new("groupBy", &group_by))?
+            .push(&progenitor_client::QueryParam::new("interval", &interval))?
+            .push(&progenitor_client::QueryParam::new("partnerId", &partner_id))?
+            .push(&progenitor_client::QueryParam::new("query", &query))?
+            .push(&progenitor_client::QueryParam::new("start", &start))?
+            .push(&progenitor_client::QueryParam::new("tenantId", &tenant_id))?
+            .push(&progenitor_client::QueryParam::new("timezone", &timezone))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -708,16 +740,8 @@ impl<'a> RetrievePartnerAnalytics<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("end", &end))
-            .query(&progenitor_client::QueryParam::new("groupBy", &group_by))
-            .query(&progenitor_client::QueryParam::new("interval", &interval))
-            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
-            .query(&progenitor_client::QueryParam::new("query", &query))
-            .query(&progenitor_client::QueryParam::new("start", &start))
-            .query(&progenitor_client::QueryParam::new("tenantId", &tenant_id))
-            .query(&progenitor_client::QueryParam::new("timezone", &timezone))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "retrieve_partner_analytics",
         };
@@ -726,7 +750,7 @@ impl<'a> RetrievePartnerAnalytics<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -782,8 +806,11 @@ impl<'a> BanPartner<'a> {
                 types::BanPartnerRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/ban", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 13usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/ban");
         let mut request = client
             .client
             .post(url)
@@ -792,8 +819,8 @@ impl<'a> BanPartner<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "ban_partner",
         };
@@ -802,7 +829,7 @@ impl<'a> BanPartner<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -856,8 +883,11 @@ impl<'a> DeactivatePartner<'a> {
         let body = body
             .and_then(|v| types::PartnerSelector::try_from(v).map_err(|e| e.to_string()))
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/deactivate", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 20usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/deactivate");
         let mut request = client
             .client
             .post(url)
@@ -866,8 +896,8 @@ impl<'a> DeactivatePartner<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "deactivate_partner",
         };
@@ -876,7 +906,7 @@ impl<'a> DeactivatePartner<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -960,8 +990,17 @@ impl<'a> ListPartnerApplications<'a> {
         let group_id = group_id.map_err(Error::InvalidRequest)?;
         let page = page.map_err(Error::InvalidRequest)?;
         let page_size = page_size.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/applications", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 22usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/applications");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("country", &country))?
+            .push(&progenitor_client::QueryParam::new("groupId", &group_id))?
+            .push(&progenitor_client::QueryParam::new("page", &page))?
+            .push(&progenitor_client::QueryParam::new("pageSize", &page_size))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -969,12 +1008,8 @@ impl<'a> ListPartnerApplications<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("country", &country))
-            .query(&progenitor_client::QueryParam::new("groupId", &group_id))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_partner_applications",
         };
@@ -983,7 +1018,7 @@ impl<'a> ListPartnerApplications<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1045,8 +1080,11 @@ impl<'a> ApprovePartnerApplication<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/applications/approve", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 30usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/applications/approve");
         let mut request = client
             .client
             .post(url)
@@ -1055,8 +1093,8 @@ impl<'a> ApprovePartnerApplication<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "approve_partner_application",
         };
@@ -1065,7 +1103,7 @@ impl<'a> ApprovePartnerApplication<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1127,8 +1165,11 @@ impl<'a> RejectPartnerApplication<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/partners/applications/reject", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 29usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/partners/applications/reject");
         let mut request = client
             .client
             .post(url)
@@ -1137,8 +1178,8 @@ impl<'a> RejectPartnerApplication<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "reject_partner_application",
         };
@@ -1147,7 +1188,7 @@ impl<'a> RejectPartnerApplication<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1484,8 +1525,32 @@ impl<'a> ListCommissions<'a> {
         let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
         let timezone = timezone.map_err(Error::InvalidRequest)?;
         let type_ = type_.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/commissions", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 12usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/commissions");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("customerId", &customer_id))?
+            .push(&progenitor_client::QueryParam::new("end", &end))?
+            .push(&progenitor_client::QueryParam::new("endingBefore", &ending_before))?
+            .push(&progenitor_client::QueryParam::new("groupId", &group_id))?
+            .push(&progenitor_client::QueryParam::new("interval", &interval))?
+            .push(&progenitor_client::QueryParam::new("invoiceId", &invoice_id))?
+            .push(&progenitor_client::QueryParam::new("page", &page))?
+            .push(&progenitor_client::QueryParam::new("pageSize", &page_size))?
+            .push(&progenitor_client::QueryParam::new("partnerId", &partner_id))?
+            .push(&progenitor_client::QueryParam::new("partnerTagId", &partner_tag_id))?
+            .push(&progenitor_client::QueryParam::new("payoutId", &payout_id))?
+            .push(&progenitor_client::QueryParam::new("sortBy", &sort_by))?
+            .push(&progenitor_client::QueryParam::new("sortOrder", &sort_order))?
+            .push(&progenitor_client::QueryParam::new("start", &start))?
+            .push(&progenitor_client::QueryParam::new("startingAfter", &starting_after))?
+            .push(&progenitor_client::QueryParam::new("status", &status))?
+            .push(&progenitor_client::QueryParam::new("tenantId", &tenant_id))?
+            .push(&progenitor_client::QueryParam::new("timezone", &timezone))?
+            .push(&progenitor_client::QueryParam::new("type", &type_))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -1493,27 +1558,8 @@ impl<'a> ListCommissions<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("customerId", &customer_id))
-            .query(&progenitor_client::QueryParam::new("end", &end))
-            .query(&progenitor_client::QueryParam::new("endingBefore", &ending_before))
-            .query(&progenitor_client::QueryParam::new("groupId", &group_id))
-            .query(&progenitor_client::QueryParam::new("interval", &interval))
-            .query(&progenitor_client::QueryParam::new("invoiceId", &invoice_id))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
-            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
-            .query(&progenitor_client::QueryParam::new("partnerTagId", &partner_tag_id))
-            .query(&progenitor_client::QueryParam::new("payoutId", &payout_id))
-            .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
-            .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
-            .query(&progenitor_client::QueryParam::new("start", &start))
-            .query(&progenitor_client::QueryParam::new("startingAfter", &starting_after))
-            .query(&progenitor_client::QueryParam::new("status", &status))
-            .query(&progenitor_client::QueryParam::new("tenantId", &tenant_id))
-            .query(&progenitor_client::QueryParam::new("timezone", &timezone))
-            .query(&progenitor_client::QueryParam::new("type", &type_))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_commissions",
         };
@@ -1522,7 +1568,7 @@ impl<'a> ListCommissions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1563,8 +1609,11 @@ impl<'a> CreateCommission<'a> {
     ) -> Result<ResponseValue<types::CommissionQueued>, Error<ByteStream>> {
         let Self { client, body, .. } = self;
         let body = body.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/commissions", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 12usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/commissions");
         let mut request = client
             .client
             .post(url)
@@ -1573,8 +1622,8 @@ impl<'a> CreateCommission<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_commission",
         };
@@ -1583,7 +1632,7 @@ impl<'a> CreateCommission<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1647,8 +1696,11 @@ impl<'a> BulkUpdateCommissions<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/commissions/bulk", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 17usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/commissions/bulk");
         let mut request = client
             .client
             .patch(url)
@@ -1657,8 +1709,8 @@ impl<'a> BulkUpdateCommissions<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "bulk_update_commissions",
         };
@@ -1667,7 +1719,7 @@ impl<'a> BulkUpdateCommissions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1739,10 +1791,12 @@ impl<'a> UpdateCommission<'a> {
                 types::UpdateCommissionRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/commissions/{}", client.baseurl, encode_path(& id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 13usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/commissions/");
+        ::affiliate_runtime::__private::push_path(&mut url, &id)?;
         let mut request = client
             .client
             .patch(url)
@@ -1751,8 +1805,8 @@ impl<'a> UpdateCommission<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "update_commission",
         };
@@ -1761,7 +1815,7 @@ impl<'a> UpdateCommission<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1912,8 +1966,21 @@ impl<'a> ListPayouts<'a> {
         let sort_order = sort_order.map_err(Error::InvalidRequest)?;
         let status = status.map_err(Error::InvalidRequest)?;
         let tenant_id = tenant_id.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/payouts", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 8usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/payouts");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("invoiceId", &invoice_id))?
+            .push(&progenitor_client::QueryParam::new("page", &page))?
+            .push(&progenitor_client::QueryParam::new("pageSize", &page_size))?
+            .push(&progenitor_client::QueryParam::new("partnerId", &partner_id))?
+            .push(&progenitor_client::QueryParam::new("sortBy", &sort_by))?
+            .push(&progenitor_client::QueryParam::new("sortOrder", &sort_order))?
+            .push(&progenitor_client::QueryParam::new("status", &status))?
+            .push(&progenitor_client::QueryParam::new("tenantId", &tenant_id))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -1921,16 +1988,8 @@ impl<'a> ListPayouts<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("invoiceId", &invoice_id))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
-            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
-            .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
-            .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
-            .query(&progenitor_client::QueryParam::new("status", &status))
-            .query(&progenitor_client::QueryParam::new("tenantId", &tenant_id))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_payouts",
         };
@@ -1939,7 +1998,7 @@ impl<'a> ListPayouts<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2096,11 +2155,22 @@ impl<'a> ListBountySubmissions<'a> {
         let sort_by = sort_by.map_err(Error::InvalidRequest)?;
         let sort_order = sort_order.map_err(Error::InvalidRequest)?;
         let status = status.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/bounties/{}/submissions", client.baseurl, encode_path(& bounty_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 22usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/bounties/");
+        ::affiliate_runtime::__private::push_path(&mut url, &bounty_id)?;
+        url.push_str("/submissions");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("groupId", &group_id))?
+            .push(&progenitor_client::QueryParam::new("page", &page))?
+            .push(&progenitor_client::QueryParam::new("pageSize", &page_size))?
+            .push(&progenitor_client::QueryParam::new("partnerId", &partner_id))?
+            .push(&progenitor_client::QueryParam::new("sortBy", &sort_by))?
+            .push(&progenitor_client::QueryParam::new("sortOrder", &sort_order))?
+            .push(&progenitor_client::QueryParam::new("status", &status))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -2108,15 +2178,8 @@ impl<'a> ListBountySubmissions<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("groupId", &group_id))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
-            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
-            .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
-            .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
-            .query(&progenitor_client::QueryParam::new("status", &status))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_bounty_submissions",
         };
@@ -2125,7 +2188,7 @@ impl<'a> ListBountySubmissions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2219,11 +2282,15 @@ impl<'a> ApproveBountySubmission<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/bounties/{}/submissions/{}/approve", client.baseurl, encode_path(&
-            bounty_id.to_string()) ?, encode_path(& submission_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 31usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/bounties/");
+        ::affiliate_runtime::__private::push_path(&mut url, &bounty_id)?;
+        url.push_str("/submissions/");
+        ::affiliate_runtime::__private::push_path(&mut url, &submission_id)?;
+        url.push_str("/approve");
         let mut request = client
             .client
             .post(url)
@@ -2232,8 +2299,8 @@ impl<'a> ApproveBountySubmission<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "approve_bounty_submission",
         };
@@ -2242,7 +2309,7 @@ impl<'a> ApproveBountySubmission<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2336,11 +2403,15 @@ impl<'a> RejectBountySubmission<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/bounties/{}/submissions/{}/reject", client.baseurl, encode_path(&
-            bounty_id.to_string()) ?, encode_path(& submission_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 30usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/bounties/");
+        ::affiliate_runtime::__private::push_path(&mut url, &bounty_id)?;
+        url.push_str("/submissions/");
+        ::affiliate_runtime::__private::push_path(&mut url, &submission_id)?;
+        url.push_str("/reject");
         let mut request = client
             .client
             .post(url)
@@ -2349,8 +2420,8 @@ impl<'a> RejectBountySubmission<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "reject_bounty_submission",
         };
@@ -2359,7 +2430,7 @@ impl<'a> RejectBountySubmission<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2421,8 +2492,11 @@ impl<'a> CreateReferralsEmbedToken<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/tokens/embed/referrals", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 23usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/tokens/embed/referrals");
         let mut request = client
             .client
             .post(url)
@@ -2431,8 +2505,8 @@ impl<'a> CreateReferralsEmbedToken<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_referrals_embed_token",
         };
@@ -2441,7 +2515,7 @@ impl<'a> CreateReferralsEmbedToken<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2497,8 +2571,11 @@ impl<'a> TrackLead<'a> {
                 types::TrackLeadRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/track/lead", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 11usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/track/lead");
         let mut request = client
             .client
             .post(url)
@@ -2507,8 +2584,8 @@ impl<'a> TrackLead<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "track_lead",
         };
@@ -2517,7 +2594,7 @@ impl<'a> TrackLead<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2573,8 +2650,11 @@ impl<'a> TrackSale<'a> {
                 types::TrackSaleRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/track/sale", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 11usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/track/sale");
         let mut request = client
             .client
             .post(url)
@@ -2583,8 +2663,8 @@ impl<'a> TrackSale<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "track_sale",
         };
@@ -2593,7 +2673,7 @@ impl<'a> TrackSale<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2848,8 +2928,32 @@ impl<'a> GetCustomers<'a> {
         let sort_by = sort_by.map_err(Error::InvalidRequest)?;
         let sort_order = sort_order.map_err(Error::InvalidRequest)?;
         let starting_after = starting_after.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/customers", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 10usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/customers");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("country", &country))?
+            .push(&progenitor_client::QueryParam::new("email", &email))?
+            .push(&progenitor_client::QueryParam::new("endingBefore", &ending_before))?
+            .push(&progenitor_client::QueryParam::new("externalId", &external_id))?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "includeExpandedFields",
+                    &include_expanded_fields,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("linkId", &link_id))?
+            .push(&progenitor_client::QueryParam::new("page", &page))?
+            .push(&progenitor_client::QueryParam::new("pageSize", &page_size))?
+            .push(&progenitor_client::QueryParam::new("partnerId", &partner_id))?
+            .push(&progenitor_client::QueryParam::new("programId", &program_id))?
+            .push(&progenitor_client::QueryParam::new("search", &search))?
+            .push(&progenitor_client::QueryParam::new("sortBy", &sort_by))?
+            .push(&progenitor_client::QueryParam::new("sortOrder", &sort_order))?
+            .push(&progenitor_client::QueryParam::new("startingAfter", &starting_after))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -2857,27 +2961,8 @@ impl<'a> GetCustomers<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("country", &country))
-            .query(&progenitor_client::QueryParam::new("email", &email))
-            .query(&progenitor_client::QueryParam::new("endingBefore", &ending_before))
-            .query(&progenitor_client::QueryParam::new("externalId", &external_id))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "includeExpandedFields",
-                    &include_expanded_fields,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("linkId", &link_id))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
-            .query(&progenitor_client::QueryParam::new("partnerId", &partner_id))
-            .query(&progenitor_client::QueryParam::new("programId", &program_id))
-            .query(&progenitor_client::QueryParam::new("search", &search))
-            .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
-            .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
-            .query(&progenitor_client::QueryParam::new("startingAfter", &starting_after))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_customers",
         };
@@ -2886,7 +2971,7 @@ impl<'a> GetCustomers<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2943,10 +3028,20 @@ impl<'a> GetCustomer<'a> {
         let id = id.map_err(Error::InvalidRequest)?;
         let include_expanded_fields = include_expanded_fields
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/customers/{}", client.baseurl, encode_path(& id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 11usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/customers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &id)?;
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "includeExpandedFields",
+                    &include_expanded_fields,
+                ),
+            )?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -2954,14 +3049,8 @@ impl<'a> GetCustomer<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "includeExpandedFields",
-                    &include_expanded_fields,
-                ),
-            )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_customer",
         };
@@ -2970,7 +3059,7 @@ impl<'a> GetCustomer<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3011,10 +3100,12 @@ impl<'a> DeleteCustomer<'a> {
     ) -> Result<ResponseValue<types::DeletedCustomer>, Error<ByteStream>> {
         let Self { client, id, .. } = self;
         let id = id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/customers/{}", client.baseurl, encode_path(& id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 11usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/customers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &id)?;
         let mut request = client
             .client
             .delete(url)
@@ -3022,8 +3113,8 @@ impl<'a> DeleteCustomer<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "delete_customer",
         };
@@ -3032,7 +3123,7 @@ impl<'a> DeleteCustomer<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3120,10 +3211,20 @@ impl<'a> UpdateCustomer<'a> {
                 types::UpdateCustomerRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/customers/{}", client.baseurl, encode_path(& id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 11usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/customers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &id)?;
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "includeExpandedFields",
+                    &include_expanded_fields,
+                ),
+            )?
+            .finish();
         let mut request = client
             .client
             .patch(url)
@@ -3132,14 +3233,8 @@ impl<'a> UpdateCustomer<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "includeExpandedFields",
-                    &include_expanded_fields,
-                ),
-            )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "update_customer",
         };
@@ -3148,7 +3243,7 @@ impl<'a> UpdateCustomer<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3184,7 +3279,11 @@ impl<'a> ListPartners<'a> {
         ResponseValue<::std::vec::Vec<types::EnrolledPartner>>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListPartners<'a> {
@@ -3276,7 +3375,11 @@ impl<'a> CreatePartner<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::EnrolledPartner>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> RetrievePartnerLinks<'a> {
@@ -3308,7 +3411,11 @@ impl<'a> RetrievePartnerLinks<'a> {
         ResponseValue<::std::vec::Vec<types::PartnerLink>>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreatePartnerLink<'a> {
@@ -3338,7 +3445,11 @@ impl<'a> CreatePartnerLink<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::Link>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpsertPartnerLink<'a> {
@@ -3368,7 +3479,11 @@ impl<'a> UpsertPartnerLink<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::Link>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> RetrievePartnerAnalytics<'a> {
@@ -3400,7 +3515,11 @@ impl<'a> RetrievePartnerAnalytics<'a> {
         ResponseValue<types::RetrievePartnerAnalyticsResponse>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> BanPartner<'a> {
@@ -3430,7 +3549,11 @@ impl<'a> BanPartner<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> DeactivatePartner<'a> {
@@ -3460,7 +3583,11 @@ impl<'a> DeactivatePartner<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListPartnerApplications<'a> {
@@ -3492,7 +3619,11 @@ impl<'a> ListPartnerApplications<'a> {
         ResponseValue<::std::vec::Vec<types::PartnerApplication>>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListPartnerApplications<'a> {
@@ -3584,7 +3715,11 @@ impl<'a> ApprovePartnerApplication<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> RejectPartnerApplication<'a> {
@@ -3614,7 +3749,11 @@ impl<'a> RejectPartnerApplication<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerIdResponse>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCommissions<'a> {
@@ -3644,7 +3783,11 @@ impl<'a> ListCommissions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<::std::vec::Vec<types::Commission>>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCommissions<'a> {
@@ -3736,7 +3879,11 @@ impl<'a> CreateCommission<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CommissionQueued>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> BulkUpdateCommissions<'a> {
@@ -3768,7 +3915,11 @@ impl<'a> BulkUpdateCommissions<'a> {
         ResponseValue<::std::vec::Vec<types::CommissionStatusUpdate>>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpdateCommission<'a> {
@@ -3798,7 +3949,11 @@ impl<'a> UpdateCommission<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::Commission>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListPayouts<'a> {
@@ -3828,7 +3983,11 @@ impl<'a> ListPayouts<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<::std::vec::Vec<types::Payout>>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListPayouts<'a> {
@@ -3922,7 +4081,11 @@ impl<'a> ListBountySubmissions<'a> {
         ResponseValue<::std::vec::Vec<types::BountySubmission>>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListBountySubmissions<'a> {
@@ -4014,7 +4177,11 @@ impl<'a> ApproveBountySubmission<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::BountySubmission>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> RejectBountySubmission<'a> {
@@ -4044,7 +4211,11 @@ impl<'a> RejectBountySubmission<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::BountySubmission>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreateReferralsEmbedToken<'a> {
@@ -4074,7 +4245,11 @@ impl<'a> CreateReferralsEmbedToken<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::EmbedToken>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> TrackLead<'a> {
@@ -4104,7 +4279,11 @@ impl<'a> TrackLead<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TrackLeadResponse>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> TrackSale<'a> {
@@ -4134,7 +4313,11 @@ impl<'a> TrackSale<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TrackSaleResponse>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetCustomers<'a> {
@@ -4164,7 +4347,11 @@ impl<'a> GetCustomers<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<::std::vec::Vec<types::Customer>>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetCustomers<'a> {
@@ -4256,7 +4443,11 @@ impl<'a> GetCustomer<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::Customer>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> DeleteCustomer<'a> {
@@ -4286,7 +4477,11 @@ impl<'a> DeleteCustomer<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::DeletedCustomer>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpdateCustomer<'a> {
@@ -4316,6 +4511,10 @@ impl<'a> UpdateCustomer<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::Customer>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }

@@ -67,14 +67,20 @@ impl<'a> ListGroupAffiliateTokens<'a> {
         let group_id = group_id.map_err(Error::InvalidRequest)?;
         let username = username.map_err(Error::InvalidRequest)?;
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v4/groups/{}/group-affiliate-tokens", client.baseurl, encode_path(&
-            group_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 34usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v4/groups/");
+        ::affiliate_runtime::__private::push_path(&mut url, &group_id)?;
+        url.push_str("/group-affiliate-tokens");
+        let mut header_map = ::reqwest::header::HeaderMap::new();
         if let Some(value) = x_impersonate {
             header_map.append("X-Impersonate", value.to_string().try_into()?);
         }
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("username", &username))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -82,9 +88,9 @@ impl<'a> ListGroupAffiliateTokens<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("username", &username))
             .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_group_affiliate_tokens",
         };
@@ -93,7 +99,7 @@ impl<'a> ListGroupAffiliateTokens<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -180,11 +186,14 @@ impl<'a> CreateGroupAffiliateTokens<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v4/groups/{}/group-affiliate-tokens", client.baseurl, encode_path(&
-            group_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 34usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v4/groups/");
+        ::affiliate_runtime::__private::push_path(&mut url, &group_id)?;
+        url.push_str("/group-affiliate-tokens");
+        let mut header_map = ::reqwest::header::HeaderMap::new();
         if let Some(value) = x_impersonate {
             header_map.append("X-Impersonate", value.to_string().try_into()?);
         }
@@ -198,6 +207,7 @@ impl<'a> CreateGroupAffiliateTokens<'a> {
             .json(&body)
             .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_group_affiliate_tokens",
         };
@@ -206,7 +216,7 @@ impl<'a> CreateGroupAffiliateTokens<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -307,11 +317,15 @@ impl<'a> UpdateGroupAffiliateTokens<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v4/groups/{}/group-affiliate-tokens/{}", client.baseurl, encode_path(&
-            group_id.to_string()) ?, encode_path(& guid.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 35usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v4/groups/");
+        ::affiliate_runtime::__private::push_path(&mut url, &group_id)?;
+        url.push_str("/group-affiliate-tokens/");
+        ::affiliate_runtime::__private::push_path(&mut url, &guid)?;
+        let mut header_map = ::reqwest::header::HeaderMap::new();
         if let Some(value) = x_impersonate {
             header_map.append("X-Impersonate", value.to_string().try_into()?);
         }
@@ -325,6 +339,7 @@ impl<'a> UpdateGroupAffiliateTokens<'a> {
             .json(&body)
             .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "update_group_affiliate_tokens",
         };
@@ -333,7 +348,7 @@ impl<'a> UpdateGroupAffiliateTokens<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -418,14 +433,21 @@ impl<'a> DeleteGroupAffiliateTokens<'a> {
         let guid = guid.map_err(Error::InvalidRequest)?;
         let username = username.map_err(Error::InvalidRequest)?;
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v4/groups/{}/group-affiliate-tokens/{}", client.baseurl, encode_path(&
-            group_id.to_string()) ?, encode_path(& guid.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 35usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v4/groups/");
+        ::affiliate_runtime::__private::push_path(&mut url, &group_id)?;
+        url.push_str("/group-affiliate-tokens/");
+        ::affiliate_runtime::__private::push_path(&mut url, &guid)?;
+        let mut header_map = ::reqwest::header::HeaderMap::new();
         if let Some(value) = x_impersonate {
             header_map.append("X-Impersonate", value.to_string().try_into()?);
         }
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("username", &username))?
+            .finish();
         let mut request = client
             .client
             .delete(url)
@@ -433,9 +455,9 @@ impl<'a> DeleteGroupAffiliateTokens<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("username", &username))
             .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "delete_group_affiliate_tokens",
         };
@@ -444,7 +466,7 @@ impl<'a> DeleteGroupAffiliateTokens<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -515,11 +537,21 @@ impl<'a> ListUserAffiliateTokens<'a> {
         let include_disabled = include_disabled.map_err(Error::InvalidRequest)?;
         let username = username.map_err(Error::InvalidRequest)?;
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v4/user-affiliate-tokens", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 25usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v4/user-affiliate-tokens");
+        let mut header_map = ::reqwest::header::HeaderMap::new();
         if let Some(value) = x_impersonate {
             header_map.append("X-Impersonate", value.to_string().try_into()?);
         }
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(
+                &progenitor_client::QueryParam::new("includeDisabled", &include_disabled),
+            )?
+            .push(&progenitor_client::QueryParam::new("username", &username))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -527,12 +559,9 @@ impl<'a> ListUserAffiliateTokens<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("includeDisabled", &include_disabled),
-            )
-            .query(&progenitor_client::QueryParam::new("username", &username))
             .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_user_affiliate_tokens",
         };
@@ -541,7 +570,7 @@ impl<'a> ListUserAffiliateTokens<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -618,8 +647,12 @@ impl<'a> CreateUserAffiliateTokens<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v4/user-affiliate-tokens", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 25usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v4/user-affiliate-tokens");
+        let mut header_map = ::reqwest::header::HeaderMap::new();
         if let Some(value) = x_impersonate {
             header_map.append("X-Impersonate", value.to_string().try_into()?);
         }
@@ -633,6 +666,7 @@ impl<'a> CreateUserAffiliateTokens<'a> {
             .json(&body)
             .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_user_affiliate_tokens",
         };
@@ -641,7 +675,7 @@ impl<'a> CreateUserAffiliateTokens<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -732,11 +766,13 @@ impl<'a> UpdateUserAffiliateTokens<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v4/user-affiliate-tokens/{}", client.baseurl, encode_path(& guid
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 26usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v4/user-affiliate-tokens/");
+        ::affiliate_runtime::__private::push_path(&mut url, &guid)?;
+        let mut header_map = ::reqwest::header::HeaderMap::new();
         if let Some(value) = x_impersonate {
             header_map.append("X-Impersonate", value.to_string().try_into()?);
         }
@@ -750,6 +786,7 @@ impl<'a> UpdateUserAffiliateTokens<'a> {
             .json(&body)
             .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "update_user_affiliate_tokens",
         };
@@ -758,7 +795,7 @@ impl<'a> UpdateUserAffiliateTokens<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -833,14 +870,19 @@ impl<'a> DeleteUserAffiliateTokens<'a> {
         let guid = guid.map_err(Error::InvalidRequest)?;
         let username = username.map_err(Error::InvalidRequest)?;
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v4/user-affiliate-tokens/{}", client.baseurl, encode_path(& guid
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 26usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v4/user-affiliate-tokens/");
+        ::affiliate_runtime::__private::push_path(&mut url, &guid)?;
+        let mut header_map = ::reqwest::header::HeaderMap::new();
         if let Some(value) = x_impersonate {
             header_map.append("X-Impersonate", value.to_string().try_into()?);
         }
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("username", &username))?
+            .finish();
         let mut request = client
             .client
             .delete(url)
@@ -848,9 +890,9 @@ impl<'a> DeleteUserAffiliateTokens<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("username", &username))
             .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "delete_user_affiliate_tokens",
         };
@@ -859,7 +901,7 @@ impl<'a> DeleteUserAffiliateTokens<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -917,11 +959,18 @@ impl<'a> GetAffiliateTokensSet<'a> {
         let Self { client, set_guid, x_impersonate, .. } = self;
         let set_guid = set_guid.map_err(Error::InvalidRequest)?;
         let x_impersonate = x_impersonate.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v4/affiliate-tokens-sets", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 25usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v4/affiliate-tokens-sets");
+        let mut header_map = ::reqwest::header::HeaderMap::new();
         if let Some(value) = x_impersonate {
             header_map.append("X-Impersonate", value.to_string().try_into()?);
         }
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("setGuid", &set_guid))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -929,9 +978,9 @@ impl<'a> GetAffiliateTokensSet<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("setGuid", &set_guid))
             .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_affiliate_tokens_set",
         };
@@ -940,7 +989,7 @@ impl<'a> GetAffiliateTokensSet<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -976,7 +1025,11 @@ impl<'a> ListGroupAffiliateTokens<'a> {
         ResponseValue<types::GroupAffiliateTokensResponse>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreateGroupAffiliateTokens<'a> {
@@ -1008,7 +1061,11 @@ impl<'a> CreateGroupAffiliateTokens<'a> {
         ResponseValue<types::AffiliateTokensSavedResponse>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpdateGroupAffiliateTokens<'a> {
@@ -1040,7 +1097,11 @@ impl<'a> UpdateGroupAffiliateTokens<'a> {
         ResponseValue<types::AffiliateTokensSavedResponse>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> DeleteGroupAffiliateTokens<'a> {
@@ -1072,7 +1133,11 @@ impl<'a> DeleteGroupAffiliateTokens<'a> {
         ResponseValue<types::AffiliateTokensDeletedResponse>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListUserAffiliateTokens<'a> {
@@ -1102,7 +1167,11 @@ impl<'a> ListUserAffiliateTokens<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::UserAffiliateTokensResponse>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreateUserAffiliateTokens<'a> {
@@ -1134,7 +1203,11 @@ impl<'a> CreateUserAffiliateTokens<'a> {
         ResponseValue<types::AffiliateTokensSavedResponse>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpdateUserAffiliateTokens<'a> {
@@ -1166,7 +1239,11 @@ impl<'a> UpdateUserAffiliateTokens<'a> {
         ResponseValue<types::AffiliateTokensSavedResponse>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> DeleteUserAffiliateTokens<'a> {
@@ -1198,7 +1275,11 @@ impl<'a> DeleteUserAffiliateTokens<'a> {
         ResponseValue<types::AffiliateTokensDeletedResponse>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetAffiliateTokensSet<'a> {
@@ -1228,6 +1309,10 @@ impl<'a> GetAffiliateTokensSet<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AffiliateTokensSetResponse>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }

@@ -43,11 +43,12 @@ impl<'a> GetPartner<'a> {
     ) -> Result<ResponseValue<types::PartnerEnvelope>, Error<ByteStream>> {
         let Self { client, publisher_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 16usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
         let mut request = client
             .client
             .get(url)
@@ -55,8 +56,8 @@ impl<'a> GetPartner<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_partner",
         };
@@ -65,7 +66,7 @@ impl<'a> GetPartner<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -136,11 +137,12 @@ impl<'a> UpdatePartner<'a> {
         let body = body
             .and_then(|v| types::PartnerUpdate::try_from(v).map_err(|e| e.to_string()))
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 16usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
         let mut request = client
             .client
             .post(url)
@@ -149,8 +151,8 @@ impl<'a> UpdatePartner<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "update_partner",
         };
@@ -159,7 +161,7 @@ impl<'a> UpdatePartner<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -203,11 +205,13 @@ impl<'a> ListWebsites<'a> {
     ) -> Result<ResponseValue<types::WebsiteList>, Error<ByteStream>> {
         let Self { client, publisher_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/website", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 24usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/website");
         let mut request = client
             .client
             .get(url)
@@ -215,8 +219,8 @@ impl<'a> ListWebsites<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_websites",
         };
@@ -225,7 +229,7 @@ impl<'a> ListWebsites<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -300,11 +304,13 @@ impl<'a> UpdateWebsites<'a> {
                 types::WebsitesUpdateRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/website", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 24usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/website");
         let mut request = client
             .client
             .put(url)
@@ -313,8 +319,8 @@ impl<'a> UpdateWebsites<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "update_websites",
         };
@@ -323,7 +329,7 @@ impl<'a> UpdateWebsites<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -398,11 +404,13 @@ impl<'a> CreateWebsites<'a> {
                 types::WebsitesCreateRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/website", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 24usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/website");
         let mut request = client
             .client
             .post(url)
@@ -411,8 +419,8 @@ impl<'a> CreateWebsites<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_websites",
         };
@@ -421,7 +429,7 @@ impl<'a> CreateWebsites<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -480,11 +488,14 @@ impl<'a> GetWebsite<'a> {
         let Self { client, publisher_id, website_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let website_id = website_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/website/{}", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?, encode_path(& website_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 25usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/website/");
+        ::affiliate_runtime::__private::push_path(&mut url, &website_id)?;
         let mut request = client
             .client
             .get(url)
@@ -492,8 +503,8 @@ impl<'a> GetWebsite<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_website",
         };
@@ -502,7 +513,7 @@ impl<'a> GetWebsite<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -546,11 +557,13 @@ impl<'a> ListDatabases<'a> {
     ) -> Result<ResponseValue<types::DatabaseList>, Error<ByteStream>> {
         let Self { client, publisher_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/database", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 25usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/database");
         let mut request = client
             .client
             .get(url)
@@ -558,8 +571,8 @@ impl<'a> ListDatabases<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_databases",
         };
@@ -568,7 +581,7 @@ impl<'a> ListDatabases<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -643,11 +656,13 @@ impl<'a> UpdateDatabases<'a> {
                 types::DatabasesUpdateRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/database", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 25usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/database");
         let mut request = client
             .client
             .put(url)
@@ -656,8 +671,8 @@ impl<'a> UpdateDatabases<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "update_databases",
         };
@@ -666,7 +681,7 @@ impl<'a> UpdateDatabases<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -741,11 +756,13 @@ impl<'a> CreateDatabases<'a> {
                 types::DatabasesCreateRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/database", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 25usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/database");
         let mut request = client
             .client
             .post(url)
@@ -754,8 +771,8 @@ impl<'a> CreateDatabases<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_databases",
         };
@@ -764,7 +781,7 @@ impl<'a> CreateDatabases<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -823,11 +840,14 @@ impl<'a> GetDatabase<'a> {
         let Self { client, publisher_id, database_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let database_id = database_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/database/{}", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?, encode_path(& database_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 26usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/database/");
+        ::affiliate_runtime::__private::push_path(&mut url, &database_id)?;
         let mut request = client
             .client
             .get(url)
@@ -835,8 +855,8 @@ impl<'a> GetDatabase<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_database",
         };
@@ -845,7 +865,7 @@ impl<'a> GetDatabase<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -889,11 +909,13 @@ impl<'a> ListDiscoveryAdvertisers<'a> {
     ) -> Result<ResponseValue<types::DiscoveryAdvertiserList>, Error<ByteStream>> {
         let Self { client, publisher_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/discovery/advertisers", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 37usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/discovery/advertisers");
         let mut request = client
             .client
             .get(url)
@@ -901,8 +923,8 @@ impl<'a> ListDiscoveryAdvertisers<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_discovery_advertisers",
         };
@@ -911,7 +933,7 @@ impl<'a> ListDiscoveryAdvertisers<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -972,11 +994,14 @@ impl<'a> GetDiscoveryAdvertiser<'a> {
         let Self { client, publisher_id, advertiser_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let advertiser_id = advertiser_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/discovery/advertisers/{}", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?, encode_path(& advertiser_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 38usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/discovery/advertisers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &advertiser_id)?;
         let mut request = client
             .client
             .get(url)
@@ -984,8 +1009,8 @@ impl<'a> GetDiscoveryAdvertiser<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_discovery_advertiser",
         };
@@ -994,7 +1019,7 @@ impl<'a> GetDiscoveryAdvertiser<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1053,11 +1078,14 @@ impl<'a> ListCampaigns<'a> {
         let Self { client, publisher_id, status, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let status = status.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/campaign/{}", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?, encode_path(& status.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 26usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/campaign/");
+        ::affiliate_runtime::__private::push_path(&mut url, &status)?;
         let mut request = client
             .client
             .get(url)
@@ -1065,8 +1093,8 @@ impl<'a> ListCampaigns<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_campaigns",
         };
@@ -1075,7 +1103,7 @@ impl<'a> ListCampaigns<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1165,11 +1193,14 @@ impl<'a> RequestCampaignAccess<'a> {
                 types::CampaignAccessRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/campaign/{}", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?, encode_path(& status.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 26usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/campaign/");
+        ::affiliate_runtime::__private::push_path(&mut url, &status)?;
         let mut request = client
             .client
             .post(url)
@@ -1178,8 +1209,8 @@ impl<'a> RequestCampaignAccess<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "request_campaign_access",
         };
@@ -1188,7 +1219,7 @@ impl<'a> RequestCampaignAccess<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1232,11 +1263,13 @@ impl<'a> ListInvitations<'a> {
     ) -> Result<ResponseValue<types::InvitationList>, Error<ByteStream>> {
         let Self { client, publisher_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/invitations/advertisers/", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 40usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/invitations/advertisers/");
         let mut request = client
             .client
             .get(url)
@@ -1244,8 +1277,8 @@ impl<'a> ListInvitations<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_invitations",
         };
@@ -1254,7 +1287,7 @@ impl<'a> ListInvitations<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1327,17 +1360,14 @@ impl<'a> AcceptInvitations<'a> {
                 types::CampaignIdsRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/invitations/accept", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 34usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        let mut request = client
-            .client
-            .post(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/invitations/accept");
+        let mut request = client.client.post(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "accept_invitations",
         };
@@ -1419,17 +1449,14 @@ impl<'a> DeclineInvitations<'a> {
                 types::CampaignIdsRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/invitations/decline", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 35usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        let mut request = client
-            .client
-            .post(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/invitations/decline");
+        let mut request = client.client.post(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "decline_invitations",
         };
@@ -1513,11 +1540,13 @@ impl<'a> CreateCampaignRequests<'a> {
                 types::CampaignRequestsRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/campaign-requests", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 33usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/campaign-requests");
         let mut request = client
             .client
             .post(url)
@@ -1526,8 +1555,8 @@ impl<'a> CreateCampaignRequests<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_campaign_requests",
         };
@@ -1536,7 +1565,7 @@ impl<'a> CreateCampaignRequests<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1580,11 +1609,13 @@ impl<'a> ListCreativeSummaries<'a> {
     ) -> Result<ResponseValue<types::CreativeSummaryList>, Error<ByteStream>> {
         let Self { client, publisher_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/creative", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 25usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/creative");
         let mut request = client
             .client
             .get(url)
@@ -1592,8 +1623,8 @@ impl<'a> ListCreativeSummaries<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_creative_summaries",
         };
@@ -1602,7 +1633,7 @@ impl<'a> ListCreativeSummaries<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1713,11 +1744,25 @@ impl<'a> ListCampaignCreatives<'a> {
         let creative_type_id = creative_type_id.map_err(Error::InvalidRequest)?;
         let status = status.map_err(Error::InvalidRequest)?;
         let tags = tags.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/campaign/{}/creative", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?, encode_path(& campaign_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 35usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/campaign/");
+        ::affiliate_runtime::__private::push_path(&mut url, &campaign_id)?;
+        url.push_str("/creative");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "creative_type_id",
+                    &creative_type_id,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("status", &status))?
+            .push(&progenitor_client::QueryParam::new("tags", &tags))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -1725,16 +1770,8 @@ impl<'a> ListCampaignCreatives<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "creative_type_id",
-                    &creative_type_id,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("status", &status))
-            .query(&progenitor_client::QueryParam::new("tags", &tags))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_campaign_creatives",
         };
@@ -1743,7 +1780,7 @@ impl<'a> ListCampaignCreatives<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1816,11 +1853,17 @@ impl<'a> ListFeeds<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let active = active.map_err(Error::InvalidRequest)?;
         let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/feed", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 21usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/feed");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("active", &active))?
+            .push(&progenitor_client::QueryParam::new("campaign_id", &campaign_id))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -1828,10 +1871,8 @@ impl<'a> ListFeeds<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("active", &active))
-            .query(&progenitor_client::QueryParam::new("campaign_id", &campaign_id))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_feeds",
         };
@@ -1840,7 +1881,7 @@ impl<'a> ListFeeds<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1901,12 +1942,14 @@ impl<'a> GetCustomTerms<'a> {
         let Self { client, publisher_id, custom_terms_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let custom_terms_id = custom_terms_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/campaign/custom_terms/{}", client.baseurl,
-            encode_path(& publisher_id.to_string()) ?, encode_path(& custom_terms_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 39usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/campaign/custom_terms/");
+        ::affiliate_runtime::__private::push_path(&mut url, &custom_terms_id)?;
         let mut request = client
             .client
             .get(url)
@@ -1914,8 +1957,8 @@ impl<'a> GetCustomTerms<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_custom_terms",
         };
@@ -1924,7 +1967,7 @@ impl<'a> GetCustomTerms<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1983,11 +2026,16 @@ impl<'a> ListCombinedTerms<'a> {
         let Self { client, publisher_id, campaigns, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let campaigns = campaigns.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/campaigns/terms", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 31usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/campaigns/terms");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("campaigns", &campaigns))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -1995,9 +2043,8 @@ impl<'a> ListCombinedTerms<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("campaigns", &campaigns))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_combined_terms",
         };
@@ -2006,7 +2053,7 @@ impl<'a> ListCombinedTerms<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2065,11 +2112,15 @@ impl<'a> ListVoucherCodes<'a> {
         let Self { client, publisher_id, campaign_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/campaign/{}/voucher", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?, encode_path(& campaign_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 34usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/campaign/");
+        ::affiliate_runtime::__private::push_path(&mut url, &campaign_id)?;
+        url.push_str("/voucher");
         let mut request = client
             .client
             .get(url)
@@ -2077,8 +2128,8 @@ impl<'a> ListVoucherCodes<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_voucher_codes",
         };
@@ -2087,7 +2138,7 @@ impl<'a> ListVoucherCodes<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2146,12 +2197,15 @@ impl<'a> GetDefaultCommission<'a> {
         let Self { client, campaign_id, publisher_id, .. } = self;
         let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/campaigns/{}/publishers/{}/commissions/default", client.baseurl,
-            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 46usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/campaigns/");
+        ::affiliate_runtime::__private::push_path(&mut url, &campaign_id)?;
+        url.push_str("/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/commissions/default");
         let mut request = client
             .client
             .get(url)
@@ -2159,8 +2213,8 @@ impl<'a> GetDefaultCommission<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_default_commission",
         };
@@ -2169,7 +2223,7 @@ impl<'a> GetDefaultCommission<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2228,12 +2282,15 @@ impl<'a> ListCampaignCommissions<'a> {
         let Self { client, campaign_id, publisher_id, .. } = self;
         let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/campaigns/{}/publishers/{}/commissions/campaign", client.baseurl,
-            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 47usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/campaigns/");
+        ::affiliate_runtime::__private::push_path(&mut url, &campaign_id)?;
+        url.push_str("/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/commissions/campaign");
         let mut request = client
             .client
             .get(url)
@@ -2241,8 +2298,8 @@ impl<'a> ListCampaignCommissions<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_campaign_commissions",
         };
@@ -2251,7 +2308,7 @@ impl<'a> ListCampaignCommissions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2326,12 +2383,18 @@ impl<'a> ListActiveCommissions<'a> {
         let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let at = at.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/campaigns/{}/publishers/{}/commissions/active", client.baseurl,
-            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 45usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/campaigns/");
+        ::affiliate_runtime::__private::push_path(&mut url, &campaign_id)?;
+        url.push_str("/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/commissions/active");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("at", &at))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -2339,9 +2402,8 @@ impl<'a> ListActiveCommissions<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("at", &at))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_active_commissions",
         };
@@ -2350,7 +2412,7 @@ impl<'a> ListActiveCommissions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2409,12 +2471,15 @@ impl<'a> ListVoucherCommissions<'a> {
         let Self { client, campaign_id, publisher_id, .. } = self;
         let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/campaigns/{}/publishers/{}/commissions/voucher", client.baseurl,
-            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 46usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/campaigns/");
+        ::affiliate_runtime::__private::push_path(&mut url, &campaign_id)?;
+        url.push_str("/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/commissions/voucher");
         let mut request = client
             .client
             .get(url)
@@ -2422,8 +2487,8 @@ impl<'a> ListVoucherCommissions<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_voucher_commissions",
         };
@@ -2432,7 +2497,7 @@ impl<'a> ListVoucherCommissions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2491,12 +2556,15 @@ impl<'a> ListPromotionalCommissions<'a> {
         let Self { client, campaign_id, publisher_id, .. } = self;
         let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/campaigns/{}/publishers/{}/commissions/promotion", client.baseurl,
-            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 48usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/campaigns/");
+        ::affiliate_runtime::__private::push_path(&mut url, &campaign_id)?;
+        url.push_str("/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/commissions/promotion");
         let mut request = client
             .client
             .get(url)
@@ -2504,8 +2572,8 @@ impl<'a> ListPromotionalCommissions<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_promotional_commissions",
         };
@@ -2514,7 +2582,7 @@ impl<'a> ListPromotionalCommissions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2573,12 +2641,15 @@ impl<'a> ListTieredCommissions<'a> {
         let Self { client, campaign_id, publisher_id, .. } = self;
         let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/campaigns/{}/publishers/{}/commissions/tier", client.baseurl,
-            encode_path(& campaign_id.to_string()) ?, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 43usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/campaigns/");
+        ::affiliate_runtime::__private::push_path(&mut url, &campaign_id)?;
+        url.push_str("/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/commissions/tier");
         let mut request = client
             .client
             .get(url)
@@ -2586,8 +2657,8 @@ impl<'a> ListTieredCommissions<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_tiered_commissions",
         };
@@ -2596,7 +2667,7 @@ impl<'a> ListTieredCommissions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2640,11 +2711,13 @@ impl<'a> ListCommissionGroups<'a> {
     ) -> Result<ResponseValue<types::CommissionGroupList>, Error<ByteStream>> {
         let Self { client, publisher_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/commission_group", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 33usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/commission_group");
         let mut request = client
             .client
             .get(url)
@@ -2652,8 +2725,8 @@ impl<'a> ListCommissionGroups<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_commission_groups",
         };
@@ -2662,7 +2735,7 @@ impl<'a> ListCommissionGroups<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2949,11 +3022,66 @@ impl<'a> ListTransactionQueries<'a> {
         let transaction_query_id = transaction_query_id.map_err(Error::InvalidRequest)?;
         let transaction_query_type = transaction_query_type
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/tq", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 19usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/tq");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("campaign_id", &campaign_id))?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "conversion_date_time",
+                    &conversion_date_time,
+                ),
+            )?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "conversion_reference",
+                    &conversion_reference,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("current_state", &current_state))?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "date_range_column",
+                    &date_range_column,
+                ),
+            )?
+            .push(
+                &progenitor_client::QueryParam::new("date_range_end", &date_range_end),
+            )?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "date_range_start",
+                    &date_range_start,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("order_by", &order_by))?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "publisher_reference",
+                    &publisher_reference,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("sort_column", &sort_column))?
+            .push(&progenitor_client::QueryParam::new("text_date", &text_date))?
+            .push(&progenitor_client::QueryParam::new("tq_export", &tq_export))?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "transaction_query_id",
+                    &transaction_query_id,
+                ),
+            )?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "transaction_query_type",
+                    &transaction_query_type,
+                ),
+            )?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -2961,59 +3089,8 @@ impl<'a> ListTransactionQueries<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("campaign_id", &campaign_id))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "conversion_date_time",
-                    &conversion_date_time,
-                ),
-            )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "conversion_reference",
-                    &conversion_reference,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("current_state", &current_state))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "date_range_column",
-                    &date_range_column,
-                ),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("date_range_end", &date_range_end),
-            )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "date_range_start",
-                    &date_range_start,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("order_by", &order_by))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "publisher_reference",
-                    &publisher_reference,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("sort_column", &sort_column))
-            .query(&progenitor_client::QueryParam::new("text_date", &text_date))
-            .query(&progenitor_client::QueryParam::new("tq_export", &tq_export))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "transaction_query_id",
-                    &transaction_query_id,
-                ),
-            )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "transaction_query_type",
-                    &transaction_query_type,
-                ),
-            )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_transaction_queries",
         };
@@ -3022,7 +3099,7 @@ impl<'a> ListTransactionQueries<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3101,11 +3178,13 @@ impl<'a> CreateTransactionQueries<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/tq/create", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 26usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/tq/create");
         let mut request = client
             .client
             .post(url)
@@ -3114,8 +3193,8 @@ impl<'a> CreateTransactionQueries<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_transaction_queries",
         };
@@ -3124,7 +3203,7 @@ impl<'a> CreateTransactionQueries<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3185,12 +3264,15 @@ impl<'a> DeleteTransactionQuery<'a> {
         let Self { client, publisher_id, transaction_query_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let transaction_query_id = transaction_query_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/tq/{}/delete", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?, encode_path(& transaction_query_id.to_string())
-            ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 27usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/tq/");
+        ::affiliate_runtime::__private::push_path(&mut url, &transaction_query_id)?;
+        url.push_str("/delete");
         let mut request = client
             .client
             .post(url)
@@ -3198,8 +3280,8 @@ impl<'a> DeleteTransactionQuery<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "delete_transaction_query",
         };
@@ -3208,7 +3290,7 @@ impl<'a> DeleteTransactionQuery<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3425,11 +3507,40 @@ impl<'a> ListSelfBills<'a> {
         let selfbill_currency = selfbill_currency.map_err(Error::InvalidRequest)?;
         let start_date = start_date.map_err(Error::InvalidRequest)?;
         let status = status.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/selfbill", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 25usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/selfbill");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("currency", &currency))?
+            .push(&progenitor_client::QueryParam::new("end_date", &end_date))?
+            .push(&progenitor_client::QueryParam::new("order", &order))?
+            .push(&progenitor_client::QueryParam::new("order_dir", &order_dir))?
+            .push(&progenitor_client::QueryParam::new("paid_currency", &paid_currency))?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "payment_end_date",
+                    &payment_end_date,
+                ),
+            )?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "payment_start_date",
+                    &payment_start_date,
+                ),
+            )?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "selfbill_currency",
+                    &selfbill_currency,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("start_date", &start_date))?
+            .push(&progenitor_client::QueryParam::new("status", &status))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -3437,33 +3548,8 @@ impl<'a> ListSelfBills<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("currency", &currency))
-            .query(&progenitor_client::QueryParam::new("end_date", &end_date))
-            .query(&progenitor_client::QueryParam::new("order", &order))
-            .query(&progenitor_client::QueryParam::new("order_dir", &order_dir))
-            .query(&progenitor_client::QueryParam::new("paid_currency", &paid_currency))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "payment_end_date",
-                    &payment_end_date,
-                ),
-            )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "payment_start_date",
-                    &payment_start_date,
-                ),
-            )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "selfbill_currency",
-                    &selfbill_currency,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("start_date", &start_date))
-            .query(&progenitor_client::QueryParam::new("status", &status))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_self_bills",
         };
@@ -3472,7 +3558,7 @@ impl<'a> ListSelfBills<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3534,12 +3620,14 @@ impl<'a> GetSelfBill<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let publisher_self_bill_id = publisher_self_bill_id
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/selfbill/{}", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?, encode_path(& publisher_self_bill_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 26usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/selfbill/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_self_bill_id)?;
         let mut request = client
             .client
             .get(url)
@@ -3547,8 +3635,8 @@ impl<'a> GetSelfBill<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_self_bill",
         };
@@ -3557,7 +3645,7 @@ impl<'a> GetSelfBill<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3601,11 +3689,13 @@ impl<'a> ListPaymentDetails<'a> {
     ) -> Result<ResponseValue<types::PaymentDetailList>, Error<ByteStream>> {
         let Self { client, publisher_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/payment_detail", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 31usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/payment_detail");
         let mut request = client
             .client
             .get(url)
@@ -3613,8 +3703,8 @@ impl<'a> ListPaymentDetails<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_payment_details",
         };
@@ -3623,7 +3713,7 @@ impl<'a> ListPaymentDetails<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3701,11 +3791,13 @@ impl<'a> CreatePaymentDetails<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/payment_detail", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 31usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/payment_detail");
         let mut request = client
             .client
             .post(url)
@@ -3714,8 +3806,8 @@ impl<'a> CreatePaymentDetails<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_payment_details",
         };
@@ -3724,7 +3816,7 @@ impl<'a> CreatePaymentDetails<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3768,11 +3860,13 @@ impl<'a> GetAvailableCommission<'a> {
     ) -> Result<ResponseValue<types::AvailableCommissionEnvelope>, Error<ByteStream>> {
         let Self { client, publisher_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/available_commission", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 37usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/available_commission");
         let mut request = client
             .client
             .get(url)
@@ -3780,8 +3874,8 @@ impl<'a> GetAvailableCommission<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_available_commission",
         };
@@ -3790,7 +3884,7 @@ impl<'a> GetAvailableCommission<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3834,11 +3928,13 @@ impl<'a> GetPaymentSummary<'a> {
     ) -> Result<ResponseValue<types::PaymentSummary>, Error<ByteStream>> {
         let Self { client, publisher_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/user/publisher/{}/payment/summary", client.baseurl, encode_path(&
-            publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 32usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/user/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/payment/summary");
         let mut request = client
             .client
             .get(url)
@@ -3846,8 +3942,8 @@ impl<'a> GetPaymentSummary<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_payment_summary",
         };
@@ -3856,7 +3952,7 @@ impl<'a> GetPaymentSummary<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -3922,11 +4018,17 @@ impl<'a> ListTrackingLinks<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let limit = limit.map_err(Error::InvalidRequest)?;
         let offset = offset.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/links", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 21usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/links");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("limit", &limit))?
+            .push(&progenitor_client::QueryParam::new("offset", &offset))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -3934,10 +4036,8 @@ impl<'a> ListTrackingLinks<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("limit", &limit))
-            .query(&progenitor_client::QueryParam::new("offset", &offset))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_tracking_links",
         };
@@ -3946,7 +4046,7 @@ impl<'a> ListTrackingLinks<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -4021,11 +4121,13 @@ impl<'a> CreateTrackingLink<'a> {
                 types::TrackingLinkCreate::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/links", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 21usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/links");
         let mut request = client
             .client
             .post(url)
@@ -4034,8 +4136,8 @@ impl<'a> CreateTrackingLink<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_tracking_link",
         };
@@ -4044,7 +4146,7 @@ impl<'a> CreateTrackingLink<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -4103,11 +4205,14 @@ impl<'a> GetTrackingLink<'a> {
         let Self { client, publisher_id, link_id, .. } = self;
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let link_id = link_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/links/{}", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?, encode_path(& link_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 22usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/links/");
+        ::affiliate_runtime::__private::push_path(&mut url, &link_id)?;
         let mut request = client
             .client
             .get(url)
@@ -4115,8 +4220,8 @@ impl<'a> GetTrackingLink<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_tracking_link",
         };
@@ -4125,7 +4230,7 @@ impl<'a> GetTrackingLink<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -4215,11 +4320,14 @@ impl<'a> UpdateTrackingLink<'a> {
                 types::TrackingLinkUpdate::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v2/publishers/{}/links/{}", client.baseurl, encode_path(& publisher_id
-            .to_string()) ?, encode_path(& link_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 22usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v2/publishers/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/links/");
+        ::affiliate_runtime::__private::push_path(&mut url, &link_id)?;
         let mut request = client
             .client
             .patch(url)
@@ -4228,8 +4336,8 @@ impl<'a> UpdateTrackingLink<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "update_tracking_link",
         };
@@ -4238,7 +4346,7 @@ impl<'a> UpdateTrackingLink<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -4280,10 +4388,12 @@ impl<'a> GetJob<'a> {
     ) -> Result<ResponseValue<types::JobEnvelope>, Error<ByteStream>> {
         let Self { client, job_id, .. } = self;
         let job_id = job_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/job/{}", client.baseurl, encode_path(& job_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 5usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/job/");
+        ::affiliate_runtime::__private::push_path(&mut url, &job_id)?;
         let mut request = client
             .client
             .get(url)
@@ -4291,8 +4401,8 @@ impl<'a> GetJob<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_job",
         };
@@ -4301,7 +4411,7 @@ impl<'a> GetJob<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -4343,12 +4453,14 @@ impl<'a> GetJobResponseCsv<'a> {
     ) -> Result<ResponseValue<ByteStream>, Error<ByteStream>> {
         let Self { client, job_id, .. } = self;
         let job_id = job_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/job/{}/response.csv", client.baseurl, encode_path(& job_id.to_string())
-            ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 18usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        let mut request = client.client.get(url).headers(header_map).build()?;
+        url.push_str(&client.baseurl);
+        url.push_str("/job/");
+        ::affiliate_runtime::__private::push_path(&mut url, &job_id)?;
+        url.push_str("/response.csv");
+        let mut request = client.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "get_job_response_csv",
         };
@@ -4660,12 +4772,56 @@ impl<'a> GetConversionReport<'a> {
         let statuses = statuses.map_err(Error::InvalidRequest)?;
         let text_date = text_date.map_err(Error::InvalidRequest)?;
         let timezone = timezone.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/reporting/report_publisher/publisher/{}/conversion.{}", client.baseurl,
-            encode_path(& publisher_id.to_string()) ?, encode_path(& format.to_string())
-            ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 50usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/reporting/report_publisher/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/conversion.");
+        ::affiliate_runtime::__private::push_path(&mut url, &format)?;
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("currency[]", &currency))?
+            .push(&progenitor_client::QueryParam::new("cursor_id", &cursor_id))?
+            .push(&progenitor_client::QueryParam::new("date_type", &date_type))?
+            .push(&progenitor_client::QueryParam::new("end_date", &end_date))?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "include_payment_info",
+                    &include_payment_info,
+                ),
+            )?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "invoice_created_date",
+                    &invoice_created_date,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("limit", &limit))?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "multipivot[campaign][]",
+                    &multipivot_campaign,
+                ),
+            )?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "multipivot[product][]",
+                    &multipivot_product,
+                ),
+            )?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "multipivot[publisher_reference][]",
+                    &multipivot_publisher_reference,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("offset", &offset))?
+            .push(&progenitor_client::QueryParam::new("start_date", &start_date))?
+            .push(&progenitor_client::QueryParam::new("statuses[]", &statuses))?
+            .push(&progenitor_client::QueryParam::new("text_date", &text_date))?
+            .push(&progenitor_client::QueryParam::new("timezone", &timezone))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -4673,48 +4829,8 @@ impl<'a> GetConversionReport<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("currency[]", &currency))
-            .query(&progenitor_client::QueryParam::new("cursor_id", &cursor_id))
-            .query(&progenitor_client::QueryParam::new("date_type", &date_type))
-            .query(&progenitor_client::QueryParam::new("end_date", &end_date))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "include_payment_info",
-                    &include_payment_info,
-                ),
-            )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "invoice_created_date",
-                    &invoice_created_date,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("limit", &limit))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "multipivot[campaign][]",
-                    &multipivot_campaign,
-                ),
-            )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "multipivot[product][]",
-                    &multipivot_product,
-                ),
-            )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "multipivot[publisher_reference][]",
-                    &multipivot_publisher_reference,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("offset", &offset))
-            .query(&progenitor_client::QueryParam::new("start_date", &start_date))
-            .query(&progenitor_client::QueryParam::new("statuses[]", &statuses))
-            .query(&progenitor_client::QueryParam::new("text_date", &text_date))
-            .query(&progenitor_client::QueryParam::new("timezone", &timezone))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_conversion_report",
         };
@@ -4723,7 +4839,7 @@ impl<'a> GetConversionReport<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -4964,12 +5080,37 @@ impl<'a> GetClickReport<'a> {
         let statuses = statuses.map_err(Error::InvalidRequest)?;
         let text_date = text_date.map_err(Error::InvalidRequest)?;
         let timezone = timezone.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/reporting/report_publisher/publisher/{}/click.{}", client.baseurl,
-            encode_path(& publisher_id.to_string()) ?, encode_path(& format.to_string())
-            ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 45usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/reporting/report_publisher/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/click.");
+        ::affiliate_runtime::__private::push_path(&mut url, &format)?;
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("currency[]", &currency))?
+            .push(&progenitor_client::QueryParam::new("date_type", &date_type))?
+            .push(&progenitor_client::QueryParam::new("end_date", &end_date))?
+            .push(&progenitor_client::QueryParam::new("limit", &limit))?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "multipivot[campaign][]",
+                    &multipivot_campaign,
+                ),
+            )?
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "multipivot[publisher_reference][]",
+                    &multipivot_publisher_reference,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("offset", &offset))?
+            .push(&progenitor_client::QueryParam::new("start_date", &start_date))?
+            .push(&progenitor_client::QueryParam::new("statuses[]", &statuses))?
+            .push(&progenitor_client::QueryParam::new("text_date", &text_date))?
+            .push(&progenitor_client::QueryParam::new("timezone", &timezone))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -4977,29 +5118,8 @@ impl<'a> GetClickReport<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("currency[]", &currency))
-            .query(&progenitor_client::QueryParam::new("date_type", &date_type))
-            .query(&progenitor_client::QueryParam::new("end_date", &end_date))
-            .query(&progenitor_client::QueryParam::new("limit", &limit))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "multipivot[campaign][]",
-                    &multipivot_campaign,
-                ),
-            )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "multipivot[publisher_reference][]",
-                    &multipivot_publisher_reference,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("offset", &offset))
-            .query(&progenitor_client::QueryParam::new("start_date", &start_date))
-            .query(&progenitor_client::QueryParam::new("statuses[]", &statuses))
-            .query(&progenitor_client::QueryParam::new("text_date", &text_date))
-            .query(&progenitor_client::QueryParam::new("timezone", &timezone))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_click_report",
         };
@@ -5008,7 +5128,7 @@ impl<'a> GetClickReport<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -5074,11 +5194,17 @@ impl<'a> GetPayableReport<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let limit = limit.map_err(Error::InvalidRequest)?;
         let offset = offset.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/reporting/report_publisher/publisher/{}/payable", client.baseurl,
-            encode_path(& publisher_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 46usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/reporting/report_publisher/publisher/");
+        ::affiliate_runtime::__private::push_path(&mut url, &publisher_id)?;
+        url.push_str("/payable");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("limit", &limit))?
+            .push(&progenitor_client::QueryParam::new("offset", &offset))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -5086,10 +5212,8 @@ impl<'a> GetPayableReport<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("limit", &limit))
-            .query(&progenitor_client::QueryParam::new("offset", &offset))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_payable_report",
         };
@@ -5098,7 +5222,7 @@ impl<'a> GetPayableReport<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -5279,29 +5403,30 @@ impl<'a> ExportClicksCsv<'a> {
         let publisher_id = publisher_id.map_err(Error::InvalidRequest)?;
         let start_date = start_date.map_err(Error::InvalidRequest)?;
         let timezone = timezone.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/reporting/export/export/click.csv", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        let mut request = client
-            .client
-            .get(url)
-            .query(
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 34usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reporting/export/export/click.csv");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(
                 &progenitor_client::QueryParam::new("complete_email", &complete_email),
-            )
-            .query(&progenitor_client::QueryParam::new("delimiter", &delimiter))
-            .query(&progenitor_client::QueryParam::new("encoding", &encoding))
-            .query(&progenitor_client::QueryParam::new("end_date", &end_date))
-            .query(
+            )?
+            .push(&progenitor_client::QueryParam::new("delimiter", &delimiter))?
+            .push(&progenitor_client::QueryParam::new("encoding", &encoding))?
+            .push(&progenitor_client::QueryParam::new("end_date", &end_date))?
+            .push(
                 &progenitor_client::QueryParam::new(
                     "export_reference",
                     &export_reference,
                 ),
-            )
-            .query(&progenitor_client::QueryParam::new("limit", &limit))
-            .query(&progenitor_client::QueryParam::new("publisher_id", &publisher_id))
-            .query(&progenitor_client::QueryParam::new("start_date", &start_date))
-            .query(&progenitor_client::QueryParam::new("timezone", &timezone))
-            .headers(header_map)
-            .build()?;
+            )?
+            .push(&progenitor_client::QueryParam::new("limit", &limit))?
+            .push(&progenitor_client::QueryParam::new("publisher_id", &publisher_id))?
+            .push(&progenitor_client::QueryParam::new("start_date", &start_date))?
+            .push(&progenitor_client::QueryParam::new("timezone", &timezone))?
+            .finish();
+        let mut request = client.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "export_clicks_csv",
         };
@@ -5577,44 +5702,45 @@ impl<'a> ExportConversionsCsv<'a> {
             .map_err(Error::InvalidRequest)?;
         let start_date = start_date.map_err(Error::InvalidRequest)?;
         let timezone = timezone.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/reporting/export/export/conversion.csv", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        let mut request = client
-            .client
-            .get(url)
-            .query(
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 39usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reporting/export/export/conversion.csv");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(
                 &progenitor_client::QueryParam::new("complete_email", &complete_email),
-            )
-            .query(&progenitor_client::QueryParam::new("conversion_id", &conversion_id))
-            .query(
+            )?
+            .push(&progenitor_client::QueryParam::new("conversion_id", &conversion_id))?
+            .push(
                 &progenitor_client::QueryParam::new(
                     "conversion_reference",
                     &conversion_reference,
                 ),
-            )
-            .query(&progenitor_client::QueryParam::new("currency[]", &currency))
-            .query(&progenitor_client::QueryParam::new("date_type", &date_type))
-            .query(&progenitor_client::QueryParam::new("delimiter", &delimiter))
-            .query(&progenitor_client::QueryParam::new("encoding", &encoding))
-            .query(&progenitor_client::QueryParam::new("end_date", &end_date))
-            .query(
+            )?
+            .push(&progenitor_client::QueryParam::new("currency[]", &currency))?
+            .push(&progenitor_client::QueryParam::new("date_type", &date_type))?
+            .push(&progenitor_client::QueryParam::new("delimiter", &delimiter))?
+            .push(&progenitor_client::QueryParam::new("encoding", &encoding))?
+            .push(&progenitor_client::QueryParam::new("end_date", &end_date))?
+            .push(
                 &progenitor_client::QueryParam::new(
                     "export_reference",
                     &export_reference,
                 ),
-            )
-            .query(&progenitor_client::QueryParam::new("limit", &limit))
-            .query(&progenitor_client::QueryParam::new("publisher_id", &publisher_id))
-            .query(
+            )?
+            .push(&progenitor_client::QueryParam::new("limit", &limit))?
+            .push(&progenitor_client::QueryParam::new("publisher_id", &publisher_id))?
+            .push(
                 &progenitor_client::QueryParam::new(
                     "ref_conversion_metric_id",
                     &ref_conversion_metric_id,
                 ),
-            )
-            .query(&progenitor_client::QueryParam::new("start_date", &start_date))
-            .query(&progenitor_client::QueryParam::new("timezone", &timezone))
-            .headers(header_map)
-            .build()?;
+            )?
+            .push(&progenitor_client::QueryParam::new("start_date", &start_date))?
+            .push(&progenitor_client::QueryParam::new("timezone", &timezone))?
+            .finish();
+        let mut request = client.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "export_conversions_csv",
         };
@@ -5906,52 +6032,51 @@ impl<'a> ExportConversionItemsCsv<'a> {
             .map_err(Error::InvalidRequest)?;
         let start_date = start_date.map_err(Error::InvalidRequest)?;
         let timezone = timezone.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/reporting/export/export/conversion_item.csv", client.baseurl,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 44usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        let mut request = client
-            .client
-            .get(url)
-            .query(
+        url.push_str(&client.baseurl);
+        url.push_str("/reporting/export/export/conversion_item.csv");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(
                 &progenitor_client::QueryParam::new("complete_email", &complete_email),
-            )
-            .query(&progenitor_client::QueryParam::new("conversion_id", &conversion_id))
-            .query(
+            )?
+            .push(&progenitor_client::QueryParam::new("conversion_id", &conversion_id))?
+            .push(
                 &progenitor_client::QueryParam::new(
                     "conversion_reference",
                     &conversion_reference,
                 ),
-            )
-            .query(&progenitor_client::QueryParam::new("currency[]", &currency))
-            .query(&progenitor_client::QueryParam::new("date_type", &date_type))
-            .query(&progenitor_client::QueryParam::new("delimiter", &delimiter))
-            .query(&progenitor_client::QueryParam::new("encoding", &encoding))
-            .query(&progenitor_client::QueryParam::new("end_date", &end_date))
-            .query(
+            )?
+            .push(&progenitor_client::QueryParam::new("currency[]", &currency))?
+            .push(&progenitor_client::QueryParam::new("date_type", &date_type))?
+            .push(&progenitor_client::QueryParam::new("delimiter", &delimiter))?
+            .push(&progenitor_client::QueryParam::new("encoding", &encoding))?
+            .push(&progenitor_client::QueryParam::new("end_date", &end_date))?
+            .push(
                 &progenitor_client::QueryParam::new(
                     "export_reference",
                     &export_reference,
                 ),
-            )
-            .query(
+            )?
+            .push(
                 &progenitor_client::QueryParam::new(
                     "include_payment_info",
                     &include_payment_info,
                 ),
-            )
-            .query(&progenitor_client::QueryParam::new("limit", &limit))
-            .query(&progenitor_client::QueryParam::new("publisher_id", &publisher_id))
-            .query(
+            )?
+            .push(&progenitor_client::QueryParam::new("limit", &limit))?
+            .push(&progenitor_client::QueryParam::new("publisher_id", &publisher_id))?
+            .push(
                 &progenitor_client::QueryParam::new(
                     "ref_conversion_metric_id",
                     &ref_conversion_metric_id,
                 ),
-            )
-            .query(&progenitor_client::QueryParam::new("start_date", &start_date))
-            .query(&progenitor_client::QueryParam::new("timezone", &timezone))
-            .headers(header_map)
-            .build()?;
+            )?
+            .push(&progenitor_client::QueryParam::new("start_date", &start_date))?
+            .push(&progenitor_client::QueryParam::new("timezone", &timezone))?
+            .finish();
+        let mut request = client.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "export_conversion_items_csv",
         };
@@ -6016,8 +6141,11 @@ impl<'a> CountClicks<'a> {
                 types::ClickCountRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/analytics/clicks/count", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 34usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/clicks/count");
         let mut request = client
             .client
             .post(url)
@@ -6026,8 +6154,8 @@ impl<'a> CountClicks<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "count_clicks",
         };
@@ -6036,7 +6164,7 @@ impl<'a> CountClicks<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6094,8 +6222,11 @@ impl<'a> ExplodeClicks<'a> {
                 types::ClickExplodeRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/analytics/clicks/explode", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 36usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/clicks/explode");
         let mut request = client
             .client
             .post(url)
@@ -6104,8 +6235,8 @@ impl<'a> ExplodeClicks<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "explode_clicks",
         };
@@ -6114,7 +6245,7 @@ impl<'a> ExplodeClicks<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6172,8 +6303,11 @@ impl<'a> FilterClicks<'a> {
                 types::ClickFilterRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/analytics/clicks/filter", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 35usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/clicks/filter");
         let mut request = client
             .client
             .post(url)
@@ -6182,8 +6316,8 @@ impl<'a> FilterClicks<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "filter_clicks",
         };
@@ -6192,7 +6326,7 @@ impl<'a> FilterClicks<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6250,8 +6384,11 @@ impl<'a> GetClicksTimeseries<'a> {
                 types::ClickTimeseriesRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/analytics/clicks/timeseries", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 39usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/clicks/timeseries");
         let mut request = client
             .client
             .post(url)
@@ -6260,8 +6397,8 @@ impl<'a> GetClicksTimeseries<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_clicks_timeseries",
         };
@@ -6270,7 +6407,7 @@ impl<'a> GetClicksTimeseries<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6328,8 +6465,11 @@ impl<'a> CountConversions<'a> {
                 types::ConversionCountRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/analytics/conversions/count", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 39usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/conversions/count");
         let mut request = client
             .client
             .post(url)
@@ -6338,8 +6478,8 @@ impl<'a> CountConversions<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "count_conversions",
         };
@@ -6348,7 +6488,7 @@ impl<'a> CountConversions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6408,10 +6548,11 @@ impl<'a> ExplodeConversions<'a> {
                 types::ConversionExplodeRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/analytics/conversions/explode", client.baseurl,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 41usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/conversions/explode");
         let mut request = client
             .client
             .post(url)
@@ -6420,8 +6561,8 @@ impl<'a> ExplodeConversions<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "explode_conversions",
         };
@@ -6430,7 +6571,7 @@ impl<'a> ExplodeConversions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6488,8 +6629,11 @@ impl<'a> FilterConversions<'a> {
                 types::ConversionFilterRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/analytics/conversions/filter", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 40usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/conversions/filter");
         let mut request = client
             .client
             .post(url)
@@ -6498,8 +6642,8 @@ impl<'a> FilterConversions<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "filter_conversions",
         };
@@ -6508,7 +6652,7 @@ impl<'a> FilterConversions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6569,10 +6713,11 @@ impl<'a> GetConversionsTimeseries<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/analytics/conversions/timeseries", client.baseurl,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 44usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/conversions/timeseries");
         let mut request = client
             .client
             .post(url)
@@ -6581,8 +6726,8 @@ impl<'a> GetConversionsTimeseries<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_conversions_timeseries",
         };
@@ -6591,7 +6736,7 @@ impl<'a> GetConversionsTimeseries<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6649,8 +6794,11 @@ impl<'a> CountImpressions<'a> {
                 types::ImpressionCountRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/analytics/impressions/count", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 39usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/impressions/count");
         let mut request = client
             .client
             .post(url)
@@ -6659,8 +6807,8 @@ impl<'a> CountImpressions<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "count_impressions",
         };
@@ -6669,7 +6817,7 @@ impl<'a> CountImpressions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6729,10 +6877,11 @@ impl<'a> ExplodeImpressions<'a> {
                 types::ImpressionExplodeRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/analytics/impressions/explode", client.baseurl,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 41usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/impressions/explode");
         let mut request = client
             .client
             .post(url)
@@ -6741,8 +6890,8 @@ impl<'a> ExplodeImpressions<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "explode_impressions",
         };
@@ -6751,7 +6900,7 @@ impl<'a> ExplodeImpressions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6809,8 +6958,11 @@ impl<'a> FilterImpressions<'a> {
                 types::ImpressionFilterRequest::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/analytics/impressions/filter", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 40usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/impressions/filter");
         let mut request = client
             .client
             .post(url)
@@ -6819,8 +6971,8 @@ impl<'a> FilterImpressions<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "filter_impressions",
         };
@@ -6829,7 +6981,7 @@ impl<'a> FilterImpressions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6890,10 +7042,11 @@ impl<'a> GetImpressionsTimeseries<'a> {
                     .map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/analytics/impressions/timeseries", client.baseurl,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 44usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/analytics/impressions/timeseries");
         let mut request = client
             .client
             .post(url)
@@ -6902,8 +7055,8 @@ impl<'a> GetImpressionsTimeseries<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_impressions_timeseries",
         };
@@ -6912,7 +7065,7 @@ impl<'a> GetImpressionsTimeseries<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6939,8 +7092,11 @@ impl<'a> ListCountries<'a> {
         self,
     ) -> Result<ResponseValue<types::CountryList>, Error<ByteStream>> {
         let Self { client, .. } = self;
-        let url = format!("{}/reference/country", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 18usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reference/country");
         let mut request = client
             .client
             .get(url)
@@ -6948,8 +7104,8 @@ impl<'a> ListCountries<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_countries",
         };
@@ -6958,7 +7114,7 @@ impl<'a> ListCountries<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -6985,8 +7141,11 @@ impl<'a> ListUserContexts<'a> {
         self,
     ) -> Result<ResponseValue<types::UserContextList>, Error<ByteStream>> {
         let Self { client, .. } = self;
-        let url = format!("{}/reference/user_context", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 23usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reference/user_context");
         let mut request = client
             .client
             .get(url)
@@ -6994,8 +7153,8 @@ impl<'a> ListUserContexts<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_user_contexts",
         };
@@ -7004,7 +7163,7 @@ impl<'a> ListUserContexts<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7031,8 +7190,11 @@ impl<'a> ListTrafficSources<'a> {
         self,
     ) -> Result<ResponseValue<types::TrafficSourceList>, Error<ByteStream>> {
         let Self { client, .. } = self;
-        let url = format!("{}/reference/traffic_source", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 25usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reference/traffic_source");
         let mut request = client
             .client
             .get(url)
@@ -7040,8 +7202,8 @@ impl<'a> ListTrafficSources<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_traffic_sources",
         };
@@ -7050,7 +7212,7 @@ impl<'a> ListTrafficSources<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7077,8 +7239,11 @@ impl<'a> ListConversionTypes<'a> {
         self,
     ) -> Result<ResponseValue<types::ConversionTypeList>, Error<ByteStream>> {
         let Self { client, .. } = self;
-        let url = format!("{}/reference/conversion_type", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 26usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reference/conversion_type");
         let mut request = client
             .client
             .get(url)
@@ -7086,8 +7251,8 @@ impl<'a> ListConversionTypes<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_conversion_types",
         };
@@ -7096,7 +7261,7 @@ impl<'a> ListConversionTypes<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7123,8 +7288,11 @@ impl<'a> ListConversionMetrics<'a> {
         self,
     ) -> Result<ResponseValue<types::ConversionMetricList>, Error<ByteStream>> {
         let Self { client, .. } = self;
-        let url = format!("{}/reference/conversion_metric", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 28usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reference/conversion_metric");
         let mut request = client
             .client
             .get(url)
@@ -7132,8 +7300,8 @@ impl<'a> ListConversionMetrics<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_conversion_metrics",
         };
@@ -7142,7 +7310,7 @@ impl<'a> ListConversionMetrics<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7169,8 +7337,11 @@ impl<'a> ListPartnershipModels<'a> {
         self,
     ) -> Result<ResponseValue<types::PartnershipModelList>, Error<ByteStream>> {
         let Self { client, .. } = self;
-        let url = format!("{}/reference/partnership_model", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 28usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reference/partnership_model");
         let mut request = client
             .client
             .get(url)
@@ -7178,8 +7349,8 @@ impl<'a> ListPartnershipModels<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_partnership_models",
         };
@@ -7188,7 +7359,7 @@ impl<'a> ListPartnershipModels<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7215,8 +7386,11 @@ impl<'a> ListCurrencies<'a> {
         self,
     ) -> Result<ResponseValue<types::CurrencyList>, Error<ByteStream>> {
         let Self { client, .. } = self;
-        let url = format!("{}/reference/currency", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 19usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reference/currency");
         let mut request = client
             .client
             .get(url)
@@ -7224,8 +7398,8 @@ impl<'a> ListCurrencies<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_currencies",
         };
@@ -7234,7 +7408,7 @@ impl<'a> ListCurrencies<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7261,8 +7435,11 @@ impl<'a> ListTimezones<'a> {
         self,
     ) -> Result<ResponseValue<types::TimezoneList>, Error<ByteStream>> {
         let Self { client, .. } = self;
-        let url = format!("{}/reference/timezone", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 19usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reference/timezone");
         let mut request = client
             .client
             .get(url)
@@ -7270,8 +7447,8 @@ impl<'a> ListTimezones<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_timezones",
         };
@@ -7280,7 +7457,7 @@ impl<'a> ListTimezones<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7307,8 +7484,11 @@ impl<'a> ListDevices<'a> {
         self,
     ) -> Result<ResponseValue<types::DeviceList>, Error<ByteStream>> {
         let Self { client, .. } = self;
-        let url = format!("{}/reference/device", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 17usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/reference/device");
         let mut request = client
             .client
             .get(url)
@@ -7316,8 +7496,8 @@ impl<'a> ListDevices<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_devices",
         };
@@ -7326,7 +7506,7 @@ impl<'a> ListDevices<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7440,11 +7620,26 @@ impl<'a> ListParticipations<'a> {
         let fields = fields.map_err(Error::InvalidRequest)?;
         let network_status = network_status.map_err(Error::InvalidRequest)?;
         let status = status.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/{}/participations", client.baseurl, encode_path(& partner_id
-            .to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 27usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/");
+        ::affiliate_runtime::__private::push_path(&mut url, &partner_id)?;
+        url.push_str("/participations");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "campaign_status[]",
+                    &campaign_status,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("fields[]", &fields))?
+            .push(
+                &progenitor_client::QueryParam::new("network_status[]", &network_status),
+            )?
+            .push(&progenitor_client::QueryParam::new("status[]", &status))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -7452,19 +7647,8 @@ impl<'a> ListParticipations<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "campaign_status[]",
-                    &campaign_status,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("fields[]", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("network_status[]", &network_status),
-            )
-            .query(&progenitor_client::QueryParam::new("status[]", &status))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_participations",
         };
@@ -7473,7 +7657,7 @@ impl<'a> ListParticipations<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7529,8 +7713,15 @@ impl<'a> ListPartnerizeTags<'a> {
         let Self { client, partner_id, with_features, .. } = self;
         let partner_id = partner_id.map_err(Error::InvalidRequest)?;
         let with_features = with_features.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/partnerize-tags", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 27usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/partnerize-tags");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("partner_id", &partner_id))?
+            .push(&progenitor_client::QueryParam::new("with_features", &with_features))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -7538,10 +7729,8 @@ impl<'a> ListPartnerizeTags<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("partner_id", &partner_id))
-            .query(&progenitor_client::QueryParam::new("with_features", &with_features))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_partnerize_tags",
         };
@@ -7550,7 +7739,7 @@ impl<'a> ListPartnerizeTags<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7608,8 +7797,11 @@ impl<'a> CreatePartnerizeTag<'a> {
                 types::PartnerizeTagCreate::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/partnerize-tags", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 27usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/partnerize-tags");
         let mut request = client
             .client
             .post(url)
@@ -7618,8 +7810,8 @@ impl<'a> CreatePartnerizeTag<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_partnerize_tag",
         };
@@ -7628,7 +7820,7 @@ impl<'a> CreatePartnerizeTag<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7672,11 +7864,12 @@ impl<'a> GetPartnerizeTag<'a> {
     ) -> Result<ResponseValue<types::PartnerizeTagEnvelope>, Error<ByteStream>> {
         let Self { client, partnerize_tag_id, .. } = self;
         let partnerize_tag_id = partnerize_tag_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/partnerize-tags/{}", client.baseurl, encode_path(&
-            partnerize_tag_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 28usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/partnerize-tags/");
+        ::affiliate_runtime::__private::push_path(&mut url, &partnerize_tag_id)?;
         let mut request = client
             .client
             .get(url)
@@ -7684,8 +7877,8 @@ impl<'a> GetPartnerizeTag<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_partnerize_tag",
         };
@@ -7694,7 +7887,7 @@ impl<'a> GetPartnerizeTag<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7736,12 +7929,13 @@ impl<'a> DeletePartnerizeTag<'a> {
     pub(crate) async fn send_raw(self) -> Result<ResponseValue<()>, Error<ByteStream>> {
         let Self { client, partnerize_tag_id, .. } = self;
         let partnerize_tag_id = partnerize_tag_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/partnerize-tags/{}", client.baseurl, encode_path(&
-            partnerize_tag_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 28usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        let mut request = client.client.delete(url).headers(header_map).build()?;
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/partnerize-tags/");
+        ::affiliate_runtime::__private::push_path(&mut url, &partnerize_tag_id)?;
+        let mut request = client.client.delete(url).build()?;
         let info = OperationInfo {
             operation_id: "delete_partnerize_tag",
         };
@@ -7825,11 +8019,12 @@ impl<'a> UpdatePartnerizeTag<'a> {
                 types::PartnerizeTagUpdate::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/partnerize-tags/{}", client.baseurl, encode_path(&
-            partnerize_tag_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 28usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/partnerize-tags/");
+        ::affiliate_runtime::__private::push_path(&mut url, &partnerize_tag_id)?;
         let mut request = client
             .client
             .patch(url)
@@ -7838,8 +8033,8 @@ impl<'a> UpdatePartnerizeTag<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "update_partnerize_tag",
         };
@@ -7848,7 +8043,7 @@ impl<'a> UpdatePartnerizeTag<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7875,8 +8070,11 @@ impl<'a> ListAvailableTagFeatures<'a> {
         self,
     ) -> Result<ResponseValue<types::AvailableTagFeatureList>, Error<ByteStream>> {
         let Self { client, .. } = self;
-        let url = format!("{}/v3/partner/partnerize-tags/features", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 36usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/partnerize-tags/features");
         let mut request = client
             .client
             .get(url)
@@ -7884,8 +8082,8 @@ impl<'a> ListAvailableTagFeatures<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_available_tag_features",
         };
@@ -7894,7 +8092,7 @@ impl<'a> ListAvailableTagFeatures<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -7936,11 +8134,13 @@ impl<'a> ListTagFeatures<'a> {
     ) -> Result<ResponseValue<types::TagFeatureList>, Error<ByteStream>> {
         let Self { client, tag_id, .. } = self;
         let tag_id = tag_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/partnerize-tags/{}/features", client.baseurl, encode_path(&
-            tag_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 37usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/partnerize-tags/");
+        ::affiliate_runtime::__private::push_path(&mut url, &tag_id)?;
+        url.push_str("/features");
         let mut request = client
             .client
             .get(url)
@@ -7948,8 +8148,8 @@ impl<'a> ListTagFeatures<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_tag_features",
         };
@@ -7958,7 +8158,7 @@ impl<'a> ListTagFeatures<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -8029,11 +8229,13 @@ impl<'a> EnableTagFeature<'a> {
                 types::TagFeatureEnable::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/partnerize-tags/{}/features", client.baseurl, encode_path(&
-            tag_id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 37usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/partnerize-tags/");
+        ::affiliate_runtime::__private::push_path(&mut url, &tag_id)?;
+        url.push_str("/features");
         let mut request = client
             .client
             .post(url)
@@ -8042,8 +8244,8 @@ impl<'a> EnableTagFeature<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "enable_tag_feature",
         };
@@ -8052,7 +8254,7 @@ impl<'a> EnableTagFeature<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -8109,12 +8311,15 @@ impl<'a> DisableTagFeature<'a> {
         let Self { client, tag_id, feature_name, .. } = self;
         let tag_id = tag_id.map_err(Error::InvalidRequest)?;
         let feature_name = feature_name.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/partnerize-tags/{}/features/{}", client.baseurl, encode_path(&
-            tag_id.to_string()) ?, encode_path(& feature_name.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 38usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        let mut request = client.client.delete(url).headers(header_map).build()?;
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/partnerize-tags/");
+        ::affiliate_runtime::__private::push_path(&mut url, &tag_id)?;
+        url.push_str("/features/");
+        ::affiliate_runtime::__private::push_path(&mut url, &feature_name)?;
+        let mut request = client.client.delete(url).build()?;
         let info = OperationInfo {
             operation_id: "disable_tag_feature",
         };
@@ -8182,8 +8387,15 @@ impl<'a> ListMyBrands<'a> {
         let Self { client, brand_ids, partner, .. } = self;
         let brand_ids = brand_ids.map_err(Error::InvalidRequest)?;
         let partner = partner.map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/my-brands", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 21usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/my-brands");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("brand_ids[]", &brand_ids))?
+            .push(&progenitor_client::QueryParam::new("partner", &partner))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -8191,10 +8403,8 @@ impl<'a> ListMyBrands<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("brand_ids[]", &brand_ids))
-            .query(&progenitor_client::QueryParam::new("partner", &partner))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_my_brands",
         };
@@ -8203,7 +8413,7 @@ impl<'a> ListMyBrands<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -8294,10 +8504,17 @@ impl<'a> ListCampaignTermsAndConditions<'a> {
         let content = content.map_err(Error::InvalidRequest)?;
         let created_at = created_at.map_err(Error::InvalidRequest)?;
         let locale = locale.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/campaign-terms-and-conditions", client.baseurl,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 41usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/campaign-terms-and-conditions");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(&progenitor_client::QueryParam::new("campaign_id", &campaign_id))?
+            .push(&progenitor_client::QueryParam::new("content", &content))?
+            .push(&progenitor_client::QueryParam::new("created_at", &created_at))?
+            .push(&progenitor_client::QueryParam::new("locale", &locale))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -8305,12 +8522,8 @@ impl<'a> ListCampaignTermsAndConditions<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("campaign_id", &campaign_id))
-            .query(&progenitor_client::QueryParam::new("content", &content))
-            .query(&progenitor_client::QueryParam::new("created_at", &created_at))
-            .query(&progenitor_client::QueryParam::new("locale", &locale))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_campaign_terms_and_conditions",
         };
@@ -8319,7 +8532,7 @@ impl<'a> ListCampaignTermsAndConditions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -8363,11 +8576,12 @@ impl<'a> GetCampaignTermsAndConditions<'a> {
     > {
         let Self { client, id, .. } = self;
         let id = id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/campaign-terms-and-conditions/{}", client.baseurl,
-            encode_path(& id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 42usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/campaign-terms-and-conditions/");
+        ::affiliate_runtime::__private::push_path(&mut url, &id)?;
         let mut request = client
             .client
             .get(url)
@@ -8375,8 +8589,8 @@ impl<'a> GetCampaignTermsAndConditions<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_campaign_terms_and_conditions",
         };
@@ -8385,7 +8599,7 @@ impl<'a> GetCampaignTermsAndConditions<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -8484,11 +8698,22 @@ impl<'a> ListTermsAcknowledgments<'a> {
         let created_at = created_at.map_err(Error::InvalidRequest)?;
         let created_by = created_by.map_err(Error::InvalidRequest)?;
         let partner_id = partner_id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/campaign-terms-and-conditions-acknowledgments", client
-            .baseurl,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 57usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/campaign-terms-and-conditions-acknowledgments");
+        ::affiliate_runtime::__private::Query::new(&mut url)
+            .push(
+                &progenitor_client::QueryParam::new(
+                    "campaign_terms_and_conditions_id",
+                    &campaign_terms_and_conditions_id,
+                ),
+            )?
+            .push(&progenitor_client::QueryParam::new("created_at", &created_at))?
+            .push(&progenitor_client::QueryParam::new("created_by", &created_by))?
+            .push(&progenitor_client::QueryParam::new("partner_id", &partner_id))?
+            .finish();
         let mut request = client
             .client
             .get(url)
@@ -8496,17 +8721,8 @@ impl<'a> ListTermsAcknowledgments<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "campaign_terms_and_conditions_id",
-                    &campaign_terms_and_conditions_id,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("created_at", &created_at))
-            .query(&progenitor_client::QueryParam::new("created_by", &created_by))
-            .query(&progenitor_client::QueryParam::new("partner_id", &partner_id))
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "list_terms_acknowledgments",
         };
@@ -8515,7 +8731,7 @@ impl<'a> ListTermsAcknowledgments<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -8575,11 +8791,11 @@ impl<'a> CreateTermsAcknowledgment<'a> {
                 types::TermsAcknowledgmentCreate::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/campaign-terms-and-conditions-acknowledgments", client
-            .baseurl,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 57usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/campaign-terms-and-conditions-acknowledgments");
         let mut request = client
             .client
             .post(url)
@@ -8588,8 +8804,8 @@ impl<'a> CreateTermsAcknowledgment<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "create_terms_acknowledgment",
         };
@@ -8598,7 +8814,7 @@ impl<'a> CreateTermsAcknowledgment<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -8639,11 +8855,12 @@ impl<'a> GetTermsAcknowledgment<'a> {
     ) -> Result<ResponseValue<types::TermsAcknowledgmentEnvelope>, Error<ByteStream>> {
         let Self { client, id, .. } = self;
         let id = id.map_err(Error::InvalidRequest)?;
-        let url = format!(
-            "{}/v3/partner/campaign-terms-and-conditions-acknowledgments/{}", client
-            .baseurl, encode_path(& id.to_string()) ?,
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 58usize + 64,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/campaign-terms-and-conditions-acknowledgments/");
+        ::affiliate_runtime::__private::push_path(&mut url, &id)?;
         let mut request = client
             .client
             .get(url)
@@ -8651,8 +8868,8 @@ impl<'a> GetTermsAcknowledgment<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "get_terms_acknowledgment",
         };
@@ -8661,7 +8878,7 @@ impl<'a> GetTermsAcknowledgment<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -8717,8 +8934,11 @@ impl<'a> UpdateCurrentUser<'a> {
                 types::CurrentUserUpdate::try_from(v).map_err(|e| e.to_string())
             })
             .map_err(Error::InvalidRequest)?;
-        let url = format!("{}/v3/partner/user", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut url = ::std::string::String::with_capacity(
+            client.baseurl.len() + 16usize + 64,
+        );
+        url.push_str(&client.baseurl);
+        url.push_str("/v3/partner/user");
         let mut request = client
             .client
             .patch(url)
@@ -8727,8 +8947,8 @@ impl<'a> UpdateCurrentUser<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
+        ::affiliate_runtime::__private::expect_json();
         let info = OperationInfo {
             operation_id: "update_current_user",
         };
@@ -8737,7 +8957,7 @@ impl<'a> UpdateCurrentUser<'a> {
         client.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
+            200..=299 => ::affiliate_runtime::__private::decode(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             500u16..=599u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
@@ -8771,7 +8991,11 @@ impl<'a> GetPartner<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpdatePartner<'a> {
@@ -8801,7 +9025,11 @@ impl<'a> UpdatePartner<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerUpdateResult>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListWebsites<'a> {
@@ -8831,7 +9059,11 @@ impl<'a> ListWebsites<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::WebsiteList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpdateWebsites<'a> {
@@ -8861,7 +9093,11 @@ impl<'a> UpdateWebsites<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::WebsiteList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreateWebsites<'a> {
@@ -8891,7 +9127,11 @@ impl<'a> CreateWebsites<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::WebsiteList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetWebsite<'a> {
@@ -8921,7 +9161,11 @@ impl<'a> GetWebsite<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::WebsiteEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListDatabases<'a> {
@@ -8951,7 +9195,11 @@ impl<'a> ListDatabases<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::DatabaseList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpdateDatabases<'a> {
@@ -8981,7 +9229,11 @@ impl<'a> UpdateDatabases<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::DatabaseList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreateDatabases<'a> {
@@ -9011,7 +9263,11 @@ impl<'a> CreateDatabases<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::DatabaseList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetDatabase<'a> {
@@ -9041,7 +9297,11 @@ impl<'a> GetDatabase<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::DatabaseEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListDiscoveryAdvertisers<'a> {
@@ -9071,7 +9331,11 @@ impl<'a> ListDiscoveryAdvertisers<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::DiscoveryAdvertiserList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetDiscoveryAdvertiser<'a> {
@@ -9101,7 +9365,11 @@ impl<'a> GetDiscoveryAdvertiser<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::DiscoveryAdvertiserEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCampaigns<'a> {
@@ -9131,7 +9399,11 @@ impl<'a> ListCampaigns<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CampaignList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> RequestCampaignAccess<'a> {
@@ -9161,7 +9433,11 @@ impl<'a> RequestCampaignAccess<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CampaignList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListInvitations<'a> {
@@ -9191,7 +9467,11 @@ impl<'a> ListInvitations<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::InvitationList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> AcceptInvitations<'a> {
@@ -9219,7 +9499,11 @@ impl<'a> AcceptInvitations<'a> {
     ///Sends the `POST /v2/publishers/{publisherId}/invitations/accept` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
     pub async fn send(mut self) -> ::affiliate_runtime::Result<ResponseValue<()>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> DeclineInvitations<'a> {
@@ -9247,7 +9531,11 @@ impl<'a> DeclineInvitations<'a> {
     ///Sends the `POST /v2/publishers/{publisherId}/invitations/decline` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
     pub async fn send(mut self) -> ::affiliate_runtime::Result<ResponseValue<()>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreateCampaignRequests<'a> {
@@ -9277,7 +9565,11 @@ impl<'a> CreateCampaignRequests<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CampaignRequestsResult>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCreativeSummaries<'a> {
@@ -9307,7 +9599,11 @@ impl<'a> ListCreativeSummaries<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CreativeSummaryList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCampaignCreatives<'a> {
@@ -9337,7 +9633,11 @@ impl<'a> ListCampaignCreatives<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CreativeList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListFeeds<'a> {
@@ -9367,7 +9667,11 @@ impl<'a> ListFeeds<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::FeedList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetCustomTerms<'a> {
@@ -9397,7 +9701,11 @@ impl<'a> GetCustomTerms<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CustomTermsList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCombinedTerms<'a> {
@@ -9427,7 +9735,11 @@ impl<'a> ListCombinedTerms<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CombinedTermsList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListVoucherCodes<'a> {
@@ -9457,7 +9769,11 @@ impl<'a> ListVoucherCodes<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::VoucherCodeList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetDefaultCommission<'a> {
@@ -9487,7 +9803,11 @@ impl<'a> GetDefaultCommission<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::DefaultCommission>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCampaignCommissions<'a> {
@@ -9517,7 +9837,11 @@ impl<'a> ListCampaignCommissions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CommissionList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListActiveCommissions<'a> {
@@ -9547,7 +9871,11 @@ impl<'a> ListActiveCommissions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ActiveCommissionList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListVoucherCommissions<'a> {
@@ -9577,7 +9905,11 @@ impl<'a> ListVoucherCommissions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::VoucherCommissionList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListPromotionalCommissions<'a> {
@@ -9607,7 +9939,11 @@ impl<'a> ListPromotionalCommissions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PromotionalCommissionList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListTieredCommissions<'a> {
@@ -9637,7 +9973,11 @@ impl<'a> ListTieredCommissions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TieredCommissionList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCommissionGroups<'a> {
@@ -9667,7 +10007,11 @@ impl<'a> ListCommissionGroups<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CommissionGroupList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListTransactionQueries<'a> {
@@ -9697,7 +10041,11 @@ impl<'a> ListTransactionQueries<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TransactionQueryList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreateTransactionQueries<'a> {
@@ -9727,7 +10075,11 @@ impl<'a> CreateTransactionQueries<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::JobEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> DeleteTransactionQuery<'a> {
@@ -9759,7 +10111,11 @@ impl<'a> DeleteTransactionQuery<'a> {
         ResponseValue<types::TransactionQueryDeleteResult>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListSelfBills<'a> {
@@ -9789,7 +10145,11 @@ impl<'a> ListSelfBills<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::SelfBillList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetSelfBill<'a> {
@@ -9819,7 +10179,11 @@ impl<'a> GetSelfBill<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::SelfBillEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListPaymentDetails<'a> {
@@ -9849,7 +10213,11 @@ impl<'a> ListPaymentDetails<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PaymentDetailList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreatePaymentDetails<'a> {
@@ -9879,7 +10247,11 @@ impl<'a> CreatePaymentDetails<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PaymentDetailList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetAvailableCommission<'a> {
@@ -9909,7 +10281,11 @@ impl<'a> GetAvailableCommission<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AvailableCommissionEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetPaymentSummary<'a> {
@@ -9939,7 +10315,11 @@ impl<'a> GetPaymentSummary<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PaymentSummary>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListTrackingLinks<'a> {
@@ -9969,7 +10349,11 @@ impl<'a> ListTrackingLinks<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TrackingLinkList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListTrackingLinks<'a> {
@@ -10075,7 +10459,11 @@ impl<'a> CreateTrackingLink<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TrackingLinkEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetTrackingLink<'a> {
@@ -10105,7 +10493,11 @@ impl<'a> GetTrackingLink<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TrackingLinkEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpdateTrackingLink<'a> {
@@ -10135,7 +10527,11 @@ impl<'a> UpdateTrackingLink<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TrackingLinkEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetJob<'a> {
@@ -10165,7 +10561,11 @@ impl<'a> GetJob<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::JobEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetJob<'a> {
@@ -10245,7 +10645,11 @@ impl<'a> GetJobResponseCsv<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<ByteStream>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetConversionReport<'a> {
@@ -10275,7 +10679,11 @@ impl<'a> GetConversionReport<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ConversionReport>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetConversionReport<'a> {
@@ -10377,7 +10785,11 @@ impl<'a> GetClickReport<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ClickReport>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetClickReport<'a> {
@@ -10483,7 +10895,11 @@ impl<'a> GetPayableReport<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PayableReport>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetPayableReport<'a> {
@@ -10595,7 +11011,10 @@ impl<'a> ExportClicksCsv<'a> {
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ExportClicksCsvSuccess>> {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let response = ::affiliate_runtime::__private::send(options, self.send_raw())
+        let response = ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
             .await?;
         match response.status().as_u16() {
             200u16 => {
@@ -10649,7 +11068,10 @@ impl<'a> ExportConversionsCsv<'a> {
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ExportConversionsCsvSuccess>> {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let response = ::affiliate_runtime::__private::send(options, self.send_raw())
+        let response = ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
             .await?;
         match response.status().as_u16() {
             200u16 => {
@@ -10705,7 +11127,10 @@ impl<'a> ExportConversionItemsCsv<'a> {
     > {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let response = ::affiliate_runtime::__private::send(options, self.send_raw())
+        let response = ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
             .await?;
         match response.status().as_u16() {
             200u16 => {
@@ -10758,7 +11183,11 @@ impl<'a> CountClicks<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsCount>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ExplodeClicks<'a> {
@@ -10788,7 +11217,11 @@ impl<'a> ExplodeClicks<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsRows>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> FilterClicks<'a> {
@@ -10818,7 +11251,11 @@ impl<'a> FilterClicks<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsRows>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetClicksTimeseries<'a> {
@@ -10848,7 +11285,11 @@ impl<'a> GetClicksTimeseries<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsTimeseries>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CountConversions<'a> {
@@ -10878,7 +11319,11 @@ impl<'a> CountConversions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsCount>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ExplodeConversions<'a> {
@@ -10908,7 +11353,11 @@ impl<'a> ExplodeConversions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsRows>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> FilterConversions<'a> {
@@ -10938,7 +11387,11 @@ impl<'a> FilterConversions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsRows>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetConversionsTimeseries<'a> {
@@ -10968,7 +11421,11 @@ impl<'a> GetConversionsTimeseries<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsTimeseries>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CountImpressions<'a> {
@@ -10998,7 +11455,11 @@ impl<'a> CountImpressions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsCount>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ExplodeImpressions<'a> {
@@ -11028,7 +11489,11 @@ impl<'a> ExplodeImpressions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsRows>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> FilterImpressions<'a> {
@@ -11058,7 +11523,11 @@ impl<'a> FilterImpressions<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsRows>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetImpressionsTimeseries<'a> {
@@ -11088,7 +11557,11 @@ impl<'a> GetImpressionsTimeseries<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AnalyticsTimeseries>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCountries<'a> {
@@ -11118,7 +11591,11 @@ impl<'a> ListCountries<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CountryList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListUserContexts<'a> {
@@ -11148,7 +11625,11 @@ impl<'a> ListUserContexts<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::UserContextList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListTrafficSources<'a> {
@@ -11178,7 +11659,11 @@ impl<'a> ListTrafficSources<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TrafficSourceList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListConversionTypes<'a> {
@@ -11208,7 +11693,11 @@ impl<'a> ListConversionTypes<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ConversionTypeList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListConversionMetrics<'a> {
@@ -11238,7 +11727,11 @@ impl<'a> ListConversionMetrics<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ConversionMetricList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListPartnershipModels<'a> {
@@ -11268,7 +11761,11 @@ impl<'a> ListPartnershipModels<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnershipModelList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCurrencies<'a> {
@@ -11298,7 +11795,11 @@ impl<'a> ListCurrencies<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CurrencyList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListTimezones<'a> {
@@ -11328,7 +11829,11 @@ impl<'a> ListTimezones<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TimezoneList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListDevices<'a> {
@@ -11358,7 +11863,11 @@ impl<'a> ListDevices<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::DeviceList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListParticipations<'a> {
@@ -11388,7 +11897,11 @@ impl<'a> ListParticipations<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::ParticipationList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListPartnerizeTags<'a> {
@@ -11418,7 +11931,11 @@ impl<'a> ListPartnerizeTags<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerizeTagList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreatePartnerizeTag<'a> {
@@ -11448,7 +11965,11 @@ impl<'a> CreatePartnerizeTag<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerizeTagEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetPartnerizeTag<'a> {
@@ -11478,7 +11999,11 @@ impl<'a> GetPartnerizeTag<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerizeTagEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> DeletePartnerizeTag<'a> {
@@ -11506,7 +12031,11 @@ impl<'a> DeletePartnerizeTag<'a> {
     ///Sends the `DELETE /v3/partner/partnerize-tags/{partnerizeTagId}` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
     pub async fn send(mut self) -> ::affiliate_runtime::Result<ResponseValue<()>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpdatePartnerizeTag<'a> {
@@ -11536,7 +12065,11 @@ impl<'a> UpdatePartnerizeTag<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::PartnerizeTagEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListAvailableTagFeatures<'a> {
@@ -11566,7 +12099,11 @@ impl<'a> ListAvailableTagFeatures<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::AvailableTagFeatureList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListTagFeatures<'a> {
@@ -11596,7 +12133,11 @@ impl<'a> ListTagFeatures<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TagFeatureList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> EnableTagFeature<'a> {
@@ -11626,7 +12167,11 @@ impl<'a> EnableTagFeature<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TagFeatureEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> DisableTagFeature<'a> {
@@ -11654,7 +12199,11 @@ impl<'a> DisableTagFeature<'a> {
     ///Sends the `DELETE /v3/partner/partnerize-tags/{tagId}/features/{featureName}` request; retries per the client's policy (or this call's); any failure is an [`Error`](::affiliate_runtime::Error).
     pub async fn send(mut self) -> ::affiliate_runtime::Result<ResponseValue<()>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListMyBrands<'a> {
@@ -11684,7 +12233,11 @@ impl<'a> ListMyBrands<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::BrandList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListCampaignTermsAndConditions<'a> {
@@ -11716,7 +12269,11 @@ impl<'a> ListCampaignTermsAndConditions<'a> {
         ResponseValue<types::CampaignTermsAndConditionsList>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetCampaignTermsAndConditions<'a> {
@@ -11748,7 +12305,11 @@ impl<'a> GetCampaignTermsAndConditions<'a> {
         ResponseValue<types::CampaignTermsAndConditionsEnvelope>,
     > {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> ListTermsAcknowledgments<'a> {
@@ -11778,7 +12339,11 @@ impl<'a> ListTermsAcknowledgments<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TermsAcknowledgmentList>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> CreateTermsAcknowledgment<'a> {
@@ -11808,7 +12373,11 @@ impl<'a> CreateTermsAcknowledgment<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TermsAcknowledgmentEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> GetTermsAcknowledgment<'a> {
@@ -11838,7 +12407,11 @@ impl<'a> GetTermsAcknowledgment<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::TermsAcknowledgmentEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
 impl<'a> UpdateCurrentUser<'a> {
@@ -11868,6 +12441,10 @@ impl<'a> UpdateCurrentUser<'a> {
         mut self,
     ) -> ::affiliate_runtime::Result<ResponseValue<types::CurrentUserEnvelope>> {
         let options = ::std::mem::take(&mut self.options);
-        ::affiliate_runtime::__private::send(options, self.send_raw()).await
+        ::affiliate_runtime::__private::send(
+                options,
+                ::std::boxed::Box::pin(self.send_raw()),
+            )
+            .await
     }
 }
