@@ -19,9 +19,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use affiliate_dub::{types, Client};
-use affiliate_tests::bench::{compare, dub_partners, measure, print_call_comparison, Counting};
+use affiliate_tests::bench::{compare, dub_partners, measure, print_call_comparison, read_head, Counting};
 use affiliate_tests::net::{static_server, test_root, TlsFront};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 #[global_allocator]
@@ -67,19 +67,7 @@ async fn lean_server(bodies: Arc<Bodies>) -> String {
 
 async fn connection(mut socket: TcpStream, bodies: Arc<Bodies>) {
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let end = loop {
-            if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break at + 4;
-            }
-            match socket.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-        buf.drain(..end);
+    while let Some(head) = read_head(&mut socket, &mut buf).await {
         let body = bodies.for_target(head.split(' ').nth(1).unwrap_or("/"));
         let head =
             format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());

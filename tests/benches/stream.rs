@@ -16,10 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use affiliate_dub::{types, Client};
-use affiliate_tests::bench::{compare, measure, ratio, Counting};
+use affiliate_tests::bench::{compare, measure, ratio, read_head, Counting};
 use futures::TryStreamExt;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 #[global_allocator]
@@ -78,19 +78,7 @@ async fn serve(template: Arc<Template>, total: usize) -> String {
 
 async fn connection(mut socket: TcpStream, template: Arc<Template>, total: usize) {
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let end = loop {
-            if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break at + 4;
-            }
-            match socket.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-        buf.drain(..end);
+    while let Some(head) = read_head(&mut socket, &mut buf).await {
         let target = head.split(' ').nth(1).unwrap_or("/");
         let url = reqwest::Url::parse("http://localhost").unwrap().join(target).unwrap();
         let param = |name: &str, default: usize| {

@@ -204,3 +204,23 @@ pub fn dub_partners(count: usize) -> serde_json::Value {
             .collect(),
     )
 }
+
+/// The next request head (up to and including the blank line) a benchmark's hand-rolled HTTP/1.1
+/// server reads from `socket`, taken off the front of `buf`; `None` when the peer is gone. The
+/// benchmarks' requests have no body, so what follows the head is the next request.
+pub async fn read_head(socket: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut chunk = [0u8; 4096];
+    let end = loop {
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        match socket.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+    buf.drain(..end);
+    Some(head)
+}

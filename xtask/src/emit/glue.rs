@@ -88,20 +88,8 @@ pub fn root(surface: &Surface) -> TokenStream {
         let path = &o.path;
         quote! { (#id, #path) }
     });
-    let env_doc = api
-        .security
-        .iter()
-        .flat_map(|s| match s {
-            Scheme::Bearer { env, .. }
-            | Scheme::ApiKeyHeader { env, .. }
-            | Scheme::ApiKeyQuery { env, .. }
-            | Scheme::ApiKeyCookie { env, .. }
-            | Scheme::OAuth2 { env, .. } => vec![env.clone()],
-            Scheme::Basic { env_username, env_password, .. } => vec![env_username.clone(), env_password.clone()],
-        })
-        .map(|e| format!("`{e}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let env_doc =
+        super::packaging::credential_variables(surface).iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
     let from_env_doc = if env_doc.is_empty() {
         "Builds a client with the default settings.".to_string()
     } else {

@@ -1233,9 +1233,22 @@ fn strip_closed_objects(value: &mut Value) {
 /// common in published documents) makes typify refuse the schema. A value that reads as the type
 /// (`"1"`, `"true"`) is written as one; a default that does not is dropped (it only documents what
 /// the server assumes), and so is such an enum value (no response can carry it), or a repeated one.
+/// A `pattern` or `format` that is not text is dropped; a numeric title or description becomes text.
 fn conforming_scalars(value: &mut Value) {
     match value {
         Value::Object(map) => {
+            // Keywords whose value must be text: a number there (`pattern: 0`) is no regular
+            // expression or format anyone meant, and is dropped; a title or description is text.
+            for keyword in ["pattern", "format"] {
+                if map.get(keyword).is_some_and(|v| !v.is_string() && !v.is_object()) {
+                    map.remove(keyword);
+                }
+            }
+            for keyword in ["title", "description"] {
+                if let Some(value) = map.get_mut(keyword).filter(|v| v.is_number() || v.is_boolean()) {
+                    *value = Value::String(value.to_string());
+                }
+            }
             // `null` among the values says the schema is nullable, as 3.1 would spell it.
             if map.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null)) {
                 map.insert("nullable".to_string(), Value::Bool(true));
