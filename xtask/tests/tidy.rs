@@ -234,6 +234,82 @@ fn unused_dependencies(tree: &Tree) -> Vec<String> {
     out
 }
 
+/// The generator's modules (`xtask/src`) import one way: no module reaches, through `crate::`
+/// or `super::` paths, a module that reaches back to it (a parent's own children it declares do
+/// not count: `pub mod` is not an import).
+fn import_circles(tree: &Tree) -> Vec<String> {
+    let module = |path: &Path| -> Option<String> {
+        let rel = path.strip_prefix("xtask/src").ok()?.with_extension("");
+        let name = rel.to_string_lossy().replace('/', "::");
+        let name = name.strip_suffix("::mod").unwrap_or(&name).to_string();
+        (name != "lib" && name != "main").then_some(name)
+    };
+    // The code, without comments and without unit tests (which import their module's parent).
+    let code = |text: &str| -> String {
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n")
+    };
+    let files: Vec<(String, String)> =
+        tree.rust.iter().filter_map(|f| module(&f.path).map(|m| (m, code(&f.text)))).collect();
+    let names: BTreeSet<&str> = files.iter().map(|(m, _)| m.as_str()).collect();
+    // `a::b::Item` names module `a::b` if there is one, else `a`.
+    let target = |path: &str| -> Option<String> {
+        let parts: Vec<&str> = path.split("::").collect();
+        (1..=parts.len()).rev().map(|n| parts[..n].join("::")).find(|m| names.contains(m.as_str()))
+    };
+    let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
+    for (from, text) in &files {
+        let parent = from.rsplit_once("::").map(|(p, _)| p.to_string());
+        let mut paths: Vec<String> = Vec::new();
+        for (prefix, base) in
+            [("crate::", String::new()), ("super::", parent.clone().map(|p| p + "::").unwrap_or_default())]
+        {
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find(prefix) {
+                let after = &rest[at + prefix.len()..];
+                let len =
+                    after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).unwrap_or(after.len());
+                paths.push(format!("{base}{}", after[..len].trim_end_matches(':')));
+                rest = &after[len..];
+            }
+        }
+        // A module's own children, named relative to it (`mock::generate(..)` in `emit`).
+        for child in names.iter().filter(|n| n.strip_prefix(from.as_str()).is_some_and(|r| r.starts_with("::"))) {
+            let last = child.rsplit("::").next().unwrap_or_default();
+            let named = text
+                .match_indices(&format!("{last}::"))
+                .any(|(at, _)| !text[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':'));
+            if named {
+                paths.push(child.to_string());
+            }
+        }
+        for path in paths {
+            if let Some(to) = target(&path).filter(|to| to != from) {
+                edges.insert((from.clone(), to));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (a, b) in &edges {
+        // A circle through `a -> b`: a path from `b` back to `a`.
+        let mut seen = BTreeSet::from([b.clone()]);
+        let mut todo = vec![b.clone()];
+        while let Some(m) = todo.pop() {
+            for (_, next) in edges.iter().filter(|(from, _)| *from == m) {
+                if next == a && a < b {
+                    out.push(format!("xtask/src: `{a}` imports `{b}`, which leads back to `{a}`"));
+                }
+                if seen.insert(next.clone()) {
+                    todo.push(next.clone());
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 type Rule = fn(&Tree) -> Vec<String>;
 
 const RULES: &[(&str, Rule)] = &[
@@ -242,6 +318,7 @@ const RULES: &[(&str, Rule)] = &[
     ("extensions documented", extensions_documented),
     ("specs tested", specs_tested),
     ("unused dependencies", unused_dependencies),
+    ("import circles", import_circles),
 ];
 
 #[test]
@@ -309,6 +386,14 @@ fn rules_catch_what_they_claim() {
         vec![file("tests/src/lib.rs", "//! x\nuse serde::Serialize;\n")],
     ));
     check(unused_dependencies, t, "tests/Cargo.toml: `heck` is declared but never used");
+    let mut t = empty();
+    t.rust.push(file("xtask/src/model/a.rs", "//! a\nuse crate::model::b::B;\n"));
+    t.rust.push(file("xtask/src/model/b.rs", "//! b\nfn f() { super::a::g() }\n"));
+    t.rust.push(file("xtask/src/spec.rs", "//! s\n"));
+    check(import_circles, clone_tree(&t), "`model::a` imports `model::b`, which leads back to `model::a`");
+    t.rust.push(file("xtask/src/emit/mod.rs", "//! e\npub mod cli;\npub const H: &str = \"\";\nfn f() { cli::g() }\n"));
+    t.rust.push(file("xtask/src/emit/cli.rs", "//! c\nconst X: &str = crate::emit::H;\n"));
+    check(import_circles, t, "`emit` imports `emit::cli`, which leads back to `emit`");
 }
 
 fn clone_tree(t: &Tree) -> Tree {

@@ -173,7 +173,7 @@ pub fn generate(surface: &Surface) -> Result<(PathBuf, String), String> {
         }
     };
     let ast: syn::File = syn::parse2(tokens).map_err(|e| format!("cli glue: {e}"))?;
-    let header = crate::emit::HEADER;
+    let header = crate::emit::header::HEADER;
     let text = format!("// {header} {source}. Do not edit.\n\n{}", prettyplease::unparse(&ast));
     Ok((Path::new(DIR).join(format!("{}.rs", naming::module(&api.name))), text))
 }
@@ -211,7 +211,7 @@ pub fn index(outputs: &BTreeMap<PathBuf, String>) -> (PathBuf, String) {
         Ok(ast) => prettyplease::unparse(&ast),
         Err(e) => format!("compile_error!(\"{e}\");"),
     };
-    let header = crate::emit::HEADER;
+    let header = crate::emit::header::HEADER;
     (dir.join("mod.rs"), format!("// {header} specs/*.yaml. Do not edit.\n\n{text}"))
 }
 

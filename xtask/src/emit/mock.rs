@@ -17,7 +17,7 @@ use crate::rewrite::{foreign, last_ident, qualify, unwrap_option, vec_item};
 
 /// Mock crate files (`Cargo.toml`, `src/lib.rs`, `src/generated.rs`) for one API.
 pub fn generate(surface: &Surface) -> Result<Vec<(PathBuf, String)>, String> {
-    let header = crate::emit::HEADER;
+    let header = crate::emit::header::HEADER;
     let (api, types, client_crate, source) = (&surface.api, &surface.types, &surface.client_crate, &surface.source);
     let client_ident = format_ident!("{}", client_crate.replace('-', "_"));
     let mut items = TokenStream::new();

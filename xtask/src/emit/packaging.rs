@@ -131,7 +131,7 @@ pub fn client_readme(surface: &Surface) -> String {
          [\"native-tls\"]`) chooses the TLS stack.\n\n\
          For a service's tests, `{krate}-mock` has typed wiremock expectations for every operation.\n\n\
          Licensed under MIT or Apache-2.0, at your option.\n",
-        header = super::HEADER,
+        header = super::header::HEADER,
         count = surface.operations.len(),
         requirement = requirement(&surface.api.crate_version),
         module = krate.replace('-', "_"),
@@ -153,7 +153,7 @@ pub fn mock_readme(surface: &Surface, mock_crate: &str) -> String {
          {mock_crate} = \"{requirement}\"\n\
          ```\n\n\
          Licensed under MIT or Apache-2.0, at your option.\n",
-        header = super::HEADER,
+        header = super::header::HEADER,
         requirement = requirement(&surface.api.crate_version),
     )
 }

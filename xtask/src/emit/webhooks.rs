@@ -196,7 +196,7 @@ pub fn client_module(surface: &Surface) -> Result<Option<(PathBuf, String)>, Str
         }
     };
     let ast: syn::File = syn::parse2(tokens).map_err(|e| format!("webhooks module: {e}"))?;
-    let header_line = format!("// {} {}. Do not edit.\n\n", crate::emit::HEADER, surface.source);
+    let header_line = format!("// {} {}. Do not edit.\n\n", crate::emit::header::HEADER, surface.source);
     let text = format!(
         "{header_line}//! Webhook deliveries of {}: verify a delivery's signature and decode its event.\n\n{}",
         surface.api.title,
