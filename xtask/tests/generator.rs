@@ -397,6 +397,7 @@ hostile! {
     success_enum_name_taken => ("/paths/~1a/get", "a schema is already named `GetASuccess`"),
     yaml_syntax => ("line 4 column 10", "invalid YAML"),
     json_syntax => ("line 2 column 10", "invalid JSON"),
+    ref_through_itself => ("/components/$ref", "does not resolve"),
     dangling_ref => ("/paths/~1a/get/responses/200/content/application~1json/schema/$ref", "does not resolve"),
     swagger_2 => ("/swagger", "convert the document to OpenAPI 3.0.3"),
     openapi_31_tuple => ("/components/schemas/Pair/prefixItems", "tuples have no OpenAPI 3.0 form"),

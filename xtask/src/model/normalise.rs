@@ -923,6 +923,15 @@ fn hoisted_section(target: &str) -> &'static str {
 /// Resolves a JSON pointer, following a `$ref` met on the way (bundlers write pointers through
 /// other references: `#/paths/~1a/post/.../data/properties/x` where `data` is a `$ref`).
 fn pointer_through_refs<'a>(root: &'a Value, target: &str) -> Option<&'a Value> {
+    pointer_through_refs_within(root, target, 0)
+}
+
+/// [`pointer_through_refs`], giving up after `depth` nested references (a reference that leads
+/// back through itself, `components: {$ref: "#/components/schemas/X"}`, would never end).
+fn pointer_through_refs_within<'a>(root: &'a Value, target: &str, depth: usize) -> Option<&'a Value> {
+    if depth > 32 {
+        return None;
+    }
     let mut here = root;
     let mut hops = 0;
     for segment in target.split('/').skip(1) {
@@ -948,7 +957,7 @@ fn pointer_through_refs<'a>(root: &'a Value, target: &str) -> Option<&'a Value> 
                     _ => None,
                 }
             })?;
-            here = pointer_through_refs(root, reference.strip_prefix('#')?)?;
+            here = pointer_through_refs_within(root, reference.strip_prefix('#')?, depth + 1)?;
         }
     }
     Some(here)
