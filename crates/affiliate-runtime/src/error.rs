@@ -137,7 +137,7 @@ pub enum Error {
     /// signed timestamp is missing or stale): the delivery is not from the API, or was changed.
     /// Do not act on it; answer the sender with a 4xx.
     #[error("webhook signature: {0}")]
-    Signature(crate::webhook::SignatureError),
+    Signature(SignatureError),
     /// A webhook delivery verified, but its body is not an event the client can read (not JSON, no
     /// event name, or a known event whose data does not fit its type).
     #[error("webhook payload: {}; body starts: \"{}\"", shown_message(.message), shown(.snippet))]
@@ -147,6 +147,42 @@ pub enum Error {
         /// The start of the body.
         snippet: String,
     },
+}
+
+/// Why a delivery was not verified. Every variant means: do not trust or act on the body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    /// The signature header is missing or empty.
+    #[error("no signature: the `{0}` header is missing or empty")]
+    Missing(&'static str),
+    /// The header is not a tag in the scheme's encoding (wrong prefix, bad characters, wrong length,
+    /// too long).
+    #[error("the `{0}` header is not a signature of this scheme")]
+    Malformed(&'static str),
+    /// A well-formed tag that does not match the body under this secret.
+    #[error("the signature does not match the body (wrong secret, or the body was changed)")]
+    Mismatch,
+    /// The scheme signs a timestamp, and it is missing or not Unix seconds.
+    #[error("no valid timestamp in the `{0}` header")]
+    Timestamp(&'static str),
+    /// The signed timestamp is further from now than the scheme's tolerance.
+    #[error("the signed timestamp is {seconds} s away from now, beyond the {tolerance} s tolerance")]
+    Stale {
+        /// How far the timestamp is from now, in seconds.
+        seconds: u64,
+        /// The tolerance, in seconds.
+        tolerance: u64,
+    },
+    /// The secret cannot key the MAC (empty).
+    #[error("the signing secret is empty")]
+    EmptySecret,
+}
+
+impl From<SignatureError> for Error {
+    fn from(error: SignatureError) -> Self {
+        Error::Signature(error)
+    }
 }
 
 /// What kind of failure an [`Error`] is: one kind per variant, without its data.
@@ -884,7 +920,7 @@ mod tests {
                 ErrorKind::TooLarge => Error::TooLarge { status: StatusCode::OK, limit: 1 },
                 ErrorKind::Job => Error::Job(String::new()),
                 ErrorKind::ForeignLink => Error::ForeignLink(String::new()),
-                ErrorKind::Signature => Error::Signature(crate::webhook::SignatureError::Mismatch),
+                ErrorKind::Signature => Error::Signature(SignatureError::Mismatch),
                 ErrorKind::WebhookPayload => Error::WebhookPayload { message: String::new(), snippet: String::new() },
             })
         };

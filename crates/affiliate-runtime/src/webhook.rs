@@ -65,41 +65,9 @@ pub struct Scheme {
     pub timestamp: Option<SignedTimestamp>,
 }
 
-/// Why a delivery was not verified. Every variant means: do not trust or act on the body.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SignatureError {
-    /// The signature header is missing or empty.
-    #[error("no signature: the `{0}` header is missing or empty")]
-    Missing(&'static str),
-    /// The header is not a tag in the scheme's encoding (wrong prefix, bad characters, wrong length,
-    /// too long).
-    #[error("the `{0}` header is not a signature of this scheme")]
-    Malformed(&'static str),
-    /// A well-formed tag that does not match the body under this secret.
-    #[error("the signature does not match the body (wrong secret, or the body was changed)")]
-    Mismatch,
-    /// The scheme signs a timestamp, and it is missing or not Unix seconds.
-    #[error("no valid timestamp in the `{0}` header")]
-    Timestamp(&'static str),
-    /// The signed timestamp is further from now than the scheme's tolerance.
-    #[error("the signed timestamp is {seconds} s away from now, beyond the {tolerance} s tolerance")]
-    Stale {
-        /// How far the timestamp is from now, in seconds.
-        seconds: u64,
-        /// The tolerance, in seconds.
-        tolerance: u64,
-    },
-    /// The secret cannot key the MAC (empty).
-    #[error("the signing secret is empty")]
-    EmptySecret,
-}
-
-impl From<SignatureError> for Error {
-    fn from(error: SignatureError) -> Self {
-        Error::Signature(error)
-    }
-}
+// The error type lives with the other errors (`Error::Signature` carries it); named here too,
+// where a service meets it.
+pub use crate::error::SignatureError;
 
 impl Scheme {
     /// Checks `signature` (the header's value) against `body` under `secret`, with `timestamp` (its
